@@ -1,0 +1,157 @@
+package probes
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// spawnIdle starts n sleeping processes in their own process group (one
+// shell forks them, which is far quicker than n execs from Go) and waits
+// until they are all visible. They are killed when the benchmark ends.
+func spawnIdle(tb testing.TB, n int) {
+	tb.Helper()
+	script := fmt.Sprintf("i=0; while [ $i -lt %d ]; do sleep 3600 & i=$((i+1)); done; wait", n)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("spawn idle children: %v", err)
+	}
+	tb.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ents, _ := os.ReadDir("/proc")
+		count := 0
+		for _, e := range ents {
+			if _, err := strconv.Atoi(e.Name()); err == nil {
+				count++
+			}
+		}
+		if count >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("only %d processes after 2 minutes, want %d", count, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// benchScan runs full scans (the default options the panel uses: stat for
+// every process, swap and command line for the top 20) and reports the cost
+// per process.
+func benchScan(b *testing.B, fs FS, passwd string) {
+	s := NewProcScanner(fs, ProcScannerConfig{PasswdPath: passwd})
+	defer s.Close()
+	opt := ScanOptions{DetailTop: 20}
+	t, err := s.Scan(nil, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := t.Procs
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	procs := 0
+	for b.Loop() {
+		t, err = s.Scan(buf, opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = t.Procs
+		procs += len(t.Procs) + t.KernelThreads
+	}
+	b.StopTimer()
+	if procs > 0 {
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(procs), "ns/proc")
+		b.ReportMetric(float64(len(t.Procs)+t.KernelThreads), "procs")
+	}
+}
+
+// BenchmarkScanLive scans this machine's /proc with n idle children added.
+func BenchmarkScanLive(b *testing.B) {
+	for _, n := range []int{2000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			spawnIdle(b, n)
+			benchScan(b, NewFS("/proc", ""), "/etc/passwd")
+		})
+	}
+}
+
+// BenchmarkScanFixture scans a synthetic tree of n processes (regular files
+// built from this machine's stat of the test process). The filesystem is
+// not procfs, so the kernel side differs; it measures the scanner's own
+// cost and allocations at a fixed size.
+func BenchmarkScanFixture(b *testing.B) {
+	for _, n := range []int{2000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			root := b.TempDir()
+			writeSyntheticTree(b, root, n)
+			benchScan(b, NewFS(filepath.Join(root, "proc"), ""), filepath.Join(root, "etc", "passwd"))
+		})
+	}
+}
+
+// BenchmarkFloorLive measures the floor of PERFORMANCE.md on the same
+// children: list /proc, then open, read and close one file per process with
+// nothing else — statm (the floor), stat, and stat plus the fstat the scan
+// uses for the owner.
+func BenchmarkFloorLive(b *testing.B) {
+	for _, n := range []int{2000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			spawnIdle(b, n)
+			for _, v := range []struct {
+				file  string
+				owner bool
+			}{{"statm", false}, {"stat", false}, {"stat", true}} {
+				name := v.file
+				if v.owner {
+					name += "+fstat"
+				}
+				b.Run(name, func(b *testing.B) {
+					s := NewProcScanner(NewFS("/proc", ""), ProcScannerConfig{})
+					defer s.Close()
+					if _, err := s.Scan(nil, ScanOptions{}); err != nil {
+						b.Fatal(err)
+					}
+					var pids []int32
+					for pid := range s.entries {
+						pids = append(pids, pid)
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					start := time.Now()
+					procs := 0
+					for b.Loop() {
+						// The listing is part of every scan, so of the floor too.
+						if _, err := unix.Seek(s.dirfd, 0, 0); err != nil {
+							b.Fatal(err)
+						}
+						for {
+							n, err := unix.Getdents(s.dirfd, s.dents)
+							if err != nil || n <= 0 {
+								break
+							}
+						}
+						for _, pid := range pids {
+							_, _ = s.read(pid, v.file, v.owner)
+						}
+						procs += len(pids)
+					}
+					b.Logf("N=%d procs=%d elapsed=%v", b.N, procs, time.Since(start))
+					b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(procs), "ns/proc")
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,135 @@
+package probes
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// pfKthread is PF_KTHREAD from include/linux/sched.h: the task is a kernel
+// thread. The flags word is field 9 of /proc/<pid>/stat.
+const pfKthread = 0x00200000
+
+// procStat is the part of /proc/<pid>/stat the process table needs. One read
+// of stat gives the parent, the state, the start time and the resident set at
+// once, which is why the scan reads stat rather than statm plus status.
+type procStat struct {
+	PID       int32  // field 1
+	Comm      []byte // field 2, without the parentheses; aliases the input
+	State     byte   // field 3 (R, S, D, Z, T, t, X, I, …)
+	PPID      int32  // field 4
+	Flags     uint64 // field 9 (PF_* bits)
+	Threads   int32  // field 20
+	StartTime uint64 // field 22, clock ticks since boot
+	VSize     uint64 // field 23, bytes
+	RSSPages  uint64 // field 24, pages
+}
+
+// parseProcStat parses /proc/<pid>/stat. It does not allocate: Comm aliases b.
+// The comm sits between the first '(' and the last ')' because the name
+// itself may hold spaces and parentheses ("(sd-pam)", "tmux: server").
+func parseProcStat(b []byte) (procStat, error) {
+	var s procStat
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 1 || closing < open {
+		return s, fmt.Errorf("stat: no (comm): %w", ErrParse)
+	}
+	pid, ok := parseUintField(bytes.TrimSpace(b[:open]))
+	if !ok || pid > 1<<31-1 {
+		return s, fmt.Errorf("stat: bad pid: %w", ErrParse)
+	}
+	s.PID = int32(pid)
+	s.Comm = b[open+1 : closing]
+	rest := b[closing+1:]
+	// Fields after the comm, counted from 3 (state).
+	field := 3
+	i := 0
+	for field <= 24 {
+		for i < len(rest) && rest[i] == ' ' {
+			i++
+		}
+		if i >= len(rest) || rest[i] == '\n' {
+			break
+		}
+		j := i
+		for j < len(rest) && rest[j] != ' ' && rest[j] != '\n' {
+			j++
+		}
+		tok := rest[i:j]
+		i = j
+		switch field {
+		case 3:
+			if len(tok) != 1 {
+				return s, fmt.Errorf("stat: bad state %q: %w", tok, ErrParse)
+			}
+			s.State = tok[0]
+		case 4:
+			v, ok := parseUintField(tok)
+			if !ok || v > 1<<31-1 {
+				return s, fmt.Errorf("stat: bad ppid: %w", ErrParse)
+			}
+			s.PPID = int32(v)
+		case 9:
+			v, ok := parseUintField(tok)
+			if !ok {
+				return s, fmt.Errorf("stat: bad flags: %w", ErrParse)
+			}
+			s.Flags = v
+		case 20:
+			v, ok := parseUintField(tok)
+			if !ok || v > 1<<31-1 {
+				return s, fmt.Errorf("stat: bad num_threads: %w", ErrParse)
+			}
+			s.Threads = int32(v)
+		case 22:
+			v, ok := parseUintField(tok)
+			if !ok {
+				return s, fmt.Errorf("stat: bad starttime: %w", ErrParse)
+			}
+			s.StartTime = v
+		case 23:
+			v, ok := parseUintField(tok)
+			if !ok {
+				return s, fmt.Errorf("stat: bad vsize: %w", ErrParse)
+			}
+			s.VSize = v
+		case 24:
+			// rss is signed in the kernel's format string (%ld); a negative
+			// value has been seen on racy exits, read it as 0.
+			if len(tok) > 0 && tok[0] == '-' {
+				s.RSSPages = 0
+			} else {
+				v, ok := parseUintField(tok)
+				if !ok {
+					return s, fmt.Errorf("stat: bad rss: %w", ErrParse)
+				}
+				s.RSSPages = v
+			}
+		}
+		field++
+	}
+	if field <= 24 {
+		return s, fmt.Errorf("stat: %d fields, want at least 24: %w", field-1, ErrParse)
+	}
+	return s, nil
+}
+
+// parseUintField parses a decimal without allocating; ok is false on an
+// empty, non-digit or overflowing token.
+func parseUintField(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}

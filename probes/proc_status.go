@@ -1,0 +1,117 @@
+package probes
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// procStatus holds the lines of /proc/<pid>/status memtui reads. Sizes are in
+// bytes. A field the kernel did not print (kernel threads have no Vm* lines,
+// old kernels no RssAnon) keeps its ok flag false: absence is not zero.
+type procStatus struct {
+	UID      uint32 // Uid: real
+	EUID     uint32 // Uid: effective
+	UIDOK    bool
+	Threads  int32 // Threads:
+	VmRSS    uint64
+	VmRSSOK  bool
+	VmSwap   uint64
+	VmSwapOK bool
+	RssAnon  uint64
+	RssFile  uint64
+	RssShmem uint64
+	RssOK    bool // RssAnon/RssFile/RssShmem were all present
+}
+
+// parseProcStatus parses /proc/<pid>/status without allocating.
+func parseProcStatus(b []byte) (procStatus, error) {
+	var s procStatus
+	var rssSeen int
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			continue
+		}
+		key, val := line[:colon], line[colon+1:]
+		switch string(key) { // no allocation: the compiler compares in place
+		case "Uid":
+			f1, rest := nextField(val)
+			f2, _ := nextField(rest)
+			r, ok1 := parseUintField(f1)
+			e, ok2 := parseUintField(f2)
+			if !ok1 || !ok2 || r > 1<<32-1 || e > 1<<32-1 {
+				return s, fmt.Errorf("status: bad Uid line: %w", ErrParse)
+			}
+			s.UID, s.EUID, s.UIDOK = uint32(r), uint32(e), true
+		case "Threads":
+			f, _ := nextField(val)
+			v, ok := parseUintField(f)
+			if !ok || v > 1<<31-1 {
+				return s, fmt.Errorf("status: bad Threads line: %w", ErrParse)
+			}
+			s.Threads = int32(v)
+		case "VmRSS", "VmSwap", "RssAnon", "RssFile", "RssShmem":
+			v, err := parseKBValue(val)
+			if err != nil {
+				return s, fmt.Errorf("status: %s: %w", key, err)
+			}
+			switch string(key) {
+			case "VmRSS":
+				s.VmRSS, s.VmRSSOK = v, true
+			case "VmSwap":
+				s.VmSwap, s.VmSwapOK = v, true
+			case "RssAnon":
+				s.RssAnon = v
+				rssSeen++
+			case "RssFile":
+				s.RssFile = v
+				rssSeen++
+			case "RssShmem":
+				s.RssShmem = v
+				rssSeen++
+			}
+		}
+	}
+	s.RssOK = rssSeen == 3
+	return s, nil
+}
+
+// nextField returns the first whitespace-separated token of b and the rest.
+func nextField(b []byte) (field, rest []byte) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(b) && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+// parseKBValue reads "   1234 kB" as bytes.
+func parseKBValue(val []byte) (uint64, error) {
+	f, rest := nextField(val)
+	v, ok := parseUintField(f)
+	if !ok {
+		return 0, fmt.Errorf("bad number %q: %w", f, ErrParse)
+	}
+	unit, _ := nextField(rest)
+	switch string(unit) {
+	case "kB":
+		if v > (1<<64-1)/1024 {
+			return 0, fmt.Errorf("value overflows: %w", ErrParse)
+		}
+		return v * 1024, nil
+	case "":
+		return v, nil
+	default:
+		return 0, fmt.Errorf("unit %q: %w", unit, ErrParse)
+	}
+}
