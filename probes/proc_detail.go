@@ -1,0 +1,253 @@
+package probes
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of stat's starttime. It is 100 on every
+// Linux architecture memtui targets (the kernel fixes it for userspace ABI).
+const clockTicks = 100
+
+// ProcDetail is everything the detail view shows about one process: the
+// `pmap -x` summary and the OOM killer's view. Each part read separately
+// carries its own error (permission denied on smaps_rollup or fd/ for
+// another user's process when not root) so the rest still shows.
+type ProcDetail struct {
+	Proc      Proc
+	StartedAt time.Time // zero when the boot time is unknown
+
+	Smaps    SmapsRollup
+	SmapsErr error
+
+	Statm    Statm
+	StatmErr error
+
+	RssAnon, RssFile, RssShmem uint64 // status, when RssOK
+	RssOK                      bool
+
+	OOMScore    int // /proc/<pid>/oom_score
+	OOMScoreAdj int // /proc/<pid>/oom_score_adj
+	OOMErr      error
+
+	Cgroup    string // the unified (v2) path, or the v1 memory controller's
+	CgroupErr error
+
+	FDs    int // entries in /proc/<pid>/fd
+	FDsErr error
+
+	Parent   *Proc  // from the table the detail was built with; nil if not there
+	Children []Proc // direct children in that table, largest RSS first
+}
+
+// ErrProcessGone says the process asked for has exited (or its pid now
+// belongs to another process).
+var ErrProcessGone = errors.New("process has exited")
+
+// ProcDetail reads the detail of k (pid and start time, so a reused pid is
+// not mistaken for the process the user selected). table, when given,
+// supplies the parent and the children. Secrets in the command line are
+// masked.
+func (fs FS) ProcDetail(k ProcKey, table *ProcTable, passwdPath string) (ProcDetail, error) {
+	var d ProcDetail
+	b, err := os.ReadFile(fs.procPath(k.PID, "stat"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return d, fmt.Errorf("process %d: %w", k.PID, ErrProcessGone)
+		}
+		return d, fmt.Errorf("process %d: %w", k.PID, err)
+	}
+	st, err := parseProcStat(b)
+	if err != nil {
+		return d, fmt.Errorf("process %d: %w", k.PID, err)
+	}
+	if k.Start != 0 && st.StartTime != k.Start {
+		return d, fmt.Errorf("process %d (started at tick %d): %w", k.PID, k.Start, ErrProcessGone)
+	}
+	pageSize := uint64(os.Getpagesize())
+	p := Proc{PID: k.PID, PPID: st.PPID, Threads: st.Threads, State: st.State, Start: st.StartTime,
+		RSS: st.RSSPages * pageSize, Comm: string(st.Comm), Program: string(st.Comm)}
+	if fi, err := os.Stat(fs.procPath(k.PID)); err == nil {
+		if sys, ok := fi.Sys().(interface{ Uid() uint32 }); ok {
+			p.UID = sys.Uid()
+		}
+	}
+	if b, err := os.ReadFile(fs.procPath(k.PID, "status")); err == nil {
+		if s, err := parseProcStatus(b); err == nil {
+			if s.UIDOK {
+				p.UID = s.EUID
+			}
+			if s.VmSwapOK {
+				p.Swap, p.SwapOK = s.VmSwap, true
+			}
+			if s.Threads > 0 {
+				p.Threads = s.Threads
+			}
+			d.RssAnon, d.RssFile, d.RssShmem, d.RssOK = s.RssAnon, s.RssFile, s.RssShmem, s.RssOK
+		}
+	}
+	if passwdPath == "" {
+		passwdPath = "/etc/passwd"
+	}
+	p.User = newUserCache(passwdPath).name(p.UID, time.Time{})
+	if b, err := os.ReadFile(fs.procPath(k.PID, "cmdline")); err == nil {
+		p.Cmdline, p.CmdlineOK = MaskSecrets(joinCmdline(b)), true
+		if isInterpreter(p.Comm) {
+			if name := scriptName(parseCmdline(b)); name != "" {
+				p.Program = name
+			}
+		}
+	}
+	if b, err := os.ReadFile(fs.procPath(k.PID, "smaps_rollup")); err == nil {
+		d.Smaps, d.SmapsErr = parseSmapsRollup(b)
+		if d.SmapsErr == nil && d.Smaps.PssOK {
+			p.PSS, p.PSSOK = d.Smaps.Pss, true
+		}
+	} else {
+		d.SmapsErr = err
+	}
+	if b, err := os.ReadFile(fs.procPath(k.PID, "statm")); err == nil {
+		d.Statm, d.StatmErr = parseStatm(b, pageSize)
+	} else {
+		d.StatmErr = err
+	}
+	d.OOMScore, d.OOMScoreAdj, d.OOMErr = fs.readOOM(k.PID)
+	if b, err := os.ReadFile(fs.procPath(k.PID, "cgroup")); err == nil {
+		d.Cgroup, d.CgroupErr = parseCgroup(bytes.NewReader(b))
+	} else {
+		d.CgroupErr = err
+	}
+	d.FDs, d.FDsErr = countDir(fs.procPath(k.PID, "fd"))
+	if bt, err := fs.BootTime(); err == nil {
+		d.StartedAt = bt.Add(time.Duration(st.StartTime) * time.Second / clockTicks)
+	}
+	if table != nil {
+		for _, q := range table.Procs {
+			if q.PID == p.PPID {
+				parent := q
+				d.Parent = &parent
+			}
+			if q.PPID == p.PID {
+				d.Children = append(d.Children, q)
+			}
+			if q.PID == p.PID && q.Start == p.Start {
+				p.Growth, p.GrowthOK, p.Mark = q.Growth, q.GrowthOK, q.Mark
+			}
+		}
+		sortByRSS(d.Children)
+	}
+	d.Proc = p
+	return d, nil
+}
+
+func sortByRSS(ps []Proc) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].RSS > ps[j-1].RSS; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+func (fs FS) readOOM(pid int32) (score, adj int, err error) {
+	b, err := os.ReadFile(fs.procPath(pid, "oom_score"))
+	if err != nil {
+		return 0, 0, err
+	}
+	if score, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+		return 0, 0, fmt.Errorf("oom_score %q: %w", b, ErrParse)
+	}
+	b, err = os.ReadFile(fs.procPath(pid, "oom_score_adj"))
+	if err != nil {
+		return 0, 0, err
+	}
+	if adj, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+		return 0, 0, fmt.Errorf("oom_score_adj %q: %w", b, ErrParse)
+	}
+	return score, adj, nil
+}
+
+// parseCgroup reads /proc/<pid>/cgroup: the v1 memory controller's path
+// when there is one, else the unified hierarchy's
+// ("0::/system.slice/odoo.service").
+func parseCgroup(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	var v1, v2 string
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			v2 = parts[2]
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			if c == "memory" {
+				v1 = parts[2]
+			}
+		}
+	}
+	// On a hybrid host the memory controller is still v1: its line is
+	// where the limits are, so it wins over the unified one.
+	if v1 != "" {
+		return v1, nil
+	}
+	if v2 != "" {
+		return v2, nil
+	}
+	return "", fmt.Errorf("cgroup: no unified or memory line: %w", ErrUnavailable)
+}
+
+// countDir counts the entries of a directory without building FileInfos.
+func countDir(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	for {
+		names, err := f.Readdirnames(256)
+		n += len(names)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// BootTime reads btime from <proc>/stat: process start times count from it.
+func (fs FS) BootTime() (time.Time, error) {
+	f, err := os.Open(fs.path("stat"))
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer f.Close()
+	return parseBootTime(f)
+}
+
+// parseBootTime finds the "btime <unix seconds>" line of /proc/stat.
+func parseBootTime(r io.Reader) (time.Time, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "btime "); ok {
+			v, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("stat: btime %q: %w", rest, ErrParse)
+			}
+			return time.Unix(v, 0).UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("stat: no btime line: %w", ErrUnavailable)
+}

@@ -1,0 +1,355 @@
+package probes
+
+import (
+	"sort"
+	"time"
+)
+
+// RSSSample is one reading of a process's resident set.
+type RSSSample struct {
+	At  time.Time
+	RSS uint64 // bytes
+}
+
+// GrowthConfig tunes the growth tracker. Zero fields take the defaults.
+type GrowthConfig struct {
+	// GrowthWindow is the span the growth rate is measured over (default
+	// 1 min): the rate is first/last over the last ½–1 window.
+	GrowthWindow time.Duration
+	// LeakWindow is how long RSS must grow without a drop before the process
+	// is a leak suspect (default 5 min).
+	LeakWindow time.Duration
+	// LeakMinGrowth: less net growth than this over the leak window is noise
+	// (default 4 MiB).
+	LeakMinGrowth uint64
+	// DropTolerance: a fall below the running peak smaller than this is
+	// jitter, not a drop (default 256 KiB).
+	DropTolerance uint64
+	// TrackTop keeps RSS history for this many fastest growers besides the
+	// pinned (shown) processes (default 20).
+	TrackTop int
+	// HistoryLen is the number of samples kept per tracked process (default
+	// 360). When full, every other sample is dropped and the spacing doubles,
+	// so one buffer covers everything since tracking began.
+	HistoryLen int
+	// RestartMemory is how long a restarted mark stays (default 10 min).
+	RestartMemory time.Duration
+}
+
+func (c GrowthConfig) withDefaults() GrowthConfig {
+	if c.GrowthWindow <= 0 {
+		c.GrowthWindow = time.Minute
+	}
+	if c.LeakWindow <= 0 {
+		c.LeakWindow = 5 * time.Minute
+	}
+	if c.LeakMinGrowth == 0 {
+		c.LeakMinGrowth = 4 << 20
+	}
+	if c.DropTolerance == 0 {
+		c.DropTolerance = 256 << 10
+	}
+	if c.TrackTop <= 0 {
+		c.TrackTop = 20
+	}
+	if c.HistoryLen < 8 {
+		c.HistoryLen = 360
+	}
+	if c.RestartMemory <= 0 {
+		c.RestartMemory = 10 * time.Minute
+	}
+	return c
+}
+
+// Restart records a process that came back: Old went away and New replaced
+// it (same pid with a new start time, or a new service process of the same
+// program under init).
+type Restart struct {
+	At      time.Time
+	Program string
+	Old     ProcKey
+	New     ProcKey
+}
+
+// growthAnchor is what the tracker keeps for every process: two readings a
+// half window apart, enough for a first/last growth rate without history.
+type growthAnchor struct {
+	start      uint64
+	program    string
+	root       bool
+	gen        uint32
+	at0, at1   time.Time
+	rss0, rss1 uint64
+}
+
+// rssSeries is the bounded history of one tracked process.
+type rssSeries struct {
+	samples  []RSSSample
+	step     time.Duration // minimum spacing; doubles at each compaction
+	lastUsed time.Time     // last scan in which the process was tracked
+}
+
+func (s *rssSeries) add(at time.Time, rss uint64, capacity int) {
+	n := len(s.samples)
+	if n > 0 && at.Sub(s.samples[n-1].At) < s.step {
+		// Closer than the spacing: the newer reading replaces the last one,
+		// unless that would hide a drop the leak check must see.
+		if rss >= s.samples[n-1].RSS || n == 1 {
+			s.samples[n-1] = RSSSample{At: at, RSS: rss}
+			return
+		}
+	}
+	if n == capacity {
+		// Keep every other sample (always the newest) and double the spacing.
+		j := 0
+		for i := n % 2; i < n; i += 2 {
+			s.samples[j] = s.samples[i]
+			j++
+		}
+		s.samples = s.samples[:j]
+		if s.step == 0 {
+			s.step = time.Second
+		}
+		s.step *= 2
+	}
+	s.samples = append(s.samples, RSSSample{At: at, RSS: rss})
+}
+
+// GrowthTracker follows RSS over time: a growth rate for every process, a
+// bounded history for the processes on screen and the fastest growers, leak
+// suspects, and restarts. It is pure (readings in, marks out) and, like the
+// scanner, used from one goroutine at a time. Memory is bounded: state of
+// processes that disappear is dropped at the next observation.
+type GrowthTracker struct {
+	cfg       GrowthConfig
+	gen       uint32
+	anchors   map[int32]growthAnchor
+	series    map[ProcKey]*rssSeries
+	restarted map[ProcKey]time.Time
+	gone      map[string]goneService // program → its last root process that went away
+	restarts  []Restart
+	rank      []int
+}
+
+type goneService struct {
+	key ProcKey
+	at  time.Time
+}
+
+// NewGrowthTracker returns a tracker with cfg (zero fields take defaults).
+func NewGrowthTracker(cfg GrowthConfig) *GrowthTracker {
+	return &GrowthTracker{
+		cfg:       cfg.withDefaults(),
+		anchors:   make(map[int32]growthAnchor),
+		series:    make(map[ProcKey]*rssSeries),
+		restarted: make(map[ProcKey]time.Time),
+		gone:      make(map[string]goneService),
+	}
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (g *GrowthTracker) Config() GrowthConfig { return g.cfg }
+
+// isServiceRoot: a process started by init (or a container's init) is a
+// service main process; its replacement by another of the same program is
+// a restart. Workers (parent of the same program) and shell children are not.
+func isServiceRoot(p *Proc) bool { return p.PPID <= 1 }
+
+// Observe takes one scan, sets Growth, GrowthOK and Mark on every process in
+// t.Procs, and records history for the pinned processes and the fastest
+// growers.
+func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
+	now := t.At
+	first := g.gen == 0
+	g.gen++
+	half := g.cfg.GrowthWindow / 2
+	for i := range t.Procs {
+		p := &t.Procs[i]
+		p.Mark &^= MarkLeak | MarkRestarted | MarkNew
+		a, known := g.anchors[p.PID]
+		if known && a.start != p.Start {
+			// Same pid, new start time: the pid was reused. The same
+			// program coming back under its old pid is a restart.
+			if a.program == p.Program {
+				g.markRestart(now, p.Program, ProcKey{PID: p.PID, Start: a.start}, p.Key())
+			}
+			known = false
+		}
+		if !known {
+			a = growthAnchor{start: p.Start, program: p.Program, at0: now, at1: now, rss0: p.RSS, rss1: p.RSS}
+			if !first {
+				p.Mark |= MarkNew
+				if isServiceRoot(p) {
+					if gs, ok := g.gone[p.Program]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
+						g.markRestart(now, p.Program, gs.key, p.Key())
+						delete(g.gone, p.Program)
+					}
+				}
+			}
+		} else if now.Sub(a.at1) >= half {
+			a.at0, a.rss0 = a.at1, a.rss1
+			a.at1, a.rss1 = now, p.RSS
+		}
+		a.program, a.root, a.gen = p.Program, isServiceRoot(p), g.gen
+		g.anchors[p.PID] = a
+		if dt := now.Sub(a.at0); dt > 0 {
+			p.Growth = (float64(p.RSS) - float64(a.rss0)) / dt.Seconds()
+			p.GrowthOK = true
+		} else {
+			p.Growth, p.GrowthOK = 0, false
+		}
+		if at, ok := g.restarted[p.Key()]; ok {
+			if now.Sub(at) <= g.cfg.RestartMemory {
+				p.Mark |= MarkRestarted
+			} else {
+				delete(g.restarted, p.Key())
+			}
+		}
+	}
+	// Processes gone since the last scan: remember service roots for the
+	// restart check, drop everything else.
+	for pid, a := range g.anchors {
+		if a.gen != g.gen {
+			if a.root {
+				g.gone[a.program] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now}
+			}
+			delete(g.anchors, pid)
+		}
+	}
+	for prog, gs := range g.gone {
+		if now.Sub(gs.at) > g.cfg.RestartMemory {
+			delete(g.gone, prog)
+		}
+	}
+	g.track(t, pinned)
+}
+
+func (g *GrowthTracker) markRestart(now time.Time, program string, old, new ProcKey) {
+	g.restarted[new] = now
+	g.restarts = append(g.restarts, Restart{At: now, Program: program, Old: old, New: new})
+	if len(g.restarts) > 64 {
+		g.restarts = append(g.restarts[:0], g.restarts[len(g.restarts)-64:]...)
+	}
+}
+
+// track appends a sample for the pinned processes and the TrackTop fastest
+// growers, flags leak suspects among them, and drops history that is no
+// longer followed.
+func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
+	now := t.At
+	g.rank = topKIndexes(t.Procs, g.cfg.TrackTop, g.rank, func(a, b *Proc) bool { return a.Growth > b.Growth })
+	want := make(map[ProcKey]bool, len(pinned)+len(g.rank))
+	for _, k := range pinned {
+		want[k] = true
+	}
+	for _, i := range g.rank {
+		if t.Procs[i].Growth > 0 {
+			want[t.Procs[i].Key()] = true
+		}
+	}
+	alive := make(map[ProcKey]bool, len(g.series))
+	for i := range t.Procs {
+		p := &t.Procs[i]
+		k := p.Key()
+		s, has := g.series[k]
+		if has {
+			alive[k] = true
+		}
+		if !want[k] && !has {
+			continue
+		}
+		if !has {
+			s = &rssSeries{samples: make([]RSSSample, 0, g.cfg.HistoryLen)}
+			g.series[k] = s
+			alive[k] = true
+		}
+		if want[k] {
+			s.lastUsed = now
+		}
+		s.add(now, p.RSS, g.cfg.HistoryLen)
+		if isLeak(s.samples, now, g.cfg) {
+			p.Mark |= MarkLeak
+		}
+	}
+	// A followed process stays followed for a leak window after it leaves
+	// the wanted set, so a brief dip in rank does not erase its history.
+	for k, s := range g.series {
+		if !alive[k] || now.Sub(s.lastUsed) > g.cfg.LeakWindow {
+			delete(g.series, k)
+		}
+	}
+	// A hard cap, whatever the churn of the fastest growers: the least
+	// recently wanted histories go first.
+	limit := len(pinned) + 3*g.cfg.TrackTop
+	if len(g.series) > limit {
+		keys := make([]ProcKey, 0, len(g.series))
+		for k := range g.series {
+			if !want[k] {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool { return g.series[keys[i]].lastUsed.Before(g.series[keys[j]].lastUsed) })
+		for _, k := range keys {
+			if len(g.series) <= limit {
+				break
+			}
+			delete(g.series, k)
+		}
+	}
+}
+
+// isLeak reports whether samples show steady growth over the whole leak
+// window ending at now: history reaching back at least the window, no drop
+// below the running peak beyond the tolerance, and net growth of at least
+// LeakMinGrowth.
+func isLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
+	if len(samples) < 3 {
+		return false
+	}
+	from := now.Add(-cfg.LeakWindow)
+	if samples[0].At.After(from) {
+		return false // not followed for a whole window yet
+	}
+	// Start at the last sample at or before the window start.
+	i := sort.Search(len(samples), func(i int) bool { return samples[i].At.After(from) }) - 1
+	if i < 0 {
+		i = 0
+	}
+	base := samples[i].RSS
+	peak := base
+	for _, s := range samples[i+1:] {
+		if s.RSS > peak {
+			peak = s.RSS
+		} else if peak-s.RSS > cfg.DropTolerance {
+			return false
+		}
+	}
+	last := samples[len(samples)-1].RSS
+	return last > base && last-base >= cfg.LeakMinGrowth
+}
+
+// History appends to dst the samples kept for k (oldest first) and returns
+// it; empty when k is not followed.
+func (g *GrowthTracker) History(k ProcKey, dst []RSSSample) []RSSSample {
+	s, ok := g.series[k]
+	if !ok {
+		return dst[:0]
+	}
+	return append(dst[:0], s.samples...)
+}
+
+// Restarts returns the restarts seen since since, oldest first (at most
+// the last 64).
+func (g *GrowthTracker) Restarts(since time.Time) []Restart {
+	var out []Restart
+	for _, r := range g.restarts {
+		if !r.At.Before(since) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Tracked is the number of processes with history (bounded by the pinned
+// count plus TrackTop plus those lingering for a leak window).
+func (g *GrowthTracker) Tracked() int { return len(g.series) }
