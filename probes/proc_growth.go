@@ -162,29 +162,45 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 	now := t.At
 	first := g.gen == 0
 	g.gen++
+	// Pass 1: which known processes are still here.
+	for i := range t.Procs {
+		p := &t.Procs[i]
+		if a, ok := g.anchors[p.PID]; ok && a.start == p.Start {
+			a.gen = g.gen
+			g.anchors[p.PID] = a
+		}
+	}
+	// Processes gone since the last scan (including a pid now reused):
+	// remember service roots for the restart check, drop the rest.
+	var vanished map[int32]growthAnchor
+	for pid, a := range g.anchors {
+		if a.gen != g.gen {
+			if vanished == nil {
+				vanished = make(map[int32]growthAnchor)
+			}
+			vanished[pid] = a
+			if a.root {
+				g.gone[a.program] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now}
+			}
+			delete(g.anchors, pid)
+		}
+	}
+	for prog, gs := range g.gone {
+		if now.Sub(gs.at) > g.cfg.RestartMemory {
+			delete(g.gone, prog)
+		}
+	}
+	// Pass 2: rates, new processes, restarts.
 	half := g.cfg.GrowthWindow / 2
 	for i := range t.Procs {
 		p := &t.Procs[i]
 		p.Mark &^= MarkLeak | MarkRestarted | MarkNew
 		a, known := g.anchors[p.PID]
-		if known && a.start != p.Start {
-			// Same pid, new start time: the pid was reused. The same
-			// program coming back under its old pid is a restart.
-			if a.program == p.Program {
-				g.markRestart(now, p.Program, ProcKey{PID: p.PID, Start: a.start}, p.Key())
-			}
-			known = false
-		}
 		if !known {
-			a = growthAnchor{start: p.Start, program: p.Program, at0: now, at1: now, rss0: p.RSS, rss1: p.RSS}
+			a = growthAnchor{start: p.Start, at0: now, at1: now, rss0: p.RSS, rss1: p.RSS}
 			if !first {
 				p.Mark |= MarkNew
-				if isServiceRoot(p) {
-					if gs, ok := g.gone[p.Program]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
-						g.markRestart(now, p.Program, gs.key, p.Key())
-						delete(g.gone, p.Program)
-					}
-				}
+				g.checkRestart(now, p, vanished)
 			}
 		} else if now.Sub(a.at1) >= half {
 			a.at0, a.rss0 = a.at1, a.rss1
@@ -206,22 +222,33 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 			}
 		}
 	}
-	// Processes gone since the last scan: remember service roots for the
-	// restart check, drop everything else.
-	for pid, a := range g.anchors {
-		if a.gen != g.gen {
-			if a.root {
-				g.gone[a.program] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now}
-			}
-			delete(g.anchors, pid)
-		}
-	}
-	for prog, gs := range g.gone {
-		if now.Sub(gs.at) > g.cfg.RestartMemory {
-			delete(g.gone, prog)
+	for k := range g.restarted {
+		if _, ok := g.anchors[k.PID]; !ok {
+			delete(g.restarted, k)
 		}
 	}
 	g.track(t, pinned)
+}
+
+// checkRestart decides whether the new process p replaces one that went
+// away: the same program under the same pid with a new start time, or a new
+// service root (child of init) of a program whose root went away within
+// RestartMemory.
+func (g *GrowthTracker) checkRestart(now time.Time, p *Proc, vanished map[int32]growthAnchor) {
+	if old, ok := vanished[p.PID]; ok && old.program == p.Program {
+		g.markRestart(now, p.Program, ProcKey{PID: p.PID, Start: old.start}, p.Key())
+		if gs, ok := g.gone[p.Program]; ok && gs.key.PID == p.PID {
+			delete(g.gone, p.Program)
+		}
+		return
+	}
+	if !isServiceRoot(p) {
+		return
+	}
+	if gs, ok := g.gone[p.Program]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
+		g.markRestart(now, p.Program, gs.key, p.Key())
+		delete(g.gone, p.Program)
+	}
 }
 
 func (g *GrowthTracker) markRestart(now time.Time, program string, old, new ProcKey) {

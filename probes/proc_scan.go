@@ -302,6 +302,7 @@ func (s *ProcScanner) scanOne(t *ProcTable, pid int32, opt ScanOptions) {
 	}
 	if opt.AllSwap {
 		s.readSwap(t, &p)
+		e.uid, e.user = p.UID, p.User // status may have corrected the owner
 	}
 	s.entries[pid] = e
 	t.Procs = append(t.Procs, p)

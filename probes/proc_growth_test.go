@@ -1,0 +1,162 @@
+package probes
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// table builds a scan result at t0+sec with the given processes.
+func table(sec int, procs ...Proc) ProcTable {
+	return ProcTable{At: fixedNow.Add(time.Duration(sec) * time.Second), Procs: append([]Proc(nil), procs...)}
+}
+
+func TestIsLeak(t *testing.T) {
+	cfg := GrowthConfig{}.withDefaults()
+	series := func(step time.Duration, rss ...uint64) ([]RSSSample, time.Time) {
+		var out []RSSSample
+		for i, r := range rss {
+			out = append(out, RSSSample{At: fixedNow.Add(time.Duration(i) * step), RSS: r << 20})
+		}
+		return out, out[len(out)-1].At
+	}
+	tests := []struct {
+		name string
+		rss  []uint64 // MiB, one a minute
+		want bool
+	}{
+		{"steady growth over six minutes", []uint64{100, 102, 104, 106, 108, 110, 112}, true},
+		{"growth with a drop", []uint64{100, 102, 104, 98, 106, 108, 110}, false},
+		{"jitter below tolerance is not a drop", []uint64{100, 102, 104, 104, 106, 108, 110}, true},
+		{"too short a history", []uint64{100, 104, 108}, false},
+		{"flat", []uint64{100, 100, 100, 100, 100, 100, 100}, false},
+		{"growth below the minimum", []uint64{100, 100, 101, 101, 102, 102, 103}, false},
+		{"an old drop outside the window does not count", []uint64{300, 100, 102, 104, 106, 108, 110, 112}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, now := series(time.Minute, tc.rss...)
+			if got := isLeak(s, now, cfg); got != tc.want {
+				t.Errorf("isLeak = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGrowthTrackerLeakAndRate(t *testing.T) {
+	g := NewGrowthTracker(GrowthConfig{})
+	leaky := Proc{PID: 10, Start: 100, Program: "odoo-bin", PPID: 5, RSS: 500 << 20}
+	flat := Proc{PID: 11, Start: 100, Program: "postgres", PPID: 5, RSS: 300 << 20}
+	var last ProcTable
+	for sec := 0; sec <= 330; sec += 2 {
+		leaky.RSS = (500 << 20) + uint64(sec)*(64<<10) // 64 KiB/s = 3.75 MiB/min
+		tab := table(sec, leaky, flat)
+		g.Observe(&tab, nil)
+		last = tab
+		if sec == 60 {
+			// Within a minute the grower has the top rate.
+			if last.Procs[0].Growth <= last.Procs[1].Growth || !last.Procs[0].GrowthOK {
+				t.Errorf("after 60 s: growth %v vs %v", last.Procs[0].Growth, last.Procs[1].Growth)
+			}
+			if got := last.Procs[0].Growth * 60 / (1 << 20); got < 3.7 || got > 3.8 {
+				t.Errorf("growth %.3f MiB/min, want 3.75", got)
+			}
+			if last.Procs[0].Mark&MarkLeak != 0 {
+				t.Error("flagged a leak before the window")
+			}
+		}
+	}
+	if last.Procs[0].Mark&MarkLeak == 0 {
+		t.Error("steady grower not flagged after 5.5 min")
+	}
+	if last.Procs[1].Mark&MarkLeak != 0 || last.Procs[1].Growth != 0 {
+		t.Errorf("flat process: mark %v growth %v", last.Procs[1].Mark, last.Procs[1].Growth)
+	}
+	if h := g.History(leaky.Key(), nil); len(h) < 100 || h[len(h)-1].RSS != leaky.RSS {
+		t.Errorf("history of the grower: %d samples", len(h))
+	}
+	if h := g.History(flat.Key(), nil); len(h) != 0 {
+		t.Errorf("a flat, unpinned process got %d samples of history", len(h))
+	}
+}
+
+func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
+	g := NewGrowthTracker(GrowthConfig{HistoryLen: 16, TrackTop: 2})
+	pinned := Proc{PID: 7, Start: 1, Program: "x", RSS: 1 << 20}
+	for sec := 0; sec < 600; sec++ {
+		var procs []Proc
+		procs = append(procs, pinned)
+		// A churn of short-lived growers, each seen for 3 s.
+		for j := 0; j < 3; j++ {
+			procs = append(procs, Proc{PID: int32(1000 + sec + j), Start: uint64(sec), Program: "job", RSS: uint64(sec+j) << 20})
+		}
+		tab := table(sec, procs...)
+		g.Observe(&tab, []ProcKey{pinned.Key()})
+		if g.Tracked() > 1+3*2 {
+			t.Fatalf("at %d s: %d histories, bound is %d", sec, g.Tracked(), 1+3*2)
+		}
+		if len(g.anchors) > len(procs) {
+			t.Fatalf("at %d s: %d anchors for %d live processes", sec, len(g.anchors), len(procs))
+		}
+	}
+	h := g.History(pinned.Key(), nil)
+	if len(h) == 0 || len(h) > 16 {
+		t.Fatalf("pinned history: %d samples, want 1..16", len(h))
+	}
+	// The decimated buffer still reaches back to the start.
+	if h[0].At.After(fixedNow.Add(time.Minute)) {
+		t.Errorf("oldest sample %v: history lost its start", h[0].At)
+	}
+}
+
+func TestGrowthTrackerRestarts(t *testing.T) {
+	before := fixtureScanner(t, filepath.Join(fixtures, "restart", "before"))
+	after := fixtureScanner(t, filepath.Join(fixtures, "restart", "after"))
+	g := NewGrowthTracker(GrowthConfig{})
+	t1, err := before.Scan(nil, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Observe(&t1, nil)
+	t2, err := after.Scan(nil, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2.At = t1.At.Add(5 * time.Second)
+	g.Observe(&t2, nil)
+	marks := map[int32]ProcMark{}
+	for _, p := range t2.Procs {
+		marks[p.PID] = p.Mark
+	}
+	want := map[int32]ProcMark{
+		1:   0,
+		733: MarkRestarted | MarkNew, // odoo-bin service: pid 700 replaced by 733
+		740: MarkNew,                 // a new worker is not a restart
+		800: MarkRestarted | MarkNew, // postgres: same pid, new start time
+		850: 0,
+	}
+	if diff := cmp.Diff(want, marks); diff != "" {
+		t.Errorf("marks (-want +got)\n%s", diff)
+	}
+	got := g.Restarts(time.Time{})
+	wantR := []Restart{
+		{At: t2.At, Program: "odoo-bin", Old: ProcKey{700, 5000}, New: ProcKey{733, 9000}},
+		{At: t2.At, Program: "postgres", Old: ProcKey{800, 4000}, New: ProcKey{800, 9100}},
+	}
+	if diff := cmp.Diff(wantR, got, cmpopts.SortSlices(func(a, b Restart) bool { return a.Program < b.Program })); diff != "" {
+		t.Errorf("restarts (-want +got)\n%s", diff)
+	}
+	// The mark fades after RestartMemory.
+	t3 := t2
+	t3.Procs = append([]Proc(nil), t2.Procs...)
+	t3.At = t2.At.Add(11 * time.Minute)
+	g.Observe(&t3, nil)
+	for _, p := range t3.Procs {
+		if p.Mark&MarkRestarted != 0 {
+			t.Errorf("pid %d still marked restarted after 11 min", p.PID)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package probes
+
+import (
+	"sync"
+	"time"
+)
+
+// ProcMonitor ties a ProcScanner and a GrowthTracker together for the
+// dashboard: one call scans, tracks growth, and copies out the histories the
+// caller will draw. It is safe for concurrent use (a detail request may come
+// while a scan runs); scans themselves are serialised.
+type ProcMonitor struct {
+	mu      sync.Mutex
+	fs      FS
+	passwd  string
+	scanner *ProcScanner
+	tracker *GrowthTracker
+}
+
+// NewProcMonitor returns a monitor over fs.
+func NewProcMonitor(fs FS, cfg ProcScannerConfig, growth GrowthConfig) *ProcMonitor {
+	return &ProcMonitor{fs: fs, passwd: cfg.PasswdPath, scanner: NewProcScanner(fs, cfg), tracker: NewGrowthTracker(growth)}
+}
+
+// ProcScanRequest is what the table needs from one scan.
+type ProcScanRequest struct {
+	ScanOptions
+	// Track keeps history for these processes (the rows on screen), besides
+	// the fastest growers the tracker follows on its own.
+	Track []ProcKey
+	// HistoryFor are the processes whose history to copy out (sparklines).
+	HistoryFor []ProcKey
+	// Reuse, if not nil, is a previous result's Procs the caller no longer
+	// reads: its backing array is reused.
+	Reuse []Proc
+}
+
+// ProcScanResult is one scan with growth applied.
+type ProcScanResult struct {
+	Table     ProcTable
+	Histories map[ProcKey][]RSSSample
+	Restarts  []Restart // the last hour's
+	Leak      time.Duration
+}
+
+// Scan reads the process table and applies the growth tracker.
+func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	opt := req.ScanOptions
+	if len(req.Track) > 0 {
+		pins := make([]int32, 0, len(opt.Pinned)+len(req.Track))
+		pins = append(pins, opt.Pinned...)
+		for _, k := range req.Track {
+			pins = append(pins, k.PID)
+		}
+		opt.Pinned = pins
+	}
+	t, err := m.scanner.Scan(req.Reuse, opt)
+	if err != nil {
+		return ProcScanResult{}, err
+	}
+	m.tracker.Observe(&t, req.Track)
+	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow}
+	if len(req.HistoryFor) > 0 {
+		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
+		for _, k := range req.HistoryFor {
+			if h := m.tracker.History(k, nil); len(h) > 0 {
+				r.Histories[k] = h
+			}
+		}
+	}
+	return r, nil
+}
+
+// Detail reads one process's detail (see FS.ProcDetail) and its RSS history
+// since it was first followed.
+func (m *ProcMonitor) Detail(k ProcKey, table *ProcTable) (ProcDetail, []RSSSample, error) {
+	d, err := m.fs.ProcDetail(k, table, m.passwd)
+	m.mu.Lock()
+	h := m.tracker.History(k, nil)
+	m.mu.Unlock()
+	return d, h, err
+}
+
+// Close releases the scanner's directory handle.
+func (m *ProcMonitor) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.scanner.Close()
+}
