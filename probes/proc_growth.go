@@ -129,6 +129,8 @@ type GrowthTracker struct {
 	gone      map[string]goneService // program → its last root process that went away
 	restarts  []Restart
 	rank      []int
+	// Scratch sets reused by every track call.
+	want, alive map[ProcKey]bool
 }
 
 type goneService struct {
@@ -265,7 +267,12 @@ func (g *GrowthTracker) markRestart(now time.Time, program string, old, new Proc
 func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 	now := t.At
 	g.rank = topKIndexes(t.Procs, g.cfg.TrackTop, g.rank, func(a, b *Proc) bool { return a.Growth > b.Growth })
-	want := make(map[ProcKey]bool, len(pinned)+len(g.rank))
+	if g.want == nil {
+		g.want, g.alive = make(map[ProcKey]bool), make(map[ProcKey]bool)
+	}
+	want, alive := g.want, g.alive
+	clear(want)
+	clear(alive)
 	for _, k := range pinned {
 		want[k] = true
 	}
@@ -274,7 +281,6 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 			want[t.Procs[i].Key()] = true
 		}
 	}
-	alive := make(map[ProcKey]bool, len(g.series))
 	for i := range t.Procs {
 		p := &t.Procs[i]
 		k := p.Key()
@@ -358,11 +364,20 @@ func isLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
 // History appends to dst the samples kept for k (oldest first) and returns
 // it; empty when k is not followed.
 func (g *GrowthTracker) History(k ProcKey, dst []RSSSample) []RSSSample {
+	return g.HistoryTail(k, 0, dst)
+}
+
+// HistoryTail is History limited to the last n samples (n <= 0: all).
+func (g *GrowthTracker) HistoryTail(k ProcKey, n int, dst []RSSSample) []RSSSample {
 	s, ok := g.series[k]
 	if !ok {
 		return dst[:0]
 	}
-	return append(dst[:0], s.samples...)
+	src := s.samples
+	if n > 0 && len(src) > n {
+		src = src[len(src)-n:]
+	}
+	return append(dst[:0], src...)
 }
 
 // Restarts returns the restarts seen since since, oldest first (at most

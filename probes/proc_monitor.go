@@ -28,8 +28,10 @@ type ProcScanRequest struct {
 	// Track keeps history for these processes (the rows on screen), besides
 	// the fastest growers the tracker follows on its own.
 	Track []ProcKey
-	// HistoryFor are the processes whose history to copy out (sparklines).
-	HistoryFor []ProcKey
+	// HistoryFor are the processes whose history to copy out (sparklines),
+	// at most HistoryPoints samples each (0: all).
+	HistoryFor    []ProcKey
+	HistoryPoints int
 	// Reuse, if not nil, is a previous result's Procs the caller no longer
 	// reads: its backing array is reused.
 	Reuse []Proc
@@ -65,7 +67,7 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 	if len(req.HistoryFor) > 0 {
 		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
 		for _, k := range req.HistoryFor {
-			if h := m.tracker.History(k, nil); len(h) > 0 {
+			if h := m.tracker.HistoryTail(k, req.HistoryPoints, nil); len(h) > 0 {
 				r.Histories[k] = h
 			}
 		}

@@ -190,8 +190,8 @@ func equalFold(a, b string) bool {
 
 func TestScanEdgeCases(t *testing.T) {
 	tests := []struct {
-		name                      string
-		want                      []row
+		name                       string
+		want                       []row
 		kthreads, vanished, denied int
 	}{
 		{"comm-spaces-parens", []row{
