@@ -58,4 +58,3 @@ func dialogBox(st Styles, title, body string, w, h int) string {
 	content := st.Title.Render(fit(title, inner)) + "\n" + strings.Join(lines, "\n")
 	return st.Dialog.Width(inner + 2).Render(content)
 }
-

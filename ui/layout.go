@@ -28,10 +28,10 @@ const (
 // screenLayout is where everything goes for one terminal size.
 type screenLayout struct {
 	tooSmall bool
-	grid     bool           // every panel visible at once
+	grid     bool            // every panel visible at once
 	rects    [numPanels]rect // zero w/h: not shown
-	tabs     rect           // the tab strip of the stacked layout
-	body     rect           // the area between the two bars
+	tabs     rect            // the tab strip of the stacked layout
+	body     rect            // the area between the two bars
 }
 
 // layout decides the places for a w×h terminal. One line at the top (host,

@@ -161,13 +161,13 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		next, cmd := m.Update(pauseToggledMsg{paused: m.paused})
 		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
-	// --- global keys of panels (palette, note, export) ---
+		// --- global keys of panels (palette, note, export) ---
 	}
 	var cmd tea.Cmd
 	switch m.focus {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
-	// --- panels: focused key routing ---
+		// --- panels: focused key routing ---
 	}
 	return m, cmd
 }
@@ -221,7 +221,7 @@ func (m Model) panelView(id panelID, w, h int) string {
 	switch id {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
-	// --- panels: view ---
+		// --- panels: view ---
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }

@@ -389,7 +389,6 @@ func (p memPanel) chart(st Styles, w, h int) string {
 	return c.View() + "\n" + legend
 }
 
-
 // joinColumns puts two equally tall blocks side by side with sep between.
 func joinColumns(left, right, sep string) string {
 	l := strings.Split(left, "\n")
