@@ -164,18 +164,23 @@ func (p memPanel) body(st Styles, w, h int) string {
 	if p.cur.MeminfoErr != nil {
 		return st.Crit.Render("✖ memory: ") + st.Text.Render(explain(p.cur.MeminfoErr))
 	}
-	figW := min(w, 46)
-	figs := p.figures(st, figW, h)
-	chartW := w - figW - 1
-	if chartW < 30 || h < 6 {
-		return figs
+	switch {
+	case w >= 100 && h >= 8:
+		// Wide: figures on the left, the chart beside them.
+		figW := 46
+		return joinColumns(block(p.figures(st, figW, h, false), figW, h), block(p.chart(st, w-figW-1, h), w-figW-1, h), " ")
+	case h >= 18:
+		// Tall and narrow (the grid's memory cell): figures above the chart.
+		figs := p.figures(st, w, 12, false)
+		n := strings.Count(figs, "\n") + 1
+		return figs + "\n" + p.chart(st, w, h-n)
 	}
-	chart := p.chart(st, chartW, h)
-	return joinColumns(block(figs, figW, h), block(chart, chartW, h), " ")
+	// Small: figures only, with a one-line history in place of the chart.
+	return p.figures(st, w, h, true)
 }
 
 // figures is the text column: the big number and the breakdown.
-func (p memPanel) figures(st Styles, w, h int) string {
+func (p memPanel) figures(st Styles, w, h int, spark bool) string {
 	mi := p.cur.Meminfo
 	level, pct, _ := p.severity()
 	var lines []string
@@ -206,10 +211,16 @@ func (p memPanel) figures(st Styles, w, h int) string {
 			st.For(probes.SeverityOf(cp, p.th)).Render(sevLabel(probes.SeverityOf(cp, p.th))))))
 	}
 	lines = append(lines, p.trendLine(st))
+	if spark {
+		lines = append(lines, kv(st, "last 10m", p.sparkline(st, w-10)))
+	}
 	// On a short panel keep the lines that matter most in an incident:
-	// level, bar, used, available, swap, trend.
+	// level, bar, used, available, swap, trend, history.
 	if len(lines) > h {
-		keep := []int{0, 1, 2, 3, 6, len(lines) - 1, 7, 8, 4, 5}
+		keep := []int{0, 1, 2, 3, 6, len(lines) - 1, len(lines) - 2, 7, 8, 4, 5}
+		if !spark {
+			keep = []int{0, 1, 2, 3, 6, len(lines) - 1, 7, 8, 4, 5}
+		}
 		var out []string
 		for _, i := range keep {
 			if len(out) == h {
@@ -312,6 +323,41 @@ func (p memPanel) trendLine(st Styles) string {
 		return st.Muted.Render(fmt.Sprintf("%-10s", "trend")) + st.Text.Render(s) + style.Render(est)
 	}
 	return kv(st, "trend", s)
+}
+
+// sparkBlocks are the eight heights of a one-line chart.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws used % over the chart window in w cells, one cell per
+// slice of time (the newest at the right), scaled 0–100 % so that its
+// height means the same thing on every screen.
+func (p memPanel) sparkline(st Styles, w int) string {
+	pts := *p.scratch
+	if len(pts) == 0 || w < 4 {
+		return ""
+	}
+	last := pts[len(pts)-1].Time
+	step := chartWindow / time.Duration(w)
+	var b strings.Builder
+	j := 0
+	for i := 0; i < w; i++ {
+		end := last.Add(-chartWindow + step*time.Duration(i+1))
+		sum, n := 0.0, 0
+		for j < len(pts) && !pts[j].Time.After(end) {
+			sum += pts[j].UsedPct
+			n++
+			j++
+		}
+		if n == 0 {
+			b.WriteRune(' ')
+			continue
+		}
+		avg := sum / float64(n)
+		k := int(avg / 100 * float64(len(sparkBlocks)-1))
+		k = max(0, min(k, len(sparkBlocks)-1))
+		b.WriteString(st.For(probes.SeverityOf(avg, p.th)).Render(string(sparkBlocks[k])))
+	}
+	return b.String()
 }
 
 // chart draws memory % and swap % over the last minutes with the three
