@@ -67,7 +67,9 @@ func (s *tmuxSession) tmux(args ...string) string {
 
 func (s *tmuxSession) capture() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
 
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...)
+}
 
 // waitFor polls the pane until every want is on screen.
 func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
