@@ -224,30 +224,3 @@ func countDir(path string) (int, error) {
 		}
 	}
 }
-
-// BootTime reads btime from <proc>/stat: process start times count from it.
-func (fs FS) BootTime() (time.Time, error) {
-	f, err := os.Open(fs.path("stat"))
-	if err != nil {
-		return time.Time{}, err
-	}
-	defer f.Close()
-	return parseBootTime(f)
-}
-
-// parseBootTime finds the "btime <unix seconds>" line of /proc/stat.
-func parseBootTime(r io.Reader) (time.Time, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "btime "); ok {
-			v, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("stat: btime %q: %w", rest, ErrParse)
-			}
-			return time.Unix(v, 0).UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("stat: no btime line: %w", ErrUnavailable)
-}

@@ -94,6 +94,6 @@ func FuzzParseCgroup(f *testing.F) {
 	addFixtureSeeds(f, "cgroup")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parseCgroup(bytes.NewReader(b))
-		_, _ = parseBootTime(bytes.NewReader(b))
+		_, _ = parseBootTime(b)
 	})
 }

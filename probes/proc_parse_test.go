@@ -261,18 +261,3 @@ func TestParseCgroup(t *testing.T) {
 		t.Errorf("err = %v, want ErrUnavailable", err)
 	}
 }
-
-func TestParseBootTime(t *testing.T) {
-	f, err := os.Open(filepath.Join(fixtures, "odoo-postgres-busy/proc/stat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got, err := parseBootTime(f)
-	if err != nil || !got.Equal(time.Unix(1795873990, 0)) {
-		t.Errorf("parseBootTime = %v, %v", got, err)
-	}
-	if _, err := parseBootTime(strings.NewReader("cpu 1 2 3\n")); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("err = %v, want ErrUnavailable", err)
-	}
-}
