@@ -33,6 +33,7 @@ type Deps struct {
 	Location   *time.Location // for clock labels; tests pin UTC
 
 	// --- processes (panel_procs.go) ---
+	Procs ProcSource // the process table; nil leaves the panel empty
 
 	// --- postgres (panel_pg.go) ---
 

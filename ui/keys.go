@@ -21,6 +21,12 @@ type KeyMap struct {
 	Filter key.Binding
 
 	// --- processes (panel_procs.go) ---
+	ProcSort     key.Binding
+	ProcGroups   key.Binding
+	ProcMark     key.Binding
+	ProcDiff     key.Binding
+	ProcPageUp   key.Binding
+	ProcPageDown key.Binding
 
 	// --- postgres (panel_pg.go) ---
 
@@ -46,6 +52,12 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
 	// --- processes: bindings ---
+	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort: RSS/swap/growth"))
+	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group by program"))
+	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark baseline"))
+	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff vs baseline"))
+	k.ProcPageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
+	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
 
 	// --- postgres: bindings ---
 
@@ -77,5 +89,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
+		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcPageUp, k.ProcPageDown},
 	}
 }

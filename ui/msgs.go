@@ -60,6 +60,40 @@ type clockTickedMsg struct{ at time.Time }
 
 // --- processes (panel_procs.go) ---
 
+// procTickMsg asks the process panel to scan. Sent by procTickCmd; consumed
+// by procPanel.update. id and tag let stale ticks die (pause, rescan).
+type procTickMsg struct {
+	id  int
+	tag int
+}
+
+// procsScannedMsg carries one scan of the process table with growth applied
+// (or the error that stopped it). Sent by scanProcsCmd; consumed by
+// procPanel.update and an open process detail dialog (which re-reads then).
+type procsScannedMsg struct {
+	id   int
+	res  probes.ProcScanResult
+	err  error
+	took time.Duration
+}
+
+// procDetailReadMsg carries one process's detail and RSS history. Sent by
+// procDetailDialog.readCmd; consumed by the procDetailDialog with that key.
+type procDetailReadMsg struct {
+	key  probes.ProcKey
+	d    probes.ProcDetail
+	hist []probes.RSSSample
+	err  error
+}
+
+// procFilterSetMsg sets the process table's filter while it is typed (done
+// when enter or esc closed the input). Sent by procFilterDialog; consumed
+// by procPanel.update.
+type procFilterSetMsg struct {
+	text string
+	done bool
+}
+
 // --- postgres (panel_pg.go) ---
 
 // --- oom (panel_oom.go) ---

@@ -1,0 +1,506 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/memtui/memtui/probes"
+)
+
+// ProcSource scans the process table and reads one process's detail.
+// Satisfied by *probes.ProcMonitor; tests hand in a fake.
+type ProcSource interface {
+	Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error)
+	Detail(k probes.ProcKey, table *probes.ProcTable) (probes.ProcDetail, []probes.RSSSample, error)
+}
+
+const (
+	// procScanTimeout bounds one scan: /proc reads can stall on a host in
+	// deep reclaim, and the panel must then say so rather than freeze.
+	procScanTimeout = 5 * time.Second
+	// procManyProcs is where the table is scanned less often (PERFORMANCE.md:
+	// above a few thousand processes, 2–3 s) while memory keeps its pace.
+	procManyProcs = 3000
+	procSlowEvery = 2500 * time.Millisecond
+	// procTracked is how many rows get detail (swap, command line) and
+	// history each scan: more than the tallest table shows.
+	procTracked = 40
+	// procSparkPoints is how many samples a row's sparkline is drawn from.
+	procSparkPoints = 90
+	// procPSSMaxAge spreads smaps_rollup reads (6× the cost of stat) in the
+	// group view: each process's PSS is at most this old.
+	procPSSMaxAge = 10 * time.Second
+)
+
+// procSort is the order of the table.
+type procSort int
+
+const (
+	sortRSS procSort = iota
+	sortSwap
+	sortGrowth
+	numSorts
+)
+
+func (s procSort) String() string {
+	return [...]string{"RSS", "swap", "growth"}[s]
+}
+
+// procPanel is the top memory consumers: a table of processes (or of
+// programs, folded), sorted by RSS, swap or growth, filtered by name or user,
+// with growth, sparklines, leak and restart flags, and a diff against a
+// marked baseline.
+type procPanel struct {
+	src      ProcSource
+	interval time.Duration
+	loc      *time.Location
+	now      func() time.Time
+	keys     KeyMap
+
+	id, tag  int
+	inFlight bool
+	paused   bool
+	rescan   bool // sort or filter changed while a scan was in flight
+
+	have     bool
+	res      probes.ProcScanResult
+	spare    []probes.Proc // a table no longer shown, handed to the next scan to fill
+	err      error
+	took     time.Duration
+	memTotal uint64
+
+	sort   procSort
+	filter string
+	groups bool
+	diff   bool
+	base   probes.ProcBaseline
+
+	// Derived in update, read by view.
+	order  []int // indexes into res.Table.Procs, sorted and filtered
+	grp    []probes.ProcGroup
+	diffP  []probes.ProcDiff
+	diffG  []probes.GroupDiff
+	sel    probes.ProcKey // the selected process: pid and start time
+	selGrp string         // the selected program in the group views
+	cursor int
+}
+
+var lastProcPanelID int
+
+func newProcPanel(d Deps) procPanel {
+	lastProcPanelID++
+	return procPanel{src: d.Procs, interval: d.Interval, loc: d.Location, now: d.Now, keys: DefaultKeyMap(d.ReadOnly), id: lastProcPanelID}
+}
+
+// init takes the first scan at once.
+func (p procPanel) init() tea.Cmd {
+	if p.src == nil {
+		return nil
+	}
+	return scanProcsCmd(p.src, p.id, p.request(nil))
+}
+
+// request is the scan the current view needs. reuse is a table nobody
+// reads any more.
+func (p procPanel) request(reuse []probes.Proc) probes.ProcScanRequest {
+	req := probes.ProcScanRequest{
+		ScanOptions:   probes.ScanOptions{DetailTop: procTracked},
+		HistoryPoints: procSparkPoints,
+		Reuse:         reuse,
+	}
+	// Swap for every process only when it orders or totals something.
+	req.AllSwap = p.sort == sortSwap || p.groups
+	if p.groups {
+		req.AllPSS, req.PSSMaxAge = true, procPSSMaxAge
+	}
+	if p.have {
+		for i, idx := range p.order {
+			if i == procTracked {
+				break
+			}
+			req.Track = append(req.Track, p.res.Table.Procs[idx].Key())
+		}
+		if p.sel != (probes.ProcKey{}) {
+			req.Track = append(req.Track, p.sel)
+		}
+		req.HistoryFor = req.Track
+	}
+	return req
+}
+
+// scanProcsCmd scans off the Update goroutine, under a timeout.
+func scanProcsCmd(src ProcSource, id int, req probes.ProcScanRequest) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), procScanTimeout)
+		defer cancel()
+		type out struct {
+			r   probes.ProcScanResult
+			err error
+		}
+		start := time.Now()
+		done := make(chan out, 1)
+		go func() {
+			r, err := src.Scan(req)
+			done <- out{r, err}
+		}()
+		select {
+		case o := <-done:
+			return procsScannedMsg{id: id, res: o.r, err: o.err, took: time.Since(start)}
+		case <-ctx.Done():
+			return procsScannedMsg{id: id, err: fmt.Errorf("scanning the process table took over %s (the host may be in deep reclaim)", procScanTimeout)}
+		}
+	}
+}
+
+// procTickCmd schedules the next scan.
+func procTickCmd(id, tag int, d time.Duration) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return procTickMsg{id: id, tag: tag} })
+}
+
+// every is the scan period: the refresh interval, slowed on big tables.
+func (p procPanel) every() time.Duration {
+	if p.have && len(p.res.Table.Procs)+p.res.Table.KernelThreads > procManyProcs && p.interval < procSlowEvery {
+		return procSlowEvery
+	}
+	return p.interval
+}
+
+// startScan returns the Cmd of a new scan and marks it in flight.
+func (p *procPanel) startScan() tea.Cmd {
+	p.inFlight, p.rescan = true, false
+	reuse := p.spare
+	p.spare = nil // handed to the scan: never to two at once
+	return scanProcsCmd(p.src, p.id, p.request(reuse))
+}
+
+func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case procTickMsg:
+		if msg.id != p.id || msg.tag != p.tag || p.inFlight || p.paused || p.src == nil {
+			return p, nil
+		}
+		return p, p.startScan()
+	case procsScannedMsg:
+		if msg.id != p.id {
+			return p, nil
+		}
+		p.inFlight = false
+		p.took = msg.took
+		if msg.err != nil {
+			p.err = msg.err
+		} else {
+			p.err = nil
+			if p.have {
+				p.spare = p.res.Table.Procs
+			}
+			p.res, p.have = msg.res, true
+			p.derive()
+		}
+		if p.paused {
+			return p, nil
+		}
+		if p.rescan {
+			return p, p.startScan()
+		}
+		return p, procTickCmd(p.id, p.tag, p.every())
+	case memSampledMsg:
+		if v := msg.mem.Meminfo.MemTotal; v.OK {
+			p.memTotal = v.V
+		}
+	case pauseToggledMsg:
+		p.paused = msg.paused
+		p.tag++
+		if !p.paused && !p.inFlight && p.src != nil {
+			return p, p.startScan()
+		}
+	case procFilterSetMsg:
+		p.filter = msg.text
+		p.derive()
+	case tea.KeyMsg:
+		return p.key(msg)
+	}
+	return p, nil
+}
+
+// key handles a key while the panel has focus.
+func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
+	km := p.keys
+	switch {
+	case key.Matches(k, km.Up):
+		p.move(-1)
+	case key.Matches(k, km.Down):
+		p.move(1)
+	case key.Matches(k, km.ProcPageUp):
+		p.move(-10)
+	case key.Matches(k, km.ProcPageDown):
+		p.move(10)
+	case key.Matches(k, km.ProcSort):
+		p.sort = (p.sort + 1) % numSorts
+		p.derive()
+		return p, p.requestRescan()
+	case key.Matches(k, km.ProcGroups):
+		p.groups = !p.groups
+		p.derive()
+		return p, p.requestRescan()
+	case key.Matches(k, km.ProcMark):
+		if !p.have {
+			return p, flashCmd(flashWarn, "no process table yet: wait for the first scan, then press m")
+		}
+		p.base = probes.NewProcBaseline(p.res.Table)
+		p.derive()
+		return p, flashCmd(flashInfo, fmt.Sprintf("baseline marked at %s: %d processes; d shows what changed since",
+			p.base.At.In(p.loc).Format("15:04:05"), len(p.res.Table.Procs)))
+	case key.Matches(k, km.ProcDiff):
+		if p.base.IsZero() {
+			return p, flashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
+		}
+		p.diff = !p.diff
+		p.cursor = 0
+		p.derive()
+	case key.Matches(k, km.Filter):
+		return p, openDialogCmd(newProcFilterDialog(p.filter))
+	case key.Matches(k, km.Back):
+		if p.filter != "" {
+			p.filter = ""
+			p.derive()
+			return p, p.requestRescan()
+		}
+		if p.diff {
+			p.diff = false
+			p.derive()
+		}
+	case key.Matches(k, km.Enter):
+		return p, p.openDetail()
+	}
+	return p, nil
+}
+
+// requestRescan scans now so the new order's rows get their detail, or
+// after the scan in flight.
+func (p *procPanel) requestRescan() tea.Cmd {
+	if !p.have || p.src == nil || p.paused {
+		return nil
+	}
+	if p.inFlight {
+		p.rescan = true
+		return nil
+	}
+	return p.startScan()
+}
+
+// flashCmd shows a flash line.
+func flashCmd(level flashLevel, text string) tea.Cmd {
+	return func() tea.Msg { return flashMsg{level: level, text: text} }
+}
+
+// openDetail opens the detail dialog of the selected process.
+func (p procPanel) openDetail() tea.Cmd {
+	if !p.have || p.src == nil || p.groups || p.diff {
+		return nil
+	}
+	idx, ok := p.selectedIndex()
+	if !ok {
+		return nil
+	}
+	proc := p.res.Table.Procs[idx]
+	// The dialog reads parent and children from its own copy: the panel's
+	// table is recycled by a later scan.
+	t := p.res.Table
+	t.Procs = append([]probes.Proc(nil), t.Procs...)
+	d := newProcDetailDialog(p.src, proc, t, p.loc, p.now)
+	return tea.Batch(openDialogCmd(d), d.readCmd())
+}
+
+// selectedIndex is the index in res.Table.Procs of the selected process.
+func (p procPanel) selectedIndex() (int, bool) {
+	if p.cursor < 0 || p.cursor >= len(p.order) {
+		return 0, false
+	}
+	return p.order[p.cursor], true
+}
+
+// rows is the number of rows of the current view.
+func (p procPanel) rows() int {
+	switch {
+	case p.diff && p.groups:
+		return len(p.diffG)
+	case p.diff:
+		return len(p.diffP)
+	case p.groups:
+		return len(p.grp)
+	}
+	return len(p.order)
+}
+
+// move moves the cursor and the selection with it.
+func (p *procPanel) move(delta int) {
+	n := p.rows()
+	if n == 0 {
+		return
+	}
+	p.cursor = max(0, min(p.cursor+delta, n-1))
+	p.remember()
+}
+
+// remember records the identity under the cursor, so the next scan keeps
+// the selection on the same process (or program), not the same line.
+func (p *procPanel) remember() {
+	switch {
+	case p.diff:
+	case p.groups:
+		if p.cursor < len(p.grp) {
+			p.selGrp = p.grp[p.cursor].Program
+		}
+	default:
+		if p.cursor < len(p.order) {
+			p.sel = p.res.Table.Procs[p.order[p.cursor]].Key()
+		}
+	}
+}
+
+// derive recomputes the sorted, filtered rows and puts the cursor back on
+// the selected process. It runs in update only; view just reads.
+func (p *procPanel) derive() {
+	if !p.have {
+		return
+	}
+	procs := p.res.Table.Procs
+	p.order = p.order[:0]
+	needle := strings.ToLower(p.filter)
+	for i := range procs {
+		if needle == "" || procMatches(&procs[i], needle) {
+			p.order = append(p.order, i)
+		}
+	}
+	less := procLess(p.sort, procs)
+	sort.SliceStable(p.order, func(a, b int) bool { return less(p.order[a], p.order[b]) })
+	if p.groups {
+		var sub []probes.Proc
+		if needle == "" {
+			sub = procs
+		} else {
+			sub = make([]probes.Proc, 0, len(p.order))
+			for _, i := range p.order {
+				sub = append(sub, procs[i])
+			}
+		}
+		p.grp = probes.GroupProcs(sub)
+		sortGroups(p.grp, p.sort)
+	}
+	if p.diff && !p.base.IsZero() {
+		p.diffP, p.diffG = p.base.Diff(p.res.Table)
+		if needle != "" {
+			kept := p.diffP[:0]
+			for _, d := range p.diffP {
+				if strings.Contains(strings.ToLower(d.Comm+" "+d.Program+" "+d.User), needle) {
+					kept = append(kept, d)
+				}
+			}
+			p.diffP = kept
+		}
+	}
+	// Keep the selection on the same process or program.
+	switch {
+	case p.diff:
+		p.cursor = max(0, min(p.cursor, p.rows()-1))
+	case p.groups:
+		found := false
+		for i, g := range p.grp {
+			if g.Program == p.selGrp {
+				p.cursor, found = i, true
+				break
+			}
+		}
+		if !found {
+			p.cursor = max(0, min(p.cursor, len(p.grp)-1))
+			p.remember()
+		}
+	default:
+		found := false
+		if p.sel != (probes.ProcKey{}) {
+			for i, idx := range p.order {
+				if procs[idx].PID == p.sel.PID && procs[idx].Start == p.sel.Start {
+					p.cursor, found = i, true
+					break
+				}
+			}
+		}
+		if !found {
+			// Gone or filtered out: stay on the same line, take what is there.
+			p.cursor = max(0, min(p.cursor, len(p.order)-1))
+			p.remember()
+		}
+	}
+}
+
+// procMatches: the filter matches name, program, user or command line.
+func procMatches(p *probes.Proc, needle string) bool {
+	return strings.Contains(strings.ToLower(p.Comm), needle) ||
+		strings.Contains(strings.ToLower(p.Program), needle) ||
+		strings.Contains(strings.ToLower(p.User), needle) ||
+		(p.CmdlineOK && strings.Contains(strings.ToLower(p.Cmdline), needle))
+}
+
+// procLess orders by the sort key, largest first; unknown values last; pid
+// breaks ties so the order is stable between scans.
+func procLess(s procSort, procs []probes.Proc) func(i, j int) bool {
+	return func(i, j int) bool {
+		a, b := &procs[i], &procs[j]
+		switch s {
+		case sortSwap:
+			if a.SwapOK != b.SwapOK {
+				return a.SwapOK
+			}
+			if a.Swap != b.Swap {
+				return a.Swap > b.Swap
+			}
+		case sortGrowth:
+			if a.GrowthOK != b.GrowthOK {
+				return a.GrowthOK
+			}
+			if a.Growth != b.Growth {
+				return a.Growth > b.Growth
+			}
+		}
+		if a.RSS != b.RSS {
+			return a.RSS > b.RSS
+		}
+		return a.PID < b.PID
+	}
+}
+
+func sortGroups(g []probes.ProcGroup, s procSort) {
+	sort.SliceStable(g, func(i, j int) bool {
+		a, b := g[i], g[j]
+		switch s {
+		case sortSwap:
+			if a.Swap != b.Swap {
+				return a.Swap > b.Swap
+			}
+		case sortGrowth:
+			if a.Growth != b.Growth {
+				return a.Growth > b.Growth
+			}
+		}
+		if a.RSS != b.RSS {
+			return a.RSS > b.RSS
+		}
+		return a.Program < b.Program
+	})
+}
+
+// procErrText words a scan error for the panel, with what to do about it.
+func procErrText(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return err.Error() + " — run memtui as root, or check the hidepid option of the /proc mount"
+	}
+	return err.Error()
+}

@@ -1,0 +1,404 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/memtui/memtui/probes"
+)
+
+func (p procPanel) view(st Styles, w, h int, focused bool) string {
+	if p.src == nil {
+		// Same words as the root's placeholder for a panel without a source.
+		return frame(st, panelNames[pProcs], "", st.Muted.Render("not available in this build"), w, h, focused)
+	}
+	title := "Top memory consumers"
+	if p.groups {
+		title = "Memory by program"
+	}
+	if p.diff {
+		title += " · changes since " + p.base.At.In(p.loc).Format("15:04:05")
+	}
+	return frame(st, title, p.note(), p.body(st, w-2, h-2), w, h, focused)
+}
+
+// note is the frame's right-hand summary: count, order, state.
+func (p procPanel) note() string {
+	if p.paused {
+		return "⏸ PAUSED"
+	}
+	if !p.have {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("%d procs", len(p.res.Table.Procs))}
+	if !p.diff {
+		parts = append(parts, "by "+p.sort.String())
+	}
+	parts = append(parts, p.res.Table.At.In(p.loc).Format("15:04:05"))
+	return strings.Join(parts, " · ")
+}
+
+// body is the table of the current view, a status line when there is one,
+// and the reason when there is no table.
+func (p procPanel) body(st Styles, w, h int) string {
+	switch {
+	case !p.have && p.err != nil:
+		return st.Crit.Render("✖ processes: ") + st.Text.Render(procErrText(p.err))
+	case !p.have:
+		return st.Muted.Render("scanning the process table …")
+	}
+	var status []string
+	if p.err != nil {
+		status = append(status, st.Crit.Render("✖ last scan failed: ")+st.Text.Render(procErrText(p.err)))
+	}
+	if p.filter != "" {
+		status = append(status, st.Accent.Render("/ ")+st.Text.Render(fmt.Sprintf("filter %q: %d of %d processes · esc clears", p.filter, len(p.order), len(p.res.Table.Procs))))
+	}
+	if !p.base.IsZero() && !p.diff {
+		status = append(status, st.Muted.Render(fmt.Sprintf("baseline %s marked · d shows the changes", p.base.At.In(p.loc).Format("15:04:05"))))
+	}
+	if len(status) > max(h-3, 0) {
+		status = status[:max(h-3, 0)]
+	}
+	tableH := h - len(status)
+	var tbl string
+	switch {
+	case p.diff && p.groups:
+		tbl = p.groupDiffTable(st, w, tableH)
+	case p.diff:
+		tbl = p.procDiffTable(st, w, tableH)
+	case p.groups:
+		tbl = p.groupTable(st, w, tableH)
+	default:
+		tbl = p.procTable(st, w, tableH)
+	}
+	out := block(tbl, w, tableH)
+	if len(status) > 0 {
+		out += "\n" + strings.Join(status, "\n")
+	}
+	return out
+}
+
+// window returns the first row to draw so the cursor stays visible.
+func window(cursor, rows, visible int) int {
+	if visible <= 0 || cursor < visible {
+		return 0
+	}
+	return min(cursor-visible+1, max(rows-visible, 0))
+}
+
+// col is one table column: a header, a width, and right alignment.
+type col struct {
+	title string
+	w     int
+	right bool
+}
+
+// cell fits s into a column.
+func (c col) cell(s string) string {
+	if c.right {
+		if pad := c.w - len([]rune(s)); pad > 0 {
+			s = strings.Repeat(" ", pad) + s
+		}
+	}
+	return fit(s, c.w)
+}
+
+// header renders the column titles.
+func header(st Styles, cols []col) string {
+	var b strings.Builder
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c.cell(c.title))
+	}
+	return st.Header.Render(b.String())
+}
+
+// procColumns picks the process table's columns for width w; the command
+// takes what is left.
+func procColumns(w int) (cols []col, spark bool) {
+	userW := 8
+	if w >= 140 {
+		userW = 10
+	}
+	cols = []col{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
+	if w >= 110 {
+		sw := 12
+		if w >= 160 {
+			sw = 20
+		}
+		cols = append(cols, col{"TREND", sw, false})
+		spark = true
+	}
+	used := 0
+	for _, c := range cols {
+		used += c.w + 1
+	}
+	cols = append(cols, col{"COMMAND", max(w-used, 8), false})
+	return cols, spark
+}
+
+// markText is the glyph and word of a process's flags (never colour alone).
+func markText(m probes.ProcMark) string {
+	var parts []string
+	if m&probes.MarkLeak != 0 {
+		parts = append(parts, "▲ LEAK?")
+	}
+	if m&probes.MarkRestarted != 0 {
+		parts = append(parts, "↻ RESTARTED")
+	}
+	return strings.Join(parts, " ")
+}
+
+func (p procPanel) procTable(st Styles, w, h int) string {
+	cols, spark := procColumns(w)
+	lines := []string{header(st, cols)}
+	visible := h - 1
+	if len(p.order) == 0 {
+		msg := "no process matches the filter"
+		if p.filter == "" {
+			msg = "no user-space process found"
+		}
+		return lines[0] + "\n" + st.Muted.Render(msg)
+	}
+	procs := p.res.Table.Procs
+	start := window(p.cursor, len(p.order), visible)
+	for i := start; i < len(p.order) && i < start+visible; i++ {
+		pr := &procs[p.order[i]]
+		cells := []string{
+			cols[0].cell(fmt.Sprint(pr.PID)),
+			cols[1].cell(pr.User),
+			cols[2].cell(humanBytes(pr.RSS)),
+			cols[3].cell(swapText(pr)),
+			cols[4].cell(pctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
+			cols[5].cell(growthText(pr.Growth, pr.GrowthOK)),
+		}
+		if spark {
+			cells = append(cells, cols[6].cell(sparkline(p.res.Histories[pr.Key()], cols[6].w)))
+		}
+		mark := markText(pr.Mark)
+		cmd := pr.Comm
+		if pr.CmdlineOK && pr.Cmdline != "" {
+			cmd = pr.Cmdline
+		}
+		if pr.State == 'Z' {
+			cmd = pr.Comm + " <defunct>"
+		}
+		cmdCol := cols[len(cols)-1]
+		row := strings.Join(cells, " ") + " "
+		if i == p.cursor {
+			text := cmd
+			if mark != "" {
+				text = mark + " " + cmd
+			}
+			lines = append(lines, st.Selected.Render(fit(row+cmdCol.cell(text), w)))
+			continue
+		}
+		if mark != "" {
+			markW := len([]rune(mark)) + 1
+			lines = append(lines, st.Text.Render(row)+st.High.Render(mark+" ")+st.Text.Render(fit(cmd, max(cmdCol.w-markW, 0))))
+		} else {
+			lines = append(lines, st.Text.Render(row+cmdCol.cell(cmd)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func swapText(p *probes.Proc) string {
+	if !p.SwapOK {
+		return "—"
+	}
+	return humanBytes(p.Swap)
+}
+
+func pctText(v float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// growthText formats bytes per second as a signed amount per minute.
+func growthText(perSec float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	perMin := perSec * 60
+	if math.Abs(perMin) < 1024 {
+		return "0"
+	}
+	sign := "+"
+	if perMin < 0 {
+		sign = "-"
+	}
+	return sign + humanBytes(uint64(math.Abs(perMin)))
+}
+
+// signedBytes formats a byte delta with its sign.
+func signedBytes(d int64) string {
+	switch {
+	case d > 0:
+		return "+" + humanBytes(uint64(d))
+	case d < 0:
+		return "-" + humanBytes(uint64(-d))
+	}
+	return "0"
+}
+
+// sparkline draws samples as w cells, each the highest RSS of its slice of
+// the samples, scaled between the series' own low and high so a slow leak
+// shows as a slope. A flat series (under 1 MiB of range) is a flat line.
+func sparkline(samples []probes.RSSSample, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if len(samples) == 0 {
+		return strings.Repeat(" ", w)
+	}
+	n := min(w, len(samples))
+	vals := make([]uint64, n)
+	for i := range n {
+		from := i * len(samples) / n
+		to := max((i+1)*len(samples)/n, from+1)
+		for _, s := range samples[from:to] {
+			vals[i] = max(vals[i], s.RSS)
+		}
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		k := 0
+		if hi-lo >= 1<<20 {
+			k = int(float64(v-lo) / float64(hi-lo) * float64(len(sparkBlocks)-1))
+		}
+		b.WriteRune(sparkBlocks[k])
+	}
+	return fit(b.String(), w)
+}
+
+func (p procPanel) groupTable(st Styles, w, h int) string {
+	cols := []col{{"PROGRAM", 18, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	used := 0
+	for _, c := range cols {
+		used += c.w + 1
+	}
+	cols = append(cols, col{"USERS · NOTES", max(w-used, 8), false})
+	lines := []string{header(st, cols)}
+	visible := h - 1
+	if len(p.grp) == 0 {
+		return lines[0] + "\n" + st.Muted.Render("no process matches the filter")
+	}
+	start := window(p.cursor, len(p.grp), visible)
+	for i := start; i < len(p.grp) && i < start+visible; i++ {
+		g := p.grp[i]
+		pss := "—"
+		if g.PSSOK {
+			pss = humanBytes(g.PSS)
+		} else if g.PSS > 0 {
+			pss = "≥" + humanBytes(g.PSS)
+		}
+		swap := "—"
+		if g.SwapOK {
+			swap = humanBytes(g.Swap)
+		} else if g.Swap > 0 {
+			swap = "≥" + humanBytes(g.Swap)
+		}
+		notes := g.Users
+		if g.Leaks > 0 {
+			notes += fmt.Sprintf(" · ▲ %d LEAK?", g.Leaks)
+		}
+		if g.Restarted > 0 {
+			notes += fmt.Sprintf(" · ↻ %d RESTARTED", g.Restarted)
+		}
+		row := strings.Join([]string{
+			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
+			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, true)), cols[6].cell(notes),
+		}, " ")
+		if i == p.cursor {
+			lines = append(lines, st.Selected.Render(fit(row, w)))
+		} else if g.Leaks > 0 || g.Restarted > 0 {
+			lines = append(lines, st.High.Render(row))
+		} else {
+			lines = append(lines, st.Text.Render(row))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// diffStatus words a diff status with a glyph.
+func diffStatus(s probes.DiffStatus, delta int64) string {
+	switch s {
+	case probes.DiffNew:
+		return "✚ NEW"
+	case probes.DiffGone:
+		return "✖ GONE"
+	}
+	if delta < 0 {
+		return "▼ SHRANK"
+	}
+	return "▲ GREW"
+}
+
+func (p procPanel) procDiffTable(st Styles, w, h int) string {
+	cols := []col{{"CHANGE", 8, false}, {"PID", 7, true}, {"USER", 8, false}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
+	used := 0
+	for _, c := range cols {
+		used += c.w + 1
+	}
+	cols = append(cols, col{"COMMAND", max(w-used, 8), false})
+	lines := []string{header(st, cols)}
+	if len(p.diffP) == 0 {
+		return lines[0] + "\n" + st.Muted.Render("no process appeared, went away or moved by 1 MiB since the baseline")
+	}
+	visible := h - 1
+	start := window(p.cursor, len(p.diffP), visible)
+	for i := start; i < len(p.diffP) && i < start+visible; i++ {
+		d := p.diffP[i]
+		before, now := humanBytes(d.RSSBefore), humanBytes(d.RSSAfter)
+		if d.Status == probes.DiffNew {
+			before = "—"
+		}
+		if d.Status == probes.DiffGone {
+			now = "—"
+		}
+		row := strings.Join([]string{
+			cols[0].cell(diffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
+			cols[3].cell(before), cols[4].cell(now), cols[5].cell(signedBytes(d.Delta())), cols[6].cell(d.Comm),
+		}, " ")
+		lines = append(lines, p.diffRow(st, row, i, w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p procPanel) groupDiffTable(st Styles, w, h int) string {
+	cols := []col{{"CHANGE", 8, false}, {"PROGRAM", 18, false}, {"COUNT", 9, true}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
+	lines := []string{header(st, cols)}
+	if len(p.diffG) == 0 {
+		return lines[0] + "\n" + st.Muted.Render("no program appeared, went away or moved by 1 MiB since the baseline")
+	}
+	visible := h - 1
+	start := window(p.cursor, len(p.diffG), visible)
+	for i := start; i < len(p.diffG) && i < start+visible; i++ {
+		d := p.diffG[i]
+		row := strings.Join([]string{
+			cols[0].cell(diffStatus(d.Status, d.Delta())), cols[1].cell(d.Program),
+			cols[2].cell(fmt.Sprintf("%d→%d", d.CountBefore, d.CountAfter)),
+			cols[3].cell(humanBytes(d.RSSBefore)), cols[4].cell(humanBytes(d.RSSAfter)), cols[5].cell(signedBytes(d.Delta())),
+		}, " ")
+		lines = append(lines, p.diffRow(st, row, i, w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p procPanel) diffRow(st Styles, row string, i, w int) string {
+	if i == p.cursor {
+		return st.Selected.Render(fit(row, w))
+	}
+	return st.Text.Render(row)
+}
