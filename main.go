@@ -7,11 +7,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -154,6 +156,7 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		Procs: probes.NewProcMonitor(fs, probes.ProcScannerConfig{PasswdPath: passwdFor(o.proc)}, probes.GrowthConfig{}),
 	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
@@ -177,6 +180,8 @@ type snapshot struct {
 	Host   string         `json:"host"`
 	Memory memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
+	Processes      []probes.SnapshotProc `json:"processes"`
+	ProcessesError string                `json:"processes_error,omitempty"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -315,6 +320,7 @@ alerting hooks; unknown values are null.`,
 				Memory: memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
+			snap.Processes, snap.ProcessesError = processesSection(fs, o.proc, cur)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -371,6 +377,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}
 	// --- snapshot text: sections below ---
+	writeProcessesText(&b, s)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -387,4 +394,58 @@ func humanBytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// snapshotTopN is how many processes the snapshot lists.
+const snapshotTopN = 20
+
+// processesSection reads the top processes by RSS twice, rateWindow apart,
+// so each carries a growth rate. It never fails the snapshot: an error is
+// reported in processes_error with an empty list.
+func processesSection(fs probes.FS, procRoot string, cur probes.Memory) ([]probes.SnapshotProc, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	total := cur.Meminfo.MemTotal.Or(0)
+	rows, err := probes.SnapshotProcesses(ctx, fs, probes.ProcScannerConfig{PasswdPath: passwdFor(procRoot)}, snapshotTopN, rateWindow, total)
+	if err != nil {
+		return []probes.SnapshotProc{}, err.Error()
+	}
+	return rows, ""
+}
+
+// passwdFor is the passwd file for user names: the fixture tree's own
+// etc/passwd when --proc points into one (<tree>/proc, <tree>/etc/passwd),
+// else the host's.
+func passwdFor(procRoot string) string {
+	if procRoot != "" && filepath.Clean(procRoot) != "/proc" {
+		p := filepath.Join(filepath.Dir(filepath.Clean(procRoot)), "etc", "passwd")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "/etc/passwd"
+}
+
+// writeProcessesText is the processes part of the text snapshot.
+func writeProcessesText(b *strings.Builder, s snapshot) {
+	b.WriteString("\nTop processes by RSS\n")
+	if s.ProcessesError != "" {
+		fmt.Fprintf(b, "  error      %s\n", s.ProcessesError)
+		return
+	}
+	fmt.Fprintf(b, "  %7s %-10s %10s %10s  %s\n", "PID", "USER", "RSS", "SWAP", "COMMAND")
+	for _, p := range s.Processes {
+		swap := "—"
+		if p.SwapBytes != nil {
+			swap = humanBytes(*p.SwapBytes)
+		}
+		cmd := p.Cmdline
+		if cmd == "" {
+			cmd = p.Comm
+		}
+		if r := []rune(cmd); len(r) > 60 {
+			cmd = string(r[:59]) + "…"
+		}
+		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, humanBytes(p.RSSBytes), swap, cmd)
+	}
 }

@@ -138,7 +138,11 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 			started += " (" + humanDuration(d.now().Sub(det.StartedAt)) + " ago)"
 		}
 	}
-	add(kv("state", fmt.Sprintf("%s · %d threads · started %s", stateWord(p.State), p.Threads, started)))
+	threads := fmt.Sprintf("%d threads", p.Threads)
+	if p.Threads == 1 {
+		threads = "1 thread"
+	}
+	add(kv("state", fmt.Sprintf("%s · %s · started %s", stateWord(p.State), threads, started)))
 	cg := det.Cgroup
 	if det.CgroupErr != nil {
 		cg = "— (" + shortErr(det.CgroupErr) + ")"

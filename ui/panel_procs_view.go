@@ -288,7 +288,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	for _, c := range cols {
 		used += c.w + 1
 	}
-	cols = append(cols, col{"USERS · NOTES", max(w-used, 8), false})
+	cols = append(cols, col{"NOTES · USERS", max(w-used, 8), false})
 	lines := []string{header(st, cols)}
 	visible := h - 1
 	if len(p.grp) == 0 {
@@ -309,16 +309,18 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		} else if g.Swap > 0 {
 			swap = "≥" + humanBytes(g.Swap)
 		}
-		notes := g.Users
+		// Flags first: at 80 columns the users are what gets cut.
+		var notes []string
 		if g.Leaks > 0 {
-			notes += fmt.Sprintf(" · ▲ %d LEAK?", g.Leaks)
+			notes = append(notes, fmt.Sprintf("▲ %d LEAK?", g.Leaks))
 		}
 		if g.Restarted > 0 {
-			notes += fmt.Sprintf(" · ↻ %d RESTARTED", g.Restarted)
+			notes = append(notes, fmt.Sprintf("↻ %d RESTARTED", g.Restarted))
 		}
+		notes = append(notes, g.Users)
 		row := strings.Join([]string{
 			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
-			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, true)), cols[6].cell(notes),
+			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, true)), cols[6].cell(strings.Join(notes, " · ")),
 		}, " ")
 		if i == p.cursor {
 			lines = append(lines, st.Selected.Render(fit(row, w)))

@@ -1,0 +1,472 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/memtui/memtui/probes"
+)
+
+// fakeProcs is a ProcSource replaying canned scans.
+type fakeProcs struct {
+	mu      sync.Mutex
+	results []probes.ProcScanResult
+	i       int
+	reqs    []probes.ProcScanRequest
+	detail  probes.ProcDetail
+	hist    []probes.RSSSample
+}
+
+func (f *fakeProcs) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs = append(f.reqs, req)
+	r := f.results[min(f.i, len(f.results)-1)]
+	f.i++
+	return r, nil
+}
+
+func (f *fakeProcs) Detail(k probes.ProcKey, t *probes.ProcTable) (probes.ProcDetail, []probes.RSSSample, error) {
+	return f.detail, f.hist, nil
+}
+
+const mib = 1 << 20
+
+// proc builds a table row.
+func proc(pid, ppid int32, user, comm, cmd string, rssMiB, swapMiB uint64, growthMiBPerMin float64) probes.Proc {
+	return probes.Proc{
+		PID: pid, PPID: ppid, UID: 110, State: 'S', Threads: 1, Start: uint64(pid) * 10,
+		RSS: rssMiB * mib, Swap: swapMiB * mib, SwapOK: true,
+		Growth: growthMiBPerMin * mib / 60, GrowthOK: true,
+		Comm: comm, User: user, Program: comm, Cmdline: cmd, CmdlineOK: cmd != "",
+	}
+}
+
+const odooCmd = "/usr/bin/python3 /opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --db_password=*** --workers=4"
+
+// odooHost is a busy Odoo + PostgreSQL host: a leaking worker, a restarted
+// postgres, a zombie, php-fpm and a shell.
+func odooHost(at time.Time) probes.ProcTable {
+	procs := []probes.Proc{
+		proc(1, 0, "root", "systemd", "/sbin/init", 12, 0, 0),
+		proc(812, 1, "odoo", "odoo-bin", odooCmd, 310, 40, 0),
+		proc(820, 812, "odoo", "odoo-bin", odooCmd, 1126, 210, 0.5),
+		proc(821, 812, "odoo", "odoo-bin", odooCmd, 950, 120, 0),
+		proc(822, 812, "odoo", "odoo-bin", odooCmd, 880, 96, -2),
+		proc(823, 812, "odoo", "odoo-bin", odooCmd, 1638, 300, 12.5),
+		proc(900, 1, "postgres", "postgres", "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", 220, 0, 0),
+		proc(903, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50001) idle in transaction", 512, 8, 3),
+		proc(904, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50002) active", 388, 16, 0),
+		proc(951, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 64, 0, 0),
+		proc(952, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 73, 0, 0),
+		proc(1400, 1200, "root", "psql", "psql postgresql://odoo:***@db.internal:5432/odoo", 10, 0, 0),
+		proc(1500, 812, "odoo", "odoo-bin", "", 0, 0, 0),
+	}
+	procs[5].Mark = probes.MarkLeak
+	procs[6].Mark = probes.MarkRestarted
+	procs[12].State = 'Z'
+	procs[12].SwapOK = false
+	for i := range procs {
+		procs[i].PSS, procs[i].PSSOK = procs[i].RSS*7/10, true
+	}
+	return probes.ProcTable{At: at, Procs: procs, KernelThreads: 120}
+}
+
+// history is a sparkline series ending at the row's RSS.
+func history(p probes.Proc, end time.Time, n int) []probes.RSSSample {
+	var out []probes.RSSSample
+	for i := 0; i < n; i++ {
+		at := end.Add(time.Duration(i-n+1) * 2 * time.Second)
+		rss := float64(p.RSS) - p.Growth*2*float64(n-1-i)
+		out = append(out, probes.RSSSample{At: at, RSS: uint64(rss)})
+	}
+	return out
+}
+
+func scanResult(t probes.ProcTable) probes.ProcScanResult {
+	r := probes.ProcScanResult{Table: t, Histories: map[probes.ProcKey][]probes.RSSSample{}}
+	for _, p := range t.Procs {
+		r.Histories[p.Key()] = history(p, t.At, 60)
+	}
+	return r
+}
+
+func procDeps(src *fakeProcs) Deps {
+	d := testDeps(&fakeMemory{readings: []probes.Memory{memAt(t0, 93, 60, 1000)}})
+	d.Procs = src
+	return d
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// scanned is the message the panel gets for a canned scan.
+func scanned(m Model, t probes.ProcTable) procsScannedMsg {
+	return procsScannedMsg{id: m.procs.id, res: scanResult(t)}
+}
+
+// procModel is the dashboard at w×h with memory read, one scan shown and
+// focus on the process panel.
+func procModel(w, h int) Model {
+	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
+	m := New(procDeps(src))
+	mem := memAt(t0, 93, 60, 1000)
+	m = feed(m, tea.WindowSizeMsg{Width: w, Height: h}, memSampledMsg{at: t0, mem: mem})
+	m = feed(m, scanned(m, odooHost(t0)), keyMsg("tab"))
+	return m
+}
+
+// runCmd runs a Cmd and feeds back what it yields (Batch included), once.
+func runCmd(m Model, cmd tea.Cmd) Model {
+	if cmd == nil {
+		return m
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			m = runCmd(m, c)
+		}
+		return m
+	}
+	switch msg.(type) {
+	case procTickMsg, memTickMsg, nil:
+		return m
+	}
+	return feed(m, msg)
+}
+
+// press sends a key and runs the Cmds it returns (dialogs, reads).
+func press(m Model, keys ...string) Model {
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		m = runCmd(next.(Model), cmd)
+	}
+	return m
+}
+
+func TestProcViewGolden(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
+		w, h := sz[0], sz[1]
+		t.Run(fmt.Sprintf("table_%dx%d", w, h), func(t *testing.T) {
+			m := procModel(w, h)
+			v := m.View()
+			checkBlock(t, v, w, h)
+			for _, want := range []string{"823", "▲ LEAK?", "1.60 GiB"} {
+				if !strings.Contains(ansi.Strip(v), want) {
+					t.Errorf("table lacks %q", want)
+				}
+			}
+			if strings.Contains(v, "S3cret") {
+				t.Error("a secret is on screen")
+			}
+			golden(t, v)
+		})
+		t.Run(fmt.Sprintf("groups_%dx%d", w, h), func(t *testing.T) {
+			m := press(procModel(w, h), "g")
+			v := m.View()
+			checkBlock(t, v, w, h)
+			if !strings.Contains(ansi.Strip(v), "odoo-bin") || !strings.Contains(ansi.Strip(v), "Memory by program") {
+				t.Errorf("group view lacks the odoo-bin group:\n%s", ansi.Strip(v))
+			}
+			golden(t, v)
+		})
+		t.Run(fmt.Sprintf("detail_%dx%d", w, h), func(t *testing.T) {
+			m := procModel(w, h)
+			src := m.procs.src.(*fakeProcs)
+			tab := odooHost(t0)
+			leak := tab.Procs[5]
+			src.detail = probes.ProcDetail{
+				Proc:      leak,
+				StartedAt: t0.Add(-2 * time.Hour),
+				Smaps: probes.SmapsRollup{Rss: leak.RSS, Pss: 1500 * mib, PssAnon: 1300 * mib, PssFile: 180 * mib, PssShmem: 20 * mib,
+					SharedClean: 120 * mib, SharedDirty: 18 * mib, PrivateClean: 2 * mib, PrivateDirty: 1498 * mib,
+					Swap: 300 * mib, SwapPss: 300 * mib, RssOK: true, PssOK: true, PssSplitOK: true, SwapOK: true, SwapPssOK: true},
+				OOMScore: 745, Cgroup: "/system.slice/odoo.service", FDs: 14,
+				Parent: &tab.Procs[1],
+			}
+			for i := 0; i < 40; i++ {
+				src.hist = append(src.hist, probes.RSSSample{At: t0.Add(time.Duration(i-39) * 15 * time.Second), RSS: leak.RSS - uint64(39-i)*3*mib})
+			}
+			m = press(m, "up", "up", "up", "up", "up") // top row: the leaking worker
+			m = press(m, "enter")
+			if m.dlg == nil {
+				t.Fatal("enter opened no dialog")
+			}
+			v := m.View()
+			checkBlock(t, v, w, h)
+			sv := ansi.Strip(v)
+			for _, want := range []string{"Process 823", "PSS 1.46 GiB", "score 745", "/system.slice/odoo.service", "812 odoo-bin"} {
+				if !strings.Contains(sv, want) {
+					t.Errorf("detail lacks %q", want)
+				}
+			}
+			golden(t, v)
+			m = press(m, "esc")
+			if m.dlg != nil {
+				t.Error("esc did not close the detail")
+			}
+		})
+		t.Run(fmt.Sprintf("baseline_diff_%dx%d", w, h), func(t *testing.T) {
+			m := procModel(w, h)
+			m = press(m, "m")
+			later := odooHost(t0.Add(10 * time.Minute))
+			later.Procs[5].RSS += 700 * mib                             // the leak went on
+			later.Procs = append(later.Procs[:11], later.Procs[12:]...) // psql went away
+			later.Procs = append(later.Procs, proc(2001, 812, "odoo", "odoo-bin", odooCmd, 140, 0, 0))
+			m = feed(m, scanned(m, later))
+			// Rescans (g asks for one) keep returning the later table.
+			m.procs.src.(*fakeProcs).results = []probes.ProcScanResult{scanResult(later)}
+			m = press(m, "d")
+			v := m.View()
+			checkBlock(t, v, w, h)
+			sv := ansi.Strip(v)
+			for _, want := range []string{"changes since 13:00:00", "▲ GREW", "+700 MiB", "✚ NEW", "✖ GONE"} {
+				if !strings.Contains(sv, want) {
+					t.Errorf("diff lacks %q", want)
+				}
+			}
+			golden(t, v)
+			m = press(m, "g")
+			golden2 := m.View()
+			if !strings.Contains(ansi.Strip(golden2), "odoo-bin") || !strings.Contains(ansi.Strip(golden2), "6→7") {
+				t.Errorf("group diff:\n%s", ansi.Strip(golden2))
+			}
+		})
+	}
+}
+
+// selected is the pid under the cursor.
+func selected(m Model) int32 {
+	i, ok := m.procs.selectedIndex()
+	if !ok {
+		return -1
+	}
+	return m.procs.res.Table.Procs[i].PID
+}
+
+func pids(m Model) []int32 {
+	var out []int32
+	for _, i := range m.procs.order {
+		out = append(out, m.procs.res.Table.Procs[i].PID)
+	}
+	return out
+}
+
+func TestProcSelectionFollowsProcess(t *testing.T) {
+	m := procModel(120, 40)
+	m = press(m, "down", "down") // 821 (950 MiB) in RSS order: 823 820 821
+	if got := selected(m); got != 821 {
+		t.Fatalf("selected %d, want 821", got)
+	}
+	// 821 grows past everyone: it moves to the top, the cursor follows.
+	next := odooHost(t0.Add(time.Second))
+	next.Procs[3].RSS = 4000 * mib
+	m = feed(m, scanned(m, next))
+	if got := selected(m); got != 821 || m.procs.cursor != 0 {
+		t.Errorf("after the reorder: selected %d at line %d, want 821 at line 0", got, m.procs.cursor)
+	}
+	// Same pid, new start time: another process; the selection must not
+	// silently stay on it as if it were the same.
+	reused := odooHost(t0.Add(2 * time.Second))
+	reused.Procs[3].RSS = 4000 * mib
+	reused.Procs[3].Start = 999999
+	m = feed(m, scanned(m, reused))
+	if m.procs.sel.Start == 8210 {
+		t.Error("selection kept the old identity of a reused pid")
+	}
+	// The selected process vanishes: the cursor stays on its line.
+	m = press(m, "down", "down")
+	line := m.procs.cursor
+	gone := odooHost(t0.Add(3 * time.Second))
+	victim := selected(m)
+	var kept []probes.Proc
+	for _, p := range gone.Procs {
+		if p.PID != victim {
+			kept = append(kept, p)
+		}
+	}
+	gone.Procs = kept
+	m = feed(m, scanned(m, gone))
+	if m.procs.cursor != line || selected(m) == victim {
+		t.Errorf("after %d vanished: line %d (was %d), selected %d", victim, m.procs.cursor, line, selected(m))
+	}
+}
+
+func TestProcFilterAndSort(t *testing.T) {
+	m := procModel(120, 40)
+	t.Run("sort cycles RSS, swap, growth", func(t *testing.T) {
+		if diff := cmp.Diff([]int32{823, 820, 821, 822, 903, 904, 812, 900, 952, 951, 1, 1400, 1500}, pids(m)); diff != "" {
+			t.Errorf("by RSS (-want +got)\n%s", diff)
+		}
+		m2 := press(m, "s")
+		if got := pids(m2)[:4]; fmt.Sprint(got) != "[823 820 821 822]" {
+			t.Errorf("by swap: %v", got)
+		}
+		if last := pids(m2)[len(pids(m2))-1]; last != 1500 {
+			t.Errorf("unknown swap should sort last, got %d", last)
+		}
+		m3 := press(m2, "s")
+		if got := pids(m3)[:3]; fmt.Sprint(got) != "[823 903 820]" {
+			t.Errorf("by growth: %v", got)
+		}
+		if m3.procs.sort != sortGrowth || !strings.Contains(ansi.Strip(m3.View()), "by growth") {
+			t.Error("sort not shown as growth")
+		}
+		if back := press(m3, "s"); back.procs.sort != sortRSS {
+			t.Error("sort did not cycle back to RSS")
+		}
+	})
+	t.Run("filter by name and by user, live, esc clears", func(t *testing.T) {
+		m2 := press(m, "/")
+		if _, ok := m2.dlg.(*procFilterDialog); !ok {
+			t.Fatalf("/ opened %T", m2.dlg)
+		}
+		for _, r := range "postgres" {
+			m2 = press(m2, string(r))
+		}
+		if got := pids(m2); fmt.Sprint(got) != "[903 904 900 1400]" {
+			// psql matches through its command line (postgresql://…)
+			t.Errorf("filter postgres: %v", got)
+		}
+		m2 = press(m2, "enter")
+		if m2.dlg != nil || m2.procs.filter != "postgres" {
+			t.Fatalf("enter: dialog %v filter %q", m2.dlg, m2.procs.filter)
+		}
+		if !strings.Contains(ansi.Strip(m2.View()), `filter "postgres": 4 of 13`) {
+			t.Errorf("filter status missing:\n%s", ansi.Strip(m2.View()))
+		}
+		m2 = press(m2, "esc")
+		if m2.procs.filter != "" || len(pids(m2)) != 13 {
+			t.Errorf("esc left filter %q with %d rows", m2.procs.filter, len(pids(m2)))
+		}
+		m3 := press(m, "/", "w", "w", "w", "enter")
+		if got := pids(m3); fmt.Sprint(got) != "[952 951]" {
+			t.Errorf("filter by user www-data: %v", got)
+		}
+		m4 := press(m3, "/", "x", "esc")
+		if m4.procs.filter != "www" {
+			t.Errorf("esc in the input should restore the previous filter, got %q", m4.procs.filter)
+		}
+	})
+	t.Run("the panel asks detail for what it shows", func(t *testing.T) {
+		m2 := press(m, "s") // swap order needs swap of everyone
+		req := m2.procs.request(nil)
+		if !req.AllSwap || len(req.Track) == 0 || req.Track[0] != (probes.ProcKey{PID: 823, Start: 8230}) {
+			t.Errorf("request: AllSwap %v Track %v", req.AllSwap, req.Track)
+		}
+		if g := press(m, "g").procs.request(nil); !g.AllPSS || !g.AllSwap {
+			t.Error("group view must read PSS and swap for everyone")
+		}
+		if r := m.procs.request(nil); r.AllSwap || r.AllPSS {
+			t.Error("the RSS view must not pay for status/smaps of every process")
+		}
+	})
+}
+
+func TestProcTicks(t *testing.T) {
+	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
+	p := newProcPanel(procDeps(src).withDefaults())
+	p, cmd := p.update(procTickMsg{id: p.id, tag: p.tag})
+	if cmd == nil || !p.inFlight {
+		t.Fatal("a tick started no scan")
+	}
+	if _, again := p.update(procTickMsg{id: p.id, tag: p.tag}); again != nil {
+		t.Error("a second scan started while one was in flight")
+	}
+	msg := cmd()
+	sm, ok := msg.(procsScannedMsg)
+	if !ok || sm.err != nil {
+		t.Fatalf("scan Cmd yielded %T %v", msg, sm.err)
+	}
+	p, _ = p.update(sm)
+	if p.inFlight || !p.have || p.every() != time.Second {
+		t.Errorf("after the scan: inFlight %v have %v every %v", p.inFlight, p.have, p.every())
+	}
+	if _, c := p.update(procTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
+		t.Error("another panel's tick started a scan")
+	}
+	// A big table slows the cadence.
+	big := odooHost(t0)
+	big.KernelThreads = 5000
+	p, _ = p.update(procsScannedMsg{id: p.id, res: scanResult(big)})
+	if p.every() != procSlowEvery {
+		t.Errorf("cadence at 5,000 processes: %v, want %v", p.every(), procSlowEvery)
+	}
+	// The previous table is recycled into the next scan, once.
+	reuse := p.spare
+	if reuse == nil {
+		t.Fatal("no spare table after two scans")
+	}
+	p, cmd = p.update(procTickMsg{id: p.id, tag: p.tag})
+	if p.spare != nil || cmd == nil {
+		t.Error("the spare table was not handed to the scan")
+	}
+	cmd()
+	if last := src.reqs[len(src.reqs)-1]; &last.Reuse[0] != &reuse[0] {
+		t.Error("the scan did not get the spare table")
+	}
+	// Pause kills pending ticks.
+	p.inFlight = false
+	p, _ = p.update(pauseToggledMsg{paused: true})
+	if _, c := p.update(procTickMsg{id: p.id, tag: p.tag - 1}); c != nil {
+		t.Error("a stale tick started a scan")
+	}
+}
+
+func TestProcMarkWithoutScanAndDiffWithoutBaseline(t *testing.T) {
+	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
+	p := newProcPanel(procDeps(src).withDefaults())
+	if _, cmd := p.update(keyMsg("m")); cmd == nil {
+		t.Error("m before any scan gave no explanation")
+	} else if f, ok := cmd().(flashMsg); !ok || f.level != flashWarn {
+		t.Errorf("m before a scan: %#v", cmd())
+	}
+	p, _ = p.update(procsScannedMsg{id: p.id, res: scanResult(odooHost(t0))})
+	p2, cmd := p.update(keyMsg("d"))
+	if p2.diff || cmd == nil {
+		t.Error("d without a baseline should explain, not switch")
+	}
+}
+
+func TestSparklineAndGrowthText(t *testing.T) {
+	up := []probes.RSSSample{}
+	for i := 0; i < 8; i++ {
+		up = append(up, probes.RSSSample{At: t0.Add(time.Duration(i) * time.Second), RSS: uint64(100+10*i) * mib})
+	}
+	if got := sparkline(up, 8); got != "▁▂▃▄▅▆▇█" {
+		t.Errorf("rising sparkline %q", got)
+	}
+	flat := []probes.RSSSample{{At: t0, RSS: 100 * mib}, {At: t0.Add(time.Second), RSS: 100*mib + 4096}}
+	if got := sparkline(flat, 4); got != "▁▁  " {
+		t.Errorf("flat sparkline %q", got)
+	}
+	for _, c := range []struct {
+		v    float64
+		ok   bool
+		want string
+	}{{3.75 * mib / 60, true, "+3.75 MiB"}, {-2 * mib / 60, true, "-2.00 MiB"}, {1, true, "0"}, {0, false, "—"}} {
+		if got := growthText(c.v, c.ok); got != c.want {
+			t.Errorf("growthText(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
