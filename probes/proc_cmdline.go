@@ -82,6 +82,8 @@ func scriptName(args []string) string {
 				i++
 			}
 			continue
+		case strings.HasPrefix(a, "/dev/fd/") || strings.HasPrefix(a, "/proc/self/fd/") || a == "/dev/stdin":
+			return "" // a script fed through a descriptor has no useful name
 		default:
 			return path.Base(a)
 		}

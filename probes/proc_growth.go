@@ -210,7 +210,9 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 		}
 		a.program, a.root, a.gen = p.Program, isServiceRoot(p), g.gen
 		g.anchors[p.PID] = a
-		if dt := now.Sub(a.at0); dt > 0 {
+		// A rate over a few seconds is noise (a process that just started
+		// "grows" by its whole size): wait for a quarter of the window.
+		if dt := now.Sub(a.at0); dt > 0 && dt >= g.cfg.GrowthWindow/4 {
 			p.Growth = (float64(p.RSS) - float64(a.rss0)) / dt.Seconds()
 			p.GrowthOK = true
 		} else {

@@ -56,6 +56,9 @@ func TestGrowthTrackerLeakAndRate(t *testing.T) {
 		tab := table(sec, leaky, flat)
 		g.Observe(&tab, nil)
 		last = tab
+		if sec == 10 && last.Procs[0].GrowthOK {
+			t.Error("a rate after 10 s of history: noise, not growth")
+		}
 		if sec == 60 {
 			// Within a minute the grower has the top rate.
 			if last.Procs[0].Growth <= last.Procs[1].Growth || !last.Procs[0].GrowthOK {

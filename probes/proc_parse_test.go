@@ -197,6 +197,7 @@ func TestScriptName(t *testing.T) {
 		{[]string{"java", "-cp", "lib/*", "com.example.Main"}, "com.example.Main"},
 		{[]string{"bash"}, ""},
 		{[]string{"perl", "/usr/sbin/munin-node"}, "munin-node"},
+		{[]string{"bash", "/dev/fd/3"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -59,8 +59,9 @@ type Proc struct {
 	PSS     uint64 // smaps_rollup Pss, bytes
 	SwapOK  bool
 	PSSOK   bool
-	// GrowthOK is set once two readings of the process exist; Growth is its
-	// RSS trend in bytes per second over the tracker's growth window.
+	// GrowthOK is set once readings of the process span a quarter of the
+	// tracker's growth window; Growth is its RSS trend in bytes per second
+	// over that window.
 	GrowthOK  bool
 	Growth    float64
 	Comm      string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
