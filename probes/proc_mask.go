@@ -31,19 +31,26 @@ func MaskSecrets(s string) string {
 	maskNext := false
 	mysqlish := false
 	changed := false
+	// Tools whose short option carries a password: mysql -pPW (glued),
+	// sshpass -p PW, redis-cli -a PW.
+	var shortPw string
 	for wi, w := range words {
 		if isSpace(w) {
 			b.WriteString(w)
 			continue
 		}
-		if wi == 0 || (mysqlish == false && wi <= 2) {
+		if wi <= 2 && shortPw == "" {
 			base := w
 			if i := strings.LastIndexByte(base, '/'); i >= 0 {
 				base = base[i+1:]
 			}
 			switch base {
 			case "mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "mysqlimport", "mysqlcheck":
-				mysqlish = true
+				mysqlish, shortPw = true, "-p"
+			case "sshpass":
+				shortPw = "-p"
+			case "redis-cli":
+				shortPw = "-a"
 			}
 		}
 		out := w
@@ -53,6 +60,10 @@ func MaskSecrets(s string) string {
 			maskNext = false
 		case mysqlish && len(w) > 2 && w[0] == '-' && w[1] == 'p' && w[2] != '-':
 			out = "-p" + secretMask
+		case shortPw != "" && !mysqlish && w == shortPw:
+			maskNext = true
+		case shortPw != "" && !mysqlish && len(w) > 2 && strings.HasPrefix(w, shortPw) && w[2] != '-':
+			out = shortPw + secretMask
 		case strings.EqualFold(w, "bearer") || strings.EqualFold(w, "basic"):
 			// "Authorization: Bearer <token>"
 			if wi >= 2 && strings.HasSuffix(strings.ToLower(words[wi-2]), "authorization:") {
@@ -148,6 +159,10 @@ func isSecretKey(k string) bool {
 		return false
 	}
 	lower := strings.ToLower(k)
+	switch lower {
+	case "pass", "pw", "passphrase", "db_pass", "dbpass":
+		return true
+	}
 	for _, w := range secretWords {
 		if strings.Contains(lower, w) {
 			// "auth" alone is too broad ("author=", "--auth-method=md5"):

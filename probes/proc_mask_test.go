@@ -30,6 +30,10 @@ func TestMaskSecrets(t *testing.T) {
 		{"already masked", "password=*** postgres://u:***@h", "password=*** postgres://u:***@h"},
 		{"spacing kept", "a  password=x\tb", "a  password=***\tb"},
 		{"empty", "", ""},
+		{"sshpass -p", "sshpass -p hunter2 ssh db1", "sshpass -p *** ssh db1"},
+		{"redis-cli -a", "redis-cli -a s3cret FLUSHALL", "redis-cli -a *** FLUSHALL"},
+		{"redis-cli --pass", "redis-cli --pass s3cret -n 1 FLUSHDB", "redis-cli --pass *** -n 1 FLUSHDB"},
+		{"-a elsewhere is not a password", "ls -a /tmp", "ls -a /tmp"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,6 +67,8 @@ func FuzzMaskSecrets(f *testing.F) {
 			"PGPASSWORD=%s psql",
 			"psql postgres://user:%s@host/db",
 			"mysql -p%s",
+			"sshpass -p %s ssh h",
+			"redis-cli -a %s ping",
 			"curl https://h/x?a=1&api_key=%s",
 		} {
 			if strings.Contains(tmpl, secret) {
