@@ -50,6 +50,7 @@ const (
 	numSorts
 )
 
+// String names the order for the panel's note ("by growth").
 func (s procSort) String() string {
 	return [...]string{"RSS", "swap", "growth"}[s]
 }
