@@ -6,10 +6,13 @@ package probes
 // than ten times the kernel's own cost of reading one file per process. On a
 // host that is out of memory, with thousands of processes, that is the
 // difference between a tool that helps and one that adds to the load. Here
-// one open/read/close of /proc/<pid>/stat (plus an fstat for the owner) per
-// process, with buffers reused across scans and strings cached per process,
-// gives pid, ppid, uid, comm, state, start time and RSS; the costlier files
-// (status, smaps_rollup, cmdline) are read only for the rows that need them.
+// a known process costs one open/read/close of /proc/<pid>/statm (the
+// floor, for RSS); its stat plus an fstat for the owner (ppid, uid, comm,
+// state, start time) is read when the pid is new, for the rows on screen,
+// and every eighth scan otherwise. Buffers are reused across scans and
+// strings cached per process, so a steady scan allocates nothing; the
+// costlier files (status, smaps_rollup, cmdline) are read only for the rows
+// that need them.
 
 import (
 	"errors"
@@ -139,6 +142,7 @@ type procEntry struct {
 	pssAt       time.Time
 	pssOK       bool
 	kthread     bool
+	fullGen     uint32 // scan in which stat was last read
 	state       byte
 	ppid        int32
 	threads     int32
@@ -332,9 +336,10 @@ func (s *ProcScanner) quick(t *ProcTable, pid int32, e *procEntry) (Proc, bool) 
 	}, true
 }
 
-// full reads stat (and the owner when needed) and refreshes the entry.
+// full reads stat and the owner (an fstat of the same descriptor) and
+// refreshes the entry.
 func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (Proc, bool) {
-	n, err := s.read(pid, "stat", !known)
+	n, err := s.read(pid, "stat", true)
 	if err != nil {
 		s.count(t, err)
 		return Proc{}, false
@@ -343,16 +348,9 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 	if err != nil {
 		return Proc{}, false // a garbled stat: leave the process out rather than guess
 	}
-	uid := e.uid
-	if !known {
-		uid = s.st.Uid
-	} else if e.start != st.StartTime {
-		// The pid was reused since the last scan: a new process.
-		if err := s.fstatPID(pid); err != nil {
-			s.count(t, err)
-			return Proc{}, false
-		}
-		uid, known = s.st.Uid, false
+	uid := s.st.Uid
+	if known && e.start != st.StartTime {
+		known = false // the pid was reused since the last scan: a new process
 	}
 	if !known {
 		*e = procEntry{start: st.StartTime}
@@ -375,7 +373,7 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 	if e.program == "" {
 		e.program = s.programOf(pid, e.comm)
 	}
-	e.ppid, e.state, e.threads = st.PPID, st.State, st.Threads
+	e.ppid, e.state, e.threads, e.fullGen = st.PPID, st.State, st.Threads, s.gen
 	return Proc{
 		PID: pid, PPID: st.PPID, UID: e.uid, Threads: st.Threads, State: st.State,
 		Start: st.StartTime, RSS: st.RSSPages * s.pageSize,
@@ -449,18 +447,21 @@ func (s *ProcScanner) detailOne(t *ProcTable, p *Proc, opt ScanOptions) {
 		return
 	}
 	// A row on screen gets a fresh stat every scan: state, parent, comm,
-	// and a pid reused since the last full read.
-	q, ok := s.full(t, p.PID, &e, true)
-	if !ok {
-		return // exited meanwhile: keep the row as read
-	}
-	q.PSS, q.PSSOK, q.Swap, q.SwapOK = p.PSS, p.PSSOK, p.Swap, p.SwapOK
-	if q.Start != p.Start {
-		q.PSS, q.PSSOK, q.Swap, q.SwapOK = 0, false, 0, false
-	}
-	*p = q
-	s.entries[p.PID] = e
-	if !opt.AllSwap || !p.SwapOK {
+	// and a pid reused since the last full read. Its status is read after
+	// it, so the uid status reports wins over the owner of the stat file
+	// (root for a non-dumpable process).
+	if e.fullGen != s.gen {
+		q, ok := s.full(t, p.PID, &e, true)
+		if !ok {
+			return // exited meanwhile: keep the row as read
+		}
+		if q.Start == p.Start {
+			q.PSS, q.PSSOK = p.PSS, p.PSSOK
+		}
+		*p = q
+		s.entries[p.PID] = e
+		s.readSwap(t, p)
+	} else if !opt.AllSwap || !p.SwapOK {
 		s.readSwap(t, p)
 	}
 	e = s.entries[p.PID]
@@ -535,15 +536,6 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 			return 0, classify(err)
 		}
 	}
-}
-
-// fstatPID stats <proc>/<pid> into s.st: the directory is owned by the
-// process's effective uid, like its files.
-func (s *ProcScanner) fstatPID(pid int32) error {
-	if err := unix.Fstatat(s.dirfd, strconv.Itoa(int(pid)), &s.st, 0); err != nil {
-		return classify(err)
-	}
-	return nil
 }
 
 // readAll is read for files that are not seq files and may come in pieces
