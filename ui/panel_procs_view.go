@@ -283,7 +283,11 @@ func sparkline(samples []probes.RSSSample, w int) string {
 }
 
 func (p procPanel) groupTable(st Styles, w, h int) string {
-	cols := []col{{"PROGRAM", 18, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	progW := 18
+	if w < 100 {
+		progW = 14 // leave the notes room for "▲ 1 LEAK? · odoo"
+	}
+	cols := []col{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
