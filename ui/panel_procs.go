@@ -92,6 +92,10 @@ type procPanel struct {
 	sel    probes.ProcKey // the selected process: pid and start time
 	selGrp string         // the selected program in the group views
 	cursor int
+	// chosen is set once the user moves the cursor: from then on the
+	// selection follows its process wherever it moves. Until then the
+	// cursor stays on the first row, so the top of the list stays in view.
+	chosen bool
 }
 
 var lastProcPanelID int
@@ -224,7 +228,7 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 		}
 	case procFilterSetMsg:
 		p.filter = msg.text
-		p.derive()
+		p.toTop()
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
@@ -245,11 +249,11 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 		p.move(10)
 	case key.Matches(k, km.ProcSort):
 		p.sort = (p.sort + 1) % numSorts
-		p.derive()
+		p.toTop()
 		return p, p.requestRescan()
 	case key.Matches(k, km.ProcGroups):
 		p.groups = !p.groups
-		p.derive()
+		p.toTop()
 		return p, p.requestRescan()
 	case key.Matches(k, km.ProcMark):
 		if !p.have {
@@ -264,19 +268,18 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 			return p, flashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
 		}
 		p.diff = !p.diff
-		p.cursor = 0
-		p.derive()
+		p.toTop()
 	case key.Matches(k, km.Filter):
 		return p, openDialogCmd(newProcFilterDialog(p.filter))
 	case key.Matches(k, km.Back):
 		if p.filter != "" {
 			p.filter = ""
-			p.derive()
+			p.toTop()
 			return p, p.requestRescan()
 		}
 		if p.diff {
 			p.diff = false
-			p.derive()
+			p.toTop()
 		}
 	case key.Matches(k, km.Enter):
 		return p, p.openDetail()
@@ -348,7 +351,16 @@ func (p *procPanel) move(delta int) {
 		return
 	}
 	p.cursor = max(0, min(p.cursor+delta, n-1))
+	// Back on the first row, the user is watching the top again.
+	p.chosen = p.cursor > 0
 	p.remember()
+}
+
+// toTop starts a new view (order, filter, grouping) on its first row.
+func (p *procPanel) toTop() {
+	p.cursor, p.chosen = 0, false
+	p.sel, p.selGrp = probes.ProcKey{}, ""
+	p.derive()
 }
 
 // remember records the identity under the cursor, so the next scan keeps
@@ -374,7 +386,9 @@ func (p *procPanel) derive() {
 		return
 	}
 	procs := p.res.Table.Procs
-	p.order = p.order[:0]
+	// A fresh slice, not order[:0]: the panel is a value, and a copy of the
+	// model (tests, a stale closure) must not see its rows change.
+	p.order = make([]int, 0, len(procs))
 	needle := strings.ToLower(p.filter)
 	for i := range procs {
 		if needle == "" || procMatches(&procs[i], needle) {
@@ -408,7 +422,13 @@ func (p *procPanel) derive() {
 			p.diffP = kept
 		}
 	}
-	// Keep the selection on the same process or program.
+	// Keep the selection on the same process or program once the user
+	// chose one; until then, on the first row.
+	if !p.chosen {
+		p.cursor = 0
+		p.remember()
+		return
+	}
 	switch {
 	case p.diff:
 		p.cursor = max(0, min(p.cursor, p.rows()-1))

@@ -274,9 +274,25 @@ func pids(m Model) []int32 {
 
 func TestProcSelectionFollowsProcess(t *testing.T) {
 	m := procModel(120, 40)
+	// Before the user moves, the cursor watches the top of the list: a
+	// new leader takes the first row and the selection.
+	lead := odooHost(t0.Add(time.Second))
+	lead.Procs[3].RSS = 4000 * mib
+	m = feed(m, scanned(m, lead))
+	if selected(m) != 821 || m.procs.cursor != 0 {
+		t.Errorf("unmoved cursor: selected %d at line %d, want 821 at line 0", selected(m), m.procs.cursor)
+	}
+	m = feed(m, scanned(m, odooHost(t0.Add(time.Second))))
 	m = press(m, "down", "down") // 821 (950 MiB) in RSS order: 823 820 821
 	if got := selected(m); got != 821 {
 		t.Fatalf("selected %d, want 821", got)
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "row 3/13") {
+		t.Error("the note does not say which row is selected")
+	}
+	// A new order starts again at the top.
+	if c := press(m, "s"); c.procs.cursor != 0 || c.procs.chosen {
+		t.Errorf("after a sort change: line %d chosen %v", c.procs.cursor, c.procs.chosen)
 	}
 	// 821 grows past everyone: it moves to the top, the cursor follows.
 	next := odooHost(t0.Add(time.Second))

@@ -32,6 +32,10 @@ func (p procPanel) note() string {
 		return ""
 	}
 	parts := []string{fmt.Sprintf("%d procs", len(p.res.Table.Procs))}
+	if p.cursor > 0 {
+		// The table may be scrolled: say where the selection is.
+		parts = append(parts, fmt.Sprintf("row %d/%d", p.cursor+1, p.rows()))
+	}
 	if !p.diff {
 		parts = append(parts, "by "+p.sort.String())
 	}
