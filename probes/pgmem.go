@@ -1,0 +1,199 @@
+package probes
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// PGMemory is the memory of the PostgreSQL server's processes, read from
+// /proc: the runbook's `ps aux | grep postgres | awk '{sum+=$6}'` done right —
+// the postmaster and its children by parentage, not every line that happens
+// to contain "postgres".
+type PGMemory struct {
+	// Known is false when the server's processes cannot be seen from here
+	// (remote server, container); Reason then says why.
+	Known  bool
+	Reason string
+
+	PostmasterPID int
+	Processes     int    // the postmaster and its children
+	RSSSum        uint64 // Σ resident: what ps|awk adds up; counts shared memory once per process
+	Private       uint64 // Σ (resident − shared): what the processes hold for themselves
+	SharedMax     uint64 // the largest shared resident figure: shared memory counted once
+	BackendRSS    uint64 // Σ resident of the client backends only
+}
+
+// Estimate is the honest total: private memory plus the shared memory once.
+func (m PGMemory) Estimate() uint64 { return m.Private + m.SharedMax }
+
+// statm is one /proc/<pid>/statm reading, in bytes.
+type statm struct {
+	resident, shared uint64
+}
+
+var pageSize = uint64(os.Getpagesize())
+
+// parseStatm reads "size resident shared text lib data dt" (pages). Pure.
+func parseStatm(b []byte) (statm, bool) {
+	var f [3][]byte
+	if fields(bytes.TrimSpace(b), f[:]) < 3 {
+		return statm{}, false
+	}
+	res, ok1 := parseUint(f[1])
+	sh, ok2 := parseUint(f[2])
+	if !ok1 || !ok2 || sh > res || res > (1<<64-1)/pageSize {
+		return statm{}, false
+	}
+	return statm{resident: res * pageSize, shared: sh * pageSize}, true
+}
+
+// readStatm reads <proc>/<pid>/statm into buf.
+func (fs FS) readStatm(pid int, buf []byte) (statm, []byte, error) {
+	b, err := readInto(fs.path(strconv.Itoa(pid), "statm"), buf)
+	if err != nil {
+		return statm{}, b, err
+	}
+	s, ok := parseStatm(b)
+	if !ok {
+		return statm{}, b, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "statm"), ErrParse)
+	}
+	return s, b, nil
+}
+
+// parseProcStat returns comm and ppid from the text of /proc/<pid>/stat:
+// "pid (comm) state ppid …". comm may contain spaces and ')' so it is cut
+// at the last ')'. Pure.
+func parseProcStat(b []byte) (comm string, ppid int, ok bool) {
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return "", 0, false
+	}
+	var f [2][]byte
+	if fields(b[end+1:], f[:]) < 2 {
+		return "", 0, false
+	}
+	p, okp := parseUint(f[1])
+	if !okp || p > 1<<31 {
+		return "", 0, false
+	}
+	return string(b[open+1 : end]), int(p), true
+}
+
+// procStat reads comm and ppid of pid under the proc root.
+func (fs FS) procStat(pid int, buf []byte) (string, int, error) {
+	b, err := readInto(fs.path(strconv.Itoa(pid), "stat"), buf)
+	if err != nil {
+		return "", 0, err
+	}
+	comm, ppid, ok := parseProcStat(b)
+	if !ok {
+		return "", 0, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "stat"), ErrParse)
+	}
+	return comm, ppid, nil
+}
+
+// childrenOf lists pid's children. It reads /proc/<pid>/task/<pid>/children
+// (the postmaster is single-threaded, so its main thread has all of them),
+// which costs one read instead of a scan of every process; kernels without
+// CONFIG_PROC_CHILDREN fall back to scanning <proc>/*/stat for the ppid.
+func (fs FS) childrenOf(pid int, buf []byte) ([]int, []byte, error) {
+	p := strconv.Itoa(pid)
+	b, err := readInto(fs.path(p, "task", p, "children"), buf)
+	if err == nil {
+		return parsePIDList(b), b, nil
+	}
+	d, err := os.ReadDir(fs.ProcRoot())
+	if err != nil {
+		return nil, b, err
+	}
+	var kids []int
+	for _, e := range d {
+		n, ok := parseUint([]byte(e.Name()))
+		if !ok || n > 1<<31 {
+			continue
+		}
+		_, ppid, err := fs.procStat(int(n), b)
+		if err == nil && ppid == pid {
+			kids = append(kids, int(n))
+		}
+	}
+	return kids, b, nil
+}
+
+// parsePIDList reads space-separated pids. Pure.
+func parsePIDList(b []byte) []int {
+	var out []int
+	for _, f := range bytes.Fields(b) {
+		if n, ok := parseUint(f); ok && n <= 1<<31 {
+			out = append(out, int(n))
+		}
+	}
+	return out
+}
+
+// procMem is what /proc says about the server's processes, read while the
+// query is in flight.
+type procMem struct {
+	m   PGMemory
+	rss map[int]uint64 // pid → resident bytes
+}
+
+// readProcMem reads the postmaster's and its children's statm. It runs
+// concurrently with the reading's query (it needs no result from it), so
+// the ~7 µs per process of /proc reads overlap the network round trip.
+func (p *PGProbe) readProcMem() procMem {
+	if !p.local.ok {
+		return procMem{m: PGMemory{Reason: p.local.reason}}
+	}
+	m := PGMemory{Known: true, PostmasterPID: p.local.pmPID}
+	pm, buf, err := p.fs.readStatm(p.local.pmPID, p.statm)
+	p.statm = buf
+	if err != nil {
+		return procMem{m: PGMemory{Reason: fmt.Sprintf("cannot read the postmaster's memory (pid %d): %v", p.local.pmPID, err)}}
+	}
+	kids, buf, err := p.fs.childrenOf(p.local.pmPID, p.statm)
+	p.statm = buf
+	if err != nil {
+		return procMem{m: PGMemory{Reason: fmt.Sprintf("cannot list the postmaster's children (pid %d): %v", p.local.pmPID, err)}}
+	}
+	rss := make(map[int]uint64, len(kids))
+	add := func(s statm) {
+		m.Processes++
+		m.RSSSum += s.resident
+		m.Private += s.resident - s.shared
+		m.SharedMax = max(m.SharedMax, s.shared)
+	}
+	add(pm)
+	for _, k := range kids {
+		s, buf, err := p.fs.readStatm(k, p.statm)
+		p.statm = buf
+		if err != nil {
+			continue // exited between the listing and the read
+		}
+		add(s)
+		rss[k] = s.resident
+	}
+	return procMem{m: m, rss: rss}
+}
+
+// joinMemory puts the RSS figures on the reading's backends.
+func joinMemory(st *PGStats, pm procMem) {
+	m := pm.m
+	for i := range st.Backends {
+		if v, ok := pm.rss[st.Backends[i].PID]; ok {
+			st.Backends[i].RSS = Some(v)
+			m.BackendRSS += v
+		}
+	}
+	for _, list := range [][]PGBackend{st.OldestXacts, st.LongestQueries} {
+		for i := range list {
+			if v, ok := pm.rss[list[i].PID]; ok {
+				list[i].RSS = Some(v)
+			}
+		}
+	}
+	st.Memory = m
+}
