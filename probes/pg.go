@@ -304,7 +304,7 @@ func (p *PGProbe) judgeLocal(conn *pgx.Conn) localness {
 		}
 	}
 	comm, ppid, err := p.fs.procStat(p.ownPID, p.statm)
-	if err != nil || comm != "postgres" {
+	if err != nil || !(strings.HasPrefix(comm, "postgres") || comm == "postmaster") {
 		return localness{sameHost: true, reason: "server processes are not visible in " + p.fs.ProcRoot() + " (another pid namespace or container): backend memory left out"}
 	}
 	return localness{sameHost: true, ok: true, pmPID: ppid}

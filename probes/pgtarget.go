@@ -319,7 +319,7 @@ func parsePGKeywordValue(s string) (map[string]string, error) {
 				i++
 			}
 			if !closed {
-				return nil, fmt.Errorf("unterminated quoted value for %q", key)
+				return nil, errors.New("a quoted value is not closed with '")
 			}
 		} else {
 			for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' {
@@ -333,7 +333,7 @@ func parsePGKeywordValue(s string) (map[string]string, error) {
 			}
 		}
 		if strings.IndexByte(val.String(), 0) >= 0 {
-			return nil, fmt.Errorf("NUL byte in the value of %q", key)
+			return nil, errors.New("a value holds a NUL byte")
 		}
 		if a, ok := pgKeyAliases[key]; ok {
 			key = a
@@ -424,9 +424,9 @@ func parsePGURL(s string) (map[string]string, error) {
 			out[k] = vs[len(vs)-1]
 		}
 	}
-	for k, v := range out {
+	for _, v := range out {
 		if strings.IndexByte(v, 0) >= 0 {
-			return nil, fmt.Errorf("NUL byte in the URL's %s", k)
+			return nil, errors.New("the URL holds a NUL byte")
 		}
 	}
 	return out, nil

@@ -1,0 +1,102 @@
+package probes
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPGGuide(t *testing.T) {
+	const gib = 1 << 30
+	s := PGSettings{SharedBuffers: Some(128 << 20), EffectiveCacheSize: Some(6 * gib), WorkMem: Some(64 << 20),
+		MaintenanceWorkMem: Some(512 << 20), MaxConnections: 100, AutovacuumWorkers: 3}
+	got := PGGuide(s, 8*gib, 40)
+	type short struct {
+		Setting string
+		Level   Severity
+		Text    string
+	}
+	var gs []short
+	for _, a := range got {
+		gs = append(gs, short{a.Setting, a.Level, a.Text})
+	}
+	want := []short{
+		{"shared_buffers", Warning, "128 MiB = 1.6 % of RAM: below the guide of ≈ 25 % (2 GiB)"},
+		{"effective_cache_size", Normal, "6 GiB = 75.0 % of RAM: near the guide of ≈ 75 % (6 GiB)"},
+		{"work_mem", Warning, "64 MiB per sort or hash: × 40 active = 2.5 GiB (31.2 % of RAM) at worst; a query may use several; × max_connections 100 = 6.2 GiB"},
+		{"maintenance_work_mem", Normal, "512 MiB = 6.2 % of RAM per maintenance task; autovacuum: 3 workers × 512 MiB = 1.5 GiB"},
+	}
+	if d := cmp.Diff(want, gs); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if got[0].Suggested != 2*gib || got[1].Suggested != 6*gib {
+		t.Errorf("suggested %d %d", got[0].Suggested, got[1].Suggested)
+	}
+	if g := PGGuide(PGSettings{SharedBuffers: Some(4 * gib)}, 8*gib, 0); g[0].Level != High {
+		t.Errorf("50 %% shared_buffers: %+v", g[0])
+	}
+	if g := PGGuide(s, 0, 10); g != nil {
+		t.Errorf("unknown RAM gives advice: %+v", g)
+	}
+}
+
+func TestFmtBytes(t *testing.T) {
+	for in, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1 KiB", 1536: "1.5 KiB", 128 << 20: "128 MiB", 6 << 30: "6 GiB", 6<<30 + 1<<29: "6.5 GiB"} {
+		if got := fmtBytes(in); got != want {
+			t.Errorf("fmtBytes(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedactQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"ALTER ROLE odoo PASSWORD 'hunter2'":             "ALTER ROLE odoo PASSWORD '********'",
+		"create user x with password 'it''s'  login":     "create user x with password '********'  login",
+		"UPDATE s SET token = 'abc123' WHERE id = 1":     "UPDATE s SET token = '********' WHERE id = 1",
+		"SELECT pg_sleep(60)":                            "SELECT pg_sleep(60)",
+		"ALTER ROLE a PASSWORD $$x$$":                    "ALTER ROLE a PASSWORD '********'",
+		"SELECT * FROM users WHERE password = 'cut off…": "SELECT * FROM users WHERE password = '********'",
+	} {
+		if got := RedactQuery(in); got != want {
+			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Contains(RedactQuery(in), "hunter2") {
+			t.Error("secret kept")
+		}
+	}
+}
+
+func TestPGQueryByVersion(t *testing.T) {
+	for _, c := range []struct {
+		v                                     int
+		reserved, sharedMemSize, hugePagesSts bool
+	}{
+		{120000, false, false, false}, {140005, false, false, false}, {150018, false, true, false},
+		{160002, true, true, false}, {170000, true, true, true},
+	} {
+		q := pgQuery(c.v, 30*60e9, 10)
+		if got := strings.Contains(q, "'reserved_connections'"); got != c.reserved {
+			t.Errorf("%d: reserved_connections %v", c.v, got)
+		}
+		if got := strings.Contains(q, "'shared_memory_size'"); got != c.sharedMemSize {
+			t.Errorf("%d: shared_memory_size %v", c.v, got)
+		}
+		if got := strings.Contains(q, "'huge_pages_status'"); got != c.hugePagesSts {
+			t.Errorf("%d: huge_pages_status %v", c.v, got)
+		}
+		if !strings.Contains(q, "make_interval(secs => 1800.000)") || !strings.Contains(q, "LIMIT 10") {
+			t.Errorf("%d: constants not written in", c.v)
+		}
+	}
+}
+
+func TestPGSnapshotDisconnected(t *testing.T) {
+	r := PGReading{Target: "/tmp/.s.PGSQL.5432, user u, database d",
+		Err: &PGError{Kind: PGErrRefused, Msg: "connection refused on /tmp/.s.PGSQL.5432", Hint: "is PostgreSQL running?"}}
+	s := r.Snapshot()
+	if s.Connected || s.Error != "connection refused on /tmp/.s.PGSQL.5432" || s.ErrorKind != "refused" ||
+		s.MaxConnections != nil || s.IdleOver30m != nil || s.ByState == nil {
+		t.Errorf("snapshot %+v", s)
+	}
+}
