@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,6 +217,15 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 		t.Errorf("snapshot contains the password")
 	}
 
+	// memtui's session carries its name and the server-side timeout.
+	var app, stmt string
+	if err := p.conn.QueryRow(context.Background(), "SELECT current_setting('application_name'), current_setting('statement_timeout')").Scan(&app, &stmt); err != nil {
+		t.Fatal(err)
+	}
+	if app != "memtui" || stmt != "2s" {
+		t.Errorf("application_name %q statement_timeout %q, want memtui and 2s", app, stmt)
+	}
+
 	// p's own session would count as idle for the next probe.
 	p.Close()
 	t.Run("idle over threshold", func(t *testing.T) {
@@ -392,6 +402,37 @@ func TestPGTooManyClients(t *testing.T) {
 	defer q.Close()
 	if r := q.Read(context.Background()); r.Err == nil || r.Err.Kind != PGErrTooMany {
 		t.Errorf("fresh probe on a full server: %v", r.Err)
+	}
+}
+
+// A server that stops answering mid-reading (its backend frozen with
+// SIGSTOP) costs one QueryTimeout, not a stalled caller; the probe then
+// reconnects on a fresh backend.
+func TestPGQueryTimeoutOnHungBackend(t *testing.T) {
+	srv := pgtest.Start(t)
+	p := NewPGProbe(targetFor(t, srv.DSN("")), NewFS("", ""), PGOptions{QueryTimeout: 300 * time.Millisecond})
+	defer p.Close()
+	if r := p.Read(context.Background()); !r.Connected {
+		t.Fatal(r.Err)
+	}
+	pid := p.ownPID
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Skipf("cannot stop the backend (not allowed to signal the server user?): %v", err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	start := time.Now()
+	r := p.Read(context.Background())
+	took := time.Since(start)
+	if r.Connected || r.Err == nil || r.Err.Kind != PGErrTimeout {
+		t.Fatalf("reading from a hung backend: connected %v err %v", r.Connected, r.Err)
+	}
+	if took > 1500*time.Millisecond {
+		t.Errorf("hung reading took %v with a 300 ms query timeout", took)
+	}
+	_ = syscall.Kill(pid, syscall.SIGCONT)
+	r = readUntil(t, p, 5*time.Second, func(r PGReading) bool { return r.Connected })
+	if !r.Connected || p.ownPID == pid {
+		t.Errorf("no recovery on a new session: %v (pid %d → %d)", r.Err, pid, p.ownPID)
 	}
 }
 
