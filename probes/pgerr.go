@@ -83,7 +83,12 @@ func classifyPGError(err error, t PGTarget, timeout time.Duration) *PGError {
 			e.Hint = "name an existing database with dbname=… in --pg or PGDATABASE (e.g. postgres)"
 		case "53300":
 			e.Kind = PGErrTooMany
-			e.Msg = fmt.Sprintf("too many clients already on %s: every connection slot is taken (%s)", addr, scrubSecret(pgErr.Message, t.password()))
+			e.Msg = fmt.Sprintf("too many clients already on %s: every connection slot is taken", addr)
+			// Non-superusers hear why in other words ("remaining connection
+			// slots are reserved for roles with the SUPERUSER attribute").
+			if !strings.Contains(pgErr.Message, "too many clients already") {
+				e.Msg += " (" + scrubSecret(pgErr.Message, t.password()) + ")"
+			}
 			e.Hint = "memtui needs one slot too; connect it as a superuser (superuser_reserved_connections keeps slots for them) or end idle sessions"
 		case "57P01", "57P02":
 			e.Kind = PGErrShutdown

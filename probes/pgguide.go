@@ -13,7 +13,7 @@ type PGAdvice struct {
 	Suggested uint64   `json:"suggested_bytes,omitempty"` // 0 when the runbook gives no figure
 	Percent   float64  `json:"percent_of_ram"`
 	Level     Severity `json:"level"`
-	Text      string   `json:"text"` // plain words, e.g. "128 MiB = 0.5 % of RAM; guide ≈ 25 % (6.0 GiB)"
+	Text      string   `json:"text"` // plain words, verdict first: "low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4 GiB"
 }
 
 // PGGuide compares the settings with the runbook (shared_buffers ≈ 25 % of
@@ -32,12 +32,12 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		switch {
 		case a.Percent > 40:
 			a.Level = High
-			a.Text = fmt.Sprintf("%s = %.1f %% of RAM: above the guide of ≈ 25 %% (%s), leaves too little for the OS and connections", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 25 %% = %s; leaves too little for the OS and sessions", fmtBytes(v), a.Percent, fmtBytes(ram/4))
 		case a.Percent < 15:
 			a.Level = Warning
-			a.Text = fmt.Sprintf("%s = %.1f %% of RAM: below the guide of ≈ 25 %% (%s)", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
 		default:
-			a.Text = fmt.Sprintf("%s = %.1f %% of RAM: near the guide of ≈ 25 %% (%s)", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
 		}
 		out = append(out, a)
 	}
@@ -45,11 +45,14 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		v := s.EffectiveCacheSize.V
 		a := PGAdvice{Setting: "effective_cache_size", Current: v, Suggested: ram / 4 * 3, Percent: pct(v)}
 		switch {
-		case a.Percent > 90 || a.Percent < 50:
+		case a.Percent > 90:
 			a.Level = Warning
-			a.Text = fmt.Sprintf("%s = %.1f %% of RAM: the guide is ≈ 75 %% (%s); it steers the planner, it is not allocated", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+		case a.Percent < 50:
+			a.Level = Warning
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
 		default:
-			a.Text = fmt.Sprintf("%s = %.1f %% of RAM: near the guide of ≈ 75 %% (%s)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 75 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
 		}
 		out = append(out, a)
 	}
@@ -63,7 +66,7 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		case a.Percent >= 25:
 			a.Level = Warning
 		}
-		a.Text = fmt.Sprintf("%s per sort or hash: × %d active = %s (%.1f %% of RAM) at worst; a query may use several", fmtBytes(v), active, fmtBytes(worst), a.Percent)
+		a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", fmtBytes(v), active, fmtBytes(worst), a.Percent)
 		if s.MaxConnections > 0 {
 			a.Text += fmt.Sprintf("; × max_connections %d = %s", s.MaxConnections, fmtBytes(v*uint64(s.MaxConnections)))
 		}
@@ -77,7 +80,7 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 			av = s.AutovacuumWorkMem.V
 		}
 		a := PGAdvice{Setting: "maintenance_work_mem", Current: v, Percent: pct(v)}
-		a.Text = fmt.Sprintf("%s = %.1f %% of RAM per maintenance task; autovacuum: %d workers × %s = %s", fmtBytes(v), a.Percent, workers, fmtBytes(av), fmtBytes(av*uint64(workers)))
+		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s", fmtBytes(v), a.Percent, workers, fmtBytes(av), fmtBytes(av*uint64(workers)))
 		out = append(out, a)
 	}
 	return out

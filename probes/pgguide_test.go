@@ -22,10 +22,10 @@ func TestPGGuide(t *testing.T) {
 		gs = append(gs, short{a.Setting, a.Level, a.Text})
 	}
 	want := []short{
-		{"shared_buffers", Warning, "128 MiB = 1.6 % of RAM: below the guide of ≈ 25 % (2 GiB)"},
-		{"effective_cache_size", Normal, "6 GiB = 75.0 % of RAM: near the guide of ≈ 75 % (6 GiB)"},
-		{"work_mem", Warning, "64 MiB per sort or hash: × 40 active = 2.5 GiB (31.2 % of RAM) at worst; a query may use several; × max_connections 100 = 6.2 GiB"},
-		{"maintenance_work_mem", Normal, "512 MiB = 6.2 % of RAM per maintenance task; autovacuum: 3 workers × 512 MiB = 1.5 GiB"},
+		{"shared_buffers", Warning, "low: 128 MiB = 1.6 % of RAM, guide ≈ 25 % = 2 GiB"},
+		{"effective_cache_size", Normal, "ok: 6 GiB = 75.0 % of RAM, guide ≈ 75 % = 6 GiB"},
+		{"work_mem", Warning, "64 MiB × 40 active = 2.5 GiB (31.2 % of RAM) at worst, more if a query sorts or hashes several times; × max_connections 100 = 6.2 GiB"},
+		{"maintenance_work_mem", Normal, "512 MiB (6.2 % of RAM) per maintenance task; autovacuum 3 × 512 MiB = 1.5 GiB"},
 	}
 	if d := cmp.Diff(want, gs); d != "" {
 		t.Errorf("(-want +got):\n%s", d)

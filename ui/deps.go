@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"github.com/memtui/memtui/probes"
@@ -9,6 +10,12 @@ import (
 // MemorySource takes one memory reading. Satisfied by *probes.MemProbe.
 type MemorySource interface {
 	Read() probes.Memory
+}
+
+// PGSource takes one PostgreSQL reading; it never fails as a whole (a
+// failure is a reading with Connected false). Satisfied by *probes.PGProbe.
+type PGSource interface {
+	Read(ctx context.Context) probes.PGReading
 }
 
 // HostInfo are facts about the machine read once at start by main.go.
@@ -35,6 +42,14 @@ type Deps struct {
 	// --- processes (panel_procs.go) ---
 
 	// --- postgres (panel_pg.go) ---
+
+	// PG reads PostgreSQL (a *probes.PGProbe); nil when --pg none.
+	PG PGSource
+	// PGInterval is the PostgreSQL panel's refresh (default: Interval, at
+	// least 1 s); PGTimeout bounds one reading (default 5 s) so a hung
+	// server never holds the panel.
+	PGInterval time.Duration
+	PGTimeout  time.Duration
 
 	// --- oom (panel_oom.go) ---
 

@@ -40,6 +40,8 @@ type Model struct {
 
 	// --- postgres: panel field ---
 
+	pg pgPanel
+
 	// --- oom: panel field ---
 
 	// --- timeline: panel field ---
@@ -65,6 +67,7 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
+		pg: newPGPanel(d),
 	}
 	return m
 }
@@ -75,6 +78,7 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.pg.init(),
 	)
 }
 
@@ -117,6 +121,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.pg, cmd = m.pg.update(msg)
+	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
 		cmds = append(cmds, cmd)
@@ -168,6 +174,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pPG:
+		m.pg, cmd = m.pg.update(k)
 	}
 	return m, cmd
 }
@@ -222,6 +230,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pPG:
+		return m.pg.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }
