@@ -67,30 +67,6 @@ func TestRedactQuery(t *testing.T) {
 	}
 }
 
-func TestPGQueryByVersion(t *testing.T) {
-	for _, c := range []struct {
-		v                                     int
-		reserved, sharedMemSize, hugePagesSts bool
-	}{
-		{120000, false, false, false}, {140005, false, false, false}, {150018, false, true, false},
-		{160002, true, true, false}, {170000, true, true, true},
-	} {
-		q := pgQuery(c.v, 30*60e9, 10)
-		if got := strings.Contains(q, "'reserved_connections'"); got != c.reserved {
-			t.Errorf("%d: reserved_connections %v", c.v, got)
-		}
-		if got := strings.Contains(q, "'shared_memory_size'"); got != c.sharedMemSize {
-			t.Errorf("%d: shared_memory_size %v", c.v, got)
-		}
-		if got := strings.Contains(q, "'huge_pages_status'"); got != c.hugePagesSts {
-			t.Errorf("%d: huge_pages_status %v", c.v, got)
-		}
-		if !strings.Contains(q, "make_interval(secs => 1800.000)") || !strings.Contains(q, "LIMIT 10") {
-			t.Errorf("%d: constants not written in", c.v)
-		}
-	}
-}
-
 func TestPGSnapshotDisconnected(t *testing.T) {
 	r := PGReading{Target: "/tmp/.s.PGSQL.5432, user u, database d",
 		Err: &PGError{Kind: PGErrRefused, Msg: "connection refused on /tmp/.s.PGSQL.5432", Hint: "is PostgreSQL running?"}}

@@ -134,30 +134,25 @@ func parsePIDList(b []byte) []int {
 	return out
 }
 
-// procMem is what /proc says about the server's processes, read while the
-// query is in flight.
-type procMem struct {
-	m   PGMemory
-	rss map[int]uint64 // pid → resident bytes
+// PGProcMem is what /proc says about a PostgreSQL server's processes.
+type PGProcMem struct {
+	Memory PGMemory
+	RSS    map[int]uint64 // pid → resident bytes, for the backends' rows
 }
 
-// readProcMem reads the postmaster's and its children's statm. It runs
-// concurrently with the reading's query (it needs no result from it), so
+// PGProcMemory reads the statm of the postmaster pmPID and of each of its
+// children. buf is a reusable read buffer (returned grown). The pg probe
+// runs this while its query is in flight (it needs no result from it), so
 // the ~7 µs per process of /proc reads overlap the network round trip.
-func (p *PGProbe) readProcMem() procMem {
-	if !p.local.ok {
-		return procMem{m: PGMemory{Reason: p.local.reason}}
-	}
-	m := PGMemory{Known: true, PostmasterPID: p.local.pmPID}
-	pm, buf, err := p.fs.readStatm(p.local.pmPID, p.statm)
-	p.statm = buf
+func (fs FS) PGProcMemory(pmPID int, buf []byte) (PGProcMem, []byte) {
+	m := PGMemory{Known: true, PostmasterPID: pmPID}
+	pm, buf, err := fs.readStatm(pmPID, buf)
 	if err != nil {
-		return procMem{m: PGMemory{Reason: fmt.Sprintf("cannot read the postmaster's memory (pid %d): %v", p.local.pmPID, err)}}
+		return PGProcMem{Memory: PGMemory{Reason: fmt.Sprintf("cannot read the postmaster's memory (pid %d): %v", pmPID, err)}}, buf
 	}
-	kids, buf, err := p.fs.childrenOf(p.local.pmPID, p.statm)
-	p.statm = buf
+	kids, buf, err := fs.childrenOf(pmPID, buf)
 	if err != nil {
-		return procMem{m: PGMemory{Reason: fmt.Sprintf("cannot list the postmaster's children (pid %d): %v", p.local.pmPID, err)}}
+		return PGProcMem{Memory: PGMemory{Reason: fmt.Sprintf("cannot list the postmaster's children (pid %d): %v", pmPID, err)}}, buf
 	}
 	rss := make(map[int]uint64, len(kids))
 	add := func(s statm) {
@@ -168,29 +163,44 @@ func (p *PGProbe) readProcMem() procMem {
 	}
 	add(pm)
 	for _, k := range kids {
-		s, buf, err := p.fs.readStatm(k, p.statm)
-		p.statm = buf
+		var s statm
+		s, buf, err = fs.readStatm(k, buf)
 		if err != nil {
 			continue // exited between the listing and the read
 		}
 		add(s)
 		rss[k] = s.resident
 	}
-	return procMem{m: m, rss: rss}
+	return PGProcMem{Memory: m, RSS: rss}, buf
 }
 
-// joinMemory puts the RSS figures on the reading's backends.
-func joinMemory(st *PGStats, pm procMem) {
-	m := pm.m
+// PGProcStat reads comm and ppid of pid: the pg probe checks that its own
+// backend is a "postgres" process here and finds the postmaster as its parent.
+func (fs FS) PGProcStat(pid int, buf []byte) (comm string, ppid int, _ []byte, err error) {
+	b, err := readInto(fs.path(strconv.Itoa(pid), "stat"), buf)
+	if err != nil {
+		return "", 0, b, err
+	}
+	comm, ppid, ok := parseProcStat(b)
+	if !ok {
+		return "", 0, b, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "stat"), ErrParse)
+	}
+	return comm, ppid, b, nil
+}
+
+// JoinMemory puts the processes' memory on the reading and the RSS on its
+// backends' rows.
+func (st *PGStats) JoinMemory(pm PGProcMem) {
+	m := pm.Memory
 	for i := range st.Backends {
-		if v, ok := pm.rss[st.Backends[i].PID]; ok {
+		if v, ok := pm.RSS[st.Backends[i].PID]; ok {
 			st.Backends[i].RSS = Some(v)
 			m.BackendRSS += v
 		}
 	}
 	for _, list := range [][]PGBackend{st.OldestXacts, st.LongestQueries} {
 		for i := range list {
-			if v, ok := pm.rss[list[i].PID]; ok {
+			if v, ok := pm.RSS[list[i].PID]; ok {
 				list[i].RSS = Some(v)
 			}
 		}

@@ -80,18 +80,16 @@ func TestReadProcMemFixtures(t *testing.T) {
 			map[int]uint64{101: 8192 * ps, 102: 2048 * ps}},
 	} {
 		t.Run(c.root, func(t *testing.T) {
-			p := NewPGProbe(PGTarget{}, NewFS(c.root, ""), PGOptions{})
-			p.local = localness{sameHost: true, ok: true, pmPID: 100}
-			got := p.readProcMem()
-			if d := cmp.Diff(c.want, got.m); d != "" {
+			got, _ := NewFS(c.root, "").PGProcMemory(100, nil)
+			if d := cmp.Diff(c.want, got.Memory); d != "" {
 				t.Errorf("memory (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff(c.rss, got.rss); d != "" {
+			if d := cmp.Diff(c.rss, got.RSS); d != "" {
 				t.Errorf("rss (-want +got):\n%s", d)
 			}
 			st := &PGStats{Backends: []PGBackendPID{{PID: 101, State: "idle"}, {PID: 999, State: "active"}},
 				LongestQueries: []PGBackend{{PID: 102}}}
-			joinMemory(st, got)
+			st.JoinMemory(got)
 			if st.Backends[0].RSS != Some(8192*ps) || st.Backends[1].RSS.OK || st.LongestQueries[0].RSS != Some(2048*ps) {
 				t.Errorf("join: %+v %+v", st.Backends, st.LongestQueries)
 			}
@@ -101,17 +99,14 @@ func TestReadProcMemFixtures(t *testing.T) {
 		})
 	}
 	t.Run("postmaster gone", func(t *testing.T) {
-		p := NewPGProbe(PGTarget{}, NewFS("testdata/pg/proc", ""), PGOptions{})
-		p.local = localness{sameHost: true, ok: true, pmPID: 4242}
-		if got := p.readProcMem(); got.m.Known || got.m.Reason == "" {
-			t.Errorf("got %+v, want unknown with a reason", got.m)
+		if got, _ := NewFS("testdata/pg/proc", "").PGProcMemory(4242, nil); got.Memory.Known || got.Memory.Reason == "" {
+			t.Errorf("got %+v, want unknown with a reason", got.Memory)
 		}
 	})
-	t.Run("remote", func(t *testing.T) {
-		p := NewPGProbe(PGTarget{}, NewFS("testdata/pg/proc", ""), PGOptions{})
-		p.local = localness{reason: "server is remote (db:5432): backend memory is not visible from here"}
-		if got := p.readProcMem(); got.m.Known || got.m.Reason != p.local.reason {
-			t.Errorf("got %+v", got.m)
+	t.Run("comm and parent", func(t *testing.T) {
+		comm, ppid, _, err := NewFS("testdata/pg/proc", "").PGProcStat(101, nil)
+		if err != nil || comm != "postgres" || ppid != 100 {
+			t.Errorf("PGProcStat(101) = %q %d %v", comm, ppid, err)
 		}
 	})
 }

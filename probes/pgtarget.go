@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // PGEnvKeys are the libpq environment variables memtui honours, in the order
@@ -21,9 +19,9 @@ import (
 // passes their values to ResolvePGTarget.
 var PGEnvKeys = []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGPASSFILE", "DATABASE_URL"}
 
-// pgConfigHelp is the plain-words "how to configure" line used in every
+// PGConfigHelp is the plain-words "how to configure" line used in every
 // connection error.
-const pgConfigHelp = "configure with --pg 'host=… port=… user=… dbname=…' (or a postgres:// URL), or the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE environment; --pg none turns PostgreSQL off"
+const PGConfigHelp = "configure with --pg 'host=… port=… user=… dbname=…' (or a postgres:// URL), or the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE environment; --pg none turns PostgreSQL off"
 
 // defaultSocketDirs are where psql looks for the local server's socket:
 // Debian/Ubuntu builds use /var/run/postgresql, upstream builds /tmp.
@@ -79,7 +77,7 @@ func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
 		from, err := parsePGDSN(dsn)
 		if err != nil {
 			// Never quote the DSN: it may hold a password.
-			return PGTarget{}, fmt.Errorf("cannot read the PostgreSQL connection string from %s: %w; %s", t.Source, err, pgConfigHelp)
+			return PGTarget{}, fmt.Errorf("cannot read the PostgreSQL connection string from %s: %w; %s", t.Source, err, PGConfigHelp)
 		}
 		for k, v := range from {
 			t.settings[k] = v
@@ -98,7 +96,7 @@ func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
 	}
 	for _, p := range strings.Split(t.settings["port"], ",") {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return PGTarget{}, fmt.Errorf("PostgreSQL port %q from %s is not a number from 1 to 65535; %s", p, t.Source, pgConfigHelp)
+			return PGTarget{}, fmt.Errorf("PostgreSQL port %q from %s is not a number from 1 to 65535; %s", p, t.Source, PGConfigHelp)
 		}
 	}
 	if t.settings["host"] == "" {
@@ -174,9 +172,6 @@ func (t PGTarget) String() string { return t.Redacted() }
 // GoString is Redacted too, for %#v.
 func (t PGTarget) GoString() string { return "PGTarget(" + t.Redacted() + ")" }
 
-// password is the secret, for scrubbing error texts.
-func (t PGTarget) password() string { return t.settings["password"] }
-
 // pgConnKeys are libpq keywords that are connection settings rather than
 // server parameters (pgconn's list); every other key becomes a runtime
 // parameter sent in the startup packet.
@@ -200,11 +195,14 @@ var pgNeutral = map[string]string{
 	"sslmode": "prefer",
 }
 
-// connConfig builds the pgx configuration: the target's settings with
-// application_name=memtui, a connect timeout and a server-side
-// statement_timeout for memtui's own session, and nothing from the process
-// environment.
-func (t PGTarget) connConfig(connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
+// DriverSettings are what the database driver needs to connect: conn is a
+// complete keyword/value connection string (the password included — a
+// secret: hand it to the driver, never print or log it) with
+// application_name=memtui, connect_timeout and a server-side
+// statement_timeout for memtui's own session, and an explicit value for
+// every keyword the driver would otherwise take from the process
+// environment or $HOME; runtime are exactly the server parameters to send.
+func (t PGTarget) DriverSettings(connectTimeout, statementTimeout time.Duration) (conn string, runtime map[string]string) {
 	s := make(map[string]string, len(t.settings)+len(pgNeutral)+3)
 	for k, v := range pgNeutral {
 		s[k] = v
@@ -213,10 +211,7 @@ func (t PGTarget) connConfig(connectTimeout, statementTimeout time.Duration) (*p
 		s[k] = v
 	}
 	secs := int((connectTimeout + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	s["connect_timeout"] = strconv.Itoa(secs)
+	s["connect_timeout"] = strconv.Itoa(max(secs, 1))
 	s["application_name"] = "memtui"
 	// Set in the startup packet: no extra round trip, and it holds for every
 	// statement memtui's session runs, so a saturated server cannot keep one
@@ -228,6 +223,7 @@ func (t PGTarget) connConfig(connectTimeout, statementTimeout time.Duration) (*p
 	}
 	sort.Strings(keys)
 	var b strings.Builder
+	runtime = map[string]string{}
 	for _, k := range keys {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
@@ -235,24 +231,20 @@ func (t PGTarget) connConfig(connectTimeout, statementTimeout time.Duration) (*p
 		b.WriteString(k)
 		b.WriteByte('=')
 		b.WriteString(quotePGValue(s[k]))
-	}
-	cfg, err := pgx.ParseConfig(b.String())
-	if err != nil {
-		// pgx's message may quote parts of the string (a password among
-		// them); say only where the settings came from.
-		return nil, fmt.Errorf("invalid PostgreSQL connection settings from %s (%s); %s", t.Source, t.Redacted(), pgConfigHelp)
-	}
-	// Runtime parameters exactly as we say: drop what pgconn took from
-	// PGOPTIONS, PGTZ or PGAPPNAME in the process environment.
-	rp := map[string]string{}
-	for k, v := range s {
 		if !pgConnKeys[k] {
-			rp[k] = v
+			runtime[k] = s[k]
 		}
 	}
-	cfg.RuntimeParams = rp
-	cfg.ConnectTimeout = time.Duration(secs) * time.Second
-	return cfg, nil
+	return b.String(), runtime
+}
+
+// Scrub removes the target's password from s: defence in depth for the
+// rare message that quotes a server's or the network's words.
+func (t PGTarget) Scrub(s string) string {
+	if pw := t.settings["password"]; pw != "" {
+		return strings.ReplaceAll(s, pw, "********")
+	}
+	return s
 }
 
 // quotePGValue quotes a keyword/value DSN value for libpq's syntax.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -105,40 +104,6 @@ func TestResolvePGTarget(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
-}
-
-// The process environment must not change the connection: only what main
-// passed in counts, and application_name, the timeouts and
-// statement_timeout are memtui's.
-func TestPGConnConfigIgnoresProcessEnvironment(t *testing.T) {
-	for k, v := range map[string]string{
-		"PGAPPNAME": "evil", "PGOPTIONS": "-c work_mem=1TB", "PGCONNECT_TIMEOUT": "600", "PGTZ": "Mars/Olympus",
-		"PGHOST": "wrong-host", "PGPORT": "1", "PGUSER": "wrong-user", "PGPASSWORD": "wrong-pass",
-		"PGDATABASE": "wrong-db", "PGTARGETSESSIONATTRS": "standby", "PGSSLMODE": "verify-full",
-	} {
-		t.Setenv(k, v)
-	}
-	tg, err := ResolvePGTarget("host=/run/pg port=5433 user=memtui dbname=postgres password=right", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := tg.connConfig(3*time.Second, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]any{
-		"host": cfg.Host, "port": cfg.Port, "user": cfg.User, "db": cfg.Database, "password": cfg.Password,
-		"runtime": cfg.RuntimeParams, "timeout": cfg.ConnectTimeout, "validate": cfg.ValidateConnect == nil,
-		"fallbacks": len(cfg.Fallbacks), "tls": cfg.TLSConfig == nil,
-	}
-	want := map[string]any{
-		"host": "/run/pg", "port": uint16(5433), "user": "memtui", "db": "postgres", "password": "right",
-		"runtime": map[string]string{"application_name": "memtui", "statement_timeout": "2000"},
-		"timeout": 3 * time.Second, "validate": true, "fallbacks": 0, "tls": true,
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("config (-want +got):\n%s", d)
-	}
 }
 
 func FuzzParsePGDSN(f *testing.F) {

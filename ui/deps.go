@@ -13,7 +13,7 @@ type MemorySource interface {
 }
 
 // PGSource takes one PostgreSQL reading; it never fails as a whole (a
-// failure is a reading with Connected false). Satisfied by *probes.PGProbe.
+// failure is a reading with Connected false). Satisfied by *pgprobe.Probe.
 type PGSource interface {
 	Read(ctx context.Context) probes.PGReading
 }
@@ -43,7 +43,7 @@ type Deps struct {
 
 	// --- postgres (panel_pg.go) ---
 
-	// PG reads PostgreSQL (a *probes.PGProbe); nil when --pg none.
+	// PG reads PostgreSQL (a *pgprobe.Probe); nil when --pg none.
 	PG PGSource
 	// PGInterval is the PostgreSQL panel's refresh (default: Interval, at
 	// least 1 s); PGTimeout bounds one reading (default 5 s) so a hung

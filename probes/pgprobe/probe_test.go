@@ -1,4 +1,4 @@
-package probes
+package pgprobe
 
 // Tests against a real throwaway PostgreSQL server (probes/pgtest). Each
 // test that changes the server (stops it, fills it) starts its own; the
@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -70,9 +71,9 @@ func sleepers(t testing.TB, conns []*pgx.Conn) func() {
 	return stop
 }
 
-func targetFor(t testing.TB, dsn string) PGTarget {
+func targetFor(t testing.TB, dsn string) probes.PGTarget {
 	t.Helper()
-	tg, err := ResolvePGTarget(dsn, nil)
+	tg, err := probes.ResolvePGTarget(dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func targetFor(t testing.TB, dsn string) PGTarget {
 }
 
 // readUntil reads until ok(reading) or the deadline; it returns the last reading.
-func readUntil(t testing.TB, p *PGProbe, within time.Duration, ok func(PGReading) bool) PGReading {
+func readUntil(t testing.TB, p *Probe, within time.Duration, ok func(probes.PGReading) bool) probes.PGReading {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -115,9 +116,9 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	}
 	sleepers(t, active)
 
-	p := NewPGProbe(targetFor(t, dsn), NewFS("", ""), PGOptions{IdleThreshold: time.Hour})
+	p := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: time.Hour})
 	defer p.Close()
-	r := readUntil(t, p, 10*time.Second, func(r PGReading) bool {
+	r := readUntil(t, p, 10*time.Second, func(r probes.PGReading) bool {
 		return r.Connected && r.Stats.ByState["active"] == nActive
 	})
 	if !r.Connected {
@@ -192,7 +193,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	if !st.RAM.OK || len(st.Guidance) == 0 {
 		t.Errorf("RAM %v, %d guidance lines: want both for a local server", st.RAM, len(st.Guidance))
 	}
-	if st.Settings.SharedBuffers != Some(16<<20) || st.Settings.MaxConnections != 100 || st.Settings.HugePages == "" {
+	if st.Settings.SharedBuffers != probes.Some(16<<20) || st.Settings.MaxConnections != 100 || st.Settings.HugePages == "" {
 		t.Errorf("settings %+v: want shared_buffers 16 MiB (pgtest), max_connections 100", st.Settings)
 	}
 
@@ -229,7 +230,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	// p's own session would count as idle for the next probe.
 	p.Close()
 	t.Run("idle over threshold", func(t *testing.T) {
-		short := NewPGProbe(targetFor(t, dsn), NewFS("", ""), PGOptions{IdleThreshold: 700 * time.Millisecond})
+		short := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: 700 * time.Millisecond})
 		defer short.Close()
 		time.Sleep(800 * time.Millisecond)
 		exec(t, idle[0], "SELECT 1") // this one is fresh again
@@ -244,7 +245,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 }
 
 // secretLeaks fails the test if any text a person could see contains secret.
-func secretLeaks(t *testing.T, secret string, r PGReading, tg PGTarget) {
+func secretLeaks(t *testing.T, secret string, r probes.PGReading, tg probes.PGTarget) {
 	t.Helper()
 	js, _ := json.Marshal(r.Snapshot())
 	for name, s := range map[string]string{
@@ -264,25 +265,25 @@ func TestPGConnectionErrorsInPlainWords(t *testing.T) {
 	cases := []struct {
 		name   string
 		dsn    string
-		kind   PGErrKind
+		kind   probes.PGErrKind
 		says   []string
 		secret string
 	}{
-		{"wrong password", srv.DSNFor("postgres", wrong, ""), PGErrAuth,
+		{"wrong password", srv.DSNFor("postgres", wrong, ""), probes.PGErrAuth,
 			[]string{"password authentication failed for user postgres", srv.SocketDir(), "PGPASSWORD"}, wrong},
-		{"wrong password over TCP", strings.Replace(srv.TCPURL(""), srv.Password(), wrong, 1), PGErrAuth,
+		{"wrong password over TCP", strings.Replace(srv.TCPURL(""), srv.Password(), wrong, 1), probes.PGErrAuth,
 			[]string{"password authentication failed for user postgres", fmt.Sprintf("127.0.0.1:%d", srv.Port())}, wrong},
-		{"no such database", srv.DSN("nosuchdb"), PGErrNoDatabase,
+		{"no such database", srv.DSN("nosuchdb"), probes.PGErrNoDatabase,
 			[]string{"database nosuchdb does not exist"}, srv.Password()},
-		{"no socket", fmt.Sprintf("host=%s port=1 user=postgres password=%s", srv.SocketDir(), wrong), PGErrRefused,
+		{"no socket", fmt.Sprintf("host=%s port=1 user=postgres password=%s", srv.SocketDir(), wrong), probes.PGErrRefused,
 			[]string{"connection refused on " + srv.SocketDir() + "/.s.PGSQL.1", "--pg"}, wrong},
-		{"TCP refused", fmt.Sprintf("host=127.0.0.1 port=1 user=postgres password=%s sslmode=disable", wrong), PGErrRefused,
+		{"TCP refused", fmt.Sprintf("host=127.0.0.1 port=1 user=postgres password=%s sslmode=disable", wrong), probes.PGErrRefused,
 			[]string{"connection refused on 127.0.0.1:1"}, wrong},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tg := targetFor(t, c.dsn)
-			p := NewPGProbe(tg, NewFS("", ""), PGOptions{})
+			p := New(tg, probes.NewFS("", ""), Options{})
 			defer p.Close()
 			r := p.Read(context.Background())
 			if r.Connected || r.Err == nil {
@@ -319,11 +320,11 @@ func TestPGConnectTimeoutOnSilentServer(t *testing.T) {
 	}()
 	port := l.Addr().(*net.TCPAddr).Port
 	tg := targetFor(t, fmt.Sprintf("host=127.0.0.1 port=%d user=u password=sekrit-77 sslmode=disable", port))
-	p := NewPGProbe(tg, NewFS("", ""), PGOptions{ConnectTimeout: 300 * time.Millisecond})
+	p := New(tg, probes.NewFS("", ""), Options{ConnectTimeout: 300 * time.Millisecond})
 	start := time.Now()
 	r := p.Read(context.Background())
 	took := time.Since(start)
-	if r.Connected || r.Err == nil || r.Err.Kind != PGErrTimeout {
+	if r.Connected || r.Err == nil || r.Err.Kind != probes.PGErrTimeout {
 		t.Fatalf("reading %+v, want a timeout", r.Err)
 	}
 	if took > 2*time.Second {
@@ -337,7 +338,7 @@ func TestPGConnectTimeoutOnSilentServer(t *testing.T) {
 
 func TestPGOutageAndRecovery(t *testing.T) {
 	srv := pgtest.Start(t)
-	p := NewPGProbe(targetFor(t, srv.DSN("")), NewFS("", ""), PGOptions{BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	p := New(targetFor(t, srv.DSN("")), probes.NewFS("", ""), Options{BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
 	defer p.Close()
 	if r := p.Read(context.Background()); !r.Connected {
 		t.Fatalf("first reading: %v", r.Err)
@@ -353,12 +354,12 @@ func TestPGOutageAndRecovery(t *testing.T) {
 	}
 	t.Logf("after stop: %v", r.Err)
 	r = p.Read(context.Background())
-	if r.Connected || r.Err.Kind != PGErrRefused || !strings.Contains(r.Err.Msg, "connection refused on "+srv.SocketDir()) {
+	if r.Connected || r.Err.Kind != probes.PGErrRefused || !strings.Contains(r.Err.Msg, "connection refused on "+srv.SocketDir()) {
 		t.Errorf("second reading while down: %v, want connection refused on the socket", r.Err)
 	}
 
 	srv.Restart()
-	r = readUntil(t, p, 5*time.Second, func(r PGReading) bool { return r.Connected })
+	r = readUntil(t, p, 5*time.Second, func(r probes.PGReading) bool { return r.Connected })
 	if !r.Connected {
 		t.Fatalf("did not recover after restart: %v", r.Err)
 	}
@@ -369,7 +370,7 @@ func TestPGTooManyClients(t *testing.T) {
 	srv := pgtest.Start(t, pgtest.MaxConnections(maxConn))
 	dsn := srv.DSN("")
 	// memtui connected first: it keeps its slot and says the server is full.
-	p := NewPGProbe(targetFor(t, dsn), NewFS("", ""), PGOptions{BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
+	p := New(targetFor(t, dsn), probes.NewFS("", ""), Options{BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
 	defer p.Close()
 	r := p.Read(context.Background())
 	if !r.Connected {
@@ -387,8 +388,8 @@ func TestPGTooManyClients(t *testing.T) {
 	// Now memtui loses its session and cannot get a slot back.
 	exec(t, fill[0], fmt.Sprintf("SELECT pg_terminate_backend(%d)", p.ownPID))
 	_ = sessions(t, dsn, 1) // takes the freed slot
-	r = readUntil(t, p, 5*time.Second, func(r PGReading) bool { return r.Err != nil && r.Err.Kind == PGErrTooMany })
-	if r.Connected || r.Err == nil || r.Err.Kind != PGErrTooMany {
+	r = readUntil(t, p, 5*time.Second, func(r probes.PGReading) bool { return r.Err != nil && r.Err.Kind == probes.PGErrTooMany })
+	if r.Connected || r.Err == nil || r.Err.Kind != probes.PGErrTooMany {
 		t.Fatalf("want too many clients, got connected %v err %v", r.Connected, r.Err)
 	}
 	if !strings.Contains(r.Err.Msg, "too many clients already") {
@@ -398,9 +399,9 @@ func TestPGTooManyClients(t *testing.T) {
 		t.Errorf("LastGood %+v: what was known should still be said", r.LastGood)
 	}
 	// A fresh probe (memtui started while the server was full) says it too.
-	q := NewPGProbe(targetFor(t, dsn), NewFS("", ""), PGOptions{})
+	q := New(targetFor(t, dsn), probes.NewFS("", ""), Options{})
 	defer q.Close()
-	if r := q.Read(context.Background()); r.Err == nil || r.Err.Kind != PGErrTooMany {
+	if r := q.Read(context.Background()); r.Err == nil || r.Err.Kind != probes.PGErrTooMany {
 		t.Errorf("fresh probe on a full server: %v", r.Err)
 	}
 }
@@ -410,7 +411,7 @@ func TestPGTooManyClients(t *testing.T) {
 // reconnects on a fresh backend.
 func TestPGQueryTimeoutOnHungBackend(t *testing.T) {
 	srv := pgtest.Start(t)
-	p := NewPGProbe(targetFor(t, srv.DSN("")), NewFS("", ""), PGOptions{QueryTimeout: 300 * time.Millisecond})
+	p := New(targetFor(t, srv.DSN("")), probes.NewFS("", ""), Options{QueryTimeout: 300 * time.Millisecond})
 	defer p.Close()
 	if r := p.Read(context.Background()); !r.Connected {
 		t.Fatal(r.Err)
@@ -423,14 +424,14 @@ func TestPGQueryTimeoutOnHungBackend(t *testing.T) {
 	start := time.Now()
 	r := p.Read(context.Background())
 	took := time.Since(start)
-	if r.Connected || r.Err == nil || r.Err.Kind != PGErrTimeout {
+	if r.Connected || r.Err == nil || r.Err.Kind != probes.PGErrTimeout {
 		t.Fatalf("reading from a hung backend: connected %v err %v", r.Connected, r.Err)
 	}
 	if took > 1500*time.Millisecond {
 		t.Errorf("hung reading took %v with a 300 ms query timeout", took)
 	}
 	_ = syscall.Kill(pid, syscall.SIGCONT)
-	r = readUntil(t, p, 5*time.Second, func(r PGReading) bool { return r.Connected })
+	r = readUntil(t, p, 5*time.Second, func(r probes.PGReading) bool { return r.Connected })
 	if !r.Connected || p.ownPID == pid {
 		t.Errorf("no recovery on a new session: %v (pid %d → %d)", r.Err, pid, p.ownPID)
 	}
@@ -456,9 +457,9 @@ func BenchmarkPGRead(b *testing.B) {
 		exec(b, c, "SELECT txid_current()")
 	}
 	sleepers(b, conns[180:])
-	p := NewPGProbe(targetFor(b, dsn), NewFS("", ""), PGOptions{})
+	p := New(targetFor(b, dsn), probes.NewFS("", ""), Options{})
 	defer p.Close()
-	r := readUntil(b, p, 10*time.Second, func(r PGReading) bool { return r.Connected && r.Stats.ByState["active"] == 20 })
+	r := readUntil(b, p, 10*time.Second, func(r probes.PGReading) bool { return r.Connected && r.Stats.ByState["active"] == 20 })
 	if !r.Connected || r.Stats.Total != 200 {
 		b.Fatalf("setup: %v %+v", r.Err, r.Stats)
 	}
