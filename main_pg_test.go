@@ -165,3 +165,41 @@ func TestSnapshotPostgres(t *testing.T) {
 		}
 	})
 }
+
+// The real binary in tmux at 80×24 against a real server: the PostgreSQL
+// tab shows the sessions; stopping the server shows the error within a
+// refresh or two, and restarting it brings the figures back.
+func TestEndToEndPostgresPanel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	srv := pgtest.Start(t)
+	bin := buildBinary(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		c, err := pgx.Connect(ctx, srv.DSN(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		c.Exec(ctx, "BEGIN")
+		c.Exec(ctx, "SELECT 'memtui-e2e-marker'")
+	}
+	s := startTmux(t, 80, 24, bin, "--read-only", "--pg", srv.DSN(""))
+	s.waitFor(10*time.Second, "Memory & swap")
+	s.keys("Tab")
+	s.keys("Tab")
+	screen := s.waitFor(10*time.Second, "● connected", "idle in tx 3", "memtui-e2e-marker")
+	t.Logf("screen:\n%s", screen)
+	if strings.Contains(screen, srv.Password()) {
+		t.Errorf("the password is on screen:\n%s", screen)
+	}
+	s.keys("H")
+	s.waitFor(5*time.Second, "hidden: H shows")
+	srv.Stop()
+	t.Logf("down:\n%s", s.waitFor(5*time.Second, "NOT CONNECTED", "last known at"))
+	srv.Restart()
+	s.waitFor(20*time.Second, "● connected")
+	s.keys("q")
+}

@@ -28,44 +28,44 @@ type PGMemory struct {
 // Estimate is the honest total: private memory plus the shared memory once.
 func (m PGMemory) Estimate() uint64 { return m.Private + m.SharedMax }
 
-// statm is one /proc/<pid>/statm reading, in bytes.
-type statm struct {
+// pgStatm is one /proc/<pid>/statm reading, in bytes.
+type pgStatm struct {
 	resident, shared uint64
 }
 
-var pageSize = uint64(os.Getpagesize())
+var pgPageSize = uint64(os.Getpagesize())
 
-// parseStatm reads "size resident shared text lib data dt" (pages). Pure.
-func parseStatm(b []byte) (statm, bool) {
+// parsePGStatm reads "size resident shared text lib data dt" (pages). Pure.
+func parsePGStatm(b []byte) (pgStatm, bool) {
 	var f [3][]byte
 	if fields(bytes.TrimSpace(b), f[:]) < 3 {
-		return statm{}, false
+		return pgStatm{}, false
 	}
 	res, ok1 := parseUint(f[1])
 	sh, ok2 := parseUint(f[2])
-	if !ok1 || !ok2 || sh > res || res > (1<<64-1)/pageSize {
-		return statm{}, false
+	if !ok1 || !ok2 || sh > res || res > (1<<64-1)/pgPageSize {
+		return pgStatm{}, false
 	}
-	return statm{resident: res * pageSize, shared: sh * pageSize}, true
+	return pgStatm{resident: res * pgPageSize, shared: sh * pgPageSize}, true
 }
 
-// readStatm reads <proc>/<pid>/statm into buf.
-func (fs FS) readStatm(pid int, buf []byte) (statm, []byte, error) {
+// readPGStatm reads <proc>/<pid>/statm into buf.
+func (fs FS) readPGStatm(pid int, buf []byte) (pgStatm, []byte, error) {
 	b, err := readInto(fs.path(strconv.Itoa(pid), "statm"), buf)
 	if err != nil {
-		return statm{}, b, err
+		return pgStatm{}, b, err
 	}
-	s, ok := parseStatm(b)
+	s, ok := parsePGStatm(b)
 	if !ok {
-		return statm{}, b, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "statm"), ErrParse)
+		return pgStatm{}, b, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "statm"), ErrParse)
 	}
 	return s, b, nil
 }
 
-// parseProcStat returns comm and ppid from the text of /proc/<pid>/stat:
+// parsePGProcStat returns comm and ppid from the text of /proc/<pid>/stat:
 // "pid (comm) state ppid …". comm may contain spaces and ')' so it is cut
 // at the last ')'. Pure.
-func parseProcStat(b []byte) (comm string, ppid int, ok bool) {
+func parsePGProcStat(b []byte) (comm string, ppid int, ok bool) {
 	open := bytes.IndexByte(b, '(')
 	end := bytes.LastIndexByte(b, ')')
 	if open < 0 || end < open {
@@ -82,28 +82,28 @@ func parseProcStat(b []byte) (comm string, ppid int, ok bool) {
 	return string(b[open+1 : end]), int(p), true
 }
 
-// procStat reads comm and ppid of pid under the proc root.
-func (fs FS) procStat(pid int, buf []byte) (string, int, error) {
+// pgProcStat reads comm and ppid of pid under the proc root.
+func (fs FS) pgProcStat(pid int, buf []byte) (string, int, error) {
 	b, err := readInto(fs.path(strconv.Itoa(pid), "stat"), buf)
 	if err != nil {
 		return "", 0, err
 	}
-	comm, ppid, ok := parseProcStat(b)
+	comm, ppid, ok := parsePGProcStat(b)
 	if !ok {
 		return "", 0, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "stat"), ErrParse)
 	}
 	return comm, ppid, nil
 }
 
-// childrenOf lists pid's children. It reads /proc/<pid>/task/<pid>/children
+// pgChildrenOf lists pid's children. It reads /proc/<pid>/task/<pid>/children
 // (the postmaster is single-threaded, so its main thread has all of them),
 // which costs one read instead of a scan of every process; kernels without
 // CONFIG_PROC_CHILDREN fall back to scanning <proc>/*/stat for the ppid.
-func (fs FS) childrenOf(pid int, buf []byte) ([]int, []byte, error) {
+func (fs FS) pgChildrenOf(pid int, buf []byte) ([]int, []byte, error) {
 	p := strconv.Itoa(pid)
 	b, err := readInto(fs.path(p, "task", p, "children"), buf)
 	if err == nil {
-		return parsePIDList(b), b, nil
+		return parsePGPIDList(b), b, nil
 	}
 	d, err := os.ReadDir(fs.ProcRoot())
 	if err != nil {
@@ -115,7 +115,7 @@ func (fs FS) childrenOf(pid int, buf []byte) ([]int, []byte, error) {
 		if !ok || n > 1<<31 {
 			continue
 		}
-		_, ppid, err := fs.procStat(int(n), b)
+		_, ppid, err := fs.pgProcStat(int(n), b)
 		if err == nil && ppid == pid {
 			kids = append(kids, int(n))
 		}
@@ -123,8 +123,8 @@ func (fs FS) childrenOf(pid int, buf []byte) ([]int, []byte, error) {
 	return kids, b, nil
 }
 
-// parsePIDList reads space-separated pids. Pure.
-func parsePIDList(b []byte) []int {
+// parsePGPIDList reads space-separated pids. Pure.
+func parsePGPIDList(b []byte) []int {
 	var out []int
 	for _, f := range bytes.Fields(b) {
 		if n, ok := parseUint(f); ok && n <= 1<<31 {
@@ -146,16 +146,16 @@ type PGProcMem struct {
 // the ~7 µs per process of /proc reads overlap the network round trip.
 func (fs FS) PGProcMemory(pmPID int, buf []byte) (PGProcMem, []byte) {
 	m := PGMemory{Known: true, PostmasterPID: pmPID}
-	pm, buf, err := fs.readStatm(pmPID, buf)
+	pm, buf, err := fs.readPGStatm(pmPID, buf)
 	if err != nil {
 		return PGProcMem{Memory: PGMemory{Reason: fmt.Sprintf("cannot read the postmaster's memory (pid %d): %v", pmPID, err)}}, buf
 	}
-	kids, buf, err := fs.childrenOf(pmPID, buf)
+	kids, buf, err := fs.pgChildrenOf(pmPID, buf)
 	if err != nil {
 		return PGProcMem{Memory: PGMemory{Reason: fmt.Sprintf("cannot list the postmaster's children (pid %d): %v", pmPID, err)}}, buf
 	}
 	rss := make(map[int]uint64, len(kids))
-	add := func(s statm) {
+	add := func(s pgStatm) {
 		m.Processes++
 		m.RSSSum += s.resident
 		m.Private += s.resident - s.shared
@@ -163,8 +163,8 @@ func (fs FS) PGProcMemory(pmPID int, buf []byte) (PGProcMem, []byte) {
 	}
 	add(pm)
 	for _, k := range kids {
-		var s statm
-		s, buf, err = fs.readStatm(k, buf)
+		var s pgStatm
+		s, buf, err = fs.readPGStatm(k, buf)
 		if err != nil {
 			continue // exited between the listing and the read
 		}
@@ -181,7 +181,7 @@ func (fs FS) PGProcStat(pid int, buf []byte) (comm string, ppid int, _ []byte, e
 	if err != nil {
 		return "", 0, b, err
 	}
-	comm, ppid, ok := parseProcStat(b)
+	comm, ppid, ok := parsePGProcStat(b)
 	if !ok {
 		return "", 0, b, fmt.Errorf("%s: %w", fs.path(strconv.Itoa(pid), "stat"), ErrParse)
 	}

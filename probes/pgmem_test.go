@@ -6,31 +6,31 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestParseStatm(t *testing.T) {
-	ps := pageSize
+func TestParsePGStatm(t *testing.T) {
+	ps := pgPageSize
 	cases := []struct {
 		in   string
-		want statm
+		want pgStatm
 		ok   bool
 	}{
-		{"55000 4096 3500 1300 0 2000 0\n", statm{4096 * ps, 3500 * ps}, true},
-		{"1 2 3", statm{2 * ps, 3 * ps}, false}, // shared above resident: not a real statm
-		{"1 2", statm{}, false},
-		{"", statm{}, false},
-		{"a b c d e f g", statm{}, false},
-		{"0 0 0 0 0 0 0", statm{}, true},
+		{"55000 4096 3500 1300 0 2000 0\n", pgStatm{4096 * ps, 3500 * ps}, true},
+		{"1 2 3", pgStatm{2 * ps, 3 * ps}, false}, // shared above resident: not a real statm
+		{"1 2", pgStatm{}, false},
+		{"", pgStatm{}, false},
+		{"a b c d e f g", pgStatm{}, false},
+		{"0 0 0 0 0 0 0", pgStatm{}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got, ok := parseStatm([]byte(c.in))
+			got, ok := parsePGStatm([]byte(c.in))
 			if ok != c.ok || (ok && got != c.want) {
-				t.Errorf("parseStatm(%q) = %+v, %v; want %+v, %v", c.in, got, ok, c.want, c.ok)
+				t.Errorf("parsePGStatm(%q) = %+v, %v; want %+v, %v", c.in, got, ok, c.want, c.ok)
 			}
 		})
 	}
 }
 
-func TestParseProcStat(t *testing.T) {
+func TestParsePGProcStat(t *testing.T) {
 	cases := []struct {
 		in   string
 		comm string
@@ -45,7 +45,7 @@ func TestParseProcStat(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			comm, ppid, ok := parseProcStat([]byte(c.in))
+			comm, ppid, ok := parsePGProcStat([]byte(c.in))
 			if comm != c.comm || ppid != c.ppid || ok != c.ok {
 				t.Errorf("got %q %d %v, want %q %d %v", comm, ppid, ok, c.comm, c.ppid, c.ok)
 			}
@@ -53,11 +53,11 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
-func TestParsePIDList(t *testing.T) {
-	if d := cmp.Diff([]int{101, 102, 7}, parsePIDList([]byte("101 102 x 7 \n"))); d != "" {
+func TestParsePGPIDList(t *testing.T) {
+	if d := cmp.Diff([]int{101, 102, 7}, parsePGPIDList([]byte("101 102 x 7 \n"))); d != "" {
 		t.Error(d)
 	}
-	if got := parsePIDList(nil); len(got) != 0 {
+	if got := parsePGPIDList(nil); len(got) != 0 {
 		t.Errorf("empty: %v", got)
 	}
 }
@@ -66,7 +66,7 @@ func TestParsePIDList(t *testing.T) {
 // kernel has one, a scan of every stat otherwise. Pid 104 is listed but
 // gone (exited between listing and reading); 200/300 are not postgres.
 func TestReadProcMemFixtures(t *testing.T) {
-	ps := pageSize
+	ps := pgPageSize
 	for _, c := range []struct {
 		root string
 		want PGMemory
@@ -111,23 +111,23 @@ func TestReadProcMemFixtures(t *testing.T) {
 	})
 }
 
-func FuzzParseStatm(f *testing.F) {
+func FuzzParsePGStatm(f *testing.F) {
 	for _, s := range []string{"55000 4096 3500 1300 0 2000 0\n", "1 2", "18446744073709551615 18446744073709551615 0"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if s, ok := parseStatm(b); ok && s.shared > s.resident {
+		if s, ok := parsePGStatm(b); ok && s.shared > s.resident {
 			t.Errorf("shared %d > resident %d", s.shared, s.resident)
 		}
 	})
 }
 
-func FuzzParseProcStat(f *testing.F) {
+func FuzzParsePGProcStat(f *testing.F) {
 	for _, s := range []string{"101 (postgres) S 100 101", "300 (weird ) name) R 1 300", "(", ")("} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, ppid, ok := parseProcStat(b); ok && ppid < 0 {
+		if _, ppid, ok := parsePGProcStat(b); ok && ppid < 0 {
 			t.Errorf("ppid %d", ppid)
 		}
 	})

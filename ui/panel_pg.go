@@ -398,11 +398,20 @@ func (p pgPanel) settingsCompact(st Styles, s *probes.PGStats) string {
 		valBytes(se.SharedBuffers), valBytes(se.WorkMem), active, valBytes(mulVal(se.WorkMem, active)),
 		valBytes(se.EffectiveCacheSize), valBytes(se.MaintenanceWorkMem))
 	if s.RAM.OK && se.SharedBuffers.OK {
-		txt = fmt.Sprintf("shared_buffers %s (%.0f %% RAM, guide 25 %%) · work_mem %s × %d active = %s · eff_cache %s",
-			valBytes(se.SharedBuffers), 100*float64(se.SharedBuffers.V)/float64(s.RAM.V), valBytes(se.WorkMem), active,
+		txt = fmt.Sprintf("shared_buffers %s (%s RAM, guide 25 %%) · work_mem %s × %d active = %s · eff_cache %s",
+			valBytes(se.SharedBuffers), pctText(100*float64(se.SharedBuffers.V)/float64(s.RAM.V)), valBytes(se.WorkMem), active,
 			valBytes(mulVal(se.WorkMem, active)), valBytes(se.EffectiveCacheSize))
 	}
 	return st.Muted.Render(fmt.Sprintf("%-10s", "settings")) + glyph + st.Text.Render(txt)
+}
+
+// pctText writes a share with one decimal below 10 %, so a small setting
+// does not read as "0 %".
+func pctText(p float64) string {
+	if p < 10 {
+		return fmt.Sprintf("%.1f %%", p)
+	}
+	return fmt.Sprintf("%.0f %%", p)
 }
 
 func mulVal(v probes.Val, n int) probes.Val {
