@@ -132,3 +132,16 @@ func FuzzParsePGProcStat(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParsePGPIDList(f *testing.F) {
+	for _, s := range []string{"101 102 103 104 ", "", "1 x 2\n", "99999999999999999999"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, pid := range parsePGPIDList(b) {
+			if pid < 0 || pid > 1<<31 {
+				t.Errorf("pid %d out of range", pid)
+			}
+		}
+	})
+}

@@ -230,9 +230,9 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	// p's own session would count as idle for the next probe.
 	p.Close()
 	t.Run("idle over threshold", func(t *testing.T) {
-		short := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: 700 * time.Millisecond})
+		short := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: 1500 * time.Millisecond})
 		defer short.Close()
-		time.Sleep(800 * time.Millisecond)
+		time.Sleep(1600 * time.Millisecond)
 		exec(t, idle[0], "SELECT 1") // this one is fresh again
 		r := short.Read(context.Background())
 		if !r.Connected {
@@ -387,7 +387,20 @@ func TestPGTooManyClients(t *testing.T) {
 
 	// Now memtui loses its session and cannot get a slot back.
 	exec(t, fill[0], fmt.Sprintf("SELECT pg_terminate_backend(%d)", p.ownPID))
-	_ = sessions(t, dsn, 1) // takes the freed slot
+	// The slot frees when the terminated backend has exited: retry until
+	// another session takes it.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			t.Cleanup(func() { c.Close(context.Background()) })
+			break
+		}
+		if !isSQLState(err, "53300") || time.Now().After(deadline) {
+			t.Fatalf("taking the freed slot: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	r = readUntil(t, p, 5*time.Second, func(r probes.PGReading) bool { return r.Err != nil && r.Err.Kind == probes.PGErrTooMany })
 	if r.Connected || r.Err == nil || r.Err.Kind != probes.PGErrTooMany {
 		t.Fatalf("want too many clients, got connected %v err %v", r.Connected, r.Err)
