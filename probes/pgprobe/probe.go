@@ -158,14 +158,15 @@ func (p *Probe) Read(ctx context.Context) probes.PGReading {
 func (p *Probe) fail(r probes.PGReading, err error, timeout time.Duration) probes.PGReading {
 	pe := classify(err, p.target, timeout)
 	p.failures++
-	wait := p.opts.BackoffMin << min(p.failures-1, 16)
-	if wait > p.opts.BackoffMax || wait <= 0 {
-		wait = p.opts.BackoffMax
-	}
-	// The first failure after a good reading retries on the next refresh:
-	// a dropped connection to a healthy server should not wait.
-	if p.failures == 1 {
-		wait = 0
+	// The first failure retries on the next refresh (a dropped connection
+	// to a healthy server should not wait); then BackoffMin, doubling up
+	// to BackoffMax, so a server that is down is not hammered.
+	wait := time.Duration(0)
+	if p.failures > 1 {
+		wait = p.opts.BackoffMin << min(p.failures-2, 16)
+		if wait > p.opts.BackoffMax || wait <= 0 {
+			wait = p.opts.BackoffMax
+		}
 	}
 	p.retryAt = r.Time.Add(wait)
 	p.lastErr = pe

@@ -488,3 +488,62 @@ func BenchmarkPGRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(rt)/float64(b.N), "roundtrips/op")
 }
+
+// Reconnects back off: the next refresh first, then 1 s doubling to the
+// cap; a reading before the retry time does not connect and repeats the
+// last error.
+func TestPGBackoff(t *testing.T) {
+	dir := t.TempDir() // a socket directory with no server in it
+	now := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+	p := New(targetFor(t, fmt.Sprintf("host=%s port=5432 user=u", dir)), probes.NewFS("", ""),
+		Options{BackoffMin: time.Second, BackoffMax: 4 * time.Second, Now: func() time.Time { return now }})
+	var waits []time.Duration
+	for i := 0; i < 5; i++ {
+		r := p.Read(context.Background())
+		if r.Connected || r.Err.Kind != probes.PGErrRefused {
+			t.Fatalf("reading %d: %+v", i, r)
+		}
+		waits = append(waits, r.RetryAt.Sub(now))
+		if r.RetryAt.After(now) {
+			// Before the retry time: no attempt, same error and retry time.
+			again := p.Read(context.Background())
+			if again.Err != r.Err || !again.RetryAt.Equal(r.RetryAt) || again.RoundTrips != 0 {
+				t.Errorf("reading before the retry time attempted a connection: %+v", again)
+			}
+		}
+		now = r.RetryAt
+	}
+	want := []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}
+	if d := cmp.Diff(want, waits); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+}
+
+// RSS is left out, with the reason, when the server's processes are not
+// in the /proc memtui reads (a server in a container, another pid
+// namespace): here a fixture /proc that lacks the backends.
+func TestPGMemoryNotVisible(t *testing.T) {
+	srv := pgtest.Start(t)
+	p := New(targetFor(t, srv.DSN("")), probes.NewFS("../testdata/pg/proc", ""), Options{})
+	defer p.Close()
+	r := p.Read(context.Background())
+	if !r.Connected {
+		t.Fatal(r.Err)
+	}
+	if m := r.Stats.Memory; m.Known || !strings.Contains(m.Reason, "not visible in ../testdata/pg/proc") {
+		t.Errorf("memory %+v, want unknown and why", m)
+	}
+	// The fixture root has no meminfo: RAM is unknown, so no advice is
+	// made up against a RAM of 0.
+	if r.Stats.RAM.OK || r.Stats.Guidance != nil {
+		t.Errorf("RAM %+v, guidance %+v: want unknown and none", r.Stats.RAM, r.Stats.Guidance)
+	}
+}
+
+func TestIsLocalIP(t *testing.T) {
+	for ip, want := range map[string]bool{"127.0.0.1": true, "::1": true, "192.0.2.1": false, "8.8.8.8": false} {
+		if got := isLocalIP(net.ParseIP(ip)); got != want {
+			t.Errorf("isLocalIP(%s) = %v, want %v", ip, got, want)
+		}
+	}
+}
