@@ -98,6 +98,19 @@ func parseUint(b []byte) (uint64, bool) {
 	return v, true
 }
 
+// completeLines drops a last line that has no newline. The kernel ends
+// every line of these files with one, so a line without it was cut short (a
+// truncated copy, a short read): its number may have lost digits, and
+// "pswpout 61" must not pass for a counter.
+func completeLines(b []byte) []byte {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			return b[:i+1]
+		}
+	}
+	return b[:0]
+}
+
 // nextLine returns the first line of b and the rest after its newline.
 func nextLine(b []byte) (line, rest []byte) {
 	for i, c := range b {
