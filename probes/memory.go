@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -61,18 +62,19 @@ func (p *MemProbe) Read() Memory {
 	var err error
 	if p.buf, err = readInto(p.pMem, p.buf); err != nil {
 		m.MeminfoErr = err
-	} else {
-		m.Meminfo, m.MeminfoErr = parseMeminfo(p.buf)
+	} else if m.Meminfo, err = parseMeminfo(p.buf); err != nil {
+		// Name the file, so "parse error" says where to look.
+		m.MeminfoErr = fmt.Errorf("%s: %w", p.pMem, err)
 	}
 	if p.buf, err = readInto(p.pVM, p.buf); err != nil {
 		m.VMStatErr = err
-	} else {
-		m.VMStat = parseVMStat(p.buf)
+	} else if m.VMStat, err = parseVMStat(p.buf); err != nil {
+		m.VMStatErr = fmt.Errorf("%s: %w", p.pVM, err)
 	}
 	if p.buf, err = readInto(p.pPSI, p.buf); err != nil {
 		m.PSIErr = err
-	} else {
-		m.PSI, m.PSIErr = parsePSI(p.buf)
+	} else if m.PSI, err = parsePSI(p.buf); err != nil {
+		m.PSIErr = fmt.Errorf("%s: %w", p.pPSI, err)
 	}
 	if !p.cgKnown {
 		// Which cgroup we are in does not change while we run; resolve once.
