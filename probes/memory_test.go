@@ -378,5 +378,3 @@ func TestRatesBetweenFixtures(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
-
-
