@@ -83,7 +83,9 @@ func checkErr(t *testing.T, what string, got error, want errWant) {
 	}
 }
 
-var approx = cmpopts.EquateApprox(0, 1e-9)
+// approx compares floats to a part in a billion: least-squares fits and
+// decimal fractions are not bit-exact.
+var approx = cmpopts.EquateApprox(1e-9, 1e-9)
 
 func TestMemProbeReadFixtures(t *testing.T) {
 	psi := func(s10, s60, s300 float64, st uint64, f10, f60, f300 float64, ft uint64) PSI {

@@ -31,7 +31,7 @@ func (fs FS) VMStat() (VMStat, error) {
 // "no rates".
 func parseVMStat(b []byte) (VMStat, error) {
 	var s VMStat
-	var f [2][]byte
+	var f [3][]byte // a third field means the line is not "name value"
 	b = completeLines(b)
 	for len(b) > 0 {
 		var line []byte
