@@ -2,9 +2,13 @@ package probes
 
 import (
 	"errors"
+	"io/fs"
 	"math"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -379,4 +383,103 @@ func TestRatesBetweenFixtures(t *testing.T) {
 	if diff := cmp.Diff(Rates{OK: true}, RatesBetween(a, b)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// permRootEnv hands the permission-denied tree to the unprivileged copy of
+// this test binary that TestPermissionDenied starts when it runs as root.
+const permRootEnv = "MEMTUI_TEST_PERMISSION_ROOT"
+
+// TestPermissionDenied makes a copy of the healthy fixture with meminfo,
+// pressure/memory and the cgroup limit file at mode 000 (git keeps no
+// modes, so this is built at run time). Root reads such files anyway, so as
+// root the test re-runs itself as nobody (uid 65534) on that tree; where
+// that is not possible it skips and says why.
+func TestPermissionDenied(t *testing.T) {
+	if dir := os.Getenv(permRootEnv); dir != "" {
+		checkPermissionDenied(t, dir)
+		return
+	}
+	dir, err := os.MkdirTemp("", "memtui-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "fixtures", "healthy"))); err != nil {
+		t.Fatal(err)
+	}
+	// The copy must be traversable by nobody; only the chosen files are shut.
+	if err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(p, 0o755)
+		}
+		return os.Chmod(p, 0o644)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range permDenied {
+		if err := os.Chmod(filepath.Join(dir, p), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if os.Geteuid() != 0 {
+		checkPermissionDenied(t, dir)
+		return
+	}
+	bin := filepath.Join(dir, "probes.test")
+	if err := copyExecutable(os.Args[0], bin); err != nil {
+		t.Skipf("running as root, and cannot copy the test binary for an unprivileged run: %v", err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestPermissionDenied$", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), permRootEnv+"="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Skipf("running as root, and cannot start the test as nobody: %v", err)
+		}
+		t.Fatalf("unprivileged run failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestPermissionDenied") {
+		t.Fatalf("unprivileged run did not pass:\n%s", out)
+	}
+	t.Logf("ran as uid 65534:\n%s", out)
+}
+
+// permDenied are the files shut in the permission-denied tree.
+var permDenied = []string{
+	"proc/meminfo",
+	"proc/pressure/memory",
+	"sys/fs/cgroup/memory/process_api/e88c6433ad5b46be4f78ed7ca9bc0edc/memory.limit_in_bytes",
+}
+
+func checkPermissionDenied(t *testing.T, dir string) {
+	if f, err := os.Open(filepath.Join(dir, permDenied[0])); err == nil {
+		f.Close()
+		t.Skip("this user reads files at mode 000 (CAP_DAC_OVERRIDE): nothing to test")
+	}
+	m := NewMemProbe(NewFS(filepath.Join(dir, "proc"), filepath.Join(dir, "sys")), nil).Read()
+	checkErr(t, "MeminfoErr", m.MeminfoErr, errWant{fs.ErrPermission, filepath.Join(dir, permDenied[0])})
+	checkErr(t, "PSIErr", m.PSIErr, errWant{fs.ErrPermission, filepath.Join(dir, permDenied[1])})
+	checkErr(t, "CgroupErr", m.CgroupErr, errWant{fs.ErrPermission, filepath.Join(dir, permDenied[2])})
+	// vmstat is still readable: one shut file does not blank the others.
+	checkErr(t, "VMStatErr", m.VMStatErr, errWant{})
+	if !m.VMStat.PgMajFault.OK {
+		t.Error("vmstat counters lost with the other files")
+	}
+	if _, ok := m.UsedPercent(); ok {
+		t.Error("UsedPercent ok with meminfo unreadable")
+	}
+}
+
+func copyExecutable(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o755)
 }
