@@ -3,6 +3,7 @@ package probes
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -33,7 +34,8 @@ func parseBootTime(b []byte) (time.Time, error) {
 		if !bytes.HasPrefix(line, []byte("btime")) || fields(line, f[:]) != 2 || string(f[0]) != "btime" {
 			continue
 		}
-		if v, ok := parseUint(f[1]); ok && v > 0 {
+		// Above MaxInt64 time.Unix would wrap to a date before 1970.
+		if v, ok := parseUint(f[1]); ok && v > 0 && v <= math.MaxInt64 {
 			return time.Unix(int64(v), 0), nil
 		}
 	}
