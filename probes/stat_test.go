@@ -20,6 +20,7 @@ func TestParseBootTime(t *testing.T) {
 		{"zero is not a boot time", "btime 0\n", 0, ErrParse},
 		{"not a number", "btime yesterday\n", 0, ErrParse},
 		{"negative", "btime -5\n", 0, ErrParse},
+		{"beyond int64 is not a time", "btime 18446744073709551615\n", 0, ErrParse},
 		{"another key with the prefix", "btimex 5\n", 0, ErrParse},
 		{"trailing junk", "btime 5 6\n", 0, ErrParse},
 		{"cut short", "cpu 1\nbtime 17958", 0, ErrParse},
