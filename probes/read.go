@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -112,11 +113,11 @@ func completeLines(b []byte) []byte {
 }
 
 // nextLine returns the first line of b and the rest after its newline.
+// bytes.IndexByte is vectorised; a byte loop here was a third of the time
+// spent parsing vmstat.
 func nextLine(b []byte) (line, rest []byte) {
-	for i, c := range b {
-		if c == '\n' {
-			return b[:i], b[i+1:]
-		}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i], b[i+1:]
 	}
 	return b, nil
 }
