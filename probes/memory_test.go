@@ -483,3 +483,65 @@ func copyExecutable(src, dst string) error {
 	}
 	return os.WriteFile(dst, b, 0o755)
 }
+
+// TestReadHeldRegenerates checks the premise of keeping files open: a
+// pread at offset 0 of a procfs file gives fresh text, not the first
+// reading again. /proc/uptime (a seq_file like meminfo) moves every 10 ms.
+func TestReadHeldRegenerates(t *testing.T) {
+	if _, err := os.Stat("/proc/uptime"); err != nil {
+		t.Skip("no /proc/uptime on this machine")
+	}
+	p := NewMemProbe(NewFS("", ""), nil)
+	defer p.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	first, err := p.readHeld("/proc/uptime", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = append([]byte(nil), first...)
+	var again []byte
+	for range 50 {
+		time.Sleep(20 * time.Millisecond)
+		if again, err = p.readHeld("/proc/uptime", again); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.held) != 1 {
+			t.Fatalf("%d files held, want the one", len(p.held))
+		}
+		if string(again) != string(first) {
+			return
+		}
+	}
+	t.Fatalf("/proc/uptime read through a held file stayed %q for a second", first)
+}
+
+// TestMemProbeHeldFiles: a fixture file rewritten in place is seen by the
+// next reading, a file that vanishes makes that source unavailable, and
+// Close leaves the probe usable.
+func TestMemProbeHeldFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "fixtures", "container-cgroup-v2"))); err != nil {
+		t.Fatal(err)
+	}
+	p := NewMemProbe(NewFS(filepath.Join(dir, "proc"), filepath.Join(dir, "sys")), nil)
+	if m := p.Read(); m.Cgroup.Usage != Some(1825361920) {
+		t.Fatalf("usage %v", m.Cgroup.Usage)
+	}
+	cur := filepath.Join(dir, "sys", "fs", "cgroup", "memory.current")
+	if err := os.WriteFile(cur, []byte("2000000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := p.Read(); m.Cgroup.Usage != Some(2000000000) || m.CgroupErr != nil {
+		t.Errorf("after rewrite: usage %v, err %v", m.Cgroup.Usage, m.CgroupErr)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "proc", "pressure", "memory")); err != nil {
+		t.Fatal(err)
+	}
+	m := p.Read()
+	checkErr(t, "PSIErr", m.PSIErr, errWant{ErrUnavailable, filepath.Join(dir, "proc", "pressure", "memory")})
+	checkErr(t, "MeminfoErr", m.MeminfoErr, errWant{})
+}

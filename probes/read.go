@@ -48,6 +48,11 @@ func readInto(path string, buf []byte) ([]byte, error) {
 // ErrUnavailable when the file does not exist, so callers can tell "this
 // kernel has no such file" from "the file is broken".
 func pathErr(path string, err error) error {
+	// os functions wrap the errno in a PathError of their own; keep one.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
 	switch {
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
 		return fmt.Errorf("%s: %w", path, ErrUnavailable)
