@@ -86,25 +86,23 @@ type OOMParseOptions struct {
 func ParseOOM(r io.Reader, opts OOMParseOptions) (OOMLog, error) {
 	p := newOOMParser(opts)
 	br := bufio.NewReaderSize(r, 64<<10)
-	var long []byte // a line longer than the buffer, kept only up to a bound
+	var long []byte // a line longer than the buffer, kept only up to maxLogLine
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			// Kernel lines are at most ~1 KiB (8 KiB for kmsg); anything
-			// longer is not an OOM line, so keep a prefix only.
-			if len(long) < 16<<10 {
+			if len(long) < maxLogLine {
 				long = append(long, line...)
 			}
 			continue
 		}
 		if long != nil {
-			if len(long) < 16<<10 {
+			if len(long) < maxLogLine {
 				long = append(long, line...)
 			}
 			line, long = long, nil
 		}
 		if len(line) > 0 {
-			p.line(line)
+			p.line(clipLine(bytes.TrimSuffix(line, []byte("\n"))))
 		}
 		if err == io.EOF {
 			break
@@ -122,13 +120,25 @@ func ParseOOMBytes(b []byte, opts OOMParseOptions) OOMLog {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			p.line(b)
+			p.line(clipLine(b))
 			break
 		}
-		p.line(b[:i])
+		p.line(clipLine(b[:i]))
 		b = b[i+1:]
 	}
 	return p.result()
+}
+
+// maxLogLine bounds the part of a line the parser looks at. Kernel lines
+// are at most ~1 KiB (8 KiB for a kmsg record); anything longer is not an
+// OOM line, and a bound keeps a hostile or broken log from costing memory.
+const maxLogLine = 16 << 10
+
+func clipLine(b []byte) []byte {
+	if len(b) > maxLogLine {
+		return b[:maxLogLine]
+	}
+	return b
 }
 
 // oomEvent is what the lines before a kill line said about the OOM event
@@ -147,9 +157,9 @@ type oomEvent struct {
 	taskMemcg   *string
 	taskPID     int // pid= of oom-kill:, 0 when not seen
 	taskUID     *int
-	taskOldPID  int // "Task in /x killed" has no pid; remembered for the next kill
 	chosenPID   int // "Kill process N … score S or sacrifice child"
 	score       *int
+	killed      bool // a kill line used this event; later kills inherit only in oom.group
 }
 
 // oomStamp is when a line was logged, in whatever the prefix said.
@@ -200,8 +210,9 @@ func newOOMParser(opts OOMParseOptions) *oomParser {
 // when every kill has one, else by kernel time when every kill has that.
 func (p *oomParser) result() OOMLog {
 	out := p.log
-	out.Kills = append([]OOMKill(nil), p.log.Kills...)
-	out.UnitKills = append([]OOMUnitKill(nil), p.log.UnitKills...)
+	// Empty, not nil: `memtui oom --json` prints [] for a log without kills.
+	out.Kills = append(make([]OOMKill, 0, len(p.log.Kills)), p.log.Kills...)
+	out.UnitKills = append(make([]OOMUnitKill, 0, len(p.log.UnitKills)), p.log.UnitKills...)
 	allWall, allK := true, true
 	for _, k := range out.Kills {
 		allWall = allWall && k.Time != nil
@@ -290,8 +301,13 @@ func (p *oomParser) stamp(ll logLine) oomStamp {
 	if w, ok := ll.wallTime(p.loc, p.now); ok {
 		s.wall, s.hasWall = w, true
 	} else if s.hasK && !p.opts.BootTime.IsZero() {
-		s.wall = p.opts.BootTime.Add(time.Duration(s.ktime * float64(time.Second))).In(p.loc)
-		s.hasWall = true
+		w := p.opts.BootTime.Add(time.Duration(s.ktime * float64(time.Second))).In(p.loc)
+		// A stamp later than now cannot be from this boot (a saved log of
+		// another machine or boot): leave its wall time unknown rather
+		// than invent one.
+		if !w.After(p.now.Add(time.Minute)) {
+			s.wall, s.hasWall = w, true
+		}
 	}
 	return s
 }
@@ -444,7 +460,7 @@ func (p *oomParser) taskIn(ll logLine) {
 func (p *oomParser) tasksIn(ll logLine) {
 	rest := ll.msg[len("Tasks in "):]
 	i := bytes.Index(rest, []byte(" are going to be killed due to memory.oom.group set"))
-	if i < 0 || !p.ev.active {
+	if i < 0 || !p.ev.active || !p.ev.stamp.near(p.stamp(ll), 10) {
 		return
 	}
 	p.ev.groupMemcg = oomP(string(rest[:i]))
@@ -461,10 +477,18 @@ func (p *oomParser) killProcess(ll logLine, head, rest []byte) {
 	}
 	st := p.stamp(ll)
 	if bytes.HasPrefix(tail, []byte(") sharing same memory")) {
+		// Killed with the victim just before it, because they share its
+		// memory: same event, so same trigger and constraint.
 		k := OOMKill{PID: pid, Comm: comm, Source: "kernel"}
 		p.fill(&k, st, false)
 		if n := len(p.log.Kills); n > 0 {
-			k.SharedMMWith = oomP(p.log.Kills[n-1].PID)
+			v := p.log.Kills[n-1]
+			k.SharedMMWith = oomP(v.PID)
+			if v.SharedMMWith != nil {
+				k.SharedMMWith = v.SharedMMWith // the victim, not its previous sharer
+			}
+			k.Constraint, k.OOMMemcg = v.Constraint, v.OOMMemcg
+			k.TriggerComm, k.TriggerPID, k.GFPMask, k.Order = v.TriggerComm, v.TriggerPID, v.GFPMask, v.Order
 		}
 		p.add(k)
 		return
@@ -496,10 +520,15 @@ func (p *oomParser) killed(ll logLine, head, rest []byte) {
 	}
 	st := p.stamp(ll)
 	k := OOMKill{PID: pid, Comm: comm, Source: "kernel"}
-	for _, f := range bytes.FieldsFunc(tail[1:], func(r rune) bool { return r == ' ' || r == ',' }) {
+	fs := bytes.FieldsFunc(tail[1:], func(r rune) bool { return r == ' ' || r == ',' })
+	for i, f := range fs {
 		key, v, ok := bytes.Cut(f, []byte(":"))
 		if !ok {
-			continue
+			// A short-lived form printed "UID 1000" without the colon.
+			if string(f) != "UID" || i+1 >= len(fs) {
+				continue
+			}
+			key, v = f, fs[i+1]
 		}
 		v = bytes.TrimSuffix(v, []byte("kB"))
 		switch string(key) {
@@ -539,7 +568,9 @@ func (p *oomParser) fill(k *OOMKill, st oomStamp, consume bool) {
 		k.Time = oomP(st.wall)
 	}
 	ev := &p.ev
-	if !ev.active || !ev.stamp.near(st, 10) {
+	if !ev.active || !ev.stamp.near(st, 10) || (ev.killed && ev.groupMemcg == nil) {
+		// A kill whose report was rate-limited away must not inherit the
+		// previous event's trigger and cgroup.
 		return
 	}
 	k.TriggerComm, k.TriggerPID, k.GFPMask, k.Order = ev.triggerComm, ev.triggerPID, ev.gfpMask, ev.order
@@ -566,11 +597,8 @@ func (p *oomParser) fill(k *OOMKill, st oomStamp, consume bool) {
 	if ev.chosenPID == k.PID {
 		k.Score = ev.score
 	}
-	if consume && ev.groupMemcg == nil {
-		// Another kill line in this event (sharing the mm) may still come,
-		// but a later unrelated kill must not inherit the task's cgroup.
-		ev.taskPID = -1
-		ev.taskMemcg = nil
+	if consume {
+		ev.killed = true
 	}
 }
 
