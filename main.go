@@ -155,6 +155,7 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		OOM: followOOM(fs),
 	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()

@@ -65,6 +65,14 @@ func oomSnapshotSection(fs probes.FS) probes.OOMSection {
 	return fs.OOMSnapshot(context.Background(), probes.OOMConfig{Timeout: 3 * time.Second}, oomRecentInSnapshot)
 }
 
+// followOOM starts following the kernel log for the dashboard: the kills
+// already there are read before the program starts, new ones arrive through
+// one blocked read. It is never nil; when nothing is readable its status
+// says why and the panel still counts kills from /proc/vmstat.
+func followOOM(fs probes.FS) *probes.OOMFollower {
+	return fs.FollowOOM(context.Background(), probes.OOMConfig{})
+}
+
 // writeOOMText is the OOM part of the snapshot's human form.
 func writeOOMText(b *strings.Builder, s probes.OOMSection) {
 	b.WriteString("\nOOM kills\n")

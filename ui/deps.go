@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"time"
 
 	"github.com/memtui/memtui/probes"
@@ -9,6 +10,17 @@ import (
 // MemorySource takes one memory reading. Satisfied by *probes.MemProbe.
 type MemorySource interface {
 	Read() probes.Memory
+}
+
+// OOMSource is the kernel log's OOM kills: those found at start, the
+// source's status, and a wait for new ones. Satisfied by
+// *probes.OOMFollower, whose Next blocks in one goroutine on the log (no
+// polling); Kills, Status and StartCount only read memory.
+type OOMSource interface {
+	Kills() []probes.OOMKill                            // found so far, oldest first
+	Status() probes.OOMSourceStatus                     // which source, why not the others
+	StartCount() probes.Val                             // oom_kill counter when memtui started
+	Next(ctx context.Context) ([]probes.OOMKill, error) // waits for new kills
 }
 
 // HostInfo are facts about the machine read once at start by main.go.
@@ -37,6 +49,7 @@ type Deps struct {
 	// --- postgres (panel_pg.go) ---
 
 	// --- oom (panel_oom.go) ---
+	OOM OOMSource // nil: the panel says the kernel log is not read
 
 	// --- timeline (panel_timeline.go) ---
 
