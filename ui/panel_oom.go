@@ -177,7 +177,11 @@ func oomFlashCmd(ks []probes.OOMKill) tea.Cmd {
 		return nil
 	}
 	k := ks[len(ks)-1]
-	text := fmt.Sprintf("OOM kill: pid %d (%s) in %s, anon-rss %s", k.PID, oneLine(k.Comm), probes.OOMKillUnit(k), probes.OOMKillRSS(k))
+	rss := "unknown"
+	if k.AnonRSSKB != nil {
+		rss = humanBytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
+	}
+	text := fmt.Sprintf("OOM kill: pid %d (%s) in %s, anon-rss %s", k.PID, oneLine(k.Comm), probes.OOMKillUnit(k), rss)
 	if len(ks) > 1 {
 		text += fmt.Sprintf(" (+%d more)", len(ks)-1)
 	}

@@ -207,7 +207,7 @@ func TestOOMPanelUpdate(t *testing.T) {
 				// the next wait: blocked on the source, as it should be
 			}
 		}
-		if diff := cmp.Diff([]string{"OOM kill: pid 51877 (odoo-bin) in odoo.service, anon-rss 1.0 GiB"}, flashes); diff != "" {
+		if diff := cmp.Diff([]string{"OOM kill: pid 51877 (odoo-bin) in odoo.service, anon-rss 1.05 GiB"}, flashes); diff != "" {
 			t.Errorf("flash (-want +got):\n%s", diff)
 		}
 	})
