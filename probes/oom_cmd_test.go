@@ -18,12 +18,13 @@ func TestRunOOMCommand(t *testing.T) {
 	// An hour after the 6.8 kmsg fixture's kill (btime + 912 s).
 	now := time.Date(2026, 11, 28, 15, 8, 22, 0, time.UTC)
 	noSource := OOMConfig{
-		KmsgPath: "/nonexistent/kmsg",
-		Dmesg:    []string{"sh", "-c", "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1"},
-		Journal:  []string{"sh", "-c", "echo '-- No entries --'"},
-		Location: time.UTC,
+		KmsgPath:  "/nonexistent/kmsg",
+		Dmesg:     []string{"sh", "-c", "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1"},
+		Journal:   []string{"sh", "-c", "echo '-- No entries --'"},
+		Location:  time.UTC,
+		Userspace: []string{},
 	}
-	kmsg := OOMConfig{KmsgPath: filepath.Join("testdata", "oom", "linux-6.8-global.kmsg"), Location: time.UTC}
+	kmsg := OOMConfig{KmsgPath: filepath.Join("testdata", "oom", "linux-6.8-global.kmsg"), Location: time.UTC, Userspace: []string{}}
 	tests := []struct {
 		name    string
 		cmd     OOMCommand

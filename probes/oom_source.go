@@ -10,6 +10,8 @@ import (
 	iofs "io/fs"
 	"os"
 	"os/exec"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,10 @@ type OOMConfig struct {
 	// this boot; its follow form adds "-f -n 0". nil means
 	// {"journalctl", "-k", "-o", "short-iso", "--no-pager"}.
 	Journal []string
+	// Userspace is the journalctl command (argv) for the userspace killers'
+	// lines of this boot (earlyoom, systemd-oomd), read once at start; nil
+	// means the default, an empty slice turns it off.
+	Userspace []string
 	// Timeout bounds each run of dmesg or journalctl; 0 means 5 s.
 	Timeout time.Duration
 	// MaxKills bounds the kills kept in memory; 0 means 256.
@@ -44,6 +50,9 @@ func (c OOMConfig) withDefaults() OOMConfig {
 	}
 	if c.Journal == nil {
 		c.Journal = []string{"journalctl", "-k", "-o", "short-iso", "--no-pager"}
+	}
+	if c.Userspace == nil {
+		c.Userspace = []string{"journalctl", "-b", "-o", "short-iso", "--no-pager", "-t", "earlyoom", "-t", "systemd-oomd"}
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 5 * time.Second
@@ -91,6 +100,9 @@ type OOMSourceStatus struct {
 	DmesgRestrict bool
 	Dropped       int          // kmsg records overwritten before they were read
 	Attempts      []OOMAttempt // every source, in the order tried
+	// Userspace counts the earlyoom kills and UnitKills the systemd-oomd
+	// cgroup kills found in the journal (read once at start, not followed).
+	Userspace, UnitKills int
 }
 
 // Err is the error a person should see when no source works, else nil.
@@ -147,7 +159,20 @@ func (s OOMSourceStatus) String() string {
 	if s.Dropped > 0 {
 		fmt.Fprintf(&b, " · %d records overwritten before read", s.Dropped)
 	}
+	if s.Userspace > 0 {
+		fmt.Fprintf(&b, " · earlyoom: %s in the journal", plural(s.Userspace, "kill"))
+	}
+	if s.UnitKills > 0 {
+		fmt.Fprintf(&b, " · systemd-oomd: %s killed", plural(s.UnitKills, "cgroup"))
+	}
 	return b.String()
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 // OOMParseOptions returns parse options with this machine's boot time
@@ -241,6 +266,48 @@ func (fs FS) ReadOOM(ctx context.Context, cfg OOMConfig) ([]OOMKill, OOMSourceSt
 
 func (fs FS) readOOM(ctx context.Context, cfg OOMConfig, follow bool) *OOMFollower {
 	cfg = cfg.withDefaults()
+	f := fs.readKernelOOM(ctx, cfg, follow)
+	if len(cfg.Userspace) == 0 {
+		return f
+	}
+	// The userspace killers log to the journal, never to the kernel log:
+	// read them once, quietly (most hosts run neither).
+	out, err := runLogCommand(ctx, cfg.Timeout, cfg.Userspace)
+	if err != nil || !hasKernelLines(out) {
+		return f
+	}
+	opts, _ := fs.OOMParseOptions(cfg.Location)
+	l := ParseOOMBytes(out, opts)
+	var user []OOMKill
+	for _, k := range l.Kills {
+		if k.Source != "kernel" { // the kernel's own lines came from the kernel source
+			user = append(user, k)
+		}
+	}
+	if len(user) == 0 && len(l.UnitKills) == 0 {
+		return f
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kills = mergeKillsByTime(f.kills, user, cfg.MaxKills)
+	f.status.Userspace, f.status.UnitKills = len(user), len(l.UnitKills)
+	return f
+}
+
+// mergeKillsByTime adds userspace kills to the kernel's, in time order when
+// every kill has a wall time, else after them.
+func mergeKillsByTime(a, b []OOMKill, max int) []OOMKill {
+	out := append(append([]OOMKill(nil), a...), b...)
+	for _, k := range out {
+		if k.Time == nil {
+			return appendKeep(nil, out, max)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(*out[j].Time) })
+	return appendKeep(nil, out, max)
+}
+
+func (fs FS) readKernelOOM(ctx context.Context, cfg OOMConfig, follow bool) *OOMFollower {
 	f := &OOMFollower{fs: fs, cfg: cfg, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	f.start, _ = fs.OOMCount()
 	opts, _ := fs.OOMParseOptions(cfg.Location)

@@ -50,7 +50,7 @@ func TestFollowOOMKmsg(t *testing.T) {
 	if _, err := w.Write(append(backlog, '\n')); err != nil {
 		t.Fatal(err)
 	}
-	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC})
+	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{}})
 	defer f.Close()
 
 	st := f.Status()
@@ -121,10 +121,11 @@ func fakeLogCommand(fixture, followFlag, followLine string) []string {
 func TestFollowOOMDmesgFallback(t *testing.T) {
 	fixture, _ := filepath.Abs(filepath.Join("testdata", "oom", "linux-5.15-cgroup-v2-several-kills.dmesg"))
 	cfg := OOMConfig{
-		KmsgPath: filepath.Join(t.TempDir(), "no-kmsg"),
-		Dmesg:    fakeLogCommand(fixture, "-W", "[99999.000001] Out of memory: Killed process 777 (late) total-vm:1kB, anon-rss:1kB, file-rss:0kB"),
-		Journal:  []string{"false"},
-		Location: time.UTC,
+		KmsgPath:  filepath.Join(t.TempDir(), "no-kmsg"),
+		Dmesg:     fakeLogCommand(fixture, "-W", "[99999.000001] Out of memory: Killed process 777 (late) total-vm:1kB, anon-rss:1kB, file-rss:0kB"),
+		Journal:   []string{"false"},
+		Location:  time.UTC,
+		Userspace: []string{},
 	}
 	f := NewFS(filepath.Join("testdata", "oom", "proc"), "").FollowOOM(context.Background(), cfg)
 	defer f.Close()
@@ -156,9 +157,10 @@ func TestFollowOOMDmesgFallback(t *testing.T) {
 func TestFollowOOMNoSource(t *testing.T) {
 	dir := t.TempDir()
 	cfg := OOMConfig{
-		KmsgPath: filepath.Join(dir, "no-kmsg"),
-		Dmesg:    []string{"sh", "-c", "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1"},
-		Journal:  []string{"sh", "-c", "echo '-- No entries --'"},
+		KmsgPath:  filepath.Join(dir, "no-kmsg"),
+		Dmesg:     []string{"sh", "-c", "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1"},
+		Journal:   []string{"sh", "-c", "echo '-- No entries --'"},
+		Userspace: []string{},
 	}
 	f := fixtureFS().FollowOOM(context.Background(), cfg)
 	defer f.Close()
@@ -195,5 +197,28 @@ func TestParseBtime(t *testing.T) {
 				t.Errorf("parseBtime = %d, %v; want %d, %v", got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// The userspace killers' journal lines join the kernel's kills in time
+// order, and the status line counts them.
+func TestFollowOOMUserspaceJournal(t *testing.T) {
+	path, w := kmsgFIFO(t)
+	backlog, err := os.ReadFile(filepath.Join("testdata", "oom", "linux-6.18-memcg-v1.kmsg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(append(backlog, '\n'))
+	journal, _ := filepath.Abs(filepath.Join("testdata", "oom", "linux-6.1-cgroup-v2-journal-short-iso.log"))
+	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{"cat", journal}})
+	defer f.Close()
+	// 7712 is earlyoom's (10:02:27); 3290 the kernel's (13:56:24); the
+	// journal's kernel kill of 9120 is not taken from the journal.
+	if diff := cmp.Diff([]int{7712, 3290}, pids(f.Kills())); diff != "" {
+		t.Errorf("kills (-want +got):\n%s", diff)
+	}
+	want := "kernel log: " + path + ", following · dmesg, journalctl not needed · earlyoom: 1 kill in the journal · systemd-oomd: 1 cgroup killed"
+	if got := f.Status().String(); got != want {
+		t.Errorf("status %q, want %q", got, want)
 	}
 }
