@@ -222,3 +222,36 @@ func TestFollowOOMUserspaceJournal(t *testing.T) {
 		t.Errorf("status %q, want %q", got, want)
 	}
 }
+
+// Following costs nothing while the kernel is quiet: the reader is parked
+// in the runtime's poller, not polling. Over a second of silence the whole
+// test process may use only a few milliseconds of CPU.
+func TestFollowOOMIdleCostsNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures a second of idle CPU")
+	}
+	path, _ := kmsgFIFO(t)
+	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Userspace: []string{}})
+	defer f.Close()
+	if !f.Status().Following {
+		t.Fatalf("not following: %s", f.Status())
+	}
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	before := cpu()
+	if _, err := f.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Next: %v", err)
+	}
+	used := cpu() - before
+	t.Logf("CPU over 1 s of following a silent log: %v", used)
+	if used > 20*time.Millisecond {
+		t.Errorf("following a silent log used %v of CPU in 1 s: something polls", used)
+	}
+}
