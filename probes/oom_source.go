@@ -271,8 +271,14 @@ func (fs FS) readOOM(ctx context.Context, cfg OOMConfig, follow bool) *OOMFollow
 		return f
 	}
 	// The userspace killers log to the journal, never to the kernel log:
-	// read them once, quietly (most hosts run neither).
-	out, err := runLogCommand(ctx, cfg.Timeout, cfg.Userspace)
+	// read them once, quietly (most hosts run neither). The dashboard waits
+	// for this before it starts, so there it gets a short leash: a journal
+	// stalled by a thrashing host must not delay the screen.
+	timeout := cfg.Timeout
+	if follow {
+		timeout = min(timeout, 1500*time.Millisecond)
+	}
+	out, err := runLogCommand(ctx, timeout, cfg.Userspace)
 	if err != nil || !hasKernelLines(out) {
 		return f
 	}
