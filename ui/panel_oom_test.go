@@ -141,6 +141,13 @@ func TestOOMPanelGolden(t *testing.T) {
 				}
 				v := p.view(p.testStyles(), r.w, r.h, tc.focused)
 				checkBlock(t, v, r.w, r.h)
+				// The root joins panel lines side by side: each must be
+				// exactly as wide as the panel.
+				for i, line := range strings.Split(v, "\n") {
+					if lw := ansi.StringWidth(line); lw != r.w {
+						t.Errorf("line %d is %d cells, want exactly %d", i, lw, r.w)
+					}
+				}
 				golden(t, v)
 			})
 		}
