@@ -347,3 +347,34 @@ func TestOOMPanelLiveFollower(t *testing.T) {
 		t.Errorf("view:\n%s", v)
 	}
 }
+
+// Through the root: the kills reach the panel at 200×60 (grid) and, once
+// the OOM tab is chosen, at 80×24; enter on the panel opens the details.
+func TestOOMInDashboard(t *testing.T) {
+	src := &fakeOOM{kills: parseKills(t, oomLog), status: kmsgStatus(), start: probes.Some(6), next: make(chan []probes.OOMKill)}
+	d := testDeps(&fakeMemory{readings: risingSeries()})
+	d.OOM = src
+	m := New(d)
+	m = feed(m, tea.WindowSizeMsg{Width: 200, Height: 60},
+		oomLoadedMsg{id: m.oom.id, kills: src.kills, status: src.status, start: src.start},
+		oomKilledMsg{id: m.oom.id, at: t0.Add(9*time.Minute + 50*time.Second), kills: parseKills(t, newKillLog)})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "✖ NEW") || !strings.Contains(v, "51877") {
+		t.Errorf("200×60 lacks the new kill:\n%s", v)
+	}
+	m = feed(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	for m.focus != pOOM {
+		m = feed(m, tea.KeyMsg{Type: tea.KeyTab})
+	}
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "✖ NEW") || !strings.Contains(v, "kernel log: /dev/kmsg, following") {
+		t.Errorf("80×24 with the OOM tab lacks the kills:\n%s", v)
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter on the OOM panel did nothing")
+	}
+	m = feed(m, cmd())
+	if m.dlg == nil || !strings.Contains(ansi.Strip(m.View()), "✖ NEW OOM kill · pid 51877") {
+		t.Errorf("details not open:\n%s", ansi.Strip(m.View()))
+	}
+}
