@@ -112,6 +112,11 @@ func TestParseOOMCases(t *testing.T) {
 			{PID: 6, Comm: "v", AnonRSSKB: 2, Time: "2027-01-02T09:00:11Z", Source: "kernel"},
 		},
 	}, {
+		name: "journalctl -o short-monotonic",
+		log: "[   10.000000] h kernel: oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task_memcg=/a/b,task=x,pid=9,uid=1\n" +
+			"[   10.000001] h kernel: Memory cgroup out of memory: Killed process 9 (x) total-vm:10kB, anon-rss:5kB, file-rss:0kB\n",
+		want: []brief{{PID: 9, Comm: "x", Constraint: "memcg", Memcg: "/a/b", AnonRSSKB: 5, Time: "2027-01-02T09:00:10Z", Source: "kernel"}},
+	}, {
 		name: "2.6 vsz form and CRLF line ends",
 		log:  "[   10.000001] Killed process 5 (w) vsz:100kB, anon-rss:1kB, file-rss:0kB\r\n",
 		want: []brief{{PID: 5, Comm: "w", AnonRSSKB: 1, Time: "2027-01-02T09:00:10Z", Source: "kernel"}},

@@ -111,6 +111,14 @@ func splitLogPrefix(b []byte) (logLine, bool) {
 			if len(b) > 0 && b[0] == ' ' {
 				b = b[1:]
 			}
+			// journalctl -o short-monotonic: "[  194.3] host kernel: …".
+			// Only the known writers are taken, so that a dmesg message
+			// that merely looks like "word tag: …" keeps its text.
+			if ll.wallKind == wallNone && ll.ident == identKernel {
+				if id, msg, ok := splitHostIdent(b); ok && id != identOther {
+					ll.ident, b = id, msg
+				}
+			}
 		}
 	}
 	ll.msg = b
