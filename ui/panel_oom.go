@@ -394,7 +394,7 @@ const (
 )
 
 // oomColumns picks the columns that fit in w cells: the mark, pid, comm
-// and memory always; then age, cgroup, time, constraint and trigger as
+// and memory always; then age, constraint, cgroup, time and trigger as
 // room allows (in that order: what an incident needs first).
 func oomColumns(w int) []oomCol {
 	all := [ocCount]oomCol{
@@ -404,13 +404,14 @@ func oomColumns(w int) []oomCol {
 		ocPID:     {title: "PID", w: 7, right: true},
 		ocComm:    {title: "COMM", w: 15},
 		ocRSS:     {title: "ANON-RSS", w: 8, right: true},
-		ocConstr:  {title: "CONSTR", w: 8},
-		ocCgroup:  {title: "CGROUP", w: 14, flex: true},
+		ocConstr:  {title: "CONSTR", w: 6},
+		ocCgroup:  {title: "CGROUP", w: 13, flex: true},
 		ocTrigger: {title: "TRIGGER", w: 18},
 	}
 	// The age says "how recent" at a glance, so it goes before the clock
-	// time, which narrow panels (the 200-column grid's third) leave out.
-	order := []int{ocMark, ocPID, ocComm, ocRSS, ocAge, ocCgroup, ocTime, ocConstr, ocTrigger}
+	// time, which narrow panels (the 200-column grid's third) leave out;
+	// the constraint says whether the host or one cgroup ran out.
+	order := []int{ocMark, ocPID, ocComm, ocRSS, ocAge, ocConstr, ocCgroup, ocTime, ocTrigger}
 	on := [ocCount]bool{}
 	used := -1 // separators: one fewer than columns
 	for _, c := range order {
@@ -470,10 +471,11 @@ func (p oomPanel) cells(e oomEntry, cols []oomCol) [ocCount]string {
 	if k.Constraint != nil {
 		c[ocConstr] = strings.Replace(*k.Constraint, "mempolicy", "mempol", 1)
 	}
-	if k.Source != "kernel" {
-		c[ocConstr] = k.Source // earlyoom: a userspace killer, no kernel constraint
-	}
 	c[ocCgroup] = "—"
+	if k.Source != "kernel" {
+		// A userspace killer (earlyoom): no kernel constraint, no cgroup.
+		c[ocConstr], c[ocCgroup] = "user", "by "+k.Source
+	}
 	if k.Memcg != nil {
 		full := oneLine(*k.Memcg)
 		if ansi.StringWidth(full) <= cols[ocCgroup].w {
