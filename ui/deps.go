@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"time"
 
 	"github.com/memtui/memtui/probes"
@@ -10,17 +9,6 @@ import (
 // MemorySource takes one memory reading. Satisfied by *probes.MemProbe.
 type MemorySource interface {
 	Read() probes.Memory
-}
-
-// OOMSource is the kernel log's OOM kills: those found at start, the
-// source's status, and a wait for new ones. Satisfied by
-// *probes.OOMFollower, whose Next blocks in one goroutine on the log (no
-// polling); Kills, Status and StartCount only read memory.
-type OOMSource interface {
-	Kills() []probes.OOMKill                            // found so far, oldest first
-	Status() probes.OOMSourceStatus                     // which source, why not the others
-	StartCount() probes.Val                             // oom_kill counter when memtui started
-	Next(ctx context.Context) ([]probes.OOMKill, error) // waits for new kills
 }
 
 // HostInfo are facts about the machine read once at start by main.go.

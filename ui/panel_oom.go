@@ -15,6 +15,17 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
+// OOMSource (Deps.OOM) is the kernel log's OOM kills: those found at start, the
+// source's status, and a wait for new ones. Satisfied by
+// *probes.OOMFollower, whose Next blocks in one goroutine on the log (no
+// polling); Kills, Status and StartCount only read memory.
+type OOMSource interface {
+	Kills() []probes.OOMKill                            // found so far, oldest first
+	Status() probes.OOMSourceStatus                     // which source, why not the others
+	StartCount() probes.Val                             // oom_kill counter when memtui started
+	Next(ctx context.Context) ([]probes.OOMKill, error) // waits for new kills
+}
+
 // oomWaitTimeout bounds one wait for new kills. The wait is a blocked read
 // in the follower, not a poll; the timeout only keeps every I/O Cmd bounded,
 // and an expired wait is simply started again.
