@@ -83,6 +83,10 @@ func (fs FS) RunOOMCommand(ctx context.Context, c OOMCommand, stdin io.Reader, s
 			fmt.Fprintf(stdout, "kills since boot: unknown (%v)\n", err)
 		}
 	}
+	if srcErr != nil && len(kills) == 0 {
+		// Not "no kills": the log that would name them could not be read.
+		return srcErr
+	}
 	if err := WriteOOMTable(stdout, kills, c.Now, loc); err != nil {
 		return err
 	}
