@@ -86,6 +86,7 @@ processes need it). Press ? inside for the keys.`,
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
+	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	return root
 }
 
@@ -154,6 +155,7 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		OOM: followOOM(fs),
 	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
@@ -177,6 +179,7 @@ type snapshot struct {
 	Host   string         `json:"host"`
 	Memory memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
+	OOM probes.OOMSection `json:"oom"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -316,6 +319,7 @@ alerting hooks; unknown values are null.`,
 				Memory: memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
+			snap.OOM = oomSnapshotSection(fs)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -372,6 +376,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}
 	// --- snapshot text: sections below ---
+	writeOOMText(&b, s.OOM)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
