@@ -43,7 +43,7 @@ func TestRunOOMCommand(t *testing.T) {
 			tc.cmd.Now = now
 			tc.cmd.Config.Location = time.UTC
 			var out bytes.Buffer
-			err := fixtureFS().RunOOMCommand(context.Background(), tc.cmd, strings.NewReader(tc.stdin), &out)
+			err := oomFixtureFS().RunOOMCommand(context.Background(), tc.cmd, strings.NewReader(tc.stdin), &out)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err %v, want %v", err, tc.wantErr)
 			}

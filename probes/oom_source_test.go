@@ -15,7 +15,7 @@ import (
 
 // fixtureFS is the /proc tree of the source tests: btime of the 6.18
 // capture, oom_kill 3, dmesg_restrict 1.
-func fixtureFS() FS { return NewFS(filepath.Join("testdata", "oom", "proc"), "") }
+func oomFixtureFS() FS { return NewFS(filepath.Join("testdata", "oom", "proc"), "") }
 
 // kmsgFIFO makes a FIFO standing in for /dev/kmsg and opens its write end,
 // so the follower's reads block (as on /dev/kmsg) instead of seeing EOF.
@@ -50,7 +50,7 @@ func TestFollowOOMKmsg(t *testing.T) {
 	if _, err := w.Write(append(backlog, '\n')); err != nil {
 		t.Fatal(err)
 	}
-	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{}})
+	f := oomFixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{}})
 	defer f.Close()
 
 	st := f.Status()
@@ -162,7 +162,7 @@ func TestFollowOOMNoSource(t *testing.T) {
 		Journal:   []string{"sh", "-c", "echo '-- No entries --'"},
 		Userspace: []string{},
 	}
-	f := fixtureFS().FollowOOM(context.Background(), cfg)
+	f := oomFixtureFS().FollowOOM(context.Background(), cfg)
 	defer f.Close()
 	st := f.Status()
 	if st.Source != "" || !st.Restricted || !st.DmesgRestrict {
@@ -175,7 +175,7 @@ func TestFollowOOMNoSource(t *testing.T) {
 		t.Errorf("Next: %v", err)
 	}
 	// The counter still works.
-	s := fixtureFS().OOMSnapshot(context.Background(), cfg, 5)
+	s := oomFixtureFS().OOMSnapshot(context.Background(), cfg, 5)
 	if s.KillsSinceBoot == nil || *s.KillsSinceBoot != 3 || s.Error != ErrKernelLogRestricted.Error() || len(s.Recent) != 0 || s.Recent == nil {
 		t.Errorf("snapshot %+v", s)
 	}
@@ -210,7 +210,7 @@ func TestFollowOOMUserspaceJournal(t *testing.T) {
 	}
 	w.Write(append(backlog, '\n'))
 	journal, _ := filepath.Abs(filepath.Join("testdata", "oom", "linux-6.1-cgroup-v2-journal-short-iso.log"))
-	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{"cat", journal}})
+	f := oomFixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Location: time.UTC, Userspace: []string{"cat", journal}})
 	defer f.Close()
 	// 7712 is earlyoom's (10:02:27); 3290 the kernel's (13:56:24); the
 	// journal's kernel kill of 9120 is not taken from the journal.
@@ -231,7 +231,7 @@ func TestFollowOOMIdleCostsNothing(t *testing.T) {
 		t.Skip("measures a second of idle CPU")
 	}
 	path, _ := kmsgFIFO(t)
-	f := fixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Userspace: []string{}})
+	f := oomFixtureFS().FollowOOM(context.Background(), OOMConfig{KmsgPath: path, Userspace: []string{}})
 	defer f.Close()
 	if !f.Status().Following {
 		t.Fatalf("not following: %s", f.Status())
