@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"time"
 
 	"github.com/memtui/memtui/probes"
@@ -10,12 +9,6 @@ import (
 // MemorySource takes one memory reading. Satisfied by *probes.MemProbe.
 type MemorySource interface {
 	Read() probes.Memory
-}
-
-// PGSource takes one PostgreSQL reading; it never fails as a whole (a
-// failure is a reading with Connected false). Satisfied by *pgprobe.Probe.
-type PGSource interface {
-	Read(ctx context.Context) probes.PGReading
 }
 
 // HostInfo are facts about the machine read once at start by main.go.
@@ -52,6 +45,7 @@ type Deps struct {
 	PGTimeout  time.Duration
 
 	// --- oom (panel_oom.go) ---
+	OOM OOMSource // nil: the panel says the kernel log is not read
 
 	// --- timeline (panel_timeline.go) ---
 

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ type Model struct {
 	pg pgPanel
 
 	// --- oom: panel field ---
+	oom oomPanel
 
 	// --- timeline: panel field ---
 }
@@ -67,7 +69,8 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
-		pg: newPGPanel(d),
+		oom: newOOMPanel(d),
+		pg:  newPGPanel(d),
 	}
 	return m
 }
@@ -78,6 +81,7 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.oom.init(),
 		m.pg.init(),
 	)
 }
@@ -121,6 +125,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
 	m.pg, cmd = m.pg.update(msg)
 	cmds = append(cmds, cmd)
 	if m.dlg != nil {
@@ -174,6 +180,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pOOM:
+		m.oom, cmd = m.oom.update(k)
 	case pPG:
 		m.pg, cmd = m.pg.update(k)
 	}
@@ -200,21 +208,37 @@ func (m Model) View() string {
 			m.w, m.h, minWidth, minHeight)
 		return block(m.st.Crit.Render(msg), m.w, m.h)
 	}
-	rows := make([]string, m.h)
-	for i := range rows {
-		rows[i] = strings.Repeat(" ", m.w)
-	}
-	rows[0] = m.topBar()
-	rows[m.h-1] = m.bottomBar()
+	// Panels tile the body without overlapping, so each screen row is the
+	// concatenation, left to right, of the lines of the panels crossing it:
+	// no cell-width arithmetic per line (it dominated the frame time).
+	var parts [numPanels][]string
+	order := make([]panelID, 0, numPanels)
 	for id := panelID(0); id < numPanels; id++ {
 		r := l.rects[id]
 		if r.w == 0 || r.h == 0 {
 			continue
 		}
-		paste(rows, m.panelView(id, r.w, r.h), r.x, r.y)
+		parts[id] = strings.Split(m.panelView(id, r.w, r.h), "\n")
+		order = append(order, id)
 	}
-	if !l.grid {
-		rows[l.tabs.y] = m.tabStrip(l.tabs.w)
+	sort.SliceStable(order, func(i, j int) bool { return l.rects[order[i]].x < l.rects[order[j]].x })
+	rows := make([]string, m.h)
+	rows[0] = m.topBar()
+	rows[m.h-1] = m.bottomBar()
+	var b strings.Builder
+	for y := 1; y < m.h-1; y++ {
+		if !l.grid && y == l.tabs.y {
+			rows[y] = m.tabStrip(l.tabs.w)
+			continue
+		}
+		b.Reset()
+		for _, id := range order {
+			r := l.rects[id]
+			if y >= r.y && y < r.y+r.h && y-r.y < len(parts[id]) {
+				b.WriteString(parts[id][y-r.y])
+			}
+		}
+		rows[y] = b.String()
 	}
 	screen := strings.Join(rows, "\n")
 	if m.dlg != nil {
@@ -230,26 +254,12 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pOOM:
+		return m.oom.view(m.st, w, h, focused)
 	case pPG:
 		return m.pg.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
-}
-
-// paste writes block b into rows at column x, row y.
-func paste(rows []string, b string, x, y int) {
-	for i, line := range strings.Split(b, "\n") {
-		r := y + i
-		if r < 0 || r >= len(rows) {
-			continue
-		}
-		lw := ansi.StringWidth(line)
-		left := ansi.Truncate(rows[r], x, "")
-		if pad := x - ansi.StringWidth(left); pad > 0 {
-			left += strings.Repeat(" ", pad)
-		}
-		rows[r] = left + line + ansi.TruncateLeft(rows[r], x+lw, "")
-	}
 }
 
 // tabStrip names the panels that share the lower area, marking the one shown.

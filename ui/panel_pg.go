@@ -13,6 +13,13 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
+// PGSource takes one PostgreSQL reading; it never fails as a whole (a
+// failure is a reading with Connected false). Satisfied by *pgprobe.Probe;
+// main.go puts it in Deps.PG.
+type PGSource interface {
+	Read(ctx context.Context) probes.PGReading
+}
+
 // pgPanel shows PostgreSQL: connections against max_connections, sessions
 // by state, idle sessions over the threshold, the oldest transactions or
 // longest queries, the memory settings against the machine's RAM and the
