@@ -25,7 +25,7 @@ func TestPGConnConfigIgnoresProcessEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := connConfig(tg, 3*time.Second, 2*time.Second)
+	cfg, err := ConnConfig(tg, 3*time.Second, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,7 +177,7 @@ func (p *Probe) fail(r probes.PGReading, err error, timeout time.Duration) probe
 // connect opens memtui's session and learns the server version and the
 // backend pid. Two round trips after the handshake: none per reading.
 func (p *Probe) connect(ctx context.Context) (int, error) {
-	cfg, err := connConfig(p.target, p.opts.ConnectTimeout, p.opts.StatementTimeout)
+	cfg, err := ConnConfig(p.target, p.opts.ConnectTimeout, p.opts.StatementTimeout)
 	if err != nil {
 		return 0, &probes.PGError{Kind: probes.PGErrConfig, Msg: err.Error()}
 	}
@@ -235,11 +235,14 @@ func (p *Probe) readProcMem() probes.PGProcMem {
 	return pm
 }
 
-// connConfig builds the pgx configuration from the target's driver
-// settings. Every keyword is written out, so nothing comes from the process
-// environment; the runtime parameters are replaced outright because pgconn
-// adds PGOPTIONS, PGTZ and PGAPPNAME from the environment to them.
-func connConfig(t probes.PGTarget, connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
+// ConnConfig builds the pgx configuration for target t: its settings with
+// application_name=memtui, connect_timeout and the server-side
+// statement_timeout (0: none). Every keyword is written out, so nothing
+// comes from the process environment; the runtime parameters are replaced
+// outright because pgconn adds PGOPTIONS, PGTZ and PGAPPNAME from the
+// environment to them. Other sessions of memtui (the runbook's SQL actions)
+// should connect with it too, so that they reach the server the panel shows.
+func ConnConfig(t probes.PGTarget, connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
 	conn, runtime := t.DriverSettings(connectTimeout, statementTimeout)
 	cfg, err := pgx.ParseConfig(conn)
 	if err != nil {
