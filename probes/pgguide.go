@@ -3,6 +3,8 @@ package probes
 import (
 	"fmt"
 	"regexp"
+	"strings"
+	"unicode/utf8"
 )
 
 // PGAdvice is one memory setting measured against the runbook's guidance
@@ -114,4 +116,41 @@ var pgSecretInQuery = regexp.MustCompile(`(?i)((?:password|passwd|secret|token|a
 // written: ALTER ROLE x PASSWORD 'hunter2' becomes PASSWORD '********'.
 func RedactQuery(q string) string {
 	return pgSecretInQuery.ReplaceAllString(q, "${1}'********'")
+}
+
+// PGText makes text a client or the server chose (query text, application
+// name, user and database names) safe to draw: control characters —
+// escape sequences that could repaint an observer's terminal among them —
+// and invalid UTF-8 become "�", and whitespace runs become one space.
+func PGText(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean && !strings.Contains(s, "  ") {
+		return s
+	}
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		case r == utf8.RuneError && n <= 1, r < 0x20, r >= 0x7f && r < 0xa0:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+		space = false
+	}
+	return b.String()
 }

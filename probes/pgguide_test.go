@@ -3,6 +3,7 @@ package probes
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -75,4 +76,38 @@ func TestPGSnapshotDisconnected(t *testing.T) {
 		s.MaxConnections != nil || s.IdleOver30m != nil || s.ByState == nil {
 		t.Errorf("snapshot %+v", s)
 	}
+}
+
+func TestPGText(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT 1":                        "SELECT 1",
+		"SELECT  1\n\tFROM x":             "SELECT 1 FROM x",
+		"SELECT '\x1b[2J\x1b]0;pwned\x07'": "SELECT '�[2J�]0;pwned�'",
+		"caf\xc3\xa9 \xff":                "café �",
+		"\u009b31m":                       "�31m",
+	} {
+		if got := PGText(in); got != want {
+			t.Errorf("PGText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzPGText(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "a\x1b[2Jb", "\xff\xfe", "x  \n y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := PGText(s)
+		if !utf8.ValidString(out) {
+			t.Errorf("invalid UTF-8 out of %q", s)
+		}
+		for _, r := range out {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+				t.Errorf("control character %U kept from %q", r, s)
+			}
+		}
+		if PGText(out) != out {
+			t.Errorf("not idempotent on %q", s)
+		}
+	})
 }

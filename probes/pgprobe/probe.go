@@ -284,7 +284,10 @@ func (r pgRow) backend() probes.PGBackend {
 	b.XactAge = secs(r.XactAgeS)
 	b.QueryAge = secs(r.QueryAgeS)
 	b.StateAge = secs(r.StateAgeS)
-	b.Query = probes.RedactQuery(b.Query)
+	b.Query = probes.RedactQuery(probes.PGText(b.Query))
+	for _, f := range []*string{&b.User, &b.Database, &b.Application, &b.ClientAddr, &b.State, &b.WaitEvent} {
+		*f = probes.PGText(*f)
+	}
 	return b
 }
 

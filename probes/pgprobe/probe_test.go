@@ -106,7 +106,8 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	}
 	for _, c := range idleTx {
 		exec(t, c, "BEGIN")
-		exec(t, c, "SELECT txid_current()")
+		// A raw escape sequence in the query text, as any client may send.
+		exec(t, c, "SELECT txid_current() /* \x1b[2J */")
 	}
 	for _, c := range aborted {
 		exec(t, c, "BEGIN")
@@ -156,6 +157,11 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	for i := 1; i < len(st.OldestXacts); i++ {
 		if st.OldestXacts[i].XactAge > st.OldestXacts[i-1].XactAge {
 			t.Errorf("oldest transactions not sorted by age: %v then %v", st.OldestXacts[i-1].XactAge, st.OldestXacts[i].XactAge)
+		}
+	}
+	for _, x := range st.OldestXacts {
+		if strings.ContainsRune(x.Query, 0x1b) || (x.State == "idle in transaction" && !strings.Contains(x.Query, "/* �[2J */")) {
+			t.Errorf("query text %q: the escape must arrive as �", x.Query)
 		}
 	}
 	if len(st.LongestQueries) != nActive {
