@@ -80,11 +80,11 @@ func TestPGSnapshotDisconnected(t *testing.T) {
 
 func TestPGText(t *testing.T) {
 	for in, want := range map[string]string{
-		"SELECT 1":                        "SELECT 1",
-		"SELECT  1\n\tFROM x":             "SELECT 1 FROM x",
+		"SELECT 1":                         "SELECT 1",
+		"SELECT  1\n\tFROM x":              "SELECT 1 FROM x",
 		"SELECT '\x1b[2J\x1b]0;pwned\x07'": "SELECT '�[2J�]0;pwned�'",
-		"caf\xc3\xa9 \xff":                "café �",
-		"\u009b31m":                       "�31m",
+		"caf\xc3\xa9 \xff":                 "café �",
+		"\u009b31m":                        "�31m",
 	} {
 		if got := PGText(in); got != want {
 			t.Errorf("PGText(%q) = %q, want %q", in, got, want)
