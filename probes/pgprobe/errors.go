@@ -37,7 +37,7 @@ func classify(err error, t probes.PGTarget, timeout time.Duration) *probes.PGErr
 			e.Hint = "check the password (in --pg, PGPASSWORD or ~/.pgpass); " + probes.PGConfigHelp
 		case "28000":
 			e.Kind = probes.PGErrAuth
-			e.Msg = fmt.Sprintf("not allowed in on %s (%s): %s", addr, who, t.Scrub(pgErr.Message))
+			e.Msg = fmt.Sprintf("not allowed in on %s (%s): %s", addr, who, probes.PGText(t.Scrub(pgErr.Message)))
 			e.Hint = "the role or a pg_hba.conf entry for it is missing; " + probes.PGConfigHelp
 		case "3D000":
 			e.Kind = probes.PGErrNoDatabase
@@ -49,23 +49,23 @@ func classify(err error, t probes.PGTarget, timeout time.Duration) *probes.PGErr
 			// Non-superusers hear why in other words ("remaining connection
 			// slots are reserved for roles with the SUPERUSER attribute").
 			if !strings.Contains(pgErr.Message, "too many clients already") {
-				e.Msg += " (" + t.Scrub(pgErr.Message) + ")"
+				e.Msg += " (" + probes.PGText(t.Scrub(pgErr.Message)) + ")"
 			}
 			e.Hint = "memtui needs one slot too; connect it as a superuser (superuser_reserved_connections keeps slots for them) or end idle sessions"
 		case "57P01", "57P02":
 			e.Kind = probes.PGErrShutdown
-			e.Msg = fmt.Sprintf("the server on %s ended memtui's session (%s)", addr, t.Scrub(pgErr.Message))
+			e.Msg = fmt.Sprintf("the server on %s ended memtui's session (%s)", addr, probes.PGText(t.Scrub(pgErr.Message)))
 			e.Hint = "it is shutting down or an administrator terminated the session; memtui reconnects by itself"
 		case "57P03":
 			e.Kind = probes.PGErrShutdown
-			e.Msg = fmt.Sprintf("the server on %s is not accepting connections yet (%s)", addr, t.Scrub(pgErr.Message))
+			e.Msg = fmt.Sprintf("the server on %s is not accepting connections yet (%s)", addr, probes.PGText(t.Scrub(pgErr.Message)))
 			e.Hint = "it is starting up, shutting down or in recovery; memtui retries by itself"
 		case "57014":
 			e.Kind = probes.PGErrTimeout
 			e.Msg = fmt.Sprintf("reading pg_stat_activity on %s took longer than memtui's statement_timeout", addr)
 			e.Hint = "the server is overloaded; memtui retries on the next refresh"
 		default:
-			e.Msg = fmt.Sprintf("PostgreSQL on %s said: %s (SQLSTATE %s)", addr, t.Scrub(pgErr.Message), pgErr.Code)
+			e.Msg = fmt.Sprintf("PostgreSQL on %s said: %s (SQLSTATE %s)", addr, probes.PGText(t.Scrub(pgErr.Message)), pgErr.Code)
 		}
 		return e
 	}
@@ -106,7 +106,7 @@ func classify(err error, t probes.PGTarget, timeout time.Duration) *probes.PGErr
 		msg = ce.Unwrap().Error()
 	}
 	return &probes.PGError{Kind: probes.PGErrOther,
-		Msg:  fmt.Sprintf("cannot use PostgreSQL on %s (%s): %s", addr, who, t.Scrub(msg)),
+		Msg:  fmt.Sprintf("cannot use PostgreSQL on %s (%s): %s", addr, who, probes.PGText(t.Scrub(msg))),
 		Hint: probes.PGConfigHelp}
 }
 
