@@ -580,7 +580,15 @@ func writePGText(b *strings.Builder, p probes.PGSnapshot) {
 			fmt.Fprintf(b, "    %-30s %d\n", st, n)
 		}
 	}
-	fmt.Fprintf(b, "  idle over %s: %d\n", time.Duration(p.IdleThresholdSeconds*float64(time.Second)), *p.IdleOver30m)
+	idle := time.Duration(p.IdleThresholdSeconds * float64(time.Second))
+	idleText := idle.String()
+	switch {
+	case idle > 0 && idle%time.Hour == 0:
+		idleText = fmt.Sprintf("%d h", idle/time.Hour)
+	case idle > 0 && idle%time.Minute == 0:
+		idleText = fmt.Sprintf("%d min", idle/time.Minute)
+	}
+	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
 	if m := p.Memory; m != nil {
 		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
 			humanBytes(m.RSSSumBytes), m.Processes, humanBytes(m.EstimateBytes))
