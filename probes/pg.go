@@ -18,8 +18,10 @@ type PGReading struct {
 	RetryAt   time.Time // when the next connection attempt may happen (zero when connected)
 	Stats     *PGStats  // this reading's figures; nil unless Connected
 	LastGood  *PGStats  // the last figures read, when this reading has none
-	// RoundTrips counts the network round trips this reading took
-	// (connect and first-time statement preparation included).
+	// RoundTrips counts the statements' network round trips this reading
+	// took: 1 once the session is up; a new session adds its handshake
+	// (counted as one, though authentication takes a few), the version
+	// query and the statement's preparation.
 	RoundTrips int
 }
 
