@@ -284,3 +284,13 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPGPanelView draws the connected panel at its 120×40 size.
+func BenchmarkPGPanelView(b *testing.B) {
+	p := pgPanelWith(&fakePG{}, connectedAt(t0))
+	st := NewStyles(nil, DarkTheme())
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = p.view(st, 120, 22, true)
+	}
+}
