@@ -49,10 +49,10 @@ func spawnIdle(tb testing.TB, n int) {
 	}
 }
 
-// cpuTime is this process's user+system CPU time. On a shared machine the
+// procCPUTime is this process's user+system CPU time. On a shared machine the
 // wall clock also counts time spent waiting for a core; CPU time per process
 // is the figure that compares with the floor.
-func cpuTime() time.Duration {
+func procCPUTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -72,7 +72,7 @@ func benchScan(b *testing.B, fs FS, passwd string) {
 	buf := t.Procs
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), procCPUTime()
 	procs := 0
 	for b.Loop() {
 		t, err = s.Scan(buf, opt)
@@ -82,7 +82,7 @@ func benchScan(b *testing.B, fs FS, passwd string) {
 		buf = t.Procs
 		procs += len(t.Procs) + t.KernelThreads
 	}
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	elapsed, cpu := time.Since(start), procCPUTime()-cpu0
 	b.StopTimer()
 	if procs > 0 {
 		b.ReportMetric(float64(elapsed.Nanoseconds())/float64(procs), "ns/proc")
@@ -143,7 +143,7 @@ func BenchmarkFloorLive(b *testing.B) {
 					}
 					b.ReportAllocs()
 					b.ResetTimer()
-					start, cpu0 := time.Now(), cpuTime()
+					start, cpu0 := time.Now(), procCPUTime()
 					procs := 0
 					for b.Loop() {
 						// The listing is part of every scan, so of the floor too.
@@ -162,7 +162,7 @@ func BenchmarkFloorLive(b *testing.B) {
 						procs += len(pids)
 					}
 					b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(procs), "ns/proc")
-					b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(procs), "cpu-ns/proc")
+					b.ReportMetric(float64((procCPUTime()-cpu0).Nanoseconds())/float64(procs), "cpu-ns/proc")
 				})
 			}
 		})
@@ -188,7 +188,7 @@ func BenchmarkMonitorLive(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
+			start, cpu0 := time.Now(), procCPUTime()
 			procs := 0
 			for b.Loop() {
 				r, err = m.Scan(ProcScanRequest{ScanOptions: ScanOptions{DetailTop: 20}, Track: shown, HistoryFor: shown, Reuse: r.Table.Procs})
@@ -199,7 +199,7 @@ func BenchmarkMonitorLive(b *testing.B) {
 			}
 			elapsed := time.Since(start)
 			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(procs), "ns/proc")
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(procs), "cpu-ns/proc")
+			b.ReportMetric(float64((procCPUTime()-cpu0).Nanoseconds())/float64(procs), "cpu-ns/proc")
 		})
 	}
 }

@@ -118,7 +118,7 @@ func (fs FS) ProcDetail(k ProcKey, table *ProcTable, passwdPath string) (ProcDet
 	} else {
 		d.StatmErr = err
 	}
-	d.OOMScore, d.OOMScoreAdj, d.OOMErr = fs.readOOM(k.PID)
+	d.OOMScore, d.OOMScoreAdj, d.OOMErr = fs.readOOMScore(k.PID)
 	if b, err := os.ReadFile(fs.procPath(k.PID, "cgroup")); err == nil {
 		d.Cgroup, d.CgroupErr = parseCgroup(bytes.NewReader(b))
 	} else {
@@ -155,7 +155,7 @@ func sortByRSS(ps []Proc) {
 	}
 }
 
-func (fs FS) readOOM(pid int32) (score, adj int, err error) {
+func (fs FS) readOOMScore(pid int32) (score, adj int, err error) {
 	b, err := os.ReadFile(fs.procPath(pid, "oom_score"))
 	if err != nil {
 		return 0, 0, err

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// addFixtureSeeds adds every fixture file called name as a seed.
-func addFixtureSeeds(f *testing.F, name string) {
+// addProcSeeds adds every fixture file called name as a seed.
+func addProcSeeds(f *testing.F, name string) {
 	files, _ := filepath.Glob(filepath.Join(fixtures, "*", "proc", "*", name))
 	more, _ := filepath.Glob(filepath.Join(fixtures, "*", "*", "proc", "*", name))
 	for _, p := range append(files, more...) {
@@ -20,7 +20,7 @@ func addFixtureSeeds(f *testing.F, name string) {
 }
 
 func FuzzParseProcStat(f *testing.F) {
-	addFixtureSeeds(f, "stat")
+	addProcSeeds(f, "stat")
 	f.Add([]byte("1 ((((( S 1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseProcStat(b)
@@ -35,7 +35,7 @@ func FuzzParseProcStat(f *testing.F) {
 }
 
 func FuzzParseProcStatus(f *testing.F) {
-	addFixtureSeeds(f, "status")
+	addProcSeeds(f, "status")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseProcStatus(b)
 		if err == nil && s.VmSwapOK && !bytes.Contains(b, []byte("VmSwap:")) {
@@ -45,7 +45,7 @@ func FuzzParseProcStatus(f *testing.F) {
 }
 
 func FuzzParseSmapsRollup(f *testing.F) {
-	addFixtureSeeds(f, "smaps_rollup")
+	addProcSeeds(f, "smaps_rollup")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseSmapsRollup(b)
 		if err == nil && s.PssOK && !bytes.Contains(b, []byte("Pss:")) {
@@ -55,7 +55,7 @@ func FuzzParseSmapsRollup(f *testing.F) {
 }
 
 func FuzzParseStatm(f *testing.F) {
-	addFixtureSeeds(f, "statm")
+	addProcSeeds(f, "statm")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseStatm(b, 4096)
 		if err == nil && s.Resident%4096 != 0 {
@@ -65,7 +65,7 @@ func FuzzParseStatm(f *testing.F) {
 }
 
 func FuzzCmdline(f *testing.F) {
-	addFixtureSeeds(f, "cmdline")
+	addProcSeeds(f, "cmdline")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		args := parseCmdline(b)
 		_ = scriptName(args)
@@ -91,7 +91,7 @@ func FuzzParsePasswd(f *testing.F) {
 }
 
 func FuzzParseCgroup(f *testing.F) {
-	addFixtureSeeds(f, "cgroup")
+	addProcSeeds(f, "cgroup")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parseCgroup(bytes.NewReader(b))
 		_, _ = parseBootTime(b)

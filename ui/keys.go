@@ -30,6 +30,9 @@ type KeyMap struct {
 
 	// --- postgres (panel_pg.go) ---
 
+	PGHideQueries key.Binding // hide query text on a shared screen
+	PGList        key.Binding // oldest transactions ↔ longest queries
+
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
@@ -52,14 +55,17 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
 	// --- processes: bindings ---
-	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort: RSS/swap/growth"))
-	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group by program"))
-	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark baseline"))
-	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "diff vs baseline"))
+	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort RSS/swap/growth"))
+	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group by program"))
+	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "procs: mark baseline"))
+	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "procs: diff vs baseline"))
 	k.ProcPageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
 	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
 
 	// --- postgres: bindings ---
+
+	k.PGHideQueries = key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "pg: hide/show query text"))
+	k.PGList = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "pg: oldest xacts / longest queries"))
 
 	// --- oom: bindings ---
 
@@ -90,5 +96,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
 		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcPageUp, k.ProcPageDown},
+		{k.PGHideQueries, k.PGList},
 	}
 }

@@ -42,7 +42,10 @@ type Model struct {
 
 	// --- postgres: panel field ---
 
+	pg pgPanel
+
 	// --- oom: panel field ---
+	oom oomPanel
 
 	// --- timeline: panel field ---
 }
@@ -68,6 +71,9 @@ func New(d Deps) Model {
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
 		procs: newProcPanel(d),
+
+		oom: newOOMPanel(d),
+		pg:  newPGPanel(d),
 	}
 	return m
 }
@@ -79,6 +85,8 @@ func (m Model) Init() tea.Cmd {
 		clockCmd(),
 		// --- panels: init ---
 		m.procs.init(),
+		m.oom.init(),
+		m.pg.init(),
 	)
 }
 
@@ -122,6 +130,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
 	m.procs, cmd = m.procs.update(msg)
+	cmds = append(cmds, cmd)
+	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
+	m.pg, cmd = m.pg.update(msg)
 	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
@@ -176,6 +188,10 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// --- panels: focused key routing ---
 	case pProcs:
 		m.procs, cmd = m.procs.update(k)
+	case pOOM:
+		m.oom, cmd = m.oom.update(k)
+	case pPG:
+		m.pg, cmd = m.pg.update(k)
 	}
 	return m, cmd
 }
@@ -248,6 +264,10 @@ func (m Model) panelView(id panelID, w, h int) string {
 		// --- panels: view ---
 	case pProcs:
 		return m.procs.view(m.st, w, h, focused)
+	case pOOM:
+		return m.oom.view(m.st, w, h, focused)
+	case pPG:
+		return m.pg.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }

@@ -117,7 +117,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if p.CmdlineOK && p.Cmdline != "" {
 		cmd = p.Cmdline
 	}
-	for i, l := range wrapText(cmd, inner-10, 3) {
+	for i, l := range procWrap(cmd, inner-10, 3) {
 		k := ""
 		if i == 0 {
 			k = "command"
@@ -238,9 +238,9 @@ func shortErr(err error) string {
 	return err.Error()
 }
 
-// wrapText cuts s into lines of at most w cells, at most n lines (the last
+// procWrap cuts s into lines of at most w cells, at most n lines (the last
 // one ends with an ellipsis when cut).
-func wrapText(s string, w, n int) []string {
+func procWrap(s string, w, n int) []string {
 	if w <= 0 {
 		return nil
 	}

@@ -177,7 +177,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 			cols[1].cell(pr.User),
 			cols[2].cell(humanBytes(pr.RSS)),
 			cols[3].cell(swapText(pr)),
-			cols[4].cell(pctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
+			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
 			cols[5].cell(growthText(pr.Growth, pr.GrowthOK)),
 		}
 		if spark {
@@ -218,7 +218,7 @@ func swapText(p *probes.Proc) string {
 	return humanBytes(p.Swap)
 }
 
-func pctText(v float64, ok bool) string {
+func procPctText(v float64, ok bool) string {
 	if !ok {
 		return "—"
 	}
