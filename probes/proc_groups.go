@@ -20,6 +20,7 @@ type ProcGroup struct {
 	PSS       uint64
 	PSSOK     bool
 	Growth    float64 // bytes per second, summed over members with a rate
+	GrowthOK  bool    // at least one member has a rate
 	Leaks     int     // members flagged leak suspects
 	Restarted int     // members flagged restarted
 	Users     string  // the members' users, comma-separated, sorted
@@ -58,6 +59,7 @@ func GroupProcs(procs []Proc) []ProcGroup {
 		}
 		if p.GrowthOK {
 			g.Growth += p.Growth
+			g.GrowthOK = true
 		}
 		if p.Mark&MarkLeak != 0 {
 			g.Leaks++

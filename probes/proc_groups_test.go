@@ -37,7 +37,7 @@ func TestGroupProcs(t *testing.T) {
 		got = append(got, g{x.Program, x.Count, x.RSS >> 20, x.Swap >> 20, x.PSSOK, x.Users})
 	}
 	want := []g{
-		{"odoo-bin", 7, 310 + 1126 + 950 + 880 + 1638 + 420, 40 + 210 + 120 + 96 + 300 + 12, false, "odoo"}, // the zombie has no smaps
+		{"odoo-bin", 7, 310 + 1126 + 950 + 880 + 1638 + 420, 40 + 210 + 120 + 96 + 300 + 12, true, "odoo"}, // the zombie counts as 0, not unknown
 		{"postgres", 8, 220 + 180 + 240 + 512 + 388 + 260 + 251 + 301, 0 + 8 + 16 + 0 + 8 + 16, true, "postgres"},
 		{"php-fpm8.1", 4, 28 + 64 + 73 + 82, 0, true, "root,www-data"},
 		{"systemd", 1, 12, 0, true, "root"},

@@ -303,6 +303,10 @@ func (s *ProcScanner) scanOne(t *ProcTable, pid int32, opt ScanOptions) {
 			if !opt.AllSwap {
 				p.Swap, p.SwapOK = e.pssSwp, true
 			}
+		} else if p.State == 'Z' {
+			// A zombie has no memory map left: its smaps_rollup is empty
+			// because there is nothing, not because it is unknown.
+			p.PSS, p.PSSOK, p.Swap, p.SwapOK = 0, true, 0, true
 		}
 	}
 	if opt.AllSwap {

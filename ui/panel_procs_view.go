@@ -328,7 +328,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		notes = append(notes, g.Users)
 		row := strings.Join([]string{
 			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
-			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, true)), cols[6].cell(strings.Join(notes, " · ")),
+			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
 		}, " ")
 		if i == p.cursor {
 			lines = append(lines, st.Selected.Render(fit(row, w)))
