@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,9 @@ func (f *fakeProcs) Detail(k probes.ProcKey, t *probes.ProcTable) (probes.ProcDe
 }
 
 const mib = 1 << 20
+
+// errPermissionForTest stands for EACCES from the kernel.
+var errPermissionForTest = fs.ErrPermission
 
 // proc builds a table row.
 func proc(pid, ppid int32, user, comm, cmd string, rssMiB, swapMiB uint64, growthMiBPerMin float64) probes.Proc {
@@ -484,5 +488,47 @@ func TestSparklineAndGrowthText(t *testing.T) {
 		if got := growthText(c.v, c.ok); got != c.want {
 			t.Errorf("growthText(%v) = %q, want %q", c.v, got, c.want)
 		}
+	}
+}
+
+func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
+	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
+	tab := odooHost(t0)
+	p := tab.Procs[5]
+	d := newProcDetailDialog(src, p, tab, time.UTC, func() time.Time { return t0 })
+	src.detail = probes.ProcDetail{Proc: p, SmapsErr: fmt.Errorf("smaps_rollup: %w", probes.ErrUnavailable), OOMErr: probes.ErrUnavailable,
+		CgroupErr: probes.ErrUnavailable, FDsErr: fmt.Errorf("fd: %w", errPermissionForTest)}
+	msg := d.readCmd()()
+	dl, _ := d.update(msg)
+	v := ansi.Strip(dl.view(NewStyles(nil, DarkTheme()), 100, 30))
+	for _, want := range []string{"Process 823", "— (not available)", "— (permission denied: run as root)", "▲ LEAK?"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	// Each scan re-reads the detail, one read at a time.
+	_, cmd := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(time.Second)))})
+	if cmd == nil {
+		t.Fatal("a scan did not refresh the open detail")
+	}
+	if _, again := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(2 * time.Second)))}); again != nil {
+		t.Error("a second read started while one was in flight")
+	}
+	// The process exits: the last reading stays, with a warning.
+	dl, _ = dl.update(procDetailReadMsg{key: p.Key(), err: fmt.Errorf("process 823: %w", probes.ErrProcessGone)})
+	v = ansi.Strip(dl.view(NewStyles(nil, DarkTheme()), 100, 30))
+	if !strings.Contains(v, "the process has exited") || !strings.Contains(v, "Process 823") {
+		t.Errorf("exited process:\n%s", v)
+	}
+	if _, cmd := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(3 * time.Second)))}); cmd != nil {
+		t.Error("kept re-reading a process that has exited")
+	}
+	// Another dialog's reading is ignored.
+	other, _ := dl.update(procDetailReadMsg{key: probes.ProcKey{PID: 1, Start: 10}, err: fmt.Errorf("x")})
+	if strings.Contains(ansi.Strip(other.view(NewStyles(nil, DarkTheme()), 100, 30)), "✖ x") {
+		t.Error("took another process's reading")
+	}
+	if dl, _ = dl.update(keyMsg("esc")); !dl.closed() {
+		t.Error("esc did not close")
 	}
 }
