@@ -282,6 +282,12 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 			p.toTop()
 		}
 	case key.Matches(k, km.Enter):
+		if p.groups && !p.diff && p.cursor < len(p.grp) {
+			// A group opens as its processes: the table filtered to it.
+			p.filter, p.groups = p.grp[p.cursor].Program, false
+			p.toTop()
+			return p, p.requestRescan()
+		}
 		return p, p.openDetail()
 	}
 	return p, nil

@@ -383,6 +383,11 @@ func TestProcFilterAndSort(t *testing.T) {
 		if got := pids(m3); fmt.Sprint(got) != "[952 951]" {
 			t.Errorf("filter by user www-data: %v", got)
 		}
+		// enter on a group lists its processes.
+		mg := press(m, "g", "down", "enter") // postgres, the second group
+		if mg.procs.groups || mg.procs.filter != "postgres" || fmt.Sprint(pids(mg)) != "[903 904 900 1400]" {
+			t.Errorf("enter on a group: groups %v filter %q rows %v", mg.procs.groups, mg.procs.filter, pids(mg))
+		}
 		m4 := press(m3, "/", "x", "esc")
 		if m4.procs.filter != "www" {
 			t.Errorf("esc in the input should restore the previous filter, got %q", m4.procs.filter)
