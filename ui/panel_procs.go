@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -30,9 +32,9 @@ const (
 	// above a few thousand processes, 2–3 s) while memory keeps its pace.
 	procManyProcs = 3000
 	procSlowEvery = 2500 * time.Millisecond
-	// procTracked is how many rows get detail (swap, command line) and
-	// history each scan: more than the tallest table shows.
-	procTracked = 40
+	// procRowsDefault is how many rows get detail (swap, command line) and
+	// history each scan before the panel knows its height.
+	procRowsDefault = 20
 	// procSparkPoints is how many samples a row's sparkline is drawn from.
 	procSparkPoints = 90
 	// procPSSMaxAge spreads smaps_rollup reads (6× the cost of stat) in the
@@ -96,13 +98,36 @@ type procPanel struct {
 	// selection follows its process wherever it moves. Until then the
 	// cursor stays on the first row, so the top of the list stays in view.
 	chosen bool
+
+	// seq counts the updates that may change the view; the drawn view is
+	// cached under it (the root redraws after every message of every panel,
+	// and a table of 30 rows costs about a millisecond to draw).
+	seq   int64
+	cache *procViewCache
+
+	// rowsShown is the table's height in rows, from the window size.
+	rowsShown int
+}
+
+// procViewCache is the last view drawn. It is a pointer shared by the
+// copies of the panel: a cache, not state.
+type procViewCache struct {
+	seq     int64
+	w, h    int
+	focused bool
+	out     string
 }
 
 var lastProcPanelID int
 
+// procViewSeq hands out view sequence numbers, unique across all copies of
+// the panel, so two copies that diverged never share a cached view.
+var procViewSeq atomic.Int64
+
 func newProcPanel(d Deps) procPanel {
 	lastProcPanelID++
-	return procPanel{src: d.Procs, interval: d.Interval, loc: d.Location, now: d.Now, keys: DefaultKeyMap(d.ReadOnly), id: lastProcPanelID}
+	return procPanel{src: d.Procs, interval: d.Interval, loc: d.Location, now: d.Now, keys: DefaultKeyMap(d.ReadOnly),
+		id: lastProcPanelID, cache: &procViewCache{seq: -1}}
 }
 
 // init takes the first scan at once.
@@ -117,7 +142,7 @@ func (p procPanel) init() tea.Cmd {
 // reads any more.
 func (p procPanel) request(reuse []probes.Proc) probes.ProcScanRequest {
 	req := probes.ProcScanRequest{
-		ScanOptions:   probes.ScanOptions{DetailTop: procTracked},
+		ScanOptions:   probes.ScanOptions{DetailTop: p.shown()},
 		HistoryPoints: procSparkPoints,
 		Reuse:         reuse,
 	}
@@ -128,17 +153,27 @@ func (p procPanel) request(reuse []probes.Proc) probes.ProcScanRequest {
 	}
 	if p.have {
 		for i, idx := range p.order {
-			if i == procTracked {
+			if i == p.shown() {
 				break
 			}
 			req.Track = append(req.Track, p.res.Table.Procs[idx].Key())
 		}
-		if p.sel != (probes.ProcKey{}) {
+		if p.sel != (probes.ProcKey{}) && !slices.Contains(req.Track, p.sel) {
 			req.Track = append(req.Track, p.sel)
 		}
 		req.HistoryFor = req.Track
 	}
 	return req
+}
+
+// shown is how many rows the table can show: only those get the costlier
+// reads (status, cmdline, a fresh stat) and a history. Every row costs four
+// more file reads a scan, so guessing high is not free.
+func (p procPanel) shown() int {
+	if p.rowsShown <= 0 {
+		return procRowsDefault
+	}
+	return p.rowsShown
 }
 
 // scanProcsCmd scans off the Update goroutine, under a timeout.
@@ -188,6 +223,14 @@ func (p *procPanel) startScan() tea.Cmd {
 
 func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 	switch msg := msg.(type) {
+	case procsScannedMsg, pauseToggledMsg, procFilterSetMsg, tea.KeyMsg:
+		p.seq = procViewSeq.Add(1)
+	case memSampledMsg:
+		if v := msg.mem.Meminfo.MemTotal; v.OK && v.V != p.memTotal {
+			p.seq = procViewSeq.Add(1) // %MEM changes
+		}
+	}
+	switch msg := msg.(type) {
 	case procTickMsg:
 		if msg.id != p.id || msg.tag != p.tag || p.inFlight || p.paused || p.src == nil {
 			return p, nil
@@ -220,6 +263,11 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 		if v := msg.mem.Meminfo.MemTotal; v.OK {
 			p.memTotal = v.V
 		}
+	case tea.WindowSizeMsg:
+		// The panel's box in the layout where it is shown, less the frame
+		// and the header line (plus one for a row scrolled into view).
+		r := layout(msg.Width, msg.Height, pProcs).rects[pProcs]
+		p.rowsShown = max(r.h-3, 1) + 1
 	case pauseToggledMsg:
 		p.paused = msg.paused
 		p.tag++

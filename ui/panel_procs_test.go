@@ -145,7 +145,16 @@ func runCmd(m Model, cmd tea.Cmd) Model {
 	if cmd == nil {
 		return m
 	}
-	msg := cmd()
+	// Timers (the text input's cursor blink, ticks) would block: a Cmd that
+	// does not answer at once is dropped.
+	out := make(chan tea.Msg, 1)
+	go func() { out <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-out:
+	case <-time.After(200 * time.Millisecond):
+		return m
+	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		for _, c := range b {
 			m = runCmd(m, c)
@@ -404,6 +413,12 @@ func TestProcFilterAndSort(t *testing.T) {
 		}
 		if r := m.procs.request(nil); r.AllSwap || r.AllPSS {
 			t.Error("the RSS view must not pay for status/smaps of every process")
+		}
+		// At 80×24 the table shows 7 rows: 8 get detail (one for scrolling),
+		// not a fixed 40.
+		small := procModel(80, 24).procs.request(nil)
+		if small.DetailTop != 8 || len(small.Track) != 8 {
+			t.Errorf("80×24: DetailTop %d, %d tracked", small.DetailTop, len(small.Track))
 		}
 	})
 }

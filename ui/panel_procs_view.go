@@ -9,6 +9,19 @@ import (
 )
 
 func (p procPanel) view(st Styles, w, h int, focused bool) string {
+	c := p.cache
+	if c != nil && c.seq == p.seq && c.w == w && c.h == h && c.focused == focused {
+		return c.out
+	}
+	out := p.draw(st, w, h, focused)
+	if c != nil {
+		*c = procViewCache{seq: p.seq, w: w, h: h, focused: focused, out: out}
+	}
+	return out
+}
+
+// draw renders the panel (view caches it).
+func (p procPanel) draw(st Styles, w, h int, focused bool) string {
 	if p.src == nil {
 		// Same words as the root's placeholder for a panel without a source.
 		return frame(st, panelNames[pProcs], "", st.Muted.Render("not available in this build"), w, h, focused)
