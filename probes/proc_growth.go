@@ -294,7 +294,7 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 			continue
 		}
 		if !has {
-			s = &rssSeries{samples: make([]RSSSample, 0, g.cfg.HistoryLen)}
+			s = &rssSeries{samples: make([]RSSSample, 0, 16)} // grows as it fills: most histories stay short
 			g.series[k] = s
 			alive[k] = true
 		}
