@@ -305,15 +305,15 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 		return p, p.requestRescan()
 	case key.Matches(k, km.ProcMark):
 		if !p.have {
-			return p, flashCmd(flashWarn, "no process table yet: wait for the first scan, then press m")
+			return p, procFlashCmd(flashWarn, "no process table yet: wait for the first scan, then press m")
 		}
 		p.base = probes.NewProcBaseline(p.res.Table)
 		p.derive()
-		return p, flashCmd(flashInfo, fmt.Sprintf("baseline marked at %s: %d processes; d shows what changed since",
+		return p, procFlashCmd(flashInfo, fmt.Sprintf("baseline marked at %s: %d processes; d shows what changed since",
 			p.base.At.In(p.loc).Format("15:04:05"), len(p.res.Table.Procs)))
 	case key.Matches(k, km.ProcDiff):
 		if p.base.IsZero() {
-			return p, flashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
+			return p, procFlashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
 		}
 		p.diff = !p.diff
 		p.toTop()
@@ -354,8 +354,8 @@ func (p *procPanel) requestRescan() tea.Cmd {
 	return p.startScan()
 }
 
-// flashCmd shows a flash line.
-func flashCmd(level flashLevel, text string) tea.Cmd {
+// procFlashCmd shows a flash line.
+func procFlashCmd(level flashLevel, text string) tea.Cmd {
 	return func() tea.Msg { return flashMsg{level: level, text: text} }
 }
 
@@ -462,7 +462,7 @@ func (p *procPanel) derive() {
 			}
 		}
 		p.grp = probes.GroupProcs(sub)
-		sortGroups(p.grp, p.sort)
+		procSortGroups(p.grp, p.sort)
 	}
 	if p.diff && !p.base.IsZero() {
 		p.diffP, p.diffG = p.base.Diff(p.res.Table)
@@ -552,7 +552,7 @@ func procLess(s procSort, procs []probes.Proc) func(i, j int) bool {
 	}
 }
 
-func sortGroups(g []probes.ProcGroup, s procSort) {
+func procSortGroups(g []probes.ProcGroup, s procSort) {
 	sort.SliceStable(g, func(i, j int) bool {
 		a, b := g[i], g[j]
 		switch s {

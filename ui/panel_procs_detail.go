@@ -103,7 +103,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	var lines []string
 	add := func(s string) { lines = append(lines, s) }
 	kv := func(k, v string) string { return st.Muted.Render(fit(k, 10)) + st.Text.Render(v) }
-	if m := markText(p.Mark); m != "" {
+	if m := procMarkText(p.Mark); m != "" {
 		add(st.High.Render(m))
 	}
 	if d.err != nil {
@@ -142,10 +142,10 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if p.Threads == 1 {
 		threads = "1 thread"
 	}
-	add(kv("state", fmt.Sprintf("%s · %s · started %s", stateWord(p.State), threads, started)))
+	add(kv("state", fmt.Sprintf("%s · %s · started %s", procStateWord(p.State), threads, started)))
 	cg := det.Cgroup
 	if det.CgroupErr != nil {
-		cg = "— (" + shortErr(det.CgroupErr) + ")"
+		cg = "— (" + procShortErr(det.CgroupErr) + ")"
 	}
 	add(kv("cgroup", cg))
 	parent := "—"
@@ -174,13 +174,13 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if det.FDsErr == nil {
 		fds = fmt.Sprint(det.FDs)
 	} else {
-		fds = "— (" + shortErr(det.FDsErr) + ")"
+		fds = "— (" + procShortErr(det.FDsErr) + ")"
 	}
 	add(kv("oom", oom+" · open files "+fds))
 	add(st.Header.Render("memory (smaps_rollup, as pmap -x sums it)"))
 	if det.SmapsErr != nil {
-		add(kv("", "— ("+shortErr(det.SmapsErr)+")"))
-		add(kv("RSS", humanBytes(p.RSS)+" · swap "+swapText(&p)))
+		add(kv("", "— ("+procShortErr(det.SmapsErr)+")"))
+		add(kv("RSS", humanBytes(p.RSS)+" · swap "+procSwapText(&p)))
 	} else {
 		s := det.Smaps
 		pss := humanBytes(s.Pss)
@@ -202,14 +202,14 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	chartH := h - 3 - len(lines) - 2
 	if chartH >= 3 {
 		add(st.Header.Render("RSS since memtui began following it"))
-		add(rssChart(st, d.hist, inner, min(chartH, 12), d.loc))
+		add(procRSSChart(st, d.hist, inner, min(chartH, 12), d.loc))
 	}
 	add(st.Muted.Render("esc closes"))
 	return dialogBox(st, title, strings.Join(lines, "\n"), w, h)
 }
 
-// stateWord spells a process state letter.
-func stateWord(s byte) string {
+// procStateWord spells a process state letter.
+func procStateWord(s byte) string {
 	switch s {
 	case 'R':
 		return "R running"
@@ -227,8 +227,8 @@ func stateWord(s byte) string {
 	return string(s)
 }
 
-// shortErr words a read error in a few words.
-func shortErr(err error) string {
+// procShortErr words a read error in a few words.
+func procShortErr(err error) string {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied: run as root"
@@ -260,10 +260,10 @@ func procWrap(s string, w, n int) []string {
 	return out
 }
 
-// rssChart draws samples as an h-line bar chart w cells wide: a left axis
+// procRSSChart draws samples as an h-line bar chart w cells wide: a left axis
 // with the top and bottom values, time along the bottom (first and last
 // sample, in loc). Each column is the highest RSS of its time slice.
-func rssChart(st Styles, samples []probes.RSSSample, w, h int, loc *time.Location) string {
+func procRSSChart(st Styles, samples []probes.RSSSample, w, h int, loc *time.Location) string {
 	if len(samples) < 2 {
 		return st.Muted.Render("(collecting: the chart appears after two scans)")
 	}
@@ -316,7 +316,7 @@ func rssChart(st Styles, samples []probes.RSSSample, w, h int, loc *time.Locatio
 		case 0:
 			label = humanBytes(base)
 		}
-		rows = append(rows, st.Muted.Render(col{"", axisW, true}.cell(label))+st.Border.Render("┤")+st.Accent.Render(b.String()))
+		rows = append(rows, st.Muted.Render(procCol{"", axisW, true}.cell(label))+st.Border.Render("┤")+st.Accent.Render(b.String()))
 	}
 	from := first.In(loc).Format("15:04:05")
 	to := last.In(loc).Format("15:04:05")

@@ -15,8 +15,8 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
-// fakeProcs is a ProcSource replaying canned scans.
-type fakeProcs struct {
+// fakeProcSource is a ProcSource replaying canned scans.
+type fakeProcSource struct {
 	mu      sync.Mutex
 	results []probes.ProcScanResult
 	i       int
@@ -25,7 +25,7 @@ type fakeProcs struct {
 	hist    []probes.RSSSample
 }
 
-func (f *fakeProcs) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
+func (f *fakeProcSource) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reqs = append(f.reqs, req)
@@ -34,44 +34,44 @@ func (f *fakeProcs) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, err
 	return r, nil
 }
 
-func (f *fakeProcs) Detail(k probes.ProcKey, t *probes.ProcTable) (probes.ProcDetail, []probes.RSSSample, error) {
+func (f *fakeProcSource) Detail(k probes.ProcKey, t *probes.ProcTable) (probes.ProcDetail, []probes.RSSSample, error) {
 	return f.detail, f.hist, nil
 }
 
-const mib = 1 << 20
+const procMiB = 1 << 20
 
-// errPermissionForTest stands for EACCES from the kernel.
-var errPermissionForTest = fs.ErrPermission
+// procErrPermission stands for EACCES from the kernel.
+var procErrPermission = fs.ErrPermission
 
-// proc builds a table row.
-func proc(pid, ppid int32, user, comm, cmd string, rssMiB, swapMiB uint64, growthMiBPerMin float64) probes.Proc {
+// mkProc builds a table row.
+func mkProc(pid, ppid int32, user, comm, cmd string, rssMiB, swapMiB uint64, growthMiBPerMin float64) probes.Proc {
 	return probes.Proc{
 		PID: pid, PPID: ppid, UID: 110, State: 'S', Threads: 1, Start: uint64(pid) * 10,
-		RSS: rssMiB * mib, Swap: swapMiB * mib, SwapOK: true,
-		Growth: growthMiBPerMin * mib / 60, GrowthOK: true,
+		RSS: rssMiB * procMiB, Swap: swapMiB * procMiB, SwapOK: true,
+		Growth: growthMiBPerMin * procMiB / 60, GrowthOK: true,
 		Comm: comm, User: user, Program: comm, Cmdline: cmd, CmdlineOK: cmd != "",
 	}
 }
 
-const odooCmd = "/usr/bin/python3 /opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --db_password=*** --workers=4"
+const procOdooCmd = "/usr/bin/python3 /opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --db_password=*** --workers=4"
 
-// odooHost is a busy Odoo + PostgreSQL host: a leaking worker, a restarted
+// procOdooHost is a busy Odoo + PostgreSQL host: a leaking worker, a restarted
 // postgres, a zombie, php-fpm and a shell.
-func odooHost(at time.Time) probes.ProcTable {
+func procOdooHost(at time.Time) probes.ProcTable {
 	procs := []probes.Proc{
-		proc(1, 0, "root", "systemd", "/sbin/init", 12, 0, 0),
-		proc(812, 1, "odoo", "odoo-bin", odooCmd, 310, 40, 0),
-		proc(820, 812, "odoo", "odoo-bin", odooCmd, 1126, 210, 0.5),
-		proc(821, 812, "odoo", "odoo-bin", odooCmd, 950, 120, 0),
-		proc(822, 812, "odoo", "odoo-bin", odooCmd, 880, 96, -2),
-		proc(823, 812, "odoo", "odoo-bin", odooCmd, 1638, 300, 12.5),
-		proc(900, 1, "postgres", "postgres", "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", 220, 0, 0),
-		proc(903, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50001) idle in transaction", 512, 8, 3),
-		proc(904, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50002) active", 388, 16, 0),
-		proc(951, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 64, 0, 0),
-		proc(952, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 73, 0, 0),
-		proc(1400, 1200, "root", "psql", "psql postgresql://odoo:***@db.internal:5432/odoo", 10, 0, 0),
-		proc(1500, 812, "odoo", "odoo-bin", "", 0, 0, 0),
+		mkProc(1, 0, "root", "systemd", "/sbin/init", 12, 0, 0),
+		mkProc(812, 1, "odoo", "odoo-bin", procOdooCmd, 310, 40, 0),
+		mkProc(820, 812, "odoo", "odoo-bin", procOdooCmd, 1126, 210, 0.5),
+		mkProc(821, 812, "odoo", "odoo-bin", procOdooCmd, 950, 120, 0),
+		mkProc(822, 812, "odoo", "odoo-bin", procOdooCmd, 880, 96, -2),
+		mkProc(823, 812, "odoo", "odoo-bin", procOdooCmd, 1638, 300, 12.5),
+		mkProc(900, 1, "postgres", "postgres", "/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main", 220, 0, 0),
+		mkProc(903, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50001) idle in transaction", 512, 8, 3),
+		mkProc(904, 900, "postgres", "postgres", "postgres: 15/main: odoo odoo 127.0.0.1(50002) active", 388, 16, 0),
+		mkProc(951, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 64, 0, 0),
+		mkProc(952, 950, "www-data", "php-fpm8.1", "php-fpm: pool www", 73, 0, 0),
+		mkProc(1400, 1200, "root", "psql", "psql postgresql://odoo:***@db.internal:5432/odoo", 10, 0, 0),
+		mkProc(1500, 812, "odoo", "odoo-bin", "", 0, 0, 0),
 	}
 	procs[5].Mark = probes.MarkLeak
 	procs[6].Mark = probes.MarkRestarted
@@ -83,8 +83,8 @@ func odooHost(at time.Time) probes.ProcTable {
 	return probes.ProcTable{At: at, Procs: procs, KernelThreads: 120}
 }
 
-// history is a sparkline series ending at the row's RSS.
-func history(p probes.Proc, end time.Time, n int) []probes.RSSSample {
+// procHistory is a sparkline series ending at the row's RSS.
+func procHistory(p probes.Proc, end time.Time, n int) []probes.RSSSample {
 	var out []probes.RSSSample
 	for i := 0; i < n; i++ {
 		at := end.Add(time.Duration(i-n+1) * 2 * time.Second)
@@ -94,21 +94,21 @@ func history(p probes.Proc, end time.Time, n int) []probes.RSSSample {
 	return out
 }
 
-func scanResult(t probes.ProcTable) probes.ProcScanResult {
+func procScanResult(t probes.ProcTable) probes.ProcScanResult {
 	r := probes.ProcScanResult{Table: t, Histories: map[probes.ProcKey][]probes.RSSSample{}}
 	for _, p := range t.Procs {
-		r.Histories[p.Key()] = history(p, t.At, 60)
+		r.Histories[p.Key()] = procHistory(p, t.At, 60)
 	}
 	return r
 }
 
-func procDeps(src *fakeProcs) Deps {
+func procTestDeps(src *fakeProcSource) Deps {
 	d := testDeps(&fakeMemory{readings: []probes.Memory{memAt(t0, 93, 60, 1000)}})
 	d.Procs = src
 	return d
 }
 
-func keyMsg(s string) tea.KeyMsg {
+func procKeyMsg(s string) tea.KeyMsg {
 	switch s {
 	case "tab":
 		return tea.KeyMsg{Type: tea.KeyTab}
@@ -124,24 +124,24 @@ func keyMsg(s string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
 
-// scanned is the message the panel gets for a canned scan.
-func scanned(m Model, t probes.ProcTable) procsScannedMsg {
-	return procsScannedMsg{id: m.procs.id, res: scanResult(t)}
+// procScanned is the message the panel gets for a canned scan.
+func procScanned(m Model, t probes.ProcTable) procsScannedMsg {
+	return procsScannedMsg{id: m.procs.id, res: procScanResult(t)}
 }
 
 // procModel is the dashboard at w×h with memory read, one scan shown and
 // focus on the process panel.
 func procModel(w, h int) Model {
-	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
-	m := New(procDeps(src))
+	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
+	m := New(procTestDeps(src))
 	mem := memAt(t0, 93, 60, 1000)
 	m = feed(m, tea.WindowSizeMsg{Width: w, Height: h}, memSampledMsg{at: t0, mem: mem})
-	m = feed(m, scanned(m, odooHost(t0)), keyMsg("tab"))
+	m = feed(m, procScanned(m, procOdooHost(t0)), procKeyMsg("tab"))
 	return m
 }
 
-// runCmd runs a Cmd and feeds back what it yields (Batch included), once.
-func runCmd(m Model, cmd tea.Cmd) Model {
+// procRunCmd runs a Cmd and feeds back what it yields (Batch included), once.
+func procRunCmd(m Model, cmd tea.Cmd) Model {
 	if cmd == nil {
 		return m
 	}
@@ -157,7 +157,7 @@ func runCmd(m Model, cmd tea.Cmd) Model {
 	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		for _, c := range b {
-			m = runCmd(m, c)
+			m = procRunCmd(m, c)
 		}
 		return m
 	}
@@ -168,11 +168,11 @@ func runCmd(m Model, cmd tea.Cmd) Model {
 	return feed(m, msg)
 }
 
-// press sends a key and runs the Cmds it returns (dialogs, reads).
-func press(m Model, keys ...string) Model {
+// procPress sends a key and runs the Cmds it returns (dialogs, reads).
+func procPress(m Model, keys ...string) Model {
 	for _, k := range keys {
-		next, cmd := m.Update(keyMsg(k))
-		m = runCmd(next.(Model), cmd)
+		next, cmd := m.Update(procKeyMsg(k))
+		m = procRunCmd(next.(Model), cmd)
 	}
 	return m
 }
@@ -195,7 +195,7 @@ func TestProcViewGolden(t *testing.T) {
 			golden(t, v)
 		})
 		t.Run(fmt.Sprintf("groups_%dx%d", w, h), func(t *testing.T) {
-			m := press(procModel(w, h), "g")
+			m := procPress(procModel(w, h), "g")
 			v := m.View()
 			checkBlock(t, v, w, h)
 			if !strings.Contains(ansi.Strip(v), "odoo-bin") || !strings.Contains(ansi.Strip(v), "Memory by program") {
@@ -205,23 +205,23 @@ func TestProcViewGolden(t *testing.T) {
 		})
 		t.Run(fmt.Sprintf("detail_%dx%d", w, h), func(t *testing.T) {
 			m := procModel(w, h)
-			src := m.procs.src.(*fakeProcs)
-			tab := odooHost(t0)
+			src := m.procs.src.(*fakeProcSource)
+			tab := procOdooHost(t0)
 			leak := tab.Procs[5]
 			src.detail = probes.ProcDetail{
 				Proc:      leak,
 				StartedAt: t0.Add(-2 * time.Hour),
-				Smaps: probes.SmapsRollup{Rss: leak.RSS, Pss: 1500 * mib, PssAnon: 1300 * mib, PssFile: 180 * mib, PssShmem: 20 * mib,
-					SharedClean: 120 * mib, SharedDirty: 18 * mib, PrivateClean: 2 * mib, PrivateDirty: 1498 * mib,
-					Swap: 300 * mib, SwapPss: 300 * mib, RssOK: true, PssOK: true, PssSplitOK: true, SwapOK: true, SwapPssOK: true},
+				Smaps: probes.SmapsRollup{Rss: leak.RSS, Pss: 1500 * procMiB, PssAnon: 1300 * procMiB, PssFile: 180 * procMiB, PssShmem: 20 * procMiB,
+					SharedClean: 120 * procMiB, SharedDirty: 18 * procMiB, PrivateClean: 2 * procMiB, PrivateDirty: 1498 * procMiB,
+					Swap: 300 * procMiB, SwapPss: 300 * procMiB, RssOK: true, PssOK: true, PssSplitOK: true, SwapOK: true, SwapPssOK: true},
 				OOMScore: 745, Cgroup: "/system.slice/odoo.service", FDs: 14,
 				Parent: &tab.Procs[1],
 			}
 			for i := 0; i < 40; i++ {
-				src.hist = append(src.hist, probes.RSSSample{At: t0.Add(time.Duration(i-39) * 15 * time.Second), RSS: leak.RSS - uint64(39-i)*3*mib})
+				src.hist = append(src.hist, probes.RSSSample{At: t0.Add(time.Duration(i-39) * 15 * time.Second), RSS: leak.RSS - uint64(39-i)*3*procMiB})
 			}
-			m = press(m, "up", "up", "up", "up", "up") // top row: the leaking worker
-			m = press(m, "enter")
+			m = procPress(m, "up", "up", "up", "up", "up") // top row: the leaking worker
+			m = procPress(m, "enter")
 			if m.dlg == nil {
 				t.Fatal("enter opened no dialog")
 			}
@@ -234,22 +234,22 @@ func TestProcViewGolden(t *testing.T) {
 				}
 			}
 			golden(t, v)
-			m = press(m, "esc")
+			m = procPress(m, "esc")
 			if m.dlg != nil {
 				t.Error("esc did not close the detail")
 			}
 		})
 		t.Run(fmt.Sprintf("baseline_diff_%dx%d", w, h), func(t *testing.T) {
 			m := procModel(w, h)
-			m = press(m, "m")
-			later := odooHost(t0.Add(10 * time.Minute))
-			later.Procs[5].RSS += 700 * mib                             // the leak went on
+			m = procPress(m, "m")
+			later := procOdooHost(t0.Add(10 * time.Minute))
+			later.Procs[5].RSS += 700 * procMiB                         // the leak went on
 			later.Procs = append(later.Procs[:11], later.Procs[12:]...) // psql went away
-			later.Procs = append(later.Procs, proc(2001, 812, "odoo", "odoo-bin", odooCmd, 140, 0, 0))
-			m = feed(m, scanned(m, later))
+			later.Procs = append(later.Procs, mkProc(2001, 812, "odoo", "odoo-bin", procOdooCmd, 140, 0, 0))
+			m = feed(m, procScanned(m, later))
 			// Rescans (g asks for one) keep returning the later table.
-			m.procs.src.(*fakeProcs).results = []probes.ProcScanResult{scanResult(later)}
-			m = press(m, "d")
+			m.procs.src.(*fakeProcSource).results = []probes.ProcScanResult{procScanResult(later)}
+			m = procPress(m, "d")
 			v := m.View()
 			checkBlock(t, v, w, h)
 			sv := ansi.Strip(v)
@@ -259,7 +259,7 @@ func TestProcViewGolden(t *testing.T) {
 				}
 			}
 			golden(t, v)
-			m = press(m, "g")
+			m = procPress(m, "g")
 			golden2 := m.View()
 			if !strings.Contains(ansi.Strip(golden2), "odoo-bin") || !strings.Contains(ansi.Strip(golden2), "6→7") {
 				t.Errorf("group diff:\n%s", ansi.Strip(golden2))
@@ -268,8 +268,8 @@ func TestProcViewGolden(t *testing.T) {
 	}
 }
 
-// selected is the pid under the cursor.
-func selected(m Model) int32 {
+// procSelected is the pid under the cursor.
+func procSelected(m Model) int32 {
 	i, ok := m.procs.selectedIndex()
 	if !ok {
 		return -1
@@ -277,7 +277,7 @@ func selected(m Model) int32 {
 	return m.procs.res.Table.Procs[i].PID
 }
 
-func pids(m Model) []int32 {
+func procPIDs(m Model) []int32 {
 	var out []int32
 	for _, i := range m.procs.order {
 		out = append(out, m.procs.res.Table.Procs[i].PID)
@@ -289,45 +289,45 @@ func TestProcSelectionFollowsProcess(t *testing.T) {
 	m := procModel(120, 40)
 	// Before the user moves, the cursor watches the top of the list: a
 	// new leader takes the first row and the selection.
-	lead := odooHost(t0.Add(time.Second))
-	lead.Procs[3].RSS = 4000 * mib
-	m = feed(m, scanned(m, lead))
-	if selected(m) != 821 || m.procs.cursor != 0 {
-		t.Errorf("unmoved cursor: selected %d at line %d, want 821 at line 0", selected(m), m.procs.cursor)
+	lead := procOdooHost(t0.Add(time.Second))
+	lead.Procs[3].RSS = 4000 * procMiB
+	m = feed(m, procScanned(m, lead))
+	if procSelected(m) != 821 || m.procs.cursor != 0 {
+		t.Errorf("unmoved cursor: selected %d at line %d, want 821 at line 0", procSelected(m), m.procs.cursor)
 	}
-	m = feed(m, scanned(m, odooHost(t0.Add(time.Second))))
-	m = press(m, "down", "down") // 821 (950 MiB) in RSS order: 823 820 821
-	if got := selected(m); got != 821 {
+	m = feed(m, procScanned(m, procOdooHost(t0.Add(time.Second))))
+	m = procPress(m, "down", "down") // 821 (950 MiB) in RSS order: 823 820 821
+	if got := procSelected(m); got != 821 {
 		t.Fatalf("selected %d, want 821", got)
 	}
 	if !strings.Contains(ansi.Strip(m.View()), "row 3/13") {
 		t.Error("the note does not say which row is selected")
 	}
 	// A new order starts again at the top.
-	if c := press(m, "s"); c.procs.cursor != 0 || c.procs.chosen {
+	if c := procPress(m, "s"); c.procs.cursor != 0 || c.procs.chosen {
 		t.Errorf("after a sort change: line %d chosen %v", c.procs.cursor, c.procs.chosen)
 	}
 	// 821 grows past everyone: it moves to the top, the cursor follows.
-	next := odooHost(t0.Add(time.Second))
-	next.Procs[3].RSS = 4000 * mib
-	m = feed(m, scanned(m, next))
-	if got := selected(m); got != 821 || m.procs.cursor != 0 {
+	next := procOdooHost(t0.Add(time.Second))
+	next.Procs[3].RSS = 4000 * procMiB
+	m = feed(m, procScanned(m, next))
+	if got := procSelected(m); got != 821 || m.procs.cursor != 0 {
 		t.Errorf("after the reorder: selected %d at line %d, want 821 at line 0", got, m.procs.cursor)
 	}
 	// Same pid, new start time: another process; the selection must not
 	// silently stay on it as if it were the same.
-	reused := odooHost(t0.Add(2 * time.Second))
-	reused.Procs[3].RSS = 4000 * mib
+	reused := procOdooHost(t0.Add(2 * time.Second))
+	reused.Procs[3].RSS = 4000 * procMiB
 	reused.Procs[3].Start = 999999
-	m = feed(m, scanned(m, reused))
+	m = feed(m, procScanned(m, reused))
 	if m.procs.sel.Start == 8210 {
 		t.Error("selection kept the old identity of a reused pid")
 	}
 	// The selected process vanishes: the cursor stays on its line.
-	m = press(m, "down", "down")
+	m = procPress(m, "down", "down")
 	line := m.procs.cursor
-	gone := odooHost(t0.Add(3 * time.Second))
-	victim := selected(m)
+	gone := procOdooHost(t0.Add(3 * time.Second))
+	victim := procSelected(m)
 	var kept []probes.Proc
 	for _, p := range gone.Procs {
 		if p.PID != victim {
@@ -335,80 +335,80 @@ func TestProcSelectionFollowsProcess(t *testing.T) {
 		}
 	}
 	gone.Procs = kept
-	m = feed(m, scanned(m, gone))
-	if m.procs.cursor != line || selected(m) == victim {
-		t.Errorf("after %d vanished: line %d (was %d), selected %d", victim, m.procs.cursor, line, selected(m))
+	m = feed(m, procScanned(m, gone))
+	if m.procs.cursor != line || procSelected(m) == victim {
+		t.Errorf("after %d vanished: line %d (was %d), selected %d", victim, m.procs.cursor, line, procSelected(m))
 	}
 }
 
 func TestProcFilterAndSort(t *testing.T) {
 	m := procModel(120, 40)
 	t.Run("sort cycles RSS, swap, growth", func(t *testing.T) {
-		if diff := cmp.Diff([]int32{823, 820, 821, 822, 903, 904, 812, 900, 952, 951, 1, 1400, 1500}, pids(m)); diff != "" {
+		if diff := cmp.Diff([]int32{823, 820, 821, 822, 903, 904, 812, 900, 952, 951, 1, 1400, 1500}, procPIDs(m)); diff != "" {
 			t.Errorf("by RSS (-want +got)\n%s", diff)
 		}
-		m2 := press(m, "s")
-		if got := pids(m2)[:4]; fmt.Sprint(got) != "[823 820 821 822]" {
+		m2 := procPress(m, "s")
+		if got := procPIDs(m2)[:4]; fmt.Sprint(got) != "[823 820 821 822]" {
 			t.Errorf("by swap: %v", got)
 		}
-		if last := pids(m2)[len(pids(m2))-1]; last != 1500 {
+		if last := procPIDs(m2)[len(procPIDs(m2))-1]; last != 1500 {
 			t.Errorf("unknown swap should sort last, got %d", last)
 		}
-		m3 := press(m2, "s")
-		if got := pids(m3)[:3]; fmt.Sprint(got) != "[823 903 820]" {
+		m3 := procPress(m2, "s")
+		if got := procPIDs(m3)[:3]; fmt.Sprint(got) != "[823 903 820]" {
 			t.Errorf("by growth: %v", got)
 		}
 		if m3.procs.sort != sortGrowth || !strings.Contains(ansi.Strip(m3.View()), "by growth") {
 			t.Error("sort not shown as growth")
 		}
-		if back := press(m3, "s"); back.procs.sort != sortRSS {
+		if back := procPress(m3, "s"); back.procs.sort != sortRSS {
 			t.Error("sort did not cycle back to RSS")
 		}
 	})
 	t.Run("filter by name and by user, live, esc clears", func(t *testing.T) {
-		m2 := press(m, "/")
+		m2 := procPress(m, "/")
 		if _, ok := m2.dlg.(*procFilterDialog); !ok {
 			t.Fatalf("/ opened %T", m2.dlg)
 		}
 		for _, r := range "postgres" {
-			m2 = press(m2, string(r))
+			m2 = procPress(m2, string(r))
 		}
-		if got := pids(m2); fmt.Sprint(got) != "[903 904 900 1400]" {
+		if got := procPIDs(m2); fmt.Sprint(got) != "[903 904 900 1400]" {
 			// psql matches through its command line (postgresql://…)
 			t.Errorf("filter postgres: %v", got)
 		}
-		m2 = press(m2, "enter")
+		m2 = procPress(m2, "enter")
 		if m2.dlg != nil || m2.procs.filter != "postgres" {
 			t.Fatalf("enter: dialog %v filter %q", m2.dlg, m2.procs.filter)
 		}
 		if !strings.Contains(ansi.Strip(m2.View()), `filter "postgres": 4 of 13`) {
 			t.Errorf("filter status missing:\n%s", ansi.Strip(m2.View()))
 		}
-		m2 = press(m2, "esc")
-		if m2.procs.filter != "" || len(pids(m2)) != 13 {
-			t.Errorf("esc left filter %q with %d rows", m2.procs.filter, len(pids(m2)))
+		m2 = procPress(m2, "esc")
+		if m2.procs.filter != "" || len(procPIDs(m2)) != 13 {
+			t.Errorf("esc left filter %q with %d rows", m2.procs.filter, len(procPIDs(m2)))
 		}
-		m3 := press(m, "/", "w", "w", "w", "enter")
-		if got := pids(m3); fmt.Sprint(got) != "[952 951]" {
+		m3 := procPress(m, "/", "w", "w", "w", "enter")
+		if got := procPIDs(m3); fmt.Sprint(got) != "[952 951]" {
 			t.Errorf("filter by user www-data: %v", got)
 		}
 		// enter on a group lists its processes.
-		mg := press(m, "g", "down", "enter") // postgres, the second group
-		if mg.procs.groups || mg.procs.filter != "postgres" || fmt.Sprint(pids(mg)) != "[903 904 900 1400]" {
-			t.Errorf("enter on a group: groups %v filter %q rows %v", mg.procs.groups, mg.procs.filter, pids(mg))
+		mg := procPress(m, "g", "down", "enter") // postgres, the second group
+		if mg.procs.groups || mg.procs.filter != "postgres" || fmt.Sprint(procPIDs(mg)) != "[903 904 900 1400]" {
+			t.Errorf("enter on a group: groups %v filter %q rows %v", mg.procs.groups, mg.procs.filter, procPIDs(mg))
 		}
-		m4 := press(m3, "/", "x", "esc")
+		m4 := procPress(m3, "/", "x", "esc")
 		if m4.procs.filter != "www" {
 			t.Errorf("esc in the input should restore the previous filter, got %q", m4.procs.filter)
 		}
 	})
 	t.Run("the panel asks detail for what it shows", func(t *testing.T) {
-		m2 := press(m, "s") // swap order needs swap of everyone
+		m2 := procPress(m, "s") // swap order needs swap of everyone
 		req := m2.procs.request(nil)
 		if !req.AllSwap || len(req.Track) == 0 || req.Track[0] != (probes.ProcKey{PID: 823, Start: 8230}) {
 			t.Errorf("request: AllSwap %v Track %v", req.AllSwap, req.Track)
 		}
-		if g := press(m, "g").procs.request(nil); !g.AllPSS || !g.AllSwap {
+		if g := procPress(m, "g").procs.request(nil); !g.AllPSS || !g.AllSwap {
 			t.Error("group view must read PSS and swap for everyone")
 		}
 		if r := m.procs.request(nil); r.AllSwap || r.AllPSS {
@@ -424,8 +424,8 @@ func TestProcFilterAndSort(t *testing.T) {
 }
 
 func TestProcTicks(t *testing.T) {
-	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
-	p := newProcPanel(procDeps(src).withDefaults())
+	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
+	p := newProcPanel(procTestDeps(src).withDefaults())
 	p, cmd := p.update(procTickMsg{id: p.id, tag: p.tag})
 	if cmd == nil || !p.inFlight {
 		t.Fatal("a tick started no scan")
@@ -446,9 +446,9 @@ func TestProcTicks(t *testing.T) {
 		t.Error("another panel's tick started a scan")
 	}
 	// A big table slows the cadence.
-	big := odooHost(t0)
+	big := procOdooHost(t0)
 	big.KernelThreads = 5000
-	p, _ = p.update(procsScannedMsg{id: p.id, res: scanResult(big)})
+	p, _ = p.update(procsScannedMsg{id: p.id, res: procScanResult(big)})
 	if p.every() != procSlowEvery {
 		t.Errorf("cadence at 5,000 processes: %v, want %v", p.every(), procSlowEvery)
 	}
@@ -474,15 +474,15 @@ func TestProcTicks(t *testing.T) {
 }
 
 func TestProcMarkWithoutScanAndDiffWithoutBaseline(t *testing.T) {
-	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
-	p := newProcPanel(procDeps(src).withDefaults())
-	if _, cmd := p.update(keyMsg("m")); cmd == nil {
+	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
+	p := newProcPanel(procTestDeps(src).withDefaults())
+	if _, cmd := p.update(procKeyMsg("m")); cmd == nil {
 		t.Error("m before any scan gave no explanation")
 	} else if f, ok := cmd().(flashMsg); !ok || f.level != flashWarn {
 		t.Errorf("m before a scan: %#v", cmd())
 	}
-	p, _ = p.update(procsScannedMsg{id: p.id, res: scanResult(odooHost(t0))})
-	p2, cmd := p.update(keyMsg("d"))
+	p, _ = p.update(procsScannedMsg{id: p.id, res: procScanResult(procOdooHost(t0))})
+	p2, cmd := p.update(procKeyMsg("d"))
 	if p2.diff || cmd == nil {
 		t.Error("d without a baseline should explain, not switch")
 	}
@@ -491,33 +491,33 @@ func TestProcMarkWithoutScanAndDiffWithoutBaseline(t *testing.T) {
 func TestSparklineAndGrowthText(t *testing.T) {
 	up := []probes.RSSSample{}
 	for i := 0; i < 8; i++ {
-		up = append(up, probes.RSSSample{At: t0.Add(time.Duration(i) * time.Second), RSS: uint64(100+10*i) * mib})
+		up = append(up, probes.RSSSample{At: t0.Add(time.Duration(i) * time.Second), RSS: uint64(100+10*i) * procMiB})
 	}
-	if got := sparkline(up, 8); got != "▁▂▃▄▅▆▇█" {
+	if got := procSparkline(up, 8); got != "▁▂▃▄▅▆▇█" {
 		t.Errorf("rising sparkline %q", got)
 	}
-	flat := []probes.RSSSample{{At: t0, RSS: 100 * mib}, {At: t0.Add(time.Second), RSS: 100*mib + 4096}}
-	if got := sparkline(flat, 4); got != "▁▁  " {
+	flat := []probes.RSSSample{{At: t0, RSS: 100 * procMiB}, {At: t0.Add(time.Second), RSS: 100*procMiB + 4096}}
+	if got := procSparkline(flat, 4); got != "▁▁  " {
 		t.Errorf("flat sparkline %q", got)
 	}
 	for _, c := range []struct {
 		v    float64
 		ok   bool
 		want string
-	}{{3.75 * mib / 60, true, "+3.75 MiB"}, {-2 * mib / 60, true, "-2.00 MiB"}, {1, true, "0"}, {0, false, "—"}} {
-		if got := growthText(c.v, c.ok); got != c.want {
+	}{{3.75 * procMiB / 60, true, "+3.75 MiB"}, {-2 * procMiB / 60, true, "-2.00 MiB"}, {1, true, "0"}, {0, false, "—"}} {
+		if got := procGrowthText(c.v, c.ok); got != c.want {
 			t.Errorf("growthText(%v) = %q, want %q", c.v, got, c.want)
 		}
 	}
 }
 
 func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
-	src := &fakeProcs{results: []probes.ProcScanResult{scanResult(odooHost(t0))}}
-	tab := odooHost(t0)
+	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
+	tab := procOdooHost(t0)
 	p := tab.Procs[5]
 	d := newProcDetailDialog(src, p, tab, time.UTC, func() time.Time { return t0 })
 	src.detail = probes.ProcDetail{Proc: p, SmapsErr: fmt.Errorf("smaps_rollup: %w", probes.ErrUnavailable), OOMErr: probes.ErrUnavailable,
-		CgroupErr: probes.ErrUnavailable, FDsErr: fmt.Errorf("fd: %w", errPermissionForTest)}
+		CgroupErr: probes.ErrUnavailable, FDsErr: fmt.Errorf("fd: %w", procErrPermission)}
 	msg := d.readCmd()()
 	dl, _ := d.update(msg)
 	v := ansi.Strip(dl.view(NewStyles(nil, DarkTheme()), 100, 30))
@@ -527,11 +527,11 @@ func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
 		}
 	}
 	// Each scan re-reads the detail, one read at a time.
-	_, cmd := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(time.Second)))})
+	_, cmd := dl.update(procsScannedMsg{res: procScanResult(procOdooHost(t0.Add(time.Second)))})
 	if cmd == nil {
 		t.Fatal("a scan did not refresh the open detail")
 	}
-	if _, again := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(2 * time.Second)))}); again != nil {
+	if _, again := dl.update(procsScannedMsg{res: procScanResult(procOdooHost(t0.Add(2 * time.Second)))}); again != nil {
 		t.Error("a second read started while one was in flight")
 	}
 	// The process exits: the last reading stays, with a warning.
@@ -540,7 +540,7 @@ func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
 	if !strings.Contains(v, "the process has exited") || !strings.Contains(v, "Process 823") {
 		t.Errorf("exited process:\n%s", v)
 	}
-	if _, cmd := dl.update(procsScannedMsg{res: scanResult(odooHost(t0.Add(3 * time.Second)))}); cmd != nil {
+	if _, cmd := dl.update(procsScannedMsg{res: procScanResult(procOdooHost(t0.Add(3 * time.Second)))}); cmd != nil {
 		t.Error("kept re-reading a process that has exited")
 	}
 	// Another dialog's reading is ignored.
@@ -548,7 +548,7 @@ func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
 	if strings.Contains(ansi.Strip(other.view(NewStyles(nil, DarkTheme()), 100, 30)), "✖ x") {
 		t.Error("took another process's reading")
 	}
-	if dl, _ = dl.update(keyMsg("esc")); !dl.closed() {
+	if dl, _ = dl.update(procKeyMsg("esc")); !dl.closed() {
 		t.Error("esc did not close")
 	}
 }

@@ -97,23 +97,23 @@ func (p procPanel) body(st Styles, w, h int) string {
 	return out
 }
 
-// window returns the first row to draw so the cursor stays visible.
-func window(cursor, rows, visible int) int {
+// procWindow returns the first row to draw so the cursor stays visible.
+func procWindow(cursor, rows, visible int) int {
 	if visible <= 0 || cursor < visible {
 		return 0
 	}
 	return min(cursor-visible+1, max(rows-visible, 0))
 }
 
-// col is one table column: a header, a width, and right alignment.
-type col struct {
+// procCol is one table column: a header, a width, and right alignment.
+type procCol struct {
 	title string
 	w     int
 	right bool
 }
 
 // cell fits s into a column.
-func (c col) cell(s string) string {
+func (c procCol) cell(s string) string {
 	if c.right {
 		if pad := c.w - len([]rune(s)); pad > 0 {
 			s = strings.Repeat(" ", pad) + s
@@ -122,8 +122,8 @@ func (c col) cell(s string) string {
 	return fit(s, c.w)
 }
 
-// header renders the column titles.
-func header(st Styles, cols []col) string {
+// procHeader renders the column titles.
+func procHeader(st Styles, cols []procCol) string {
 	var b strings.Builder
 	for i, c := range cols {
 		if i > 0 {
@@ -136,30 +136,30 @@ func header(st Styles, cols []col) string {
 
 // procColumns picks the process table's columns for width w; the command
 // takes what is left.
-func procColumns(w int) (cols []col, spark bool) {
+func procColumns(w int) (cols []procCol, spark bool) {
 	userW := 8
 	if w >= 140 {
 		userW = 10
 	}
-	cols = []col{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
+	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
 	if w >= 110 {
 		sw := 12
 		if w >= 160 {
 			sw = 20
 		}
-		cols = append(cols, col{"TREND", sw, false})
+		cols = append(cols, procCol{"TREND", sw, false})
 		spark = true
 	}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
 	}
-	cols = append(cols, col{"COMMAND", max(w-used, 8), false})
+	cols = append(cols, procCol{"COMMAND", max(w-used, 8), false})
 	return cols, spark
 }
 
-// markText is the glyph and word of a process's flags (never colour alone).
-func markText(m probes.ProcMark) string {
+// procMarkText is the glyph and word of a process's flags (never colour alone).
+func procMarkText(m probes.ProcMark) string {
 	var parts []string
 	if m&probes.MarkLeak != 0 {
 		parts = append(parts, "▲ LEAK?")
@@ -172,7 +172,7 @@ func markText(m probes.ProcMark) string {
 
 func (p procPanel) procTable(st Styles, w, h int) string {
 	cols, spark := procColumns(w)
-	lines := []string{header(st, cols)}
+	lines := []string{procHeader(st, cols)}
 	visible := h - 1
 	if len(p.order) == 0 {
 		msg := "no process matches the filter"
@@ -182,21 +182,21 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 		return lines[0] + "\n" + st.Muted.Render(msg)
 	}
 	procs := p.res.Table.Procs
-	start := window(p.cursor, len(p.order), visible)
+	start := procWindow(p.cursor, len(p.order), visible)
 	for i := start; i < len(p.order) && i < start+visible; i++ {
 		pr := &procs[p.order[i]]
 		cells := []string{
 			cols[0].cell(fmt.Sprint(pr.PID)),
 			cols[1].cell(pr.User),
 			cols[2].cell(humanBytes(pr.RSS)),
-			cols[3].cell(swapText(pr)),
+			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
-			cols[5].cell(growthText(pr.Growth, pr.GrowthOK)),
+			cols[5].cell(procGrowthText(pr.Growth, pr.GrowthOK)),
 		}
 		if spark {
-			cells = append(cells, cols[6].cell(sparkline(p.res.Histories[pr.Key()], cols[6].w)))
+			cells = append(cells, cols[6].cell(procSparkline(p.res.Histories[pr.Key()], cols[6].w)))
 		}
-		mark := markText(pr.Mark)
+		mark := procMarkText(pr.Mark)
 		cmd := pr.Comm
 		if pr.CmdlineOK && pr.Cmdline != "" {
 			cmd = pr.Cmdline
@@ -224,7 +224,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-func swapText(p *probes.Proc) string {
+func procSwapText(p *probes.Proc) string {
 	if !p.SwapOK {
 		return "—"
 	}
@@ -238,8 +238,8 @@ func procPctText(v float64, ok bool) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// growthText formats bytes per second as a signed amount per minute.
-func growthText(perSec float64, ok bool) string {
+// procGrowthText formats bytes per second as a signed amount per minute.
+func procGrowthText(perSec float64, ok bool) string {
 	if !ok {
 		return "—"
 	}
@@ -254,8 +254,8 @@ func growthText(perSec float64, ok bool) string {
 	return sign + humanBytes(uint64(math.Abs(perMin)))
 }
 
-// signedBytes formats a byte delta with its sign.
-func signedBytes(d int64) string {
+// procSignedBytes formats a byte delta with its sign.
+func procSignedBytes(d int64) string {
 	switch {
 	case d > 0:
 		return "+" + humanBytes(uint64(d))
@@ -265,10 +265,10 @@ func signedBytes(d int64) string {
 	return "0"
 }
 
-// sparkline draws samples as w cells, each the highest RSS of its slice of
+// procSparkline draws samples as w cells, each the highest RSS of its slice of
 // the samples, scaled between the series' own low and high so a slow leak
 // shows as a slope. A flat series (under 1 MiB of range) is a flat line.
-func sparkline(samples []probes.RSSSample, w int) string {
+func procSparkline(samples []probes.RSSSample, w int) string {
 	if w <= 0 {
 		return ""
 	}
@@ -304,18 +304,18 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	if w < 100 {
 		progW = 14 // leave the notes room for "▲ 1 LEAK? · odoo"
 	}
-	cols := []col{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
 	}
-	cols = append(cols, col{"NOTES · USERS", max(w-used, 8), false})
-	lines := []string{header(st, cols)}
+	cols = append(cols, procCol{"NOTES · USERS", max(w-used, 8), false})
+	lines := []string{procHeader(st, cols)}
 	visible := h - 1
 	if len(p.grp) == 0 {
 		return lines[0] + "\n" + st.Muted.Render("no process matches the filter")
 	}
-	start := window(p.cursor, len(p.grp), visible)
+	start := procWindow(p.cursor, len(p.grp), visible)
 	for i := start; i < len(p.grp) && i < start+visible; i++ {
 		g := p.grp[i]
 		pss := "—"
@@ -341,7 +341,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		notes = append(notes, g.Users)
 		row := strings.Join([]string{
 			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
-			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(growthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
+			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(procGrowthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
 		}, " ")
 		if i == p.cursor {
 			lines = append(lines, st.Selected.Render(fit(row, w)))
@@ -354,8 +354,8 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// diffStatus words a diff status with a glyph.
-func diffStatus(s probes.DiffStatus, delta int64) string {
+// procDiffStatus words a diff status with a glyph.
+func procDiffStatus(s probes.DiffStatus, delta int64) string {
 	switch s {
 	case probes.DiffNew:
 		return "✚ NEW"
@@ -369,18 +369,18 @@ func diffStatus(s probes.DiffStatus, delta int64) string {
 }
 
 func (p procPanel) procDiffTable(st Styles, w, h int) string {
-	cols := []col{{"CHANGE", 8, false}, {"PID", 7, true}, {"USER", 8, false}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
+	cols := []procCol{{"CHANGE", 8, false}, {"PID", 7, true}, {"USER", 8, false}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
 	}
-	cols = append(cols, col{"COMMAND", max(w-used, 8), false})
-	lines := []string{header(st, cols)}
+	cols = append(cols, procCol{"COMMAND", max(w-used, 8), false})
+	lines := []string{procHeader(st, cols)}
 	if len(p.diffP) == 0 {
 		return lines[0] + "\n" + st.Muted.Render("no process appeared, went away or moved by 1 MiB since the baseline")
 	}
 	visible := h - 1
-	start := window(p.cursor, len(p.diffP), visible)
+	start := procWindow(p.cursor, len(p.diffP), visible)
 	for i := start; i < len(p.diffP) && i < start+visible; i++ {
 		d := p.diffP[i]
 		before, now := humanBytes(d.RSSBefore), humanBytes(d.RSSAfter)
@@ -391,8 +391,8 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 			now = "—"
 		}
 		row := strings.Join([]string{
-			cols[0].cell(diffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
-			cols[3].cell(before), cols[4].cell(now), cols[5].cell(signedBytes(d.Delta())), cols[6].cell(d.Comm),
+			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
+			cols[3].cell(before), cols[4].cell(now), cols[5].cell(procSignedBytes(d.Delta())), cols[6].cell(d.Comm),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}
@@ -400,19 +400,19 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 }
 
 func (p procPanel) groupDiffTable(st Styles, w, h int) string {
-	cols := []col{{"CHANGE", 8, false}, {"PROGRAM", 18, false}, {"COUNT", 9, true}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
-	lines := []string{header(st, cols)}
+	cols := []procCol{{"CHANGE", 8, false}, {"PROGRAM", 18, false}, {"COUNT", 9, true}, {"BEFORE", 9, true}, {"NOW", 9, true}, {"DELTA", 10, true}}
+	lines := []string{procHeader(st, cols)}
 	if len(p.diffG) == 0 {
 		return lines[0] + "\n" + st.Muted.Render("no program appeared, went away or moved by 1 MiB since the baseline")
 	}
 	visible := h - 1
-	start := window(p.cursor, len(p.diffG), visible)
+	start := procWindow(p.cursor, len(p.diffG), visible)
 	for i := start; i < len(p.diffG) && i < start+visible; i++ {
 		d := p.diffG[i]
 		row := strings.Join([]string{
-			cols[0].cell(diffStatus(d.Status, d.Delta())), cols[1].cell(d.Program),
+			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(d.Program),
 			cols[2].cell(fmt.Sprintf("%d→%d", d.CountBefore, d.CountAfter)),
-			cols[3].cell(humanBytes(d.RSSBefore)), cols[4].cell(humanBytes(d.RSSAfter)), cols[5].cell(signedBytes(d.Delta())),
+			cols[3].cell(humanBytes(d.RSSBefore)), cols[4].cell(humanBytes(d.RSSAfter)), cols[5].cell(procSignedBytes(d.Delta())),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}
