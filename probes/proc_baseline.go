@@ -91,7 +91,7 @@ type GroupDiff struct {
 // Delta is the group's RSS change in bytes.
 func (d GroupDiff) Delta() int64 { return int64(d.RSSAfter) - int64(d.RSSBefore) }
 
-func statusOf(inBefore, inAfter bool, before, after uint64) DiffStatus {
+func procDiffStatusOf(inBefore, inAfter bool, before, after uint64) DiffStatus {
 	switch {
 	case !inBefore:
 		return DiffNew
@@ -115,7 +115,7 @@ func (b ProcBaseline) Diff(t ProcTable) ([]ProcDiff, []GroupDiff) {
 		k := p.Key()
 		seen[k] = true
 		old, ok := b.procs[k]
-		d := ProcDiff{Key: k, Comm: p.Comm, User: p.User, Program: p.Program, RSSAfter: p.RSS, Status: statusOf(ok, true, old.rss, p.RSS)}
+		d := ProcDiff{Key: k, Comm: p.Comm, User: p.User, Program: p.Program, RSSAfter: p.RSS, Status: procDiffStatusOf(ok, true, old.rss, p.RSS)}
 		if ok {
 			d.RSSBefore = old.rss
 		}
@@ -129,7 +129,7 @@ func (b ProcBaseline) Diff(t ProcTable) ([]ProcDiff, []GroupDiff) {
 		}
 	}
 	sort.Slice(procs, func(i, j int) bool {
-		return lessDiff(procs[i].Delta(), procs[j].Delta(), procs[i].Key.PID, procs[j].Key.PID)
+		return procLessDiff(procs[i].Delta(), procs[j].Delta(), procs[i].Key.PID, procs[j].Key.PID)
 	})
 
 	var groups []GroupDiff
@@ -139,7 +139,7 @@ func (b ProcBaseline) Diff(t ProcTable) ([]ProcDiff, []GroupDiff) {
 		seenG[g.Program] = true
 		old, ok := b.groups[g.Program]
 		d := GroupDiff{Program: g.Program, CountAfter: g.Count, RSSAfter: g.RSS, CountBefore: old.Count, RSSBefore: old.RSS,
-			Status: statusOf(ok, true, old.RSS, g.RSS)}
+			Status: procDiffStatusOf(ok, true, old.RSS, g.RSS)}
 		if d.Status == DiffSame && d.CountBefore != d.CountAfter {
 			d.Status = DiffChanged
 		}
@@ -154,22 +154,22 @@ func (b ProcBaseline) Diff(t ProcTable) ([]ProcDiff, []GroupDiff) {
 	}
 	sort.Slice(groups, func(i, j int) bool {
 		a, c := groups[i].Delta(), groups[j].Delta()
-		if abs64(a) != abs64(c) {
-			return abs64(a) > abs64(c)
+		if procAbs64(a) != procAbs64(c) {
+			return procAbs64(a) > procAbs64(c)
 		}
 		return groups[i].Program < groups[j].Program
 	})
 	return procs, groups
 }
 
-func lessDiff(a, b int64, pa, pb int32) bool {
-	if abs64(a) != abs64(b) {
-		return abs64(a) > abs64(b)
+func procLessDiff(a, b int64, pa, pb int32) bool {
+	if procAbs64(a) != procAbs64(b) {
+		return procAbs64(a) > procAbs64(b)
 	}
 	return pa < pb
 }
 
-func abs64(v int64) int64 {
+func procAbs64(v int64) int64 {
 	if v < 0 {
 		return -v
 	}

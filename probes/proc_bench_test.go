@@ -15,10 +15,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawnIdle starts n sleeping processes in their own process group (one
+// procSpawnIdle starts n sleeping processes in their own process group (one
 // shell forks them, which is far quicker than n execs from Go) and waits
 // until they are all visible. They are killed when the benchmark ends.
-func spawnIdle(tb testing.TB, n int) {
+func procSpawnIdle(tb testing.TB, n int) {
 	tb.Helper()
 	script := fmt.Sprintf("i=0; while [ $i -lt %d ]; do sleep 3600 & i=$((i+1)); done; wait", n)
 	cmd := exec.Command("sh", "-c", script)
@@ -58,10 +58,10 @@ func procCPUTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchScan runs full scans (the default options the panel uses: stat for
+// procBenchScan runs full scans (the default options the panel uses: stat for
 // every process, swap and command line for the top 20) and reports the cost
 // per process.
-func benchScan(b *testing.B, fs FS, passwd string) {
+func procBenchScan(b *testing.B, fs FS, passwd string) {
 	s := NewProcScanner(fs, ProcScannerConfig{PasswdPath: passwd})
 	defer s.Close()
 	opt := ScanOptions{DetailTop: 20}
@@ -95,8 +95,8 @@ func benchScan(b *testing.B, fs FS, passwd string) {
 func BenchmarkScanLive(b *testing.B) {
 	for _, n := range []int{2000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			spawnIdle(b, n)
-			benchScan(b, NewFS("/proc", ""), "/etc/passwd")
+			procSpawnIdle(b, n)
+			procBenchScan(b, NewFS("/proc", ""), "/etc/passwd")
 		})
 	}
 }
@@ -110,7 +110,7 @@ func BenchmarkScanFixture(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			root := b.TempDir()
 			writeSyntheticTree(b, root, n)
-			benchScan(b, NewFS(filepath.Join(root, "proc"), ""), filepath.Join(root, "etc", "passwd"))
+			procBenchScan(b, NewFS(filepath.Join(root, "proc"), ""), filepath.Join(root, "etc", "passwd"))
 		})
 	}
 }
@@ -122,7 +122,7 @@ func BenchmarkScanFixture(b *testing.B) {
 func BenchmarkFloorLive(b *testing.B) {
 	for _, n := range []int{2000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			spawnIdle(b, n)
+			procSpawnIdle(b, n)
 			for _, v := range []struct {
 				file  string
 				owner bool
@@ -175,7 +175,7 @@ func BenchmarkFloorLive(b *testing.B) {
 func BenchmarkMonitorLive(b *testing.B) {
 	for _, n := range []int{2000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			spawnIdle(b, n)
+			procSpawnIdle(b, n)
 			m := NewProcMonitor(NewFS("/proc", ""), ProcScannerConfig{}, GrowthConfig{})
 			defer m.Close()
 			r, err := m.Scan(ProcScanRequest{ScanOptions: ScanOptions{DetailTop: 20}})
@@ -212,7 +212,7 @@ func BenchmarkMonitorLive(b *testing.B) {
 func BenchmarkScanVsFloorLive(b *testing.B) {
 	for _, n := range []int{2000, 10000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			spawnIdle(b, n)
+			procSpawnIdle(b, n)
 			s := NewProcScanner(NewFS("/proc", ""), ProcScannerConfig{})
 			defer s.Close()
 			f := NewProcScanner(NewFS("/proc", ""), ProcScannerConfig{})
@@ -248,7 +248,7 @@ func BenchmarkScanVsFloorLive(b *testing.B) {
 						for end < len(name) && name[end] != 0 {
 							end++
 						}
-						if pid, ok := parseUintField(name[:end]); ok {
+						if pid, ok := procParseUint(name[:end]); ok {
 							_, _ = f.read(int32(pid), "statm", false)
 							count++
 						}

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// clockTicks is USER_HZ, the unit of stat's starttime. It is 100 on every
+// procClockTicks is USER_HZ, the unit of stat's starttime. It is 100 on every
 // Linux architecture memtui targets (the kernel fixes it for userspace ABI).
-const clockTicks = 100
+const procClockTicks = 100
 
 // ProcDetail is everything the detail view shows about one process: the
 // `pmap -x` summary and the OOM killer's view. Each part read separately
@@ -52,10 +52,10 @@ type ProcDetail struct {
 var ErrProcessGone = errors.New("process has exited")
 
 // ProcDetail reads the detail of k (pid and start time, so a reused pid is
-// not mistaken for the process the user selected). table, when given,
+// not mistaken for the process the user selected). tab, when given,
 // supplies the parent and the children. Secrets in the command line are
 // masked.
-func (fs FS) ProcDetail(k ProcKey, table *ProcTable, passwdPath string) (ProcDetail, error) {
+func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetail, error) {
 	var d ProcDetail
 	b, err := os.ReadFile(fs.procPath(k.PID, "stat"))
 	if err != nil {
@@ -120,16 +120,16 @@ func (fs FS) ProcDetail(k ProcKey, table *ProcTable, passwdPath string) (ProcDet
 	}
 	d.OOMScore, d.OOMScoreAdj, d.OOMErr = fs.readOOMScore(k.PID)
 	if b, err := os.ReadFile(fs.procPath(k.PID, "cgroup")); err == nil {
-		d.Cgroup, d.CgroupErr = parseCgroup(bytes.NewReader(b))
+		d.Cgroup, d.CgroupErr = parseProcCgroup(bytes.NewReader(b))
 	} else {
 		d.CgroupErr = err
 	}
-	d.FDs, d.FDsErr = countDir(fs.procPath(k.PID, "fd"))
+	d.FDs, d.FDsErr = procCountDir(fs.procPath(k.PID, "fd"))
 	if bt, err := fs.BootTime(); err == nil {
-		d.StartedAt = bt.Add(time.Duration(st.StartTime) * time.Second / clockTicks)
+		d.StartedAt = bt.Add(time.Duration(st.StartTime) * time.Second / procClockTicks)
 	}
-	if table != nil {
-		for _, q := range table.Procs {
+	if tab != nil {
+		for _, q := range tab.Procs {
 			if q.PID == p.PPID {
 				parent := q
 				d.Parent = &parent
@@ -141,13 +141,13 @@ func (fs FS) ProcDetail(k ProcKey, table *ProcTable, passwdPath string) (ProcDet
 				p.Growth, p.GrowthOK, p.Mark = q.Growth, q.GrowthOK, q.Mark
 			}
 		}
-		sortByRSS(d.Children)
+		procSortByRSS(d.Children)
 	}
 	d.Proc = p
 	return d, nil
 }
 
-func sortByRSS(ps []Proc) {
+func procSortByRSS(ps []Proc) {
 	for i := 1; i < len(ps); i++ {
 		for j := i; j > 0 && ps[j].RSS > ps[j-1].RSS; j-- {
 			ps[j], ps[j-1] = ps[j-1], ps[j]
@@ -173,10 +173,10 @@ func (fs FS) readOOMScore(pid int32) (score, adj int, err error) {
 	return score, adj, nil
 }
 
-// parseCgroup reads /proc/<pid>/cgroup: the v1 memory controller's path
+// parseProcCgroup reads /proc/<pid>/cgroup: the v1 memory controller's path
 // when there is one, else the unified hierarchy's
 // ("0::/system.slice/odoo.service").
-func parseCgroup(r io.Reader) (string, error) {
+func parseProcCgroup(r io.Reader) (string, error) {
 	sc := bufio.NewScanner(r)
 	var v1, v2 string
 	for sc.Scan() {
@@ -205,8 +205,8 @@ func parseCgroup(r io.Reader) (string, error) {
 	return "", fmt.Errorf("cgroup: no unified or memory line: %w", ErrUnavailable)
 }
 
-// countDir counts the entries of a directory without building FileInfos.
-func countDir(path string) (int, error) {
+// procCountDir counts the entries of a directory without building FileInfos.
+func procCountDir(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err

@@ -10,8 +10,8 @@ import (
 
 // addProcSeeds adds every fixture file called name as a seed.
 func addProcSeeds(f *testing.F, name string) {
-	files, _ := filepath.Glob(filepath.Join(fixtures, "*", "proc", "*", name))
-	more, _ := filepath.Glob(filepath.Join(fixtures, "*", "*", "proc", "*", name))
+	files, _ := filepath.Glob(filepath.Join(procFixtures, "*", "proc", "*", name))
+	more, _ := filepath.Glob(filepath.Join(procFixtures, "*", "*", "proc", "*", name))
 	for _, p := range append(files, more...) {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -93,7 +93,7 @@ func FuzzParsePasswd(f *testing.F) {
 func FuzzParseCgroup(f *testing.F) {
 	addProcSeeds(f, "cgroup")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseCgroup(bytes.NewReader(b))
+		_, _ = parseProcCgroup(bytes.NewReader(b))
 		_, _ = parseBootTime(b)
 	})
 }

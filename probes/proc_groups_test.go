@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func scanFixture(t *testing.T, name string, opt ScanOptions) ProcTable {
+func procScanFixture(t *testing.T, name string, opt ScanOptions) ProcTable {
 	t.Helper()
-	tab, err := fixtureScanner(t, filepath.Join(fixtures, name)).Scan(nil, opt)
+	tab, err := fixtureScanner(t, filepath.Join(procFixtures, name)).Scan(nil, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func scanFixture(t *testing.T, name string, opt ScanOptions) ProcTable {
 }
 
 func TestGroupProcs(t *testing.T) {
-	tab := scanFixture(t, "odoo-postgres-busy", ScanOptions{AllPSS: true, PSSMaxAge: time.Minute, AllSwap: true, DetailTop: 100})
+	tab := procScanFixture(t, "odoo-postgres-busy", ScanOptions{AllPSS: true, PSSMaxAge: time.Minute, AllSwap: true, DetailTop: 100})
 	type g struct {
 		Program        string
 		Count          int
@@ -52,8 +52,8 @@ func TestGroupProcs(t *testing.T) {
 }
 
 func TestBaselineDiff(t *testing.T) {
-	before := scanFixture(t, "restart/before", ScanOptions{})
-	after := scanFixture(t, "restart/after", ScanOptions{})
+	before := procScanFixture(t, "restart/before", ScanOptions{})
+	after := procScanFixture(t, "restart/after", ScanOptions{})
 	b := NewProcBaseline(before)
 	if b.IsZero() || !(ProcBaseline{}).IsZero() {
 		t.Fatal("IsZero wrong")
@@ -96,8 +96,8 @@ func TestBaselineDiff(t *testing.T) {
 }
 
 func TestProcDetail(t *testing.T) {
-	root := filepath.Join(fixtures, "odoo-postgres-busy")
-	tab := scanFixture(t, "odoo-postgres-busy", ScanOptions{DetailTop: 100})
+	root := filepath.Join(procFixtures, "odoo-postgres-busy")
+	tab := procScanFixture(t, "odoo-postgres-busy", ScanOptions{DetailTop: 100})
 	fs := NewFS(filepath.Join(root, "proc"), "")
 	d, err := fs.ProcDetail(ProcKey{PID: 820, Start: 2150}, &tab, filepath.Join(root, "etc", "passwd"))
 	if err != nil {
@@ -144,7 +144,7 @@ func TestProcDetail(t *testing.T) {
 }
 
 func TestSnapshotProcesses(t *testing.T) {
-	root := filepath.Join(fixtures, "odoo-postgres-busy")
+	root := filepath.Join(procFixtures, "odoo-postgres-busy")
 	got, err := SnapshotProcesses(context.Background(), NewFS(filepath.Join(root, "proc"), ""),
 		ProcScannerConfig{PasswdPath: filepath.Join(root, "etc", "passwd")}, 3, 0, 16<<30)
 	if err != nil {
@@ -167,18 +167,20 @@ func TestSnapshotProcesses(t *testing.T) {
 	}
 }
 
-// TestMain lets the test binary double as the memory-holding child of
-// TestLiveFindsBigChild.
-func TestMain(m *testing.M) {
-	if mib := os.Getenv("MEMTUI_TEST_HOLD_MIB"); mib != "" {
-		holdMemory(mib)
-		return
+// TestHoldMemoryHelper is not a test: TestLiveFindsBigChild runs the test
+// binary again with only this test and MEMTUI_TEST_HOLD_MIB set, and it
+// becomes the child that holds memory. (A helper test rather than TestMain,
+// which the package's other test files may need.)
+func TestHoldMemoryHelper(t *testing.T) {
+	mib := os.Getenv("MEMTUI_TEST_HOLD_MIB")
+	if mib == "" {
+		t.Skip("helper process for TestLiveFindsBigChild")
 	}
-	os.Exit(m.Run())
+	procHoldMemory(mib)
 }
 
-// holdMemory touches n MiB, says so on stdout, and waits to be killed.
-func holdMemory(mib string) {
+// procHoldMemory touches n MiB, says so on stdout, and waits to be killed.
+func procHoldMemory(mib string) {
 	n, _ := strconv.Atoi(mib)
 	buf := make([]byte, n<<20)
 	for i := 0; i < len(buf); i += 4096 {
@@ -197,7 +199,7 @@ func TestLiveFindsBigChild(t *testing.T) {
 		t.Skip("allocates 768 MiB")
 	}
 	const mib = 768
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldMemoryHelper$")
 	cmd.Env = append(os.Environ(), "MEMTUI_TEST_HOLD_MIB="+strconv.Itoa(mib))
 	out, err := cmd.StdoutPipe()
 	if err != nil {

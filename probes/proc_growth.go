@@ -302,7 +302,7 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 			s.lastUsed = now
 		}
 		s.add(now, p.RSS, g.cfg.HistoryLen)
-		if isLeak(s.samples, now, g.cfg) {
+		if procIsLeak(s.samples, now, g.cfg) {
 			p.Mark |= MarkLeak
 		}
 	}
@@ -333,11 +333,11 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 	}
 }
 
-// isLeak reports whether samples show steady growth over the whole leak
+// procIsLeak reports whether samples show steady growth over the whole leak
 // window ending at now: history reaching back at least the window, no drop
 // below the running peak beyond the tolerance, and net growth of at least
 // LeakMinGrowth.
-func isLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
+func procIsLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
 	if len(samples) < 3 {
 		return false
 	}

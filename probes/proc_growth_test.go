@@ -9,9 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// table builds a scan result at t0+sec with the given processes.
-func table(sec int, procs ...Proc) ProcTable {
-	return ProcTable{At: fixedNow.Add(time.Duration(sec) * time.Second), Procs: append([]Proc(nil), procs...)}
+// procTableAt builds a scan result at t0+sec with the given processes.
+func procTableAt(sec int, procs ...Proc) ProcTable {
+	return ProcTable{At: procNow.Add(time.Duration(sec) * time.Second), Procs: append([]Proc(nil), procs...)}
 }
 
 func TestIsLeak(t *testing.T) {
@@ -19,7 +19,7 @@ func TestIsLeak(t *testing.T) {
 	series := func(step time.Duration, rss ...uint64) ([]RSSSample, time.Time) {
 		var out []RSSSample
 		for i, r := range rss {
-			out = append(out, RSSSample{At: fixedNow.Add(time.Duration(i) * step), RSS: r << 20})
+			out = append(out, RSSSample{At: procNow.Add(time.Duration(i) * step), RSS: r << 20})
 		}
 		return out, out[len(out)-1].At
 	}
@@ -39,7 +39,7 @@ func TestIsLeak(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, now := series(time.Minute, tc.rss...)
-			if got := isLeak(s, now, cfg); got != tc.want {
+			if got := procIsLeak(s, now, cfg); got != tc.want {
 				t.Errorf("isLeak = %v, want %v", got, tc.want)
 			}
 		})
@@ -53,7 +53,7 @@ func TestGrowthTrackerLeakAndRate(t *testing.T) {
 	var last ProcTable
 	for sec := 0; sec <= 330; sec += 2 {
 		leaky.RSS = (500 << 20) + uint64(sec)*(64<<10) // 64 KiB/s = 3.75 MiB/min
-		tab := table(sec, leaky, flat)
+		tab := procTableAt(sec, leaky, flat)
 		g.Observe(&tab, nil)
 		last = tab
 		if sec == 10 && last.Procs[0].GrowthOK {
@@ -96,7 +96,7 @@ func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
 		for j := 0; j < 3; j++ {
 			procs = append(procs, Proc{PID: int32(1000 + sec + j), Start: uint64(sec), Program: "job", RSS: uint64(sec+j) << 20})
 		}
-		tab := table(sec, procs...)
+		tab := procTableAt(sec, procs...)
 		g.Observe(&tab, []ProcKey{pinned.Key()})
 		if g.Tracked() > 1+3*2 {
 			t.Fatalf("at %d s: %d histories, bound is %d", sec, g.Tracked(), 1+3*2)
@@ -110,14 +110,14 @@ func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
 		t.Fatalf("pinned history: %d samples, want 1..16", len(h))
 	}
 	// The decimated buffer still reaches back to the start.
-	if h[0].At.After(fixedNow.Add(time.Minute)) {
+	if h[0].At.After(procNow.Add(time.Minute)) {
 		t.Errorf("oldest sample %v: history lost its start", h[0].At)
 	}
 }
 
 func TestGrowthTrackerRestarts(t *testing.T) {
-	before := fixtureScanner(t, filepath.Join(fixtures, "restart", "before"))
-	after := fixtureScanner(t, filepath.Join(fixtures, "restart", "after"))
+	before := fixtureScanner(t, filepath.Join(procFixtures, "restart", "before"))
+	after := fixtureScanner(t, filepath.Join(procFixtures, "restart", "after"))
 	g := NewGrowthTracker(GrowthConfig{})
 	t1, err := before.Scan(nil, ScanOptions{})
 	if err != nil {

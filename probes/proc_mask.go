@@ -27,7 +27,7 @@ func MaskSecrets(s string) string {
 		return s
 	}
 	var b strings.Builder
-	words := splitWordsKeep(s)
+	words := procSplitWords(s)
 	maskNext := false
 	mysqlish := false
 	changed := false
@@ -35,7 +35,7 @@ func MaskSecrets(s string) string {
 	// sshpass -p PW, redis-cli -a PW.
 	var shortPw string
 	for wi, w := range words {
-		if isSpace(w) {
+		if procIsSpace(w) {
 			b.WriteString(w)
 			continue
 		}
@@ -176,13 +176,13 @@ func isSecretKey(k string) bool {
 	return false
 }
 
-// splitWordsKeep splits s into alternating runs of spaces and non-spaces,
+// procSplitWords splits s into alternating runs of spaces and non-spaces,
 // keeping both so the line can be put back together byte for byte.
-func splitWordsKeep(s string) []string {
+func procSplitWords(s string) []string {
 	var out []string
 	start := 0
 	for i := 1; i <= len(s); i++ {
-		if i == len(s) || isSpaceByte(s[i]) != isSpaceByte(s[start]) {
+		if i == len(s) || procIsSpaceByte(s[i]) != procIsSpaceByte(s[start]) {
 			out = append(out, s[start:i])
 			start = i
 		}
@@ -190,6 +190,6 @@ func splitWordsKeep(s string) []string {
 	return out
 }
 
-func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func procIsSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func isSpace(w string) bool { return w != "" && isSpaceByte(w[0]) }
+func procIsSpace(w string) bool { return w != "" && procIsSpaceByte(w[0]) }

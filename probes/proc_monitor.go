@@ -77,8 +77,8 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 
 // Detail reads one process's detail (see FS.ProcDetail) and its RSS history
 // since it was first followed.
-func (m *ProcMonitor) Detail(k ProcKey, table *ProcTable) (ProcDetail, []RSSSample, error) {
-	d, err := m.fs.ProcDetail(k, table, m.passwd)
+func (m *ProcMonitor) Detail(k ProcKey, tab *ProcTable) (ProcDetail, []RSSSample, error) {
+	d, err := m.fs.ProcDetail(k, tab, m.passwd)
 	m.mu.Lock()
 	h := m.tracker.History(k, nil)
 	m.mu.Unlock()

@@ -7,8 +7,8 @@ import (
 )
 
 func TestProcMonitor(t *testing.T) {
-	root := filepath.Join(fixtures, "odoo-postgres-busy")
-	now := fixedNow
+	root := filepath.Join(procFixtures, "odoo-postgres-busy")
+	now := procNow
 	m := NewProcMonitor(NewFS(filepath.Join(root, "proc"), ""), ProcScannerConfig{
 		PasswdPath: filepath.Join(root, "etc", "passwd"),
 		Now:        func() time.Time { return now },

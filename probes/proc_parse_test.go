@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const fixtures = "testdata/procs"
+const procFixtures = "testdata/procs"
 
 func TestParseProcStat(t *testing.T) {
 	real := "1043 (bash) S 1042 1043 1043 0 -1 4194560 22315 2125853 0 79 6 14 4643 957 20 0 1 0 3862 5517312 1057 18446744073709551615 94086714675200 0\n"
@@ -52,7 +52,7 @@ func TestParseProcStat(t *testing.T) {
 
 func TestParseProcStatStatmAgree(t *testing.T) {
 	// The fixtures' stat and statm must say the same RSS, as the kernel's do.
-	dirs, _ := filepath.Glob(filepath.Join(fixtures, "odoo-postgres-busy/proc/[0-9]*"))
+	dirs, _ := filepath.Glob(filepath.Join(procFixtures, "odoo-postgres-busy/proc/[0-9]*"))
 	for _, d := range dirs {
 		sb, err1 := os.ReadFile(filepath.Join(d, "stat"))
 		mb, err2 := os.ReadFile(filepath.Join(d, "statm"))
@@ -90,7 +90,7 @@ func TestParseStatm(t *testing.T) {
 }
 
 func TestParseProcStatus(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(fixtures, "odoo-postgres-busy/proc/820/status"))
+	b, err := os.ReadFile(filepath.Join(procFixtures, "odoo-postgres-busy/proc/820/status"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestParseProcStatus(t *testing.T) {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 	t.Run("kernel thread has no Vm lines", func(t *testing.T) {
-		b, err := os.ReadFile(filepath.Join(fixtures, "odoo-postgres-busy/proc/2/status"))
+		b, err := os.ReadFile(filepath.Join(procFixtures, "odoo-postgres-busy/proc/2/status"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,13 +252,13 @@ func TestParseCgroup(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseCgroup(strings.NewReader(tc.in))
+			got, err := parseProcCgroup(strings.NewReader(tc.in))
 			if err != nil || got != tc.want {
 				t.Errorf("parseCgroup = %q, %v; want %q", got, err, tc.want)
 			}
 		})
 	}
-	if _, err := parseCgroup(strings.NewReader("garbage\n")); !errors.Is(err, ErrUnavailable) {
+	if _, err := parseProcCgroup(strings.NewReader("garbage\n")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("err = %v, want ErrUnavailable", err)
 	}
 }

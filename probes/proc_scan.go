@@ -242,7 +242,7 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 			for end < len(name) && name[end] != 0 {
 				end++
 			}
-			pid, ok := parseUintField(name[:end])
+			pid, ok := procParseUint(name[:end])
 			if !ok || pid > 1<<31-1 {
 				continue
 			}
@@ -325,10 +325,10 @@ func (s *ProcScanner) quick(t *ProcTable, pid int32, e *procEntry) (Proc, bool) 
 	if err != nil {
 		return Proc{}, false // let the full read count the error
 	}
-	size, rest := nextField(s.buf[:n])
-	resident, _ := nextField(rest)
-	sz, ok1 := parseUintField(size)
-	rss, ok2 := parseUintField(resident)
+	size, rest := procNextField(s.buf[:n])
+	resident, _ := procNextField(rest)
+	sz, ok1 := procParseUint(size)
+	rss, ok2 := procParseUint(resident)
 	if !ok1 || !ok2 || sz == 0 {
 		return Proc{}, false
 	}
@@ -513,13 +513,13 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 	r, _, errno := unix.Syscall6(unix.SYS_OPENAT, uintptr(s.dirfd), uintptr(unsafe.Pointer(&s.path[0])),
 		unix.O_RDONLY|unix.O_CLOEXEC, 0, 0, 0)
 	if errno != 0 {
-		return 0, classify(errno)
+		return 0, procClassify(errno)
 	}
 	fd := int(r)
 	defer unix.Close(fd)
 	if withOwner {
 		if err := unix.Fstat(fd, &s.st); err != nil {
-			return 0, classify(err)
+			return 0, procClassify(err)
 		}
 	}
 	for {
@@ -530,14 +530,14 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 			continue
 		}
 		if err != nil {
-			return 0, classify(err)
+			return 0, procClassify(err)
 		}
 		if n < len(s.buf) || len(s.buf) >= 1<<20 {
 			return n, nil
 		}
 		s.buf = make([]byte, 2*len(s.buf))
 		if _, err := unix.Seek(fd, 0, 0); err != nil {
-			return 0, classify(err)
+			return 0, procClassify(err)
 		}
 	}
 }
@@ -547,9 +547,9 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 // fixture on a regular filesystem is read the same way).
 func (s *ProcScanner) readAll(pid int32, name string) (int, error) { return s.read(pid, name, false) }
 
-// classify maps an errno to errVanished (the process is gone: ENOENT, ESRCH)
+// procClassify maps an errno to errVanished (the process is gone: ENOENT, ESRCH)
 // or keeps it (EACCES, EPERM …).
-func classify(err error) error {
+func procClassify(err error) error {
 	switch err {
 	case unix.ENOENT, unix.ESRCH:
 		return errVanished

@@ -14,21 +14,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var fixedNow = time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+var procNow = time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
 
 // fixtureScanner scans the fixture tree called name.
 func fixtureScanner(t *testing.T, root string) *ProcScanner {
 	t.Helper()
 	s := NewProcScanner(NewFS(filepath.Join(root, "proc"), ""), ProcScannerConfig{
 		PasswdPath: filepath.Join(root, "etc", "passwd"),
-		Now:        func() time.Time { return fixedNow },
+		Now:        func() time.Time { return procNow },
 	})
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
-// row is the part of a Proc a fixture test compares.
-type row struct {
+// procRow is the part of a Proc a fixture test compares.
+type procRow struct {
 	PID     int32
 	PPID    int32
 	User    string
@@ -40,12 +40,12 @@ type row struct {
 	Cmdline string
 }
 
-func rows(procs []Proc) []row {
-	out := make([]row, 0, len(procs))
+func procRows(procs []Proc) []procRow {
+	out := make([]procRow, 0, len(procs))
 	for _, p := range procs {
-		r := row{PID: p.PID, PPID: p.PPID, User: p.User, Comm: p.Comm, Program: p.Program, State: string(p.State), RSSMiB: p.RSS >> 20, Swap: "?", Cmdline: p.Cmdline}
+		r := procRow{PID: p.PID, PPID: p.PPID, User: p.User, Comm: p.Comm, Program: p.Program, State: string(p.State), RSSMiB: p.RSS >> 20, Swap: "?", Cmdline: p.Cmdline}
 		if p.SwapOK {
-			r.Swap = formatMiB(p.Swap)
+			r.Swap = procFmtMiB(p.Swap)
 		}
 		out = append(out, r)
 	}
@@ -53,9 +53,9 @@ func rows(procs []Proc) []row {
 	return out
 }
 
-func formatMiB(b uint64) string { return string(rune('0'+0)) + "" + itoa(b>>20) + "M" }
+func procFmtMiB(b uint64) string { return string(rune('0'+0)) + "" + procItoa(b>>20) + "M" }
 
-func itoa(v uint64) string {
+func procItoa(v uint64) string {
 	if v == 0 {
 		return "0"
 	}
@@ -68,7 +68,7 @@ func itoa(v uint64) string {
 }
 
 func TestScanOdooPostgres(t *testing.T) {
-	s := fixtureScanner(t, filepath.Join(fixtures, "odoo-postgres-busy"))
+	s := fixtureScanner(t, filepath.Join(procFixtures, "odoo-postgres-busy"))
 	tab, err := s.Scan(nil, ScanOptions{DetailTop: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -88,14 +88,14 @@ func TestScanOdooPostgres(t *testing.T) {
 		}
 	}
 	odoo := "/usr/bin/python3 /opt/odoo/odoo-bin -c /etc/odoo/odoo.conf --db_password=*** --workers=4"
-	want := []row{
+	want := []procRow{
 		{820, 812, "odoo", "odoo-bin", "odoo-bin", "S", 1126, "0210M", odoo},
 		{821, 812, "odoo", "odoo-bin", "odoo-bin", "S", 950, "0120M", odoo},
 		{822, 812, "odoo", "odoo-bin", "odoo-bin", "S", 880, "096M", odoo},
 		{823, 812, "odoo", "odoo-bin", "odoo-bin", "S", 1638, "0300M", odoo},
 		{903, 900, "postgres", "postgres", "postgres", "S", 512, "08M", "postgres: 15/main: odoo odoo 127.0.0.1(50001) idle in transaction"},
 	}
-	if diff := cmp.Diff(want, rows(top)); diff != "" {
+	if diff := cmp.Diff(want, procRows(top)); diff != "" {
 		t.Errorf("detail rows (-want +got)\n%s", diff)
 	}
 	byPID := map[int32]Proc{}
@@ -128,7 +128,7 @@ func TestScanOdooPostgres(t *testing.T) {
 		}
 		for _, p := range tab.Procs {
 			for _, secret := range []string{"S3cretOdoo", "Pg5ecret", "Hunter2", "tok3n", "T0kenValue"} {
-				if containsFold(p.Cmdline, secret) {
+				if procContainsFold(p.Cmdline, secret) {
 					t.Errorf("pid %d shows %q: %q", p.PID, secret, p.Cmdline)
 				}
 			}
@@ -161,10 +161,10 @@ func TestScanOdooPostgres(t *testing.T) {
 	})
 }
 
-func containsFold(s, sub string) bool {
+func procContainsFold(s, sub string) bool {
 	return len(sub) > 0 && len(s) >= len(sub) && (func() bool {
 		for i := 0; i+len(sub) <= len(s); i++ {
-			if equalFold(s[i:i+len(sub)], sub) {
+			if procEqualFold(s[i:i+len(sub)], sub) {
 				return true
 			}
 		}
@@ -172,7 +172,7 @@ func containsFold(s, sub string) bool {
 	})()
 }
 
-func equalFold(a, b string) bool {
+func procEqualFold(a, b string) bool {
 	for i := 0; i < len(a); i++ {
 		x, y := a[i], b[i]
 		if 'A' <= x && x <= 'Z' {
@@ -191,23 +191,23 @@ func equalFold(a, b string) bool {
 func TestScanEdgeCases(t *testing.T) {
 	tests := []struct {
 		name                       string
-		want                       []row
+		want                       []procRow
 		kthreads, vanished, denied int
 	}{
-		{"comm-spaces-parens", []row{
+		{"comm-spaces-parens", []procRow{
 			{1, 0, "root", "systemd", "systemd", "S", 12, "00M", "/sbin/init"},
 			{300, 1, "root", "tmux: server", "tmux: server", "S", 6, "00M", "tmux"},
 			{301, 1, "root", "(sd-pam)", "(sd-pam)", "S", 3, "00M", "(sd-pam)"},
 			{302, 1, "1000", "a) b (c", "a) b (c", "S", 2, "00M", "./weird"},
 			{303, 1, "root", "))", "))", "S", 1, "00M", "./paren"},
 		}, 0, 0, 0},
-		{"vanishing-pid", []row{
+		{"vanishing-pid", []procRow{
 			{1, 0, "root", "systemd", "systemd", "S", 12, "00M", "/sbin/init"},
 			{4243, 1, "root", "cron", "cron", "S", 3, "00M", "/usr/sbin/cron -f"},
 			// status and cmdline vanished after stat was read: shown, detail unknown.
 			{4244, 1, "root", "rsyslogd", "rsyslogd", "S", 5, "?", ""},
 		}, 0, 3, 0},
-		{"zombies-kthreads", []row{
+		{"zombies-kthreads", []procRow{
 			{1, 0, "root", "systemd", "systemd", "S", 12, "00M", "/sbin/init"},
 			{700, 1, "root", "supervisord", "supervisord", "S", 20, "00M", "/usr/bin/python3 /usr/bin/supervisord"},
 			{701, 700, "root", "worker", "worker", "Z", 0, "00M", ""},
@@ -217,12 +217,12 @@ func TestScanEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fixtureScanner(t, filepath.Join(fixtures, tc.name))
+			s := fixtureScanner(t, filepath.Join(procFixtures, tc.name))
 			tab, err := s.Scan(nil, ScanOptions{DetailTop: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, rows(tab.Procs)); diff != "" {
+			if diff := cmp.Diff(tc.want, procRows(tab.Procs)); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 			if tab.KernelThreads != tc.kthreads || tab.Vanished != tc.vanished || tab.Denied != tc.denied {
@@ -242,8 +242,8 @@ func TestScanMissingRoot(t *testing.T) {
 	}
 }
 
-// copyTree copies a fixture tree so a test can change modes.
-func copyTree(t *testing.T, src string) string {
+// procCopyTree copies a fixture tree so a test can change modes.
+func procCopyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
@@ -270,7 +270,7 @@ func copyTree(t *testing.T, src string) string {
 // when running as root the scan runs on a thread whose filesystem uid is
 // nobody's (setfsuid also drops CAP_DAC_OVERRIDE for that thread).
 func TestScanPermissionDenied(t *testing.T) {
-	root := copyTree(t, filepath.Join(fixtures, "permission-denied"))
+	root := procCopyTree(t, filepath.Join(procFixtures, "permission-denied"))
 	// t.TempDir makes 0700 directories: let nobody through them.
 	for d := root; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
 		if err := os.Chmod(d, 0o755); err != nil {
@@ -295,11 +295,11 @@ func TestScanPermissionDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []row{
+	want := []procRow{
 		{1, 0, "root", "systemd", "systemd", "S", 12, "00M", "/sbin/init"},
 		{202, 1, "root", "odoo-bin", "odoo-bin", "S", 500, "?", ""},
 	}
-	if diff := cmp.Diff(want, rows(tab.Procs)); diff != "" {
+	if diff := cmp.Diff(want, procRows(tab.Procs)); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 	if tab.Denied != 3 {
@@ -318,7 +318,7 @@ func TestScanPermissionDenied(t *testing.T) {
 }
 
 func TestScanSteadyStateReusesStrings(t *testing.T) {
-	s := fixtureScanner(t, filepath.Join(fixtures, "odoo-postgres-busy"))
+	s := fixtureScanner(t, filepath.Join(procFixtures, "odoo-postgres-busy"))
 	a, err := s.Scan(nil, ScanOptions{DetailTop: 20})
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +334,7 @@ func TestScanSteadyStateReusesStrings(t *testing.T) {
 }
 
 func TestScanRefreshesReusedPID(t *testing.T) {
-	root := copyTree(t, filepath.Join(fixtures, "restart", "before"))
+	root := procCopyTree(t, filepath.Join(procFixtures, "restart", "before"))
 	s := fixtureScanner(t, root)
 	if _, err := s.Scan(nil, ScanOptions{}); err != nil {
 		t.Fatal(err)

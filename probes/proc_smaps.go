@@ -64,7 +64,7 @@ func parseSmapsRollup(b []byte) (SmapsRollup, error) {
 		default:
 			continue
 		}
-		v, err := parseKBValue(line[colon+1:])
+		v, err := procParseKB(line[colon+1:])
 		if err != nil {
 			return SmapsRollup{}, fmt.Errorf("smaps_rollup: %s: %w", key, err)
 		}

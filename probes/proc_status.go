@@ -41,23 +41,23 @@ func parseProcStatus(b []byte) (procStatus, error) {
 		key, val := line[:colon], line[colon+1:]
 		switch string(key) { // no allocation: the compiler compares in place
 		case "Uid":
-			f1, rest := nextField(val)
-			f2, _ := nextField(rest)
-			r, ok1 := parseUintField(f1)
-			e, ok2 := parseUintField(f2)
+			f1, rest := procNextField(val)
+			f2, _ := procNextField(rest)
+			r, ok1 := procParseUint(f1)
+			e, ok2 := procParseUint(f2)
 			if !ok1 || !ok2 || r > 1<<32-1 || e > 1<<32-1 {
 				return s, fmt.Errorf("status: bad Uid line: %w", ErrParse)
 			}
 			s.UID, s.EUID, s.UIDOK = uint32(r), uint32(e), true
 		case "Threads":
-			f, _ := nextField(val)
-			v, ok := parseUintField(f)
+			f, _ := procNextField(val)
+			v, ok := procParseUint(f)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("status: bad Threads line: %w", ErrParse)
 			}
 			s.Threads = int32(v)
 		case "VmRSS", "VmSwap", "RssAnon", "RssFile", "RssShmem":
-			v, err := parseKBValue(val)
+			v, err := procParseKB(val)
 			if err != nil {
 				return s, fmt.Errorf("status: %s: %w", key, err)
 			}
@@ -82,8 +82,8 @@ func parseProcStatus(b []byte) (procStatus, error) {
 	return s, nil
 }
 
-// nextField returns the first whitespace-separated token of b and the rest.
-func nextField(b []byte) (field, rest []byte) {
+// procNextField returns the first whitespace-separated token of b and the rest.
+func procNextField(b []byte) (field, rest []byte) {
 	i := 0
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
@@ -95,14 +95,14 @@ func nextField(b []byte) (field, rest []byte) {
 	return b[i:j], b[j:]
 }
 
-// parseKBValue reads "   1234 kB" as bytes.
-func parseKBValue(val []byte) (uint64, error) {
-	f, rest := nextField(val)
-	v, ok := parseUintField(f)
+// procParseKB reads "   1234 kB" as bytes.
+func procParseKB(val []byte) (uint64, error) {
+	f, rest := procNextField(val)
+	v, ok := procParseUint(f)
 	if !ok {
 		return 0, fmt.Errorf("bad number %q: %w", f, ErrParse)
 	}
-	unit, _ := nextField(rest)
+	unit, _ := procNextField(rest)
 	switch string(unit) {
 	case "kB":
 		if v > (1<<64-1)/1024 {
