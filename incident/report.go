@@ -148,7 +148,7 @@ func hostLine(s *Summary, h Header) string {
 	if s.Facts.MemTotalBytes > 0 {
 		facts = append(facts, bytesText(s.Facts.MemTotalBytes)+" RAM")
 	}
-	if s.Facts.Started() {
+	if s.Facts.known() {
 		if s.Facts.SwapTotalBytes > 0 {
 			facts = append(facts, bytesText(s.Facts.SwapTotalBytes)+" swap")
 		} else {
@@ -165,9 +165,8 @@ func hostLine(s *Summary, h Header) string {
 	return out
 }
 
-// Started says whether these facts came from a Started event (MemTotal is
-// always known then).
-func (v Started) Started() bool { return v.MemTotalBytes > 0 || v.Host != "" }
+// known says whether these facts came from a Started event.
+func (v Started) known() bool { return v.MemTotalBytes > 0 || v.Host != "" }
 
 // field is a hand-written one-line field, or the not-recorded mark.
 func field(v string) string {

@@ -184,7 +184,7 @@ func (s *Store) writeSynced(b []byte, size int64) error {
 		if n > 0 {
 			s.f.Truncate(size)
 		}
-		return fmt.Errorf("incident timeline: event not recorded: %w", hint(err))
+		return fmt.Errorf("incident timeline %s: write failed, nothing recorded: %w", s.path, hint(err))
 	}
 	return nil
 }
