@@ -251,7 +251,7 @@ func (d *Detector) Observe(r Reading) []Event {
 	// Severity, debounced: a new level must hold for MinDuration.
 	if changed, from := d.stepLevel(r); changed {
 		if !active && d.level.rank() >= d.cfg.StartLevel.rank() {
-			out = d.emit(out, r.At, d.started(fmt.Sprintf("memory %.1f %% held at %s (≥ %s %%) for %s",
+			out = d.emit(out, r.At, d.started(fmt.Sprintf("memory %.1f%% held at %s (≥ %s%%) for %s",
 				r.UsedPct, d.level, pctText(d.threshold(d.level)), d.cfg.MinDuration)))
 			active, opened = true, true
 			d.winStart, d.best = time.Time{}, nil
@@ -482,7 +482,7 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 		out = d.emit(out, r.At, Escalation{Stage: StagePageOnCall, Reason: fmt.Sprintf("%d OOM kill(s) during the incident", s.OOMKills)})
 	}
 	if elapsed >= seniorAfter && !d.reached(StageSeniorDevOps) && s.Growing(d.cfg.GrowthWindow, d.cfg.GrowthMinPct) {
-		reason := fmt.Sprintf("%s in, memory %.1f %% and still growing", durText(elapsed), r.UsedPct)
+		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", durText(elapsed), r.UsedPct)
 		if s.SwapGrowing {
 			reason += " (swap growing)"
 		}
@@ -492,10 +492,10 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 	// warning level; after that the incident is being watched, not fought.
 	still := r.UsedPct >= d.cfg.Levels.Warning
 	if elapsed >= maintenanceAfter && still && !d.reached(StageMaintenance) {
-		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f %%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
 	}
 	if elapsed >= emergencyAfter && still && !d.reached(StageEmergency) {
-		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f %%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
 	}
 	return out
 }
@@ -520,5 +520,5 @@ func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 		return out
 	}
 	d.recoveredSince = time.Time{}
-	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f %%)", d.cfg.RecoveryHold, r.UsedPct))
+	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", d.cfg.RecoveryHold, r.UsedPct))
 }

@@ -48,7 +48,7 @@ func TestDetectorSeries(t *testing.T) {
 		want    []string
 	}{
 		{
-			// 70 % rising half a point a second to 97 %, then holding.
+			// 70% rising half a point a second to 97%, then holding.
 			name: "rise",
 			rs: series(81, func(s int, r *Reading) {
 				r.UsedPct = min(70+0.5*float64(s), 97)
@@ -57,36 +57,36 @@ func TestDetectorSeries(t *testing.T) {
 			want: []string{
 				// Warning held from 10 s to 20 s but opens no incident (start level is high).
 				// High from 30 s, held for 10 s:
-				"+40s incident started: memory 90.0 % held at high (≥ 85 %) for 10s",
-				"+40s severity warning → high at 90.0 %",
-				"+40s memory 90.0 %",
-				"+45s memory 92.5 %",
-				"+50s memory 95.0 %",
-				"+55s memory 97.0 %", // plateau from 54 s: ties keep the latest
-				"+1m0s severity high → critical at 97.0 %",
-				"+1m0s memory 97.0 %",
-				"+1m5s memory 97.0 %",
-				"+1m10s memory 97.0 %",
-				"+1m15s memory 97.0 %",
-				"+1m20s memory 97.0 %",
+				"+40s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+40s severity warning → high at 90.0%",
+				"+40s memory 90.0%",
+				"+45s memory 92.5%",
+				"+50s memory 95.0%",
+				"+55s memory 97.0%", // plateau from 54 s: ties keep the latest
+				"+1m0s severity high → critical at 97.0%",
+				"+1m0s memory 97.0%",
+				"+1m5s memory 97.0%",
+				"+1m10s memory 97.0%",
+				"+1m15s memory 97.0%",
+				"+1m20s memory 97.0%",
 			},
 		},
 		{
-			// 90 % for three minutes: one sample per 5 s, nothing else.
+			// 90% for three minutes: one sample per 5 s, nothing else.
 			name: "plateau",
 			rs: series(181, func(s int, r *Reading) {
 				r.UsedPct = 90
 				r.SwapTotalBytes, r.SwapUsedBytes = 2<<30, 100<<20
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0 % held at high (≥ 85 %) for 10s",
-				"+10s severity normal → high at 90.0 %",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s severity normal → high at 90.0%",
 			},
 		},
 		{
-			// Flapping around 85 %: below it the level never reaches high
-			// long enough; once high, dips to 83.5 % stay within the 2-point
-			// hysteresis and dips to 82 % never last 10 s.
+			// Flapping around 85%: below it the level never reaches high
+			// long enough; once high, dips to 83.5% stay within the 2-point
+			// hysteresis and dips to 82% never last 10 s.
 			name: "flapping around 85",
 			rs: series(20+300+30+300+300, func(s int, r *Reading) {
 				switch {
@@ -103,13 +103,13 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				// High is pending from the last flap's 85.5 % at 5m19s.
-				"+5m29s incident started: memory 88.0 % held at high (≥ 85 %) for 10s",
-				"+5m29s severity warning → high at 88.0 %",
+				// High is pending from the last flap's 85.5% at 5m19s.
+				"+5m29s incident started: memory 88.0% held at high (≥ 85%) for 10s",
+				"+5m29s severity warning → high at 88.0%",
 			},
 		},
 		{
-			// Rise to 90 %, then fall to 70 %: the level drops after 10 s and
+			// Rise to 90%, then fall to 70%: the level drops after 10 s and
 			// the incident ends once the criteria held for 15 min.
 			name: "fall",
 			rs: series(60+16*60, func(s int, r *Reading) {
@@ -119,10 +119,10 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0 % held at high (≥ 85 %) for 10s",
-				"+10s severity normal → high at 90.0 %",
-				"+1m10s severity high → normal at 70.0 %",
-				"+16m0s incident ended: recovered: success criteria held for 15m0s (memory 70.0 %)",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s severity normal → high at 90.0%",
+				"+1m10s severity high → normal at 70.0%",
+				"+16m0s incident ended: recovered: success criteria held for 15m0s (memory 70.0%)",
 			},
 		},
 		{
@@ -139,13 +139,13 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 86.0 % held at high (≥ 85 %) for 10s",
-				"+10s severity normal → high at 86.0 %",
+				"+10s incident started: memory 86.0% held at high (≥ 85%) for 10s",
+				"+10s severity normal → high at 86.0%",
 				"+19m59s OOM kill: pid 4242 odoo-bin",
 				"+20m0s OOM kill: (process not named)",
 				"+20m0s escalation: OOM killer active: page the on-call engineer",
 				"+30m10s escalation: 30 min and memory still growing: escalate to senior DevOps",
-				"+37m40s severity high → critical at 95.0 %",
+				"+37m40s severity high → critical at 95.0%",
 				"+1h0m10s escalation: 1 h: consider enabling maintenance mode for investigation",
 				"+2h0m10s escalation: 2 h: plan emergency scaling or rollback",
 			},
@@ -175,8 +175,8 @@ func TestDetectorSeries(t *testing.T) {
 				r.SwapUsedBytes = uint64(min(s, 180)) << 20
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0 % held at high (≥ 85 %) for 10s",
-				"+10s severity normal → high at 90.0 %",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s severity normal → high at 90.0%",
 				"+1m0s swap growing: +60.0 MiB in 1m0s (now 60.0 MiB)",
 				"+4m0s swap stopped growing (180.0 MiB used)",
 			},
@@ -197,8 +197,8 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0 % held at high (≥ 85 %) for 10s",
-				"+10s severity normal → high at 90.0 %",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s severity normal → high at 90.0%",
 				"+10s PostgreSQL connections saturated: 95 of 100",
 				"+45s service restarted: odoo",
 				"+50s PostgreSQL connections back to 70 of 100",
@@ -255,7 +255,7 @@ func TestDetectorDeterministic(t *testing.T) {
 		t.Error(diff)
 	}
 	if len(a) == 0 {
-		t.Error("no events from a series crossing 85 % and 95 %")
+		t.Error("no events from a series crossing 85% and 95%")
 	}
 }
 
@@ -293,10 +293,10 @@ func TestCriteria(t *testing.T) {
 	add(400, MemSample{UsedPct: 72, SwapTotalBytes: 1 << 30, SwapUsedBytes: 400 << 20, ProcRSSBytes: up(3 << 30)})
 	got := s.Criteria()
 	want := []Criterion{
-		{"Memory usage below 75 %", Met, "72.0 % at 09:06:40"},
+		{"Memory usage below 75%", Met, "72.0% at 09:06:40"},
 		{"No swap usage or decreasing", Met, "400.0 MiB at 09:06:40, 500.0 MiB at 09:00:00 (decreasing)"},
 		{"No OOM killer activity since the last action", Met, "no OOM kill since the last action (restart-odoo at 09:02:00); 1 during the incident"},
-		{"Stable process memory footprint", Met, "3.0 GiB at 09:06:40, 4.0 GiB at 09:00:00 (-25.0 %, stable within +5 %)"},
+		{"Stable process memory footprint", Met, "3.0 GiB at 09:06:40, 4.0 GiB at 09:00:00 (-25.0%, stable within +5%)"},
 		{"No service crashes", NotMet, "watched service restarted at 09:03:20, after the last action (restart-odoo at 09:02:00)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

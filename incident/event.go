@@ -565,13 +565,13 @@ func (e Event) Summary() string {
 	case Started:
 		return "incident started: " + v.Reason
 	case MemSample:
-		s := fmt.Sprintf("memory %.1f %%", v.UsedPct)
+		s := fmt.Sprintf("memory %.1f%%", v.UsedPct)
 		if p, ok := v.SwapPct(); ok {
-			s += fmt.Sprintf(", swap %.1f %%", p)
+			s += fmt.Sprintf(", swap %.1f%%", p)
 		}
 		return s
 	case SeverityChanged:
-		return fmt.Sprintf("severity %s → %s at %.1f %%", v.From, v.To, v.UsedPct)
+		return fmt.Sprintf("severity %s → %s at %.1f%%", v.From, v.To, v.UsedPct)
 	case SwapGrowth:
 		if v.Growing {
 			return fmt.Sprintf("swap growing: +%s in %s (now %s)", bytesText(uint64(max(v.DeltaBytes, 0))), time.Duration(v.Window), bytesText(v.SwapUsedBytes))
@@ -599,7 +599,7 @@ func (e Event) Summary() string {
 	case ActionRechecked:
 		s := "action " + v.Action + " re-checked: " + v.Result
 		if v.MemBefore != nil && v.MemAfter != nil {
-			s += fmt.Sprintf(" (%.1f %% → %.1f %%)", v.MemBefore.UsedPct, v.MemAfter.UsedPct)
+			s += fmt.Sprintf(" (%.1f%% → %.1f%%)", v.MemBefore.UsedPct, v.MemAfter.UsedPct)
 		}
 		return s
 	case Note:

@@ -23,7 +23,7 @@ func allEvents() []Event {
 	before := &MemFigure{At: t0.Add(10 * time.Minute), UsedPct: 93.4, SwapUsedBytes: 900 << 20}
 	after := &MemFigure{At: t0.Add(11 * time.Minute), UsedPct: 71.2, SwapUsedBytes: 850 << 20}
 	return []Event{
-		{At: t0, Data: Started{Host: "db1", Kernel: "6.8.0-45-generic", MemTotalBytes: 8 << 30, SwapTotalBytes: 2 << 30, CPUs: 4, Levels: DefaultLevels, Reason: "memory 86.0 % held at high"}},
+		{At: t0, Data: Started{Host: "db1", Kernel: "6.8.0-45-generic", MemTotalBytes: 8 << 30, SwapTotalBytes: 2 << 30, CPUs: 4, Levels: DefaultLevels, Reason: "memory 86.0% held at high"}},
 		{At: t0.Add(time.Second), Data: MemSample{UsedPct: 86.04, SwapUsedBytes: 512 << 20, SwapTotalBytes: 2 << 30, ProcRSSBytes: up(5 << 30)}},
 		{At: t0.Add(2 * time.Second), Data: SeverityChanged{From: LevelWarning, To: LevelHigh, UsedPct: 86}},
 		{At: t0.Add(3 * time.Second), Data: SwapGrowth{Growing: true, SwapUsedBytes: 600 << 20, DeltaBytes: 88 << 20, Window: Duration(time.Minute)}},
@@ -193,9 +193,9 @@ func TestSummaryText(t *testing.T) {
 		got = append(got, ev.Summary())
 	}
 	want := []string{
-		"incident started: memory 86.0 % held at high",
-		"memory 86.0 %, swap 25.0 %",
-		"severity warning → high at 86.0 %",
+		"incident started: memory 86.0% held at high",
+		"memory 86.0%, swap 25.0%",
+		"severity warning → high at 86.0%",
 		"swap growing: +88.0 MiB in 1m0s (now 600.0 MiB)",
 		"OOM kill: pid 4242 odoo-bin (uid 1001, anon-rss 2.0 GiB)",
 		"PostgreSQL connections saturated: 95 of 100",
@@ -203,7 +203,7 @@ func TestSummaryText(t *testing.T) {
 		"escalation: OOM killer active: page the on-call engineer",
 		"action restart-odoo started by root (sudo from alice)",
 		"action restart-odoo finished: exit 0 in 2.5s",
-		"action restart-odoo re-checked: improved (93.4 % → 71.2 %)",
+		"action restart-odoo re-checked: improved (93.4% → 71.2%)",
 		"note (alice): leak in module X? ⏎ checking deploys",
 		"report root cause set",
 		"report exported to /root/.local/state/memtui/incidents/db1.md",

@@ -89,28 +89,28 @@ func (r *reportWriter) header(l *Log, s *Summary, fields map[string]string, now 
 	if s.Started() {
 		date = s.Start.UTC().Format("2006-01-02")
 	}
-	r.f("**Date**: %s\n", date)
-	r.f("**Host**: %s\n", hostLine(s, l.Header))
+	r.f("**Date**: %s  \n", date)
+	r.f("**Host**: %s  \n", hostLine(s, l.Header))
 	if s.Samples > 0 {
 		peak := fmt.Sprintf("%.1f%% at %s UTC", s.Peak.UsedPct, utc(s.PeakAt))
 		if p, ok := s.Peak.SwapPct(); ok {
 			peak += fmt.Sprintf(" (swap %.1f%%)", p)
 		}
-		r.f("**Peak Memory Usage**: %s\n", peak)
+		r.f("**Peak Memory Usage**: %s  \n", peak)
 	} else {
-		r.f("**Peak Memory Usage**: %s\n", notRecorded)
+		r.f("**Peak Memory Usage**: %s  \n", notRecorded)
 	}
 	switch {
 	case !s.Started():
-		r.f("**Duration**: %s\n", notRecorded)
+		r.f("**Duration**: %s  \n", notRecorded)
 	case s.Active():
-		r.f("**Duration**: %s so far (since %s UTC, still in progress)\n", durText(s.Elapsed(now)), utc(s.Start))
+		r.f("**Duration**: %s so far (since %s UTC, still in progress)  \n", durText(s.Elapsed(now)), utc(s.Start))
 	default:
-		r.f("**Duration**: %s (%s → %s UTC)\n", durText(s.Elapsed(now)), utc(s.Start), utc(s.End))
+		r.f("**Duration**: %s (%s → %s UTC)  \n", durText(s.Elapsed(now)), utc(s.Start), utc(s.End))
 	}
-	r.f("**Root Cause**: %s\n", field(fields[FieldRootCause]))
-	r.f("**Resolution**: %s\n", field(fields[FieldResolution]))
-	r.f("**Prevention**: %s\n", field(fields[FieldPrevention]))
+	r.f("**Root Cause**: %s  \n", field(fields[FieldRootCause]))
+	r.f("**Resolution**: %s  \n", field(fields[FieldResolution]))
+	r.f("**Prevention**: %s  \n", field(fields[FieldPrevention]))
 	items := actionItems(fields[FieldActionItems])
 	if len(items) == 0 {
 		r.f("**Action Items**: %s\n", notRecorded)
@@ -258,25 +258,20 @@ func (r *reportWriter) chart(s *Summary, samples []timedSample) {
 		return
 	}
 	sort.SliceStable(samples, func(i, j int) bool { return samples[i].At.Before(samples[j].At) })
-	pts := bucket(samples, chartPoints)
+	pts, layout, step := bucket(samples, chartPoints)
 	hasSwap := false
 	for _, p := range pts {
 		if p.swapOK {
 			hasSwap = true
 		}
 	}
-	span := samples[len(samples)-1].At.Sub(samples[0].At)
-	layout := "15:04"
-	if span < 10*time.Minute {
-		layout = "15:04:05"
-	}
 	lv := s.Levels
 	lines := "memory used"
 	if hasSwap {
 		lines += ", then swap used"
 	}
-	r.f("_Lines, in order: %s (%% of total), and the warning, high and critical levels (%s, %s, %s %%). %d samples, highest per point; times in UTC._\n\n",
-		lines, pctText(lv.Warning), pctText(lv.High), pctText(lv.Critical), len(samples))
+	r.f("_Lines, in order: %s (%% of total), and the warning, high and critical levels (%s, %s, %s%%). %d samples, the highest of every %s; times in UTC._\n\n",
+		lines, pctText(lv.Warning), pctText(lv.High), pctText(lv.Critical), len(samples), stepText(step))
 	r.f("```mermaid\nxychart-beta\n")
 	r.f("    title \"Memory and swap used (%%)\"\n")
 	labels := make([]string, len(pts))
@@ -302,56 +297,73 @@ func (r *reportWriter) chart(s *Summary, samples []timedSample) {
 	r.f("```\n\n")
 }
 
+// stepText is a round step for people: "30 s", "1 min", "2 h".
+func stepText(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%d h", int(d.Hours()))
+}
+
 type chartPoint struct {
 	at        time.Time
 	mem, swap float64
 	swapOK    bool
 }
 
-// bucket reduces samples to at most n points spread evenly in time, each the
-// highest of its bucket so the peak shows; an empty bucket repeats the
-// previous point's values so the line stays continuous.
-func bucket(samples []timedSample, n int) []chartPoint {
-	point := func(s timedSample) chartPoint {
-		sp, ok := s.SwapPct()
-		return chartPoint{at: s.At, mem: s.UsedPct, swap: sp, swapOK: ok}
-	}
-	if len(samples) <= n {
-		out := make([]chartPoint, len(samples))
-		for i, s := range samples {
-			out[i] = point(s)
-		}
-		return out
-	}
+// chartSteps are the bucket widths the chart may use: round numbers, so the
+// x labels read naturally and never repeat.
+var chartSteps = []time.Duration{
+	5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// bucket reduces time-sorted samples to at most n points, one per round
+// step of time, each the highest of its bucket so the peak shows; an empty
+// bucket repeats the previous point so the line stays continuous. It
+// returns the points, the label layout that keeps their labels distinct,
+// and the step.
+func bucket(samples []timedSample, n int) ([]chartPoint, string, time.Duration) {
 	first, last := samples[0].At, samples[len(samples)-1].At
-	step := last.Sub(first) / time.Duration(n)
-	if step <= 0 {
-		step = 1
+	step := chartSteps[len(chartSteps)-1]
+	for _, st := range chartSteps {
+		if int(last.Sub(first.Truncate(st))/st) < n {
+			step = st
+			break
+		}
 	}
-	out := make([]chartPoint, n)
-	have := make([]bool, n)
+	layout := "15:04"
+	switch {
+	case last.Sub(first) >= 20*time.Hour:
+		layout = "Jan 2 15:04"
+	case step < time.Minute:
+		layout = "15:04:05"
+	}
+	base := first.Truncate(step)
+	out := make([]chartPoint, int(last.Sub(base)/step)+1)
+	have := make([]bool, len(out))
 	for _, s := range samples {
-		i := min(int(s.At.Sub(first)/step), n-1)
-		p := point(s)
+		i := int(s.At.Sub(base) / step)
+		sp, ok := s.SwapPct()
 		if !have[i] {
-			out[i], have[i] = p, true
-			out[i].at = first.Add(time.Duration(i) * step)
+			out[i], have[i] = chartPoint{mem: s.UsedPct, swap: sp, swapOK: ok}, true
 			continue
 		}
-		out[i].mem = max(out[i].mem, p.mem)
-		out[i].swap = max(out[i].swap, p.swap)
-		out[i].swapOK = out[i].swapOK || p.swapOK
+		out[i].mem = max(out[i].mem, s.UsedPct)
+		out[i].swap = max(out[i].swap, sp)
+		out[i].swapOK = out[i].swapOK || ok
 	}
 	for i := range out {
-		if !have[i] {
-			at := first.Add(time.Duration(i) * step)
-			if i > 0 {
-				out[i] = out[i-1]
-			}
-			out[i].at = at
+		if !have[i] && i > 0 {
+			out[i] = out[i-1]
 		}
+		out[i].at = base.Add(time.Duration(i) * step)
 	}
-	return out
+	return out, layout, step
 }
 
 func (r *reportWriter) timeline(evs []Event) {

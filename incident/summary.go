@@ -187,12 +187,12 @@ func (s *Summary) Criteria() []Criterion {
 	clock := func(t time.Time) string { return t.UTC().Format("15:04:05") }
 	out := make([]Criterion, 0, 5)
 
-	mem := Criterion{Name: fmt.Sprintf("Memory usage below %s %%", pctText(s.Levels.Warning))}
+	mem := Criterion{Name: fmt.Sprintf("Memory usage below %s%%", pctText(s.Levels.Warning))}
 	if s.Samples == 0 {
 		mem.Figure = "no memory sample recorded"
 	} else {
 		mem.State = metIf(s.Last.UsedPct < s.Levels.Warning)
-		mem.Figure = fmt.Sprintf("%.1f %% at %s", s.Last.UsedPct, clock(s.LastAt))
+		mem.Figure = fmt.Sprintf("%.1f%% at %s", s.Last.UsedPct, clock(s.LastAt))
 	}
 	out = append(out, mem)
 
@@ -248,7 +248,7 @@ func (s *Summary) Criteria() []Criterion {
 			change = 100 * (b - a) / a
 		}
 		fp.State = metIf(change <= footprintTolerancePct)
-		fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f %%, stable within +%s %%)", bytesText(uint64(b)), clock(s.LastAt), bytesText(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
+		fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f%%, stable within +%s%%)", bytesText(uint64(b)), clock(s.LastAt), bytesText(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
 	}
 	out = append(out, fp)
 
