@@ -213,3 +213,49 @@ func TestSummaryText(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// TestFastDecodeAgrees: the hand-parsed envelope gives exactly what the
+// generic decoder gives, for every kind, and steps aside for other shapes.
+func TestFastDecodeAgrees(t *testing.T) {
+	for i, ev := range allEvents() {
+		ev.Writer, ev.Seq = "42-beef", uint64(i+7)
+		b, err := ev.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, ok := fastDecode(b)
+		if !ok {
+			t.Fatalf("%s: fast path refused our own line %s", ev.Kind(), b)
+		}
+		var l line
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := newPayload(l.Kind)
+		json.Unmarshal(l.Data, p)
+		generic := Event{At: l.At, Writer: l.Writer, Seq: l.Seq, Data: deref(p)}
+		if diff := cmp.Diff(generic, fast); diff != "" {
+			t.Errorf("%s: fast and generic differ:\n%s", ev.Kind(), diff)
+		}
+		if !fast.At.Equal(ev.At) {
+			t.Errorf("%s: time %v, want %v", ev.Kind(), fast.At, ev.At)
+		}
+	}
+	for _, in := range []string{
+		`{"kind":"note","at":"2026-11-28T09:00:00Z","data":{"text":"x"}}`,            // other key order
+		`{"at":"2026-11-28T09:00:00Z","kind":"no\u0074e","data":{"text":"x"}}`,       // escapes
+		`{"at":"2026-11-28T09:00:00Z","kind":"note","data":{"text":"x"}} `,           // trailing space
+		`{"at":"2026-11-28T09:00:00Z","kind":"note","data":{"text":"x"}`,             // torn
+		`{"at":"2026-11-28T09:00:00Z","kind":"note","seq":x,"data":{"text":"x"}}`,    // bad seq
+		`{"at":"2026-11-28T09:00:00Z","kind":"note","data":{"text":"x"},"extra":1}}`, // extra field
+	} {
+		if _, ok := fastDecode([]byte(in)); ok {
+			t.Errorf("fast path took %s", in)
+		}
+	}
+	// The generic path still reads the reordered and escaped shapes.
+	var ev Event
+	if err := ev.UnmarshalJSON([]byte(`{"kind":"no\u0074e","at":"2026-11-28T09:00:00Z","data":{"text":"x"}}`)); err != nil || ev.Data != (Note{Text: "x"}) {
+		t.Errorf("generic path: %v %+v", err, ev)
+	}
+}

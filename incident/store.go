@@ -331,7 +331,9 @@ func (l *Log) scan(buf []byte, base int64, final bool) int {
 		text := buf[pos:end]
 		if len(bytes.TrimSpace(text)) > 0 {
 			var ev Event
-			if err := json.Unmarshal(text, &ev); err != nil {
+			// Straight to UnmarshalJSON: json.Unmarshal would first
+			// validate and skip the whole line only to hand it over.
+			if err := ev.UnmarshalJSON(text); err != nil {
 				if !whole {
 					l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: fmt.Errorf("unterminated last line: %w", err)})
 					break
