@@ -259,3 +259,21 @@ func TestFastDecodeAgrees(t *testing.T) {
 		t.Errorf("generic path: %v %+v", err, ev)
 	}
 }
+
+// FuzzRedact: command lines and output are user text; redaction must never
+// panic, must be stable (redacting twice changes nothing more), and a
+// password in a URL must never survive.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"postgres://u:pw@h/db", "password=x token: y", "Authorization: Bearer abcdefghijk", "plain text", "a://b:c@d e://f:g@h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		once := Redact(s)
+		if twice := Redact(once); twice != once {
+			t.Errorf("not stable:\n%q\n%q\n%q", s, once, twice)
+		}
+		if strings.Contains(Redact(s+" postgres://u:SECRETPW@h/db"), "SECRETPW") {
+			t.Errorf("URL password survived after %q", s)
+		}
+	})
+}

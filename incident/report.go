@@ -329,15 +329,18 @@ var chartSteps = []time.Duration{
 // and the step.
 func bucket(samples []timedSample, n int) ([]chartPoint, string, time.Duration) {
 	first, last := samples[0].At, samples[len(samples)-1].At
-	step := chartSteps[len(chartSteps)-1]
+	// Past the round steps (an incident of weeks), whole days that fit.
+	step := (last.Sub(first)/time.Duration(n-1) + 24*time.Hour).Truncate(24 * time.Hour)
 	for _, st := range chartSteps {
-		if int(last.Sub(first.Truncate(st))/st) < n {
+		if last.Sub(first.Truncate(st))/st < time.Duration(n) {
 			step = st
 			break
 		}
 	}
 	layout := "15:04"
 	switch {
+	case last.Sub(first) >= 300*24*time.Hour:
+		layout = "2006-01-02"
 	case last.Sub(first) >= 20*time.Hour:
 		layout = "Jan 2 15:04"
 	case step < time.Minute:

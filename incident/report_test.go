@@ -307,3 +307,27 @@ func TestCellEscaping(t *testing.T) {
 		t.Errorf("commandText = %q", got)
 	}
 }
+
+// TestChartBounded: however long the incident, the chart keeps at most
+// chartPoints distinct points.
+func TestChartBounded(t *testing.T) {
+	for _, span := range []time.Duration{0, time.Second, 4 * time.Minute, 47 * time.Hour, 400 * 24 * time.Hour, 200 * 365 * 24 * time.Hour} {
+		samples := []timedSample{{At: t0}, {At: t0.Add(span / 2)}, {At: t0.Add(span), MemSample: MemSample{UsedPct: 99}}}
+		pts, layout, step := bucket(samples, chartPoints)
+		if len(pts) < 1 || len(pts) > chartPoints || step <= 0 {
+			t.Errorf("span %s: %d points, step %s", span, len(pts), step)
+			continue
+		}
+		if pts[len(pts)-1].mem != 99 {
+			t.Errorf("span %s: last point lost the peak: %+v", span, pts[len(pts)-1])
+		}
+		seen := map[string]bool{}
+		for _, p := range pts {
+			l := p.at.Format(layout)
+			if seen[l] {
+				t.Errorf("span %s: label %s repeats", span, l)
+			}
+			seen[l] = true
+		}
+	}
+}
