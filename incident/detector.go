@@ -178,6 +178,10 @@ func NewDetector(cfg Config) *Detector {
 	return &Detector{cfg: cfg.withDefaults(), level: LevelNormal}
 }
 
+// SetHost updates the host facts the next Started event carries (the ui
+// learns memory and swap totals only with the first reading).
+func (d *Detector) SetHost(h HostFacts) { d.cfg.Host = h }
+
 // Config is the detector's configuration with defaults filled in.
 func (d *Detector) Config() Config { return d.cfg }
 

@@ -109,27 +109,28 @@ func (j *Journal) attach(p string, offset int64, active bool) {
 }
 
 // Record appends evs in order, each synced before the next, and returns the
-// events as recorded. It stops at the first error (or when ctx is done) so
-// the caller can retry the rest in order; nothing after a failure is
-// written. A Started with an incident of this host begun moments ago by
-// another process joins that incident and is not written again.
-func (j *Journal) Record(ctx context.Context, evs []Event) ([]Event, error) {
+// events as recorded and how many of evs it dealt with. It stops at the
+// first error (or when ctx is done) so the caller can retry evs[n:] in
+// order; nothing after a failure is written. A Started with an incident of
+// this host begun moments ago by another process joins that incident and is
+// not written again (it counts as dealt with).
+func (j *Journal) Record(ctx context.Context, evs []Event) (recorded []Event, n int, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := make([]Event, 0, len(evs))
-	for _, ev := range evs {
+	for i, ev := range evs {
 		if err := ctx.Err(); err != nil {
-			return out, fmt.Errorf("incident timeline: %w; %d event(s) not recorded yet", err, len(evs)-len(out))
+			return out, i, fmt.Errorf("incident timeline: %w; %d event(s) not recorded yet", err, len(evs)-i)
 		}
 		if _, ok := ev.Data.(Started); ok && j.joinRecent(ev.At) {
 			continue
 		}
 		if err := j.ensureStore(ev); err != nil {
-			return out, err
+			return out, i, err
 		}
 		rec, err := j.store.Append(ev)
 		if err != nil {
-			return out, err
+			return out, i, err
 		}
 		out = append(out, rec)
 		switch ev.Kind() {
@@ -144,7 +145,7 @@ func (j *Journal) Record(ctx context.Context, evs []Event) ([]Event, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, len(evs), nil
 }
 
 // joinRecent attaches to another process's incident of this host started

@@ -36,10 +36,10 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	if l, err := observer.Resume(); l != nil || err != nil {
 		t.Fatalf("resume with no incident: %v %v", l, err)
 	}
-	if _, err := driver.Record(ctx, []Event{note(t0, "too early")}); !errors.Is(err, ErrNoIncidentOpen) {
+	if _, n, err := driver.Record(ctx, []Event{note(t0, "too early")}); !errors.Is(err, ErrNoIncidentOpen) || n != 0 {
 		t.Fatalf("note with no incident: %v", err)
 	}
-	rec, err := driver.Record(ctx, []Event{started(t0), note(t0.Add(time.Second), "driver")})
+	rec, _, err := driver.Record(ctx, []Event{started(t0), note(t0.Add(time.Second), "driver")})
 	if err != nil || kinds(rec) != "started,note" {
 		t.Fatalf("record: %v %v", kinds(rec), err)
 	}
@@ -51,7 +51,7 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	if err != nil || kinds(evs) != "started,note" {
 		t.Fatalf("observer poll: %v %v", kinds(evs), err)
 	}
-	if _, err := observer.Record(ctx, []Event{note(t0.Add(2*time.Second), "observer")}); err != nil {
+	if _, _, err := observer.Record(ctx, []Event{note(t0.Add(2*time.Second), "observer")}); err != nil {
 		t.Fatal(err)
 	}
 	evs, _, _ = driver.Poll()
@@ -64,7 +64,7 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	// Ending closes the file; the next incident gets a new one.
 	driver.Record(ctx, []Event{{At: t0.Add(time.Hour), Data: Ended{Reason: "done"}}})
 	first := driver.Path()
-	if _, err := driver.Record(ctx, []Event{started(t0.Add(2 * time.Hour))}); err != nil {
+	if _, _, err := driver.Record(ctx, []Event{started(t0.Add(2 * time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	if driver.Path() == first {
@@ -85,8 +85,8 @@ func TestJournalJoinsRecentIncident(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	a.Record(ctx, []Event{started(t0)})
-	rec, err := b.Record(ctx, []Event{started(t0.Add(3 * time.Second)), {At: t0.Add(3 * time.Second), Data: SeverityChanged{From: LevelWarning, To: LevelHigh, UsedPct: 86}}})
-	if err != nil || kinds(rec) != "severity_changed" {
+	rec, n, err := b.Record(ctx, []Event{started(t0.Add(3 * time.Second)), {At: t0.Add(3 * time.Second), Data: SeverityChanged{From: LevelWarning, To: LevelHigh, UsedPct: 86}}})
+	if err != nil || kinds(rec) != "severity_changed" || n != 2 {
 		t.Fatalf("b recorded %s, %v", kinds(rec), err)
 	}
 	if a.Path() != b.Path() {
@@ -116,7 +116,7 @@ func TestJournalResume(t *testing.T) {
 	if err != nil || l == nil || kinds(l.Events) != "started,note" {
 		t.Fatalf("resume: %v %v", l, err)
 	}
-	if _, err := j2.Record(ctx, []Event{note(t0.Add(time.Minute), "after")}); err != nil {
+	if _, _, err := j2.Record(ctx, []Event{note(t0.Add(time.Minute), "after")}); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _, _ := j2.Poll(); len(evs) != 0 {
@@ -147,7 +147,7 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 	if l, err := j.Resume(); l != nil || err != nil {
 		t.Fatalf("resume of a missing --incident file: %v %v", l, err)
 	}
-	if _, err := j.Record(ctx, []Event{started(t0), note(t0, "x")}); err != nil {
+	if _, _, err := j.Record(ctx, []Event{started(t0), note(t0, "x")}); err != nil {
 		t.Fatal(err)
 	}
 	if j.Path() != p {
@@ -164,8 +164,8 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 	// A cancelled context records nothing more and says how much is left.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	rec, err := j.Record(cctx, []Event{note(t0, "a"), note(t0, "b")})
-	if len(rec) != 0 || err == nil || !strings.Contains(err.Error(), "2 event(s) not recorded") {
+	rec, n, err := j.Record(cctx, []Event{note(t0, "a"), note(t0, "b")})
+	if len(rec) != 0 || n != 0 || err == nil || !strings.Contains(err.Error(), "2 event(s) not recorded") {
 		t.Errorf("cancelled: %v %v", rec, err)
 	}
 }
