@@ -27,6 +27,9 @@ type KeyMap struct {
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
+	Note         key.Binding // global: add a note to the timeline
+	Export       key.Binding // global: write the markdown report
+	ReportFields key.Binding // timeline focused: root cause, resolution, …
 
 	// --- actions (palette.go) ---
 }
@@ -52,6 +55,10 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// --- oom: bindings ---
 
 	// --- timeline: bindings ---
+	// Notes and the report change no machine state: read-only keeps them.
+	k.Note = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note"))
+	k.Export = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the report"))
+	k.ReportFields = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "report fields (timeline)"))
 
 	// --- actions: bindings ---
 
@@ -77,5 +84,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
+		{k.Note, k.ReportFields, k.Export},
 	}
 }

@@ -44,6 +44,7 @@ type Model struct {
 	// --- oom: panel field ---
 
 	// --- timeline: panel field ---
+	timeline timelinePanel
 }
 
 // New builds the dashboard from its dependencies.
@@ -66,6 +67,7 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
+		timeline: newTimelinePanel(d),
 	}
 	return m
 }
@@ -76,6 +78,7 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.timeline.init(),
 	)
 }
 
@@ -118,6 +121,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.timeline, cmd = m.timeline.update(msg)
+	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
 		cmds = append(cmds, cmd)
@@ -163,12 +168,18 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		next, cmd := m.Update(pauseToggledMsg{paused: m.paused})
 		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
 		// --- global keys of panels (palette, note, export) ---
+	case key.Matches(k, m.keys.Note):
+		return m, m.timeline.noteCmd()
+	case key.Matches(k, m.keys.Export):
+		return m, m.timeline.exportCmd()
 	}
 	var cmd tea.Cmd
 	switch m.focus {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pTimeline:
+		m.timeline, cmd = m.timeline.update(k)
 	}
 	return m, cmd
 }
@@ -239,6 +250,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pTimeline:
+		return m.timeline.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }
@@ -279,6 +292,9 @@ func (m Model) topBar() string {
 		parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
 	}
 	// --- timeline: status segment ---
+	if seg := m.timeline.status(m.st); seg != "" {
+		parts = append(parts, seg)
+	}
 	left := strings.Join(parts, m.st.Bar.Render(" │ "))
 	room := m.w - ansi.StringWidth(sev) - 1
 	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
