@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -479,4 +481,98 @@ func TestEventGlyphsNarrow(t *testing.T) {
 			t.Errorf("%s glyph %q is %d cells", p.Kind(), g, w)
 		}
 	}
+}
+
+// syncBuffer is the program's output, read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) contains(sub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Contains(s.b.Bytes(), []byte(sub))
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTimelineFlowRealProgram runs the whole dashboard as a real Bubble Tea
+// program with a real journal in a temp directory: n, a note, enter; the
+// note reaches the file; e writes the report next to it; the final screen
+// shows both. (teatest cannot be used here: its golden package registers an
+// -update flag that clashes with this package's.)
+func TestTimelineFlowRealProgram(t *testing.T) {
+	// A fixed directory, so the paths on screen are the same every run.
+	dir := "/tmp/memtui-timeline-flow-test"
+	os.RemoveAll(dir)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	j := incident.NewJournal(dir, "", "odoo-prod-1")
+	defer j.Close()
+	d := testDeps(&fakeMemory{readings: risingSeries()[:1]})
+	d.Timeline, d.Author = j, "alice"
+	// One reading only: the figures on screen do not depend on timing.
+	d.Interval = time.Hour
+	out := &syncBuffer{}
+	prog := tea.NewProgram(New(d), tea.WithInput(nil), tea.WithOutput(out), tea.WithoutSignals())
+	final := make(chan tea.Model, 1)
+	go func() {
+		m, err := prog.Run()
+		if err != nil {
+			t.Error(err)
+		}
+		final <- m
+	}()
+	prog.Send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	prog.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	waitFor(t, "the note dialog", func() bool { return out.contains("Add a note") })
+	prog.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("leak in module X")})
+	prog.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	var l *incident.Log
+	waitFor(t, "the note in the timeline file", func() bool {
+		p := j.Path()
+		if p == "" {
+			return false
+		}
+		got, err := incident.Load(p)
+		l = got
+		return err == nil && len(got.Events) >= 2
+	})
+	if n, ok := l.Events[1].Data.(incident.Note); !ok || n.Text != "leak in module X" || n.Author != "alice" {
+		t.Fatalf("file holds %+v", l.Events)
+	}
+	for range 4 {
+		prog.Send(tea.KeyMsg{Type: tea.KeyTab})
+	}
+	prog.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")})
+	waitFor(t, "the export", func() bool { return out.contains("report written to") })
+	md, err := os.ReadFile(incident.ReportPath(j.Path()))
+	if err != nil || !bytes.Contains(md, []byte("note (alice): leak in module X")) {
+		t.Fatalf("report: %v\n%s", err, md)
+	}
+	// The export's own event is recorded after the flash: wait for it.
+	waitFor(t, "the export event in the file", func() bool {
+		got, err := incident.Load(j.Path())
+		return err == nil && got.Events[len(got.Events)-1].Kind() == incident.KindReportExported
+	})
+	time.Sleep(50 * time.Millisecond) // let the recorded message reach the model
+	prog.Quit()
+	m := <-final
+	golden(t, m.View())
 }
