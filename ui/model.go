@@ -42,6 +42,7 @@ type Model struct {
 	// --- postgres: panel field ---
 
 	// --- oom: panel field ---
+	oom oomPanel
 
 	// --- timeline: panel field ---
 	timeline timelinePanel
@@ -67,6 +68,7 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
+		oom:      newOOMPanel(d),
 		timeline: newTimelinePanel(d),
 	}
 	return m
@@ -78,6 +80,7 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.oom.init(),
 		m.timeline.init(),
 	)
 }
@@ -121,6 +124,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
 	m.timeline, cmd = m.timeline.update(msg)
 	cmds = append(cmds, cmd)
 	if m.dlg != nil {
@@ -178,6 +183,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pOOM:
+		m.oom, cmd = m.oom.update(k)
 	case pTimeline:
 		m.timeline, cmd = m.timeline.update(k)
 	}
@@ -250,6 +257,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pOOM:
+		return m.oom.view(m.st, w, h, focused)
 	case pTimeline:
 		return m.timeline.view(m.st, w, h, focused)
 	}
