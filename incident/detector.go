@@ -164,6 +164,7 @@ type Detector struct {
 
 	oomSeen bool
 	oomLast uint64
+	killQ   []pendingKill // kill details not yet counted
 
 	pgSat          bool
 	pgPending      bool
@@ -363,15 +364,36 @@ func sampleOf(r Reading) MemSample {
 	return MemSample{UsedPct: r.UsedPct, SwapUsedBytes: r.SwapUsedBytes, SwapTotalBytes: r.SwapTotalBytes, ProcRSSBytes: r.ProcRSSBytes}
 }
 
-// newKills turns the counter and the details into one event per kill, with
-// one extra count-only event for kills the log did not describe.
+// killMatchWait is how long a kill from the kernel log waits for the OOM
+// counter to count it. The log and the counter are read on different
+// schedules; a kill the counter never counts (earlyoom, a log from another
+// boot's counter) is recorded on its own after this.
+const killMatchWait = 10 * time.Second
+
+// pendingKill is a kill detail waiting to be matched with the counter.
+type pendingKill struct {
+	kill OOMKill
+	seen time.Time
+}
+
+// newKills turns the counter and the details into one event per kill: each
+// counter increase takes the oldest waiting details, kills the log did not
+// describe become one count-only event, and details the counter did not
+// count within killMatchWait are recorded on their own.
 func (d *Detector) newKills(r Reading) []OOMKill {
-	if !r.OOMKnown {
-		out := make([]OOMKill, 0, len(r.NewKills))
-		for _, k := range r.NewKills {
-			k.Count = 1
-			out = append(out, k)
+	for _, k := range r.NewKills {
+		k.Count = 1
+		d.killQ = append(d.killQ, pendingKill{k, r.At})
+	}
+	var out []OOMKill
+	take := func(n int) {
+		for _, p := range d.killQ[:n] {
+			out = append(out, p.kill)
 		}
+		d.killQ = append(d.killQ[:0], d.killQ[n:]...)
+	}
+	if !r.OOMKnown {
+		take(len(d.killQ))
 		return out
 	}
 	if !d.oomSeen || r.OOMKills < d.oomLast {
@@ -382,20 +404,18 @@ func (d *Detector) newKills(r Reading) []OOMKill {
 	}
 	n := int(r.OOMKills - d.oomLast)
 	d.oomLast = r.OOMKills
-	if n == 0 {
-		return nil
-	}
-	out := make([]OOMKill, 0, min(n, len(r.NewKills))+1)
-	for _, k := range r.NewKills {
-		if len(out) == n {
-			break
+	if n > 0 {
+		described := min(n, len(d.killQ))
+		take(described)
+		if rest := n - described; rest > 0 {
+			out = append(out, OOMKill{Count: rest})
 		}
-		k.Count = 1
-		out = append(out, k)
 	}
-	if rest := n - len(out); rest > 0 {
-		out = append(out, OOMKill{Count: rest})
+	stale := 0
+	for stale < len(d.killQ) && r.At.Sub(d.killQ[stale].seen) >= killMatchWait {
+		stale++
 	}
+	take(stale)
 	return out
 }
 

@@ -215,6 +215,39 @@ func TestDetectorSeries(t *testing.T) {
 	}
 }
 
+// TestDetectorKillDetails: the kernel log and the OOM counter are read on
+// different schedules; a detail and the counter increase it stands for
+// make one event whichever comes first, and a detail the counter never
+// counts (earlyoom) is still recorded.
+func TestDetectorKillDetails(t *testing.T) {
+	odoo := OOMKill{PID: ip(4242), Comm: "odoo-bin"}
+	early := OOMKill{PID: ip(77), Comm: "java"}
+	rs := series(60, func(s int, r *Reading) {
+		r.UsedPct = 90
+		r.OOMKills = 3
+		switch {
+		case s == 20:
+			r.NewKills = []OOMKill{odoo} // the log first…
+		case s >= 22:
+			r.OOMKills = 4 // …the counter two seconds later
+		}
+		if s == 30 {
+			r.NewKills = []OOMKill{early} // never counted
+		}
+	})
+	got, _ := observe(Config{}, rs, false)
+	want := []string{
+		"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+		"+10s severity normal → high at 90.0%",
+		"+22s OOM kill: pid 4242 odoo-bin",
+		"+22s escalation: OOM killer active: page the on-call engineer",
+		"+40s OOM kill: pid 77 java",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
 // TestDetectorSamplesBounded: one sample per 5 s at most on average, and the
 // peak between samples is never lost.
 func TestDetectorSamplesBounded(t *testing.T) {

@@ -75,7 +75,8 @@ type timelinePanel struct {
 	me        string    // this process's writer id, once it recorded
 	lastOther time.Time // latest detector event of another writer
 
-	shown   []incident.Event // recorded events, newest last, no samples
+	kills   []incident.OOMKill // from the kernel log, for the next reading
+	shown   []incident.Event   // recorded events, newest last, no samples
 	pending []incident.Event // not on disk yet (in flight or failed)
 	fields  map[string]string
 
@@ -188,6 +189,33 @@ func readingOf(at time.Time, m probes.Memory) (incident.Reading, bool) {
 	return r, true
 }
 
+// killOf turns the kernel log's kill into the timeline's. Sizes the log
+// gave as negative (never seen) stay unknown rather than wrap around.
+func killOf(k probes.OOMKill) incident.OOMKill {
+	kb := func(v *int64) *uint64 {
+		if v == nil || *v < 0 {
+			return nil
+		}
+		u := uint64(*v)
+		return &u
+	}
+	str := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	pid := k.PID
+	out := incident.OOMKill{PID: &pid, Comm: k.Comm, UID: k.UID, TotalVMKB: kb(k.TotalVMKB), AnonRSSKB: kb(k.AnonRSSKB),
+		FileRSSKB: kb(k.FileRSSKB), ShmemRSSKB: kb(k.ShmemRSSKB), OOMScoreAdj: k.OOMScoreAdj,
+		Constraint: str(k.Constraint), Memcg: str(k.Memcg), Count: 1}
+	if k.Time != nil {
+		t := *k.Time
+		out.KilledAt = &t
+	}
+	return out
+}
+
 // detectorKind says whether a kind is written by a detector (so whoever
 // writes it is the recording process).
 func detectorKind(k incident.Kind) bool {
@@ -235,6 +263,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		mi := msg.mem.Meminfo
 		p.det.SetHost(incident.HostFacts{Host: p.host.Name, Kernel: p.host.Kernel, CPUs: p.host.CPUs,
 			MemTotalBytes: mi.MemTotal.Or(0), SwapTotalBytes: mi.SwapTotal.Or(0)})
+		r.NewKills, p.kills = p.kills, nil
 		evs := p.det.Observe(r)
 		if !p.recorder || len(evs) == 0 {
 			// An observer's detector still runs, for its own status bar.
@@ -242,6 +271,14 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		}
 		p.pending = append(p.pending, evs...)
 		return p, p.flush()
+
+	case oomKilledMsg:
+		// The kernel log says who was killed; the detector pairs each kill
+		// with the OOM counter of the next memory reading.
+		for _, k := range msg.kills {
+			p.kills = append(p.kills, killOf(k))
+		}
+		return p, nil
 
 	case timelineTickMsg:
 		if msg.id != p.id || msg.tag != p.tag {

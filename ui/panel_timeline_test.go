@@ -206,6 +206,39 @@ func TestTimelineDetectsAndRecords(t *testing.T) {
 	}
 }
 
+// TestTimelineKillsFromTheKernelLog: the OOM panel's kills become the
+// timeline's OOM events with their details, paired with the counter.
+func TestTimelineKillsFromTheKernelLog(t *testing.T) {
+	tl := &fakeTimeline{}
+	c := &clock{t0}
+	p := startedPanel(t, tl, c)
+	uid, anon, neg, memcg := 1001, int64(2_800_000), int64(-1), "/system.slice/odoo.service"
+	at := t0.Add(4 * time.Second)
+	for s := 0; s < 8; s++ {
+		now := t0.Add(time.Duration(s) * time.Second)
+		c.t = now
+		kills := uint64(1)
+		if s == 5 {
+			p, _ = step(t, p, oomKilledMsg{at: now, kills: []probes.OOMKill{{PID: 4242, Comm: "odoo-bin", UID: &uid, AnonRSSKB: &anon, FileRSSKB: &neg, Memcg: &memcg, Time: &at}}})
+		}
+		if s >= 5 {
+			kills = 2
+		}
+		p, _ = step(t, p, memSampledMsg{at: now, mem: withOOM(memAt(now, 60, 10, 0), kills)})
+	}
+	if got := tl.kinds(); got != "started,mem_sample,oom_kill,escalation" {
+		t.Fatalf("recorded %s", got)
+	}
+	k := tl.recorded[2]
+	want := incident.OOMKill{PID: ip(4242), Comm: "odoo-bin", UID: &uid, AnonRSSKB: up(2_800_000), Memcg: memcg, KilledAt: &at, Count: 1}
+	if diff := cmp.Diff(want, k.Data); diff != "" || !k.At.Equal(at) {
+		t.Errorf("kill at %s (-want +got):\n%s", k.At, diff)
+	}
+}
+
+func ip(v int) *int       { return &v }
+func up(v uint64) *uint64 { return &v }
+
 // TestTimelineWriteErrorVisibleAndRetried: a failed write is on screen (panel
 // and status bar), flashed once, retried each tick, and nothing is lost or
 // reordered when the disk comes back.
