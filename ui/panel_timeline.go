@@ -77,7 +77,7 @@ type timelinePanel struct {
 
 	kills   []incident.OOMKill // from the kernel log, for the next reading
 	shown   []incident.Event   // recorded events, newest last, no samples
-	pending []incident.Event // not on disk yet (in flight or failed)
+	pending []incident.Event   // not on disk yet (in flight or failed)
 	fields  map[string]string
 
 	path      string
