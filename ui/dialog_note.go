@@ -67,3 +67,41 @@ func (d *noteDialog) view(st Styles, w, h int) string {
 }
 
 func (d *noteDialog) closed() bool { return d.done }
+
+// endDialog confirms ending the incident by hand: y ends it, anything else
+// keeps it open. Ending is a statement on the record, so it is asked.
+type endDialog struct {
+	author string
+	now    func() time.Time
+	done   bool
+}
+
+func newEndDialog(author string, now func() time.Time) *endDialog {
+	return &endDialog{author: author, now: now}
+}
+
+func (d *endDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	d.done = true
+	if k.String() != "y" {
+		return d, nil
+	}
+	reason := "ended by hand"
+	if d.author != "" {
+		reason = "ended by " + d.author
+	}
+	at := d.now()
+	return d, func() tea.Msg { return endIncidentMsg{at: at, reason: reason} }
+}
+
+func (d *endDialog) view(st Styles, w, h int) string {
+	body := st.Text.Render("Records the end on the timeline now; the report shows it as over.") + "\n" +
+		st.Text.Render("(memtui ends it by itself after 15 min of success criteria met.)") + "\n\n" +
+		st.Key.Render("y") + st.Muted.Render(" end it · any other key keeps it open")
+	return dialogBox(st, "End the incident?", body, min(w, 90), h)
+}
+
+func (d *endDialog) closed() bool { return d.done }

@@ -30,6 +30,7 @@ type KeyMap struct {
 	Note         key.Binding // global: add a note to the timeline
 	Export       key.Binding // global: write the markdown report
 	ReportFields key.Binding // timeline focused: root cause, resolution, …
+	EndIncident  key.Binding // timeline focused: end the open incident
 
 	// --- actions (palette.go) ---
 }
@@ -59,6 +60,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.Note = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note"))
 	k.Export = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the report"))
 	k.ReportFields = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "report fields (timeline)"))
+	k.EndIncident = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "end the incident (timeline)"))
 
 	// --- actions: bindings ---
 
@@ -84,6 +86,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
-		{k.Note, k.ReportFields, k.Export},
+		{k.Note, k.ReportFields, k.Export, k.EndIncident},
 	}
 }

@@ -134,6 +134,13 @@ type eventsRecordedMsg struct {
 // and the palette; consumed by timelinePanel.
 type recordEventsMsg struct{ events []incident.Event }
 
+// endIncidentMsg asks the timeline to end the open incident by hand. Sent
+// by the end-incident confirmation; consumed by timelinePanel.
+type endIncidentMsg struct {
+	at     time.Time
+	reason string
+}
+
 // reportExportedMsg says where the report was written, or why not. Sent by
 // exportReportCmd; consumed by timelinePanel.
 type reportExportedMsg struct {

@@ -351,6 +351,10 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		}
 		return p, p.flush()
 
+	case endIncidentMsg:
+		p.pending = append(p.pending, p.det.End(msg.at, msg.reason)...)
+		return p, p.flush()
+
 	case reportExportedMsg:
 		if msg.err != nil {
 			return p, flashCmd(flashErr, "report not written: "+msg.err.Error())
@@ -375,6 +379,11 @@ func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
 		p.scroll = max(p.scroll-1, 0)
 	case key.Matches(k, km.ReportFields):
 		return p, p.reportFieldsCmd()
+	case key.Matches(k, km.EndIncident):
+		if !p.det.Summary().Active() {
+			return p, flashCmd(flashWarn, "no incident open")
+		}
+		return p, openDialogCmd(newEndDialog(p.author, p.now))
 	}
 	return p, nil
 }
@@ -521,7 +530,8 @@ func (p timelinePanel) body(st Styles, w, h int) string {
 	}
 	hint := ""
 	if h-len(top) >= 4 {
-		hint = st.Key.Render("n") + st.Muted.Render(" note  ") + st.Key.Render("f") + st.Muted.Render(" report fields  ") + st.Key.Render("e") + st.Muted.Render(" export report")
+		hint = st.Key.Render("n") + st.Muted.Render(" note  ") + st.Key.Render("f") + st.Muted.Render(" report fields  ") +
+			st.Key.Render("e") + st.Muted.Render(" export report  ") + st.Key.Render("x") + st.Muted.Render(" end incident")
 	}
 	room := h - len(top)
 	if hint != "" {

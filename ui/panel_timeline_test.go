@@ -380,6 +380,40 @@ func TestTimelineReportFields(t *testing.T) {
 	}
 }
 
+func TestTimelineEndByHand(t *testing.T) {
+	tl := &fakeTimeline{}
+	c := &clock{t0}
+	p := startedPanel(t, tl, c)
+	_, out := step(t, p, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+	if len(out.flashes) != 1 || out.flashes[0].text != "no incident open" || len(out.dialogs) != 0 {
+		t.Fatalf("x with no incident: %+v", out)
+	}
+	p, _ = step(t, p, recordEventsMsg{events: []incident.Event{{At: t0, Data: incident.Note{Text: "x"}}}})
+	for _, k := range []string{"n", "y"} {
+		var d dialog
+		p, out = step(t, p, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+		d = out.dialogs[0]
+		if k == "y" {
+			golden(t, d.view(testDeps(nil).Styles, 76, 22))
+		}
+		c.t = t0.Add(20 * time.Minute)
+		d, cmd := d.update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		if !d.closed() {
+			t.Fatalf("%s: still open", k)
+		}
+		p, _ = drain(t, p, cmd)
+	}
+	if got := tl.kinds(); got != "started,note,ended" {
+		t.Fatalf("recorded %s", got)
+	}
+	if e := tl.recorded[2]; e.Data.(incident.Ended).Reason != "ended by alice" || !e.At.Equal(t0.Add(20*time.Minute)) {
+		t.Errorf("ended %+v", e)
+	}
+	if p.det.Summary().Active() {
+		t.Error("still active")
+	}
+}
+
 func TestTimelineExport(t *testing.T) {
 	tl := &fakeTimeline{}
 	c := &clock{t0.Add(40 * time.Minute)}
