@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,6 +202,18 @@ func TestHelperProcess(t *testing.T) {
 	path := args[i+1]
 	n, _ := strconv.Atoi(args[i+2])
 	s, err := Open(path, "db1", t0)
+	if err == nil && n < 0 {
+		// SIGKILL mode: append until killed, printing each sequence number
+		// once Append returned, the moment the ui would show it recorded.
+		for {
+			ev, err := s.Append(Event{At: t0, Data: Note{Text: strings.Repeat("x", 200)}})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(3)
+			}
+			fmt.Printf("%d\n", ev.Seq)
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -270,6 +283,61 @@ func TestTwoProcesses(t *testing.T) {
 		}
 	}
 	checkWriters(t, path, 2, n)
+}
+
+// TestSIGKILLLosesNothingShown kills a writer with SIGKILL mid-stream, at
+// several moments: every event it had reported recorded is in the file, and
+// the file still loads (at most the one line being written is torn).
+func TestSIGKILLLosesNothingShown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills subprocesses")
+	}
+	for _, after := range []time.Duration{5 * time.Millisecond, 23 * time.Millisecond, 61 * time.Millisecond, 150 * time.Millisecond} {
+		t.Run(after.String(), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "killed.jsonl")
+			c := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--", path, "-1")
+			stdout, err := c.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var shown []byte
+			done := make(chan struct{})
+			go func() {
+				shown, _ = io.ReadAll(stdout)
+				close(done)
+			}()
+			time.Sleep(after)
+			c.Process.Signal(syscall.SIGKILL)
+			<-done
+			c.Wait()
+			last := 0
+			for _, f := range strings.Fields(string(shown)) {
+				last, _ = strconv.Atoi(f)
+			}
+			l, err := Load(path)
+			if err != nil {
+				if last == 0 {
+					return // killed before the header was written
+				}
+				t.Fatal(err)
+			}
+			if len(l.Problems) > 1 {
+				t.Errorf("%d unreadable lines, at most the last may be torn: %v", len(l.Problems), l.Problems)
+			}
+			if len(l.Events) < last {
+				t.Fatalf("%d events shown as recorded, %d in the file", last, len(l.Events))
+			}
+			for i, ev := range l.Events {
+				if ev.Seq != uint64(i+1) {
+					t.Fatalf("event %d has seq %d", i, ev.Seq)
+				}
+			}
+			t.Logf("killed after %s: %d shown, %d in the file", after, last, len(l.Events))
+		})
+	}
 }
 
 // TestTwoFilesOneProcess: two descriptors in one process exclude each other
