@@ -74,6 +74,10 @@ type timelinePanel struct {
 	recorder  bool
 	me        string    // this process's writer id, once it recorded
 	lastOther time.Time // latest detector event of another writer
+	// shadow holds what this detector found while observing, newer than
+	// the recording process's last event: on takeover it fills the gap
+	// (a kill while the other process was dying is not lost).
+	shadow []incident.Event
 
 	kills   []incident.OOMKill // from the kernel log, for the next reading
 	shown   []incident.Event   // recorded events, newest last, no samples
@@ -265,8 +269,14 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			MemTotalBytes: mi.MemTotal.Or(0), SwapTotalBytes: mi.SwapTotal.Or(0)})
 		r.NewKills, p.kills = p.kills, nil
 		evs := p.det.Observe(r)
-		if !p.recorder || len(evs) == 0 {
-			// An observer's detector still runs, for its own status bar.
+		if !p.recorder {
+			// An observer's detector still runs, for its own status bar
+			// and the shadow.
+			p.shadow = append(p.shadow, evs...)
+			p.trimShadow()
+			return p, nil
+		}
+		if len(evs) == 0 {
 			return p, nil
 		}
 		p.pending = append(p.pending, evs...)
@@ -286,6 +296,8 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		}
 		if !p.recorder && p.now().Sub(p.lastOther) >= takeoverAfter {
 			p.recorder = true
+			p.pending = append(p.pending, p.shadow...)
+			p.shadow = nil
 		}
 		if p.polling || p.tl == nil {
 			return p, nil
@@ -313,6 +325,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			}
 		}
 		p.problems += len(msg.problems)
+		p.trimShadow()
 		return p, timelineTickCmd(p.id, p.tag, p.interval)
 
 	case eventsRecordedMsg:
@@ -434,6 +447,22 @@ func (p *timelinePanel) add(ev incident.Event) {
 	if len(p.shown) > 2*timelineKeep {
 		// Copy down instead of reslicing so the old array is freed.
 		p.shown = append(p.shown[:0:0], p.shown[len(p.shown)-timelineKeep:]...)
+	}
+}
+
+// shadowKeep bounds the shadow: takeoverAfter of detector events is a few
+// dozen; this only guards against a stuck clock.
+const shadowKeep = 500
+
+// trimShadow drops shadow events the recording process already covered.
+func (p *timelinePanel) trimShadow() {
+	i := 0
+	for i < len(p.shadow) && !p.shadow[i].At.After(p.lastOther) {
+		i++
+	}
+	i = max(i, len(p.shadow)-shadowKeep)
+	if i > 0 {
+		p.shadow = append(p.shadow[:0:0], p.shadow[i:]...)
 	}
 }
 

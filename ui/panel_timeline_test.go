@@ -456,7 +456,11 @@ func TestTimelineObserver(t *testing.T) {
 	for s := 10; s < 25; s++ {
 		at := t0.Add(time.Duration(s) * time.Second)
 		c.t = at
-		p, _ = step(t, p, memSampledMsg{at: at, mem: memAt(at, 97, 30, 0)})
+		kills := uint64(1)
+		if s >= 22 {
+			kills = 2 // after the driver's last event below: it never records it
+		}
+		p, _ = step(t, p, memSampledMsg{at: at, mem: withOOM(memAt(at, 97, 30, 0), kills)})
 	}
 	if tl.kinds() != "" {
 		t.Errorf("observer recorded %s", tl.kinds())
@@ -474,9 +478,19 @@ func TestTimelineObserver(t *testing.T) {
 	if !p.recorder {
 		t.Error("no takeover after the driver went silent")
 	}
-	p, _ = step(t, p, memSampledMsg{at: c.t, mem: memAt(c.t, 97, 30, 0)})
-	if tl.kinds() == "" {
-		t.Error("nothing recorded after the takeover")
+	// The takeover records what the driver missed, newer than its last
+	// event, then goes on recording.
+	if got := tl.kinds(); got != "oom_kill,escalation" {
+		t.Errorf("takeover recorded %s", got)
+	}
+	for _, ev := range tl.recorded {
+		if !ev.At.After(t0.Add(20 * time.Second)) {
+			t.Errorf("takeover re-recorded %s at %s, covered by the driver", ev.Kind(), ev.At.Sub(t0))
+		}
+	}
+	p, _ = step(t, p, memSampledMsg{at: c.t, mem: withOOM(memAt(c.t, 97, 30, 0), 2)})
+	if n := len(tl.recorded); n != 3 {
+		t.Errorf("%d events recorded after the takeover, want the gap and one sample", n)
 	}
 }
 
