@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"sync"
 	"time"
 )
@@ -53,6 +54,10 @@ func (j *Journal) Path() string {
 // the newest incident of this host in the directory if it has not ended
 // (memtui restarted, or another memtui is driving it). It returns nil when
 // there is none. Later events from other processes come through Poll.
+//
+// Memory samples are thinned to what a Summary needs (the peak and the last
+// ten minutes): a day-long incident has ~17,000 of them, and the dashboard
+// runs on a host short of memory. The report reads the file in full.
 func (j *Journal) Resume() (*Log, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -68,7 +73,7 @@ func (j *Journal) Resume() (*Log, error) {
 	} else if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 		return nil, nil // created with the first Started
 	}
-	l, err := Load(p)
+	l, err := scanCompact(p)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +83,43 @@ func (j *Journal) Resume() (*Log, error) {
 		return nil, nil
 	}
 	j.attach(p, l.Offset, active)
+	return l, nil
+}
+
+// scanCompact reads the last incident of p keeping every event but memory
+// samples, of which it keeps the peak and those of the last recentWindow.
+func scanCompact(p string) (*Log, error) {
+	var keep, recent []Event
+	var peak *Event
+	l, err := Scan(p, func(ev Event) {
+		switch v := ev.Data.(type) {
+		case MemSample:
+			if peak == nil || v.UsedPct > peak.Data.(MemSample).UsedPct {
+				e := ev
+				peak = &e
+			}
+			recent = append(recent, ev)
+			cut := 0
+			for cut < len(recent) && ev.At.Sub(recent[cut].At) > recentWindow {
+				cut++
+			}
+			recent = recent[cut:]
+			return
+		case Started:
+			// A file given with --incident may hold earlier incidents.
+			keep, recent, peak = keep[:0], nil, nil
+		}
+		keep = append(keep, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if peak != nil && (len(recent) == 0 || peak.At.Before(recent[0].At)) {
+		keep = append(keep, *peak)
+	}
+	keep = append(keep, recent...)
+	sort.SliceStable(keep, func(i, j int) bool { return keep[i].At.Before(keep[j].At) })
+	l.Events = keep
 	return l, nil
 }
 

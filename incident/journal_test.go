@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func kinds(evs []Event) string {
@@ -167,5 +170,53 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 	rec, n, err := j.Record(cctx, []Event{note(t0, "a"), note(t0, "b")})
 	if len(rec) != 0 || n != 0 || err == nil || !strings.Contains(err.Error(), "2 event(s) not recorded") {
 		t.Errorf("cancelled: %v %v", rec, err)
+	}
+}
+
+// TestResumeThinsSamples: resuming a day-long incident hands back the events
+// a Summary needs, not every sample, and the Summary comes out the same.
+func TestResumeThinsSamples(t *testing.T) {
+	dir := t.TempDir()
+	j := NewJournal(dir, "", "db1")
+	evs := []Event{started(t0)}
+	for i := 0; i < 17280; i++ { // a day at one sample per 5 s
+		pct := 86 + float64(i%100)/10
+		if i == 5000 {
+			pct = 99.5
+		}
+		evs = append(evs, Event{At: t0.Add(time.Duration(i) * 5 * time.Second), Data: MemSample{UsedPct: pct, SwapTotalBytes: 1 << 30, SwapUsedBytes: uint64(i) << 10}})
+		if i%1000 == 0 {
+			evs = append(evs, note(t0.Add(time.Duration(i)*5*time.Second), "hourly note"))
+		}
+	}
+	// Written straight, not through Record: 17,000 fsyncs would take seconds.
+	var b bytes.Buffer
+	b.WriteString(`{"format":"memtui-incident","version":1,"host":"db1","created":"2026-11-28T09:00:00Z"}` + "\n")
+	for _, ev := range evs {
+		line, _ := ev.MarshalJSON()
+		b.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileName("db1", t0)), b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := j.Resume()
+	if err != nil || l == nil {
+		t.Fatal(err)
+	}
+	if len(l.Events) > 200 {
+		t.Errorf("resume kept %d events", len(l.Events))
+	}
+	var full, thin Summary
+	for _, ev := range evs {
+		full.Add(ev)
+	}
+	for _, ev := range l.Events {
+		thin.Add(ev)
+	}
+	if full.Peak != thin.Peak || !full.PeakAt.Equal(thin.PeakAt) || full.Last != thin.Last || full.Notes != thin.Notes {
+		t.Errorf("thinned summary differs: peak %v/%v last %v/%v notes %d/%d", full.Peak, thin.Peak, full.Last, thin.Last, full.Notes, thin.Notes)
+	}
+	if diff := cmp.Diff(full.Criteria(), thin.Criteria()); diff != "" {
+		t.Errorf("criteria differ:\n%s", diff)
 	}
 }

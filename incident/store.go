@@ -278,36 +278,87 @@ type Log struct {
 	Offset int64
 	// lines counts lines read, so a follower numbers its problems right.
 	lines int
+	// each, when set, takes the events instead of Events.
+	each func(Event)
 }
 
 // Load reads a whole timeline. Torn or corrupt lines become Problems and are
 // skipped; only an unreadable file or a missing header is an error.
 func Load(path string) (*Log, error) {
-	b, err := os.ReadFile(path)
+	return Scan(path, nil)
+}
+
+// Scan reads the timeline at path in bounded memory (a chunk and the
+// longest line), calling each for every event in file order instead of
+// keeping them; with a nil each the events are kept in the Log, as Load
+// does. The dashboard resumes long incidents this way on a host short of
+// memory.
+func Scan(path string, each func(Event)) (*Log, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", err)
 	}
-	return parseLog(path, b)
+	defer f.Close()
+	return scanReader(path, f, each)
 }
 
-// parseLog is Load's pure part.
+// parseLog is Load over bytes, for tests and the fuzzer.
 func parseLog(path string, b []byte) (*Log, error) {
-	nl := bytes.IndexByte(b, '\n')
-	if nl < 0 {
-		nl = len(b)
+	return scanReader(path, bytes.NewReader(b), nil)
+}
+
+// scanChunk is how much of the file is read at a time.
+var scanChunk = 256 << 10 // a variable so tests can force lines across chunks
+
+// scanReader is Scan's core: the header line, then whole lines chunk by
+// chunk, and at the end a last line without a newline.
+func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
+	l := &Log{Path: path, each: each}
+	buf := make([]byte, 0, scanChunk)
+	var base int64 // file offset of buf[0]
+	header, eof := false, false
+	for {
+		if !eof {
+			if len(buf) == cap(buf) {
+				// A line longer than the buffer: grow it.
+				nb := make([]byte, len(buf), 2*cap(buf))
+				copy(nb, buf)
+				buf = nb
+			}
+			n, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			switch {
+			case err == io.EOF:
+				eof = true
+			case err != nil:
+				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
+			}
+		}
+		if !header {
+			nl := bytes.IndexByte(buf, '\n')
+			if nl < 0 && !eof {
+				continue
+			}
+			if nl < 0 {
+				nl = len(buf)
+			}
+			h, err := parseHeader(buf[:nl])
+			if err != nil {
+				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
+			}
+			l.Header, l.lines, header = h, 1, true
+			skip := min(nl+1, len(buf))
+			buf = buf[:copy(buf, buf[skip:])]
+			base += int64(skip)
+		}
+		consumed := l.scan(buf, base, eof)
+		base += int64(consumed)
+		l.Offset = base
+		if eof {
+			return l, nil
+		}
+		buf = buf[:copy(buf, buf[consumed:])]
 	}
-	h, err := parseHeader(b[:nl])
-	if err != nil {
-		return nil, fmt.Errorf("incident timeline %s: %w", path, err)
-	}
-	l := &Log{Path: path, Header: h, lines: 1}
-	if nl == len(b) {
-		l.Offset = int64(len(b))
-		return l, nil
-	}
-	consumed := l.scan(b[nl+1:], int64(nl+1), true)
-	l.Offset = int64(nl+1) + int64(consumed)
-	return l, nil
 }
 
 // scan parses the lines of buf (which starts at file offset base) into l. It
@@ -339,6 +390,8 @@ func (l *Log) scan(buf []byte, base int64, final bool) int {
 					break
 				}
 				l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: err})
+			} else if l.each != nil {
+				l.each(ev)
 			} else {
 				l.Events = append(l.Events, ev)
 			}

@@ -598,3 +598,27 @@ func FuzzParseLog(f *testing.F) {
 		_ = Render(l, t0)
 	})
 }
+
+// TestScanAcrossChunks reads with chunks far smaller than a line, so every
+// line, the header and a torn end cross chunk boundaries.
+func TestScanAcrossChunks(t *testing.T) {
+	defer func(c int) { scanChunk = c }(scanChunk)
+	all := allEvents()
+	path, b := writeAll(t, all)
+	for _, chunk := range []int{1, 7, 64, 1000} {
+		scanChunk = chunk
+		var got []Event
+		l, err := Scan(path, func(ev Event) { got = append(got, ev) })
+		if err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		if diff := cmp.Diff(all, stripWriter(got)); diff != "" || len(l.Events) != 0 || l.Offset != int64(len(b)) {
+			t.Fatalf("chunk %d: offset %d of %d, kept %d (-want +got):\n%s", chunk, l.Offset, len(b), len(l.Events), diff)
+		}
+		torn := b[:len(b)-5]
+		l, err = parseLog("x", torn)
+		if err != nil || len(l.Events) != len(all)-1 || len(l.Problems) != 1 {
+			t.Fatalf("chunk %d, torn: %d events, %v, %v", chunk, len(l.Events), l.Problems, err)
+		}
+	}
+}
