@@ -104,6 +104,9 @@ func (d *reportDialog) saveCmd() tea.Cmd {
 	return func() tea.Msg { return recordEventsMsg{events: evs} }
 }
 
+// view sizes the text areas to the space it is given: a dialog learns the
+// terminal size only from its view call (it may open after the last
+// resize), and textarea keeps its size as state.
 func (d *reportDialog) view(st Styles, w, h int) string {
 	bw := min(w, 100)
 	inner := max(bw-4, 10)

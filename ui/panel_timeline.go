@@ -256,7 +256,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 				p.recorder = false
 			}
 		}
-		cmds = append(cmds, p.flush(), timelineTickCmd(p.id, p.tag, p.interval))
+		cmds = append(cmds, p.flushCmd(), timelineTickCmd(p.id, p.tag, p.interval))
 		return p, tea.Batch(cmds...)
 
 	case memSampledMsg:
@@ -280,7 +280,8 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			return p, nil
 		}
 		p.pending = append(p.pending, evs...)
-		return p, p.flush()
+		cmd := p.flushCmd()
+		return p, cmd
 
 	case oomKilledMsg:
 		// The kernel log says who was killed; the detector pairs each kill
@@ -304,7 +305,8 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		}
 		p.polling = true
 		// A failed write is retried here, once per tick.
-		return p, tea.Batch(pollTimelineCmd(p.tl), p.flush())
+		cmd := tea.Batch(pollTimelineCmd(p.tl), p.flushCmd())
+		return p, cmd
 
 	case timelinePolledMsg:
 		p.polling = false
@@ -346,9 +348,11 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		case msg.err != nil && !failing:
 			return p, flashCmd(flashErr, "timeline: NOT RECORDED: "+msg.err.Error()+" (retrying)")
 		case msg.err == nil && failing:
-			return p, tea.Batch(flashCmd(flashInfo, "timeline: recording again"), p.flush())
+			cmd := tea.Batch(flashCmd(flashInfo, "timeline: recording again"), p.flushCmd())
+			return p, cmd
 		case msg.err == nil:
-			return p, p.flush()
+			cmd := p.flushCmd()
+			return p, cmd
 		}
 		return p, nil
 
@@ -362,11 +366,13 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			p.det.Record(ev)
 			p.pending = append(p.pending, ev)
 		}
-		return p, p.flush()
+		cmd := p.flushCmd()
+		return p, cmd
 
 	case endIncidentMsg:
 		p.pending = append(p.pending, p.det.End(msg.at, msg.reason)...)
-		return p, p.flush()
+		cmd := p.flushCmd()
+		return p, cmd
 
 	case reportExportedMsg:
 		if msg.err != nil {
@@ -375,7 +381,8 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		ev := incident.Event{At: p.now(), Data: incident.ReportExported{Path: msg.path}}
 		p.det.Record(ev)
 		p.pending = append(p.pending, ev)
-		return p, tea.Batch(flashCmd(flashInfo, "report written to "+msg.path), p.flush())
+		cmd := tea.Batch(flashCmd(flashInfo, "report written to "+msg.path), p.flushCmd())
+		return p, cmd
 
 	case tea.KeyMsg:
 		return p.handleKey(msg)
@@ -425,8 +432,10 @@ func (p timelinePanel) exportCmd() tea.Cmd {
 	return exportReportCmd(p.tl, p.now())
 }
 
-// flush starts writing the pending events unless a write is in flight.
-func (p *timelinePanel) flush() tea.Cmd {
+// flushCmd starts writing the pending events unless a write is in flight.
+// It marks p as recording: call it before `return p, …`, never inside that
+// return, where Go does not order it against the copy of p.
+func (p *timelinePanel) flushCmd() tea.Cmd {
 	if p.recording || len(p.pending) == 0 || p.tl == nil {
 		return nil
 	}
