@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind names an event type on disk. The strings are part of the file format:
@@ -583,7 +584,7 @@ func fastDecode(b []byte) (Event, bool) {
 			return nil, false
 		}
 		i := bytes.IndexByte(r, '"')
-		if i < 0 || bytes.IndexByte(r[:i], '\\') >= 0 {
+		if i < 0 || !plainJSONString(r[:i]) {
 			return nil, false
 		}
 		rest = r[i+1:]
@@ -593,8 +594,9 @@ func fastDecode(b []byte) (Event, bool) {
 	if i < 0 {
 		return ev, false
 	}
-	at, err := time.Parse(time.RFC3339Nano, string(rest[:i]))
-	if err != nil {
+	// UnmarshalText is the strict RFC 3339 parse encoding/json uses.
+	var at time.Time
+	if err := at.UnmarshalText(rest[:i]); err != nil {
 		return ev, false
 	}
 	rest = rest[i+1:]
@@ -614,6 +616,9 @@ func fastDecode(b []byte) (Event, bool) {
 		for n < len(r) && r[n] >= '0' && r[n] <= '9' {
 			n++
 		}
+		if n > 1 && r[0] == '0' {
+			return ev, false // JSON has no leading zeros
+		}
 		seq, err := strconv.ParseUint(string(r[:n]), 10, 64)
 		if err != nil {
 			return ev, false
@@ -631,6 +636,17 @@ func fastDecode(b []byte) (Event, bool) {
 	}
 	ev.At, ev.Data = at, deref(p)
 	return ev, true
+}
+
+// plainJSONString says whether b reads the same as JSON string content and
+// as raw bytes: valid UTF-8, no escapes, no control characters.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // Summary is a one-line description of the event for timelines.

@@ -277,3 +277,31 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastDecode: whatever the hand-parsed fast path accepts, the generic
+// decoder accepts too, with the same event; it is never less strict.
+func FuzzFastDecode(f *testing.F) {
+	for _, ev := range allEvents() {
+		ev.Writer, ev.Seq = "1-ab", 3
+		b, _ := ev.MarshalJSON()
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := fastDecode(b)
+		if !ok {
+			return
+		}
+		var l line
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Fatalf("fast path took what JSON rejects: %q: %v", b, err)
+		}
+		p, known := newPayload(l.Kind)
+		if !known || json.Unmarshal(l.Data, p) != nil {
+			t.Fatalf("fast path took a line the generic path rejects: %q", b)
+		}
+		generic := Event{At: l.At, Writer: l.Writer, Seq: l.Seq, Data: deref(p)}
+		if diff := cmp.Diff(generic, fast); diff != "" {
+			t.Fatalf("%q: fast and generic differ:\n%s", b, diff)
+		}
+	})
+}
