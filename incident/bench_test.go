@@ -37,13 +37,19 @@ func bigTimeline(b *testing.B, n int) string {
 		b.Fatal(err)
 	}
 	f.WriteString(`{"format":"memtui-incident","version":1,"host":"db1","created":"2026-11-28T09:00:00Z"}` + "\n")
-	others := allEvents()
+	// One incident: a Started first, then every other kind but Ended mixed
+	// in, so the report covers all 100,000 events.
+	all := allEvents()
+	others := all[1 : len(all)-1]
 	buf := make([]byte, 0, 1<<20)
 	for i := 0; i < n; i++ {
 		ev := Event{At: t0.Add(time.Duration(i) * 5 * time.Second), Writer: "1234-abcd", Seq: uint64(i + 1)}
-		if i%20 == 0 {
+		switch {
+		case i == 0:
+			ev.Data = all[0].Data
+		case i%20 == 0:
 			ev.Data = others[(i/20)%len(others)].Data
-		} else {
+		default:
 			ev.Data = MemSample{UsedPct: 80 + float64(i%150)/10, SwapUsedBytes: uint64(i) << 12, SwapTotalBytes: 2 << 30}
 		}
 		line, err := ev.MarshalJSON()
@@ -90,6 +96,20 @@ func BenchmarkRender100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		Render(l, t0)
+	}
+}
+
+// BenchmarkReportFile100k is `memtui report` on that timeline: read
+// streaming, rendered, written to a file.
+func BenchmarkReportFile100k(b *testing.B) {
+	path := bigTimeline(b, 100_000)
+	out := filepath.Join(b.TempDir(), "r.md")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := ReportFile(ReportRequest{Incident: path, Out: out, Now: t0}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -26,48 +26,56 @@ const chartPoints = 48
 // Every free-text value is redacted again, so an older file's secret is
 // never printed.
 func Render(l *Log, now time.Time) []byte {
-	var sum Summary
-	fields := map[string]string{}
-	var samples []timedSample
+	in := newReportInput()
 	for _, ev := range l.Events {
-		if _, ok := ev.Data.(Started); ok {
-			// One file is one incident; if it holds two, report the last.
-			fields = map[string]string{}
-			samples = samples[:0]
-		}
-		sum.Add(ev)
-		switch v := ev.Data.(type) {
-		case ReportField:
-			fields[v.Field] = v.Value
-		case MemSample:
-			samples = append(samples, timedSample{ev.At, v})
-		}
+		in.add(ev)
 	}
-	events := l.Events
-	if i := lastStarted(events); i >= 0 {
-		events = events[i:]
-	}
-
-	r := &reportWriter{}
-	r.header(l, &sum, fields, now)
-	r.chart(&sum, samples)
-	r.timeline(events)
-	r.actions(events)
-	r.kills(events)
-	r.escalation(&sum)
-	r.criteria(&sum)
-	r.problems(l.Problems)
-	return r.Bytes()
+	return in.render(l.Path, l.Header, l.Problems, now)
 }
 
-// lastStarted is the index of the last Started event, or -1.
-func lastStarted(evs []Event) int {
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Kind() == KindStarted {
-			return i
-		}
+// reportInput folds a timeline's events, in file order, into what the
+// report needs. Memory samples, nearly all of a long timeline, are kept as
+// small values rather than events, so ReportFile can stream a day-long
+// incident in a few megabytes on a host that is short of memory.
+type reportInput struct {
+	sum     Summary
+	fields  map[string]string
+	samples []timedSample
+	events  []Event // every other event since the last Started
+}
+
+func newReportInput() *reportInput { return &reportInput{fields: map[string]string{}} }
+
+// add takes the next event; a Started begins the report afresh (one file
+// is one incident; if it holds two, the report is of the last).
+func (in *reportInput) add(ev Event) {
+	if _, ok := ev.Data.(Started); ok {
+		in.fields = map[string]string{}
+		in.samples, in.events = in.samples[:0], in.events[:0]
 	}
-	return -1
+	in.sum.Add(ev)
+	switch v := ev.Data.(type) {
+	case MemSample:
+		in.samples = append(in.samples, timedSample{ev.At, v})
+		return
+	case ReportField:
+		in.fields[v.Field] = v.Value
+	}
+	in.events = append(in.events, ev)
+}
+
+// render writes the markdown.
+func (in *reportInput) render(path string, h Header, problems []Problem, now time.Time) []byte {
+	r := &reportWriter{}
+	r.header(path, h, &in.sum, in.fields, now)
+	r.chart(&in.sum, in.samples)
+	r.timeline(in.events)
+	r.actions(in.events)
+	r.kills(in.events)
+	r.escalation(&in.sum)
+	r.criteria(&in.sum)
+	r.problems(problems)
+	return r.Bytes()
 }
 
 type reportWriter struct{ bytes.Buffer }
@@ -77,10 +85,10 @@ func (r *reportWriter) f(format string, a ...any) { fmt.Fprintf(r, format, a...)
 // utc formats a time for the report: always UTC, seconds.
 func utc(t time.Time) string { return t.UTC().Format("15:04:05") }
 
-func (r *reportWriter) header(l *Log, s *Summary, fields map[string]string, now time.Time) {
+func (r *reportWriter) header(path string, h Header, s *Summary, fields map[string]string, now time.Time) {
 	r.f("## Memory Incident Report\n\n")
 	if !s.Started() {
-		r.f("_No incident recorded in %s._\n\n", inline(l.Path))
+		r.f("_No incident recorded in %s._\n\n", inline(path))
 	} else if s.Active() {
 		r.f("> **In progress**: this incident had not ended when this report was written (%s UTC); every figure is as of then.\n\n",
 			now.UTC().Format("2006-01-02 15:04:05"))
@@ -90,7 +98,7 @@ func (r *reportWriter) header(l *Log, s *Summary, fields map[string]string, now 
 		date = s.Start.UTC().Format("2006-01-02")
 	}
 	r.f("**Date**: %s  \n", date)
-	r.f("**Host**: %s  \n", hostLine(s, l.Header))
+	r.f("**Host**: %s  \n", hostLine(s, h))
 	if s.Samples > 0 {
 		peak := fmt.Sprintf("%.1f%% at %s UTC", s.Peak.UsedPct, utc(s.PeakAt))
 		if p, ok := s.Peak.SwapPct(); ok {
@@ -645,11 +653,12 @@ func ReportFile(req ReportRequest) (written, timeline string, err error) {
 			return "", "", fmt.Errorf("report: %w; pass --incident PATH", err)
 		}
 	}
-	l, err := Load(timeline)
+	in := newReportInput()
+	l, err := Scan(timeline, in.add)
 	if err != nil {
 		return "", timeline, fmt.Errorf("report: %w", err)
 	}
-	md := Render(l, req.Now)
+	md := in.render(l.Path, l.Header, l.Problems, req.Now)
 	if req.Out == "" || req.Out == "-" {
 		if req.Stdout == nil {
 			return "", timeline, errors.New("report: nowhere to write")
