@@ -41,6 +41,8 @@ type Model struct {
 
 	// --- postgres: panel field ---
 
+	pg pgPanel
+
 	// --- oom: panel field ---
 	oom oomPanel
 
@@ -69,6 +71,7 @@ func New(d Deps) Model {
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
 		oom:      newOOMPanel(d),
+		pg:       newPGPanel(d),
 		timeline: newTimelinePanel(d),
 	}
 	return m
@@ -81,6 +84,7 @@ func (m Model) Init() tea.Cmd {
 		clockCmd(),
 		// --- panels: init ---
 		m.oom.init(),
+		m.pg.init(),
 		m.timeline.init(),
 	)
 }
@@ -125,6 +129,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
 	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
+	m.pg, cmd = m.pg.update(msg)
 	cmds = append(cmds, cmd)
 	m.timeline, cmd = m.timeline.update(msg)
 	cmds = append(cmds, cmd)
@@ -185,6 +191,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// --- panels: focused key routing ---
 	case pOOM:
 		m.oom, cmd = m.oom.update(k)
+	case pPG:
+		m.pg, cmd = m.pg.update(k)
 	case pTimeline:
 		m.timeline, cmd = m.timeline.update(k)
 	}
@@ -259,6 +267,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 		// --- panels: view ---
 	case pOOM:
 		return m.oom.view(m.st, w, h, focused)
+	case pPG:
+		return m.pg.view(m.st, w, h, focused)
 	case pTimeline:
 		return m.timeline.view(m.st, w, h, focused)
 	}
