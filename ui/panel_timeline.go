@@ -80,6 +80,9 @@ type timelinePanel struct {
 	shadow []incident.Event
 
 	kills   []incident.OOMKill // from the kernel log, for the next reading
+	// The latest PostgreSQL connection figures, for the next reading.
+	pgUsed, pgMax int
+	pgKnown       bool
 	shown   []incident.Event   // recorded events, newest last, no samples
 	pending []incident.Event   // not on disk yet (in flight or failed)
 	fields  map[string]string
@@ -268,6 +271,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		p.det.SetHost(incident.HostFacts{Host: p.host.Name, Kernel: p.host.Kernel, CPUs: p.host.CPUs,
 			MemTotalBytes: mi.MemTotal.Or(0), SwapTotalBytes: mi.SwapTotal.Or(0)})
 		r.NewKills, p.kills = p.kills, nil
+		r.PGUsed, r.PGMax, r.PGKnown = p.pgUsed, p.pgMax, p.pgKnown
 		evs := p.det.Observe(r)
 		if !p.recorder {
 			// An observer's detector still runs, for its own status bar
@@ -288,6 +292,15 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		// with the OOM counter of the next memory reading.
 		for _, k := range msg.kills {
 			p.kills = append(p.kills, killOf(k))
+		}
+		return p, nil
+
+	case pgSampledMsg:
+		// Saturation counts every slot taken, memtui's own session too.
+		st := msg.r.Stats
+		p.pgKnown = msg.r.Connected && st != nil && st.MaxConnections > 0
+		if p.pgKnown {
+			p.pgUsed, p.pgMax = st.SlotsUsed, st.MaxConnections
 		}
 		return p, nil
 

@@ -236,6 +236,42 @@ func TestTimelineKillsFromTheKernelLog(t *testing.T) {
 	}
 }
 
+// TestTimelinePostgresSaturation: the PostgreSQL panel's readings reach the
+// detector; a lost connection is unknown, not zero.
+func TestTimelinePostgresSaturation(t *testing.T) {
+	tl := &fakeTimeline{}
+	c := &clock{t0}
+	p := startedPanel(t, tl, c)
+	for s := 0; s < 60; s++ {
+		at := t0.Add(time.Duration(s) * time.Second)
+		c.t = at
+		r := probes.PGReading{Time: at, Connected: true, Stats: &probes.PGStats{MaxConnections: 100, SlotsUsed: 97}}
+		switch {
+		case s >= 40 && s < 45:
+			r.Stats.SlotsUsed = 40
+		case s >= 38:
+			r = probes.PGReading{Time: at} // the server went away: no figures
+		case s >= 25:
+			r.Stats.SlotsUsed = 40
+		}
+		p, _ = step(t, p, pgSampledMsg{at: at, r: r})
+		p, _ = step(t, p, memSampledMsg{at: at, mem: memAt(at, 90, 10, 0)})
+	}
+	var got []string
+	for _, ev := range tl.recorded {
+		if v, ok := ev.Data.(incident.PGSaturation); ok {
+			got = append(got, fmt.Sprintf("+%s %v %d/%d", ev.At.Sub(t0), v.Saturated, v.Used, v.Max))
+		}
+	}
+	// Saturated from the start (recorded once the incident opens at 10 s),
+	// back under 80 % from 25 s, held 10 s at 35 s; the lost connection
+	// from 38 s (unknown, not zero) records nothing.
+	want := []string{"+10s true 97/100", "+35s false 40/100"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 func ip(v int) *int       { return &v }
 func up(v uint64) *uint64 { return &v }
 
