@@ -79,13 +79,13 @@ type timelinePanel struct {
 	// (a kill while the other process was dying is not lost).
 	shadow []incident.Event
 
-	kills   []incident.OOMKill // from the kernel log, for the next reading
+	kills []incident.OOMKill // from the kernel log, for the next reading
 	// The latest PostgreSQL connection figures, for the next reading.
 	pgUsed, pgMax int
 	pgKnown       bool
-	shown   []incident.Event   // recorded events, newest last, no samples
-	pending []incident.Event   // not on disk yet (in flight or failed)
-	fields  map[string]string
+	shown         []incident.Event // recorded events, newest last, no samples
+	pending       []incident.Event // not on disk yet (in flight or failed)
+	fields        map[string]string
 
 	path      string
 	writeErr  error
