@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,7 +36,8 @@ type Journal struct {
 	active  bool   // the incident in path has not ended
 	store   *Store
 	fw      *Follower
-	writers map[string]bool // our own writer ids, filtered out of Poll
+	writers map[string]bool  // our own writer ids, filtered out of Poll
+	checked map[string]int64 // the file discover last found not joinable, and its size
 }
 
 // NewJournal returns a journal that keeps incidents in dir, or always in
@@ -63,12 +66,8 @@ func (j *Journal) Resume() (*Log, error) {
 	defer j.mu.Unlock()
 	p := j.fixed
 	if p == "" {
-		var err error
-		if p, err = Newest(j.dir); err != nil {
-			if errors.Is(err, ErrNoIncident) {
-				return nil, nil
-			}
-			return nil, err
+		if p = newestOfHost(j.dir, j.host); p == "" {
+			return nil, nil
 		}
 	} else if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 		return nil, nil // created with the first Started
@@ -197,8 +196,8 @@ func (j *Journal) joinRecent(at time.Time) bool {
 	if j.fixed != "" || j.active {
 		return false
 	}
-	p, err := Newest(j.dir)
-	if err != nil || p == j.path {
+	p := newestOfHost(j.dir, j.host)
+	if p == "" || p == j.path {
 		return false
 	}
 	f, err := os.Open(p)
@@ -235,7 +234,7 @@ func (j *Journal) ensureStore(ev Event) error {
 			if j.dir == "" {
 				return errors.New("incident timeline: no directory for incidents; pass --incident PATH")
 			}
-			p = j.dir + string(os.PathSeparator) + FileName(j.host, ev.At)
+			p = filepath.Join(j.dir, FileName(j.host, ev.At))
 		}
 	default:
 		return ErrNoIncidentOpen
@@ -259,11 +258,7 @@ func (j *Journal) Poll() ([]Event, []Problem, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.active && j.fixed == "" && j.store == nil {
-		if p, err := Newest(j.dir); err == nil && p != j.path {
-			if l, err := Load(p); err == nil && l.Header.Host == j.host && isActive(l.Events) {
-				j.attach(p, 0, true)
-			}
-		}
+		j.discover()
 	}
 	if j.fw == nil {
 		return nil, nil, nil
@@ -286,6 +281,52 @@ func (j *Journal) Poll() ([]Event, []Problem, error) {
 		out = append(out, ev)
 	}
 	return out, probs, nil
+}
+
+// discover attaches to an incident of this host that another process
+// opened, if one is open. It runs every poll while none is, so it looks
+// only at this host's newest file by name (names sort by start time) and
+// reads it again only when it changed. The caller holds mu.
+func (j *Journal) discover() {
+	p := newestOfHost(j.dir, j.host)
+	if p == "" || p == j.path {
+		return
+	}
+	fi, err := os.Stat(p)
+	if err != nil || j.checked[p] == fi.Size() {
+		return
+	}
+	j.checked = map[string]int64{p: fi.Size()}
+	l, err := scanCompact(p)
+	if err == nil && l.Header.Host == j.host && isActive(l.Events) {
+		j.attach(p, 0, true)
+	}
+}
+
+// newestOfHost is host's newest timeline in dir by file name
+// ("<host>-<start>.jsonl" sorts by start), "" when there is none.
+func newestOfHost(dir, host string) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	prefix := strings.TrimSuffix(FileName(host, time.Time{}), "00010101T000000Z.jsonl")
+	newest := ""
+	for _, e := range ents {
+		n := e.Name()
+		rest, ok := strings.CutPrefix(n, prefix)
+		if !ok || e.IsDir() || n <= newest {
+			continue
+		}
+		// Only "<host>-<start>.jsonl": "db1-old-…" is another host's.
+		if _, err := time.Parse("20060102T150405Z.jsonl", rest); err == nil {
+			newest = n
+		}
+	}
+	if newest == "" {
+		return ""
+	}
+	return filepath.Join(dir, newest)
 }
 
 // Export writes the report of the incident in use next to its timeline

@@ -79,6 +79,28 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	}
 }
 
+// TestJournalDiscoversOnlyThisHost: a host whose name extends this one's
+// ("db1-old") never hides this host's new incident from an observer.
+func TestJournalDiscoversOnlyThisHost(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	observer := NewJournal(dir, "", "db1")
+	defer observer.Close()
+	if evs, _, _ := observer.Poll(); len(evs) != 0 {
+		t.Fatal("events from an empty directory")
+	}
+	other := NewJournal(dir, "", "db1-old")
+	other.Record(ctx, []Event{started(t0.Add(time.Hour))})
+	other.Close()
+	driver := NewJournal(dir, "", "db1")
+	defer driver.Close()
+	driver.Record(ctx, []Event{started(t0), note(t0, "ours")})
+	evs, _, err := observer.Poll()
+	if err != nil || kinds(evs) != "started,note" || observer.Path() != driver.Path() {
+		t.Fatalf("observer polled %s from %s, %v", kinds(evs), observer.Path(), err)
+	}
+}
+
 // TestJournalJoinsRecentIncident: two processes crossing the threshold at
 // the same time write one incident, not two.
 func TestJournalJoinsRecentIncident(t *testing.T) {
