@@ -66,7 +66,7 @@ processes need it). Press ? inside for the keys.`,
 		Example: `  memtui                          # the dashboard
   memtui --theme high-contrast    # for projectors and screen shares
   memtui snapshot --json          # one reading of every panel, for scripts
-  memtui --proc testdata/fixtures/swap-thrash/proc   # replay a captured host`,
+  memtui --proc probes/testdata/fixtures/swap-thrash/proc --sys probes/testdata/fixtures/swap-thrash/sys`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -304,6 +304,7 @@ alerting hooks; unknown values are null.`,
 			}
 			fs := probes.NewFS(o.proc, o.sys)
 			mp := probes.NewMemProbe(fs, nil)
+			defer mp.Close()
 			prev := mp.Read()
 			time.Sleep(rateWindow)
 			cur := mp.Read()
