@@ -7,6 +7,11 @@ BINARY     ?= memtui
 # The same variable the release build sets, so a local binary says where it came from.
 VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FIXTURE    ?= probes/testdata/fixtures/odoo-high
+# GoReleaser reads the commit, its date and the URL from git, and if `git ls-remote
+# --get-url` fails (a clone with no remote) it drops all of them: the snapshot is then
+# named "none" and stamped with the wall clock. Give such a clone the project URL for
+# this one command only, through git's environment config, without editing .git/config.
+SNAPSHOT_ENV := $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/memtui/memtui.git)
 
 .DEFAULT_GOAL := help
 .PHONY: help build test race golden bench run-fixture snapshot lint release-check clean
@@ -33,7 +38,7 @@ run-fixture: ## Run the dashboard on the odoo-high fixture tree
 	$(GO) run . --proc $(FIXTURE)/proc --sys $(FIXTURE)/sys
 
 snapshot: ## Build release archives and packages locally into dist/ (no publish)
-	$(GORELEASER) release --snapshot --clean --skip=publish
+	$(SNAPSHOT_ENV) $(GORELEASER) release --snapshot --clean --skip=publish
 
 lint: ## Fail on unformatted files (gofmt -l) and go vet findings
 	@unformatted="$$(gofmt -l .)"; \
