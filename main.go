@@ -7,11 +7,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/pgprobe"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -40,6 +43,7 @@ type options struct {
 	incident string
 	runbook  string
 	// --- options: add fields below ---
+	pgProbe *pgprobe.Probe // opened by pgSource, closed by closePG
 }
 
 func main() {
@@ -83,9 +87,13 @@ processes need it). Press ? inside for the keys.`,
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
 	// --- flags: add persistent flags below ---
+	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
+		`empty: DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, else the local socket as psql; "none" turns it off. `+
+		`Give the password in PGPASSWORD or ~/.pgpass: a command line is visible to other users`)
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
+	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	return root
 }
 
@@ -154,7 +162,11 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		OOM:        followOOM(fs),
+		PG:         o.pgSource(fs),
+		PGInterval: o.interval,
 	}
+	defer o.closePG() // end memtui's session cleanly (no "unexpected EOF" in the server log)
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
 	return err
@@ -177,6 +189,8 @@ type snapshot struct {
 	Host   string         `json:"host"`
 	Memory memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
+	OOM      probes.OOMSection `json:"oom"`
+	Postgres probes.PGSnapshot `json:"postgres"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -316,6 +330,8 @@ alerting hooks; unknown values are null.`,
 				Memory: memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
+			snap.OOM = oomSnapshotSection(fs)
+			snap.Postgres = o.pgSnapshot(fs)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -372,6 +388,8 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}
 	// --- snapshot text: sections below ---
+	writeOOMText(&b, s.OOM)
+	writePGText(&b, s.Postgres)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -388,4 +406,196 @@ func humanBytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// oomRecentInSnapshot is how many of the last kills the snapshot carries.
+const oomRecentInSnapshot = 10
+
+// newOOMCmd is `memtui oom [--file PATH|-] [--json]`.
+func newOOMCmd(o *options, stdin io.Reader, stdout io.Writer) *cobra.Command {
+	var file string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "oom",
+		Short: "List the OOM kills in the kernel log or in a saved log",
+		Long: `List the processes killed because memory ran out, one line per killed
+process: when, pid, command, anonymous RSS, the constraint (global, memcg,
+cpuset, mempolicy), the memory cgroup and what triggered the kill.
+
+Without --file the kernel log is read from /dev/kmsg, else dmesg, else
+journalctl -k; the first line says which one and why not the others. When
+the kernel log is restricted (kernel.dmesg_restrict=1) it says so and still
+prints the oom_kill counter of /proc/vmstat.
+
+--file reads a saved log: dmesg (plain, -T or --time-format iso), syslog or
+kern.log, journalctl output or /dev/kmsg records, even mixed; "-" reads
+standard input. earlyoom kills in a journal are listed too.
+
+With --json the output is the array of kills of DESIGN.md, oldest first,
+with null where the log does not say.`,
+		Example: `  memtui oom                         # kills in this machine's kernel log
+  memtui oom --json | jq '.[-1]'      # the latest kill, for scripts
+  memtui oom --file /var/log/kern.log
+  journalctl -k -b -1 -o short-iso | memtui oom --file -   # the previous boot`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			fs := probes.NewFS(o.proc, o.sys)
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return fs.RunOOMCommand(ctx, probes.OOMCommand{File: file, JSON: asJSON}, stdin, stdout)
+		},
+	}
+	cmd.Flags().StringVar(&file, "file", "", `read a saved log instead of the kernel log ("-" for standard input)`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of kills, oldest first (the contract in DESIGN.md)")
+	return cmd
+}
+
+// oomSnapshotSection reads the oom section of the snapshot: the oom_kill
+// counter and the last kills, each source bounded by its own timeout.
+func oomSnapshotSection(fs probes.FS) probes.OOMSection {
+	return fs.OOMSnapshot(context.Background(), probes.OOMConfig{Timeout: 3 * time.Second}, oomRecentInSnapshot)
+}
+
+// followOOM starts following the kernel log for the dashboard: the kills
+// already there are read before the program starts, new ones arrive through
+// one blocked read. It is never nil; when nothing is readable its status
+// says why and the panel still counts kills from /proc/vmstat.
+func followOOM(fs probes.FS) *probes.OOMFollower {
+	return fs.FollowOOM(context.Background(), probes.OOMConfig{})
+}
+
+// writeOOMText is the OOM part of the snapshot's human form.
+func writeOOMText(b *strings.Builder, s probes.OOMSection) {
+	b.WriteString("\nOOM kills\n")
+	if s.KillsSinceBoot != nil {
+		fmt.Fprintf(b, "  since boot %d\n", *s.KillsSinceBoot)
+	} else {
+		b.WriteString("  since boot unknown\n")
+	}
+	fmt.Fprintf(b, "  source     %s\n", s.Source)
+	if s.Error != "" && s.Error != s.Source {
+		fmt.Fprintf(b, "  error      %s\n", s.Error)
+	}
+	if len(s.Recent) == 0 {
+		return
+	}
+	var t strings.Builder
+	_ = probes.WriteOOMTable(&t, s.Recent, time.Now(), time.Local)
+	for _, line := range strings.Split(strings.TrimRight(t.String(), "\n"), "\n") {
+		b.WriteString("  " + line + "\n")
+	}
+}
+
+// pgEnv reads the libpq environment that --pg falls back to (only main
+// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.
+func pgEnv() map[string]string {
+	env := map[string]string{}
+	for _, k := range probes.PGEnvKeys {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	if env["PGPASSFILE"] == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			env["PGPASSFILE"] = filepath.Join(home, ".pgpass")
+		}
+	}
+	return env
+}
+
+// pgSource builds the PostgreSQL source: nil with --pg none; a source that
+// reports the mistake when the connection settings cannot be read, so a
+// typo in --pg shows in the panel instead of keeping the dashboard from
+// starting in an incident.
+func (o *options) pgSource(fs probes.FS) ui.PGSource {
+	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	switch {
+	case err != nil:
+		return pgConfigError{err: err}
+	case t.Disabled:
+		return nil
+	}
+	o.pgProbe = pgprobe.New(t, fs, pgprobe.Options{})
+	return o.pgProbe
+}
+
+// closePG ends memtui's PostgreSQL session, if one was opened.
+func (o *options) closePG() {
+	if o.pgProbe != nil {
+		_ = o.pgProbe.Close()
+	}
+}
+
+// pgSnapshotBudget bounds the snapshot's PostgreSQL reading so that, with
+// the server down or hung, the whole snapshot still ends within 5 s.
+const pgSnapshotBudget = 3500 * time.Millisecond
+
+// pgSnapshot is the postgres section: one reading, then the session ends.
+func (o *options) pgSnapshot(fs probes.FS) probes.PGSnapshot {
+	src := o.pgSource(fs)
+	defer o.closePG()
+	if src == nil {
+		return probes.PGSnapshot{Error: "PostgreSQL is off (--pg none)", ByState: map[string]int{}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgSnapshotBudget)
+	defer cancel()
+	return src.Read(ctx).Snapshot()
+}
+
+// pgConfigError is a PostgreSQL source whose settings could not be read;
+// every reading says why.
+type pgConfigError struct{ err error }
+
+func (s pgConfigError) Read(context.Context) probes.PGReading {
+	return probes.PGReading{Time: time.Now(), Err: &probes.PGError{Kind: probes.PGErrConfig, Msg: s.err.Error()}}
+}
+
+// writePGText is the postgres section of the human snapshot.
+func writePGText(b *strings.Builder, p probes.PGSnapshot) {
+	b.WriteString("\nPostgreSQL\n")
+	if p.Target != "" {
+		fmt.Fprintf(b, "  target     %s\n", p.Target)
+	}
+	if !p.Connected {
+		fmt.Fprintf(b, "  not connected: %s\n", p.Error)
+		if p.Hint != "" {
+			fmt.Fprintf(b, "  %s\n", p.Hint)
+		}
+		return
+	}
+	fmt.Fprintf(b, "  server     %s, up %s\n", p.ServerVersion, time.Duration(*p.UptimeSeconds*float64(time.Second)).Round(time.Second))
+	res := ""
+	if p.Reserved != nil {
+		res = fmt.Sprintf(" + %d reserved", *p.Reserved)
+	}
+	fmt.Fprintf(b, "  sessions   %d of max_connections %d (%d for superusers%s; memtui holds one more)\n",
+		*p.Total, *p.MaxConnections, *p.SuperuserReserved, res)
+	for _, st := range probes.PGStates {
+		if n := p.ByState[st]; n > 0 || st == "active" || st == "idle" {
+			fmt.Fprintf(b, "    %-30s %d\n", st, n)
+		}
+	}
+	idle := time.Duration(p.IdleThresholdSeconds * float64(time.Second))
+	idleText := idle.String()
+	switch {
+	case idle > 0 && idle%time.Hour == 0:
+		idleText = fmt.Sprintf("%d h", idle/time.Hour)
+	case idle > 0 && idle%time.Minute == 0:
+		idleText = fmt.Sprintf("%d min", idle/time.Minute)
+	}
+	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
+	if m := p.Memory; m != nil {
+		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
+			humanBytes(m.RSSSumBytes), m.Processes, humanBytes(m.EstimateBytes))
+	} else if p.MemoryNote != "" {
+		fmt.Fprintf(b, "  memory     %s\n", p.MemoryNote)
+	}
+	for _, g := range p.Guidance {
+		fmt.Fprintf(b, "  %-20s %s\n", g.Setting, g.Text)
+	}
 }

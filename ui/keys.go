@@ -24,6 +24,9 @@ type KeyMap struct {
 
 	// --- postgres (panel_pg.go) ---
 
+	PGHideQueries key.Binding // hide query text on a shared screen
+	PGList        key.Binding // oldest transactions ↔ longest queries
+
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
@@ -48,6 +51,9 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// --- processes: bindings ---
 
 	// --- postgres: bindings ---
+
+	k.PGHideQueries = key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "pg: hide/show query text"))
+	k.PGList = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "pg: oldest xacts / longest queries"))
 
 	// --- oom: bindings ---
 
@@ -77,5 +83,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
+		{k.PGHideQueries, k.PGList},
 	}
 }

@@ -41,7 +41,10 @@ type Model struct {
 
 	// --- postgres: panel field ---
 
+	pg pgPanel
+
 	// --- oom: panel field ---
+	oom oomPanel
 
 	// --- timeline: panel field ---
 }
@@ -66,6 +69,8 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
+		oom: newOOMPanel(d),
+		pg:  newPGPanel(d),
 	}
 	return m
 }
@@ -76,6 +81,8 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.oom.init(),
+		m.pg.init(),
 	)
 }
 
@@ -118,6 +125,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
+	m.pg, cmd = m.pg.update(msg)
+	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
 		cmds = append(cmds, cmd)
@@ -169,6 +180,10 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pOOM:
+		m.oom, cmd = m.oom.update(k)
+	case pPG:
+		m.pg, cmd = m.pg.update(k)
 	}
 	return m, cmd
 }
@@ -239,6 +254,10 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pOOM:
+		return m.oom.view(m.st, w, h, focused)
+	case pPG:
+		return m.pg.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }
