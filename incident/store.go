@@ -175,10 +175,7 @@ func (s *Store) writeSynced(b []byte, size int64) error {
 		err = io.ErrShortWrite
 	}
 	if err == nil {
-		err = unix.Fdatasync(int(s.f.Fd()))
-		if err != nil {
-			err = &os.PathError{Op: "fdatasync", Path: s.path, Err: err}
-		}
+		err = syncData(s.f)
 	}
 	if err != nil {
 		if n > 0 {
