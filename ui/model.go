@@ -299,23 +299,35 @@ func (m Model) topBar() string {
 	if ok {
 		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
 	}
-	parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
-	if !m.d.Host.BootTime.IsZero() {
-		parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
-	}
-	parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format("2006-01-02 15:04:05 MST")))
-	if m.d.ReadOnly {
-		parts = append(parts, m.st.Warn.Render("READ-ONLY"))
-	}
-	if m.paused {
-		parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
-	}
-	// --- timeline: status segment ---
-	if seg := m.timeline.status(m.st); seg != "" {
-		parts = append(parts, seg)
-	}
-	left := strings.Join(parts, m.st.Bar.Render(" │ "))
 	room := m.w - ansi.StringWidth(sev) - 1
+	// Narrow screens drop the date, then the uptime, before anything an
+	// observer needs (host, read-only, pause, the incident clock) is cut.
+	var left string
+	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
+		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
+		if variant.uptime && !m.d.Host.BootTime.IsZero() {
+			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+		}
+		layout := "15:04:05 MST"
+		if variant.date {
+			layout = "2006-01-02 15:04:05 MST"
+		}
+		parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format(layout)))
+		if m.d.ReadOnly {
+			parts = append(parts, m.st.Warn.Render("READ-ONLY"))
+		}
+		if m.paused {
+			parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
+		}
+		// --- timeline: status segment ---
+		if seg := m.timeline.status(m.st); seg != "" {
+			parts = append(parts, seg)
+		}
+		left = strings.Join(parts, m.st.Bar.Render(" │ "))
+		if ansi.StringWidth(left) <= room {
+			break
+		}
+	}
 	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
 }
 
