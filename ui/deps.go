@@ -50,6 +50,13 @@ type Deps struct {
 
 	// --- timeline (panel_timeline.go) ---
 
+	// Timeline records the incident durably and follows what other memtui
+	// processes on this host record (an *incident.Journal). nil: no
+	// timeline; the panel says so.
+	Timeline Timeline
+	// Author names the person at the keyboard on notes and report fields.
+	Author string
+
 	// --- actions (palette.go) ---
 }
 

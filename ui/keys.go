@@ -36,6 +36,10 @@ type KeyMap struct {
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
+	Note         key.Binding // global: add a note to the timeline
+	Export       key.Binding // global: write the markdown report
+	ReportFields key.Binding // timeline focused: root cause, resolution, …
+	EndIncident  key.Binding // timeline focused: end the open incident
 
 	// --- actions (palette.go) ---
 }
@@ -70,6 +74,11 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// --- oom: bindings ---
 
 	// --- timeline: bindings ---
+	// Notes and the report change no machine state: read-only keeps them.
+	k.Note = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note"))
+	k.Export = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the report"))
+	k.ReportFields = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "report fields (timeline)"))
+	k.EndIncident = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "end the incident (timeline)"))
 
 	// --- actions: bindings ---
 
@@ -97,5 +106,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		// --- panel groups: append one slice per panel below ---
 		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcPageUp, k.ProcPageDown},
 		{k.PGHideQueries, k.PGList},
+		{k.Note, k.ReportFields, k.Export, k.EndIncident},
 	}
 }

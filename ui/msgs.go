@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -142,5 +143,59 @@ type oomWaitEndedMsg struct {
 }
 
 // --- timeline (panel_timeline.go) ---
+
+// timelineTickMsg asks the timeline panel to follow the shared file and
+// retry unrecorded events. Sent by the panel's own tick; consumed by
+// timelinePanel.update.
+type timelineTickMsg struct {
+	id  int
+	tag int
+}
+
+// timelineResumedMsg carries the incident memtui continues at start (nil
+// when none). Sent by resumeTimelineCmd; consumed by timelinePanel.
+type timelineResumedMsg struct {
+	log  *incident.Log
+	path string
+	err  error
+}
+
+// timelinePolledMsg carries events other memtui processes appended. Sent by
+// pollTimelineCmd; consumed by timelinePanel.
+type timelinePolledMsg struct {
+	events   []incident.Event
+	problems []incident.Problem
+	path     string
+	err      error
+}
+
+// eventsRecordedMsg says which events reached the disk (fsynced) and why
+// the rest did not. Sent by recordEventsCmd; consumed by timelinePanel,
+// which shows events as recorded only on this message.
+type eventsRecordedMsg struct {
+	recorded []incident.Event
+	n        int // events of the batch dealt with; the rest are retried
+	path     string
+	err      error
+}
+
+// recordEventsMsg asks the timeline to record events (a note, report
+// fields, an action's start and end). Sent by the note and report dialogs
+// and the palette; consumed by timelinePanel.
+type recordEventsMsg struct{ events []incident.Event }
+
+// endIncidentMsg asks the timeline to end the open incident by hand. Sent
+// by the end-incident confirmation; consumed by timelinePanel.
+type endIncidentMsg struct {
+	at     time.Time
+	reason string
+}
+
+// reportExportedMsg says where the report was written, or why not. Sent by
+// exportReportCmd; consumed by timelinePanel.
+type reportExportedMsg struct {
+	path string
+	err  error
+}
 
 // --- actions (palette.go) ---
