@@ -59,10 +59,10 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
 	// --- processes: bindings ---
-	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort RSS/swap/growth"))
-	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group by program"))
-	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "procs: mark baseline"))
-	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "procs: diff vs baseline"))
+	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort"))
+	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group"))
+	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "procs: baseline"))
+	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "procs: diff"))
 	k.ProcPageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
 	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
 
@@ -104,7 +104,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
-		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcPageUp, k.ProcPageDown},
+		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff},
 		{k.PGHideQueries, k.PGList},
 		{k.Note, k.ReportFields, k.Export, k.EndIncident},
 	}
