@@ -254,3 +254,49 @@ func FormatBytes(b uint64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }
+
+// Validate checks the rules every action obeys, whatever its source: a
+// well-formed id, a known risk and kind, and what its kind needs to run.
+func (a Action) Validate() error {
+	var errs []string
+	if !idRe.MatchString(a.ID) {
+		errs = append(errs, fmt.Sprintf("id %q: use lowercase letters, digits and '-'", a.ID))
+	}
+	if !a.Risk.Valid() {
+		errs = append(errs, fmt.Sprintf("risk %q is not one of low, medium, high", a.Risk))
+	}
+	switch a.Kind {
+	case KindCommands:
+		if len(a.Commands) == 0 {
+			errs = append(errs, "no commands")
+		}
+		for i, argv := range a.Commands {
+			if len(argv) == 0 || argv[0] == "" || (a.Shell && len(argv) != 1) {
+				errs = append(errs, fmt.Sprintf("commands[%d] is not a runnable argv", i))
+			}
+		}
+	case KindSQL:
+		if strings.TrimSpace(a.SQL) == "" {
+			errs = append(errs, "no sql")
+		}
+	case KindChecklist:
+		if len(a.Steps) == 0 {
+			errs = append(errs, "no steps")
+		}
+	case KindDropCaches:
+		if a.File == "" {
+			errs = append(errs, "no drop_caches file")
+		}
+	case KindSignal:
+		if a.grace()+5*time.Second > a.EffectiveTimeout() {
+			errs = append(errs, "timeout leaves no time for KILL after the grace period")
+		}
+	case KindTerminateIdle, KindNote:
+	default:
+		errs = append(errs, fmt.Sprintf("kind %q is not one of %s", a.Kind, kindList()))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("action %q: %s", a.ID, strings.Join(errs, "; "))
+	}
+	return nil
+}

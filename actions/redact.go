@@ -27,9 +27,9 @@ var redactRules = []struct {
 	// holding '@' is still covered (over-redacting a query string is fine).
 	{regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^\s/]+@`), "${1}" + Mask + "@"},
 	// --password x / --token=x / -password x.
-	{regexp.MustCompile(`(?i)(--?(?:password|passwd|token|secret|api-key|access-key)(?:[ \t]+|=))("[^"]*"|'[^']*'|[^\s"']+)`), "${1}" + Mask},
+	{regexp.MustCompile(`(?i)(--?(?:password|passwd|token|secret|api-key|access-key)(?:[ \t]+|=))(?:"[^"]*"|'[^']*'|[^\s"'])[^\s"']*`), "${1}" + Mask},
 	// key=value and key: value, in env, libpq DSNs, logs, JSON and YAML.
-	{regexp.MustCompile(`(` + secretWord + `["']?[ \t]*[:=][ \t]*)("[^"]*"|'[^']*'|[^\s,;&"'}]+)`), "${1}" + Mask},
+	{regexp.MustCompile(`(` + secretWord + `["']?[ \t]*[:=][ \t]*)(?:"[^"]*"|'[^']*'|[^\s,;&"'}])[^\s,;&"'}]*`), "${1}" + Mask},
 }
 
 // Redact hides secrets in s: password=, token= and similar key=value pairs,

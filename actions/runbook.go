@@ -275,6 +275,9 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 		}
 	}
 
+	if len(p.errs) > nerr {
+		return Action{}, false // a field was wrong: checks of the whole would only echo it
+	}
 	// Infer the kind of a new action from what it says it runs.
 	if a.Kind == "" {
 		switch {
@@ -298,6 +301,13 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 		a.File = Builtin(o)[slices.IndexFunc(Builtin(o), func(b Action) bool { return b.Kind == KindDropCaches })].File
 	}
 	p.validate(a, m, what, at, p.loc.block(i))
+	if len(p.errs) == nerr {
+		// The rules every action obeys; the checks above word most of them
+		// better, this catches whatever they do not.
+		if err := a.Validate(); err != nil {
+			p.errAt(p.loc.block(i), "%v", err)
+		}
+	}
 	return a, len(p.errs) == nerr
 }
 
@@ -336,7 +346,11 @@ func (p *fileParser) validate(a Action, m map[string]any, what string, at func(s
 		}
 	case KindSignal:
 		if a.grace()+5*time.Second > a.EffectiveTimeout() {
-			p.errAt(at("timeout"), "%s: timeout %s must exceed grace %s by at least 5s (KILL needs time too)", what, fmtDur(a.EffectiveTimeout()), fmtDur(a.grace()))
+			k := "timeout"
+			if _, has := m[k]; !has {
+				k = "grace"
+			}
+			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5s (KILL needs time too)", what, fmtDur(a.EffectiveTimeout()), fmtDur(a.grace()))
 		}
 	}
 }
