@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestArchitecture holds the package boundaries of HOUSE-STYLE.md: data
+// flows probes → ui/incident, the ui does no I/O of its own, and nothing
+// below the ui knows about the terminal.
+func TestArchitecture(t *testing.T) {
+	const mod = "github.com/memtui/memtui"
+	ui := []string{"github.com/charmbracelet/", "github.com/NimbleMarkets/ntcharts", mod + "/ui"}
+	rules := []struct {
+		pkg       string
+		forbidden []string
+		allowed   []string // prefixes allowed outside the standard library (nil: anything)
+	}{
+		{pkg: mod + "/probes", forbidden: append(ui, mod+"/actions", mod+"/incident"),
+			allowed: []string{mod + "/probes", "golang.org/x/sys", "github.com/jackc/", "github.com/shirou/gopsutil",
+				// indirect dependencies of pgx and gopsutil
+				"golang.org/x/text", "golang.org/x/sync", "golang.org/x/crypto", "github.com/tklauser/", "github.com/ebitengine/purego",
+				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/"}},
+		{pkg: mod + "/actions", forbidden: ui},
+		{pkg: mod + "/incident", forbidden: ui},
+		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", "github.com/shirou/gopsutil"}},
+	}
+	for _, r := range rules {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", r.pkg).CombinedOutput()
+		if err != nil {
+			if strings.Contains(string(out), "no required module provides") {
+				t.Logf("%s: not present yet", r.pkg)
+				continue
+			}
+			t.Fatalf("go list %s: %v\n%s", r.pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, f := range r.forbidden {
+				if strings.HasPrefix(dep, f) {
+					t.Errorf("%s imports %s, which the architecture forbids", r.pkg, dep)
+				}
+			}
+			if r.allowed == nil {
+				continue
+			}
+			ok := false
+			for _, a := range r.allowed {
+				ok = ok || strings.HasPrefix(dep, a)
+			}
+			if !ok {
+				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx and gopsutil", r.pkg, dep)
+			}
+		}
+	}
+}
+
+// TestUIDoesNoIO checks the ui's own imports: no files, processes, network
+// or database. Its I/O arrives through Deps (a dependency such as Bubble Tea
+// may use os itself; the ui may not).
+func TestUIDoesNoIO(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "github.com/memtui/memtui/ui").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, imp := range strings.Fields(string(out)) {
+		switch imp {
+		case "os", "os/exec", "net", "net/http", "database/sql", "io/ioutil", "syscall", "golang.org/x/sys/unix":
+			t.Errorf("ui imports %s: the ui must get its I/O through Deps", imp)
+		}
+	}
+}

@@ -1,0 +1,390 @@
+// Command memtui is the dashboard an on-call engineer opens when a Linux
+// server runs out of memory: memory and swap, the top consumers, PostgreSQL,
+// OOM kills, the runbook's actions and the incident timeline in one screen.
+//
+// main.go is the only place that reads flags and the environment; it builds
+// the probes and hands them to the ui, the snapshot or the report.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/ui"
+)
+
+// version is set by the release build: -ldflags "-X main.version=…".
+var version = "dev"
+
+// options are the flags shared by every subcommand.
+type options struct {
+	proc     string
+	sys      string
+	interval time.Duration
+	readOnly bool
+	theme    string
+	pg       string
+	incident string
+	runbook  string
+	// --- options: add fields below ---
+}
+
+func main() {
+	if err := newRootCmd(os.Stdout, os.Stderr).Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "memtui:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &options{}
+	root := &cobra.Command{
+		Use:   "memtui",
+		Short: "A terminal dashboard for high-memory incidents on Linux servers",
+		Long: `memtui is the screen to open when a Linux server is running out of memory.
+
+It shows live memory and swap with their severity, the top memory consumers,
+PostgreSQL connections and the OOM kills from the kernel log; runs the
+runbook's remediation steps from a palette (":" or ctrl+p) and records every
+step on an incident timeline that becomes the post-incident report.
+
+Run it as root over SSH for the full picture (the kernel log and other users'
+processes need it). Press ? inside for the keys.`,
+		Example: `  memtui                          # the dashboard
+  memtui --theme high-contrast    # for projectors and screen shares
+  memtui snapshot --json          # one reading of every panel, for scripts
+  memtui --proc testdata/fixtures/swap-thrash/proc   # replay a captured host`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDashboard(o)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&o.proc, "proc", "/proc", "procfs root to read (point it at a fixture tree to replay a host)")
+	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")
+	pf.DurationVar(&o.interval, "interval", time.Second, "refresh interval of memory, swap and the OOM counter")
+	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
+	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
+	// --- flags: add persistent flags below ---
+
+	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
+	// --- subcommands: add below ---
+	return root
+}
+
+// validate checks the shared flags before anything runs (start-up errors
+// return from main before the program starts).
+func (o *options) validate() error {
+	if o.interval < 100*time.Millisecond {
+		return fmt.Errorf("--interval %s is too short: use 100ms or more", o.interval)
+	}
+	if o.interval > time.Hour {
+		return fmt.Errorf("--interval %s is too long: use at most 1h", o.interval)
+	}
+	for _, d := range []struct{ flag, path string }{{"--proc", o.proc}, {"--sys", o.sys}} {
+		st, err := os.Stat(d.path)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", d.flag, d.path, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("%s %s: not a directory", d.flag, d.path)
+		}
+	}
+	if _, err := os.Stat(o.proc + "/meminfo"); err != nil {
+		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
+	}
+	if _, ok := ui.ThemeByName(o.theme); !ok {
+		return fmt.Errorf("--theme %q: use dark or high-contrast", o.theme)
+	}
+	return nil
+}
+
+// hostInfo gathers the facts the bars and the timeline show.
+func hostInfo(fs probes.FS) ui.HostInfo {
+	h := ui.HostInfo{CPUs: runtime.NumCPU()}
+	h.Name, _ = os.Hostname()
+	h.Kernel, _ = fs.KernelRelease()
+	h.BootTime, _ = fs.BootTime()
+	return h
+}
+
+// runDashboard builds the dependencies and runs the full-screen program.
+func runDashboard(o *options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	// memtui runs on a host short of memory: collect garbage early and keep
+	// the heap small unless the user set GOGC/GOMEMLIMIT themselves.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(24 << 20)
+	}
+	renderer := lipgloss.NewRenderer(os.Stdout)
+	if _, noColor := os.LookupEnv("NO_COLOR"); noColor {
+		renderer.SetColorProfile(termenv.Ascii)
+	}
+	theme, _ := ui.ThemeByName(o.theme)
+	fs := probes.NewFS(o.proc, o.sys)
+	d := ui.Deps{
+		Now:        time.Now,
+		Host:       hostInfo(fs),
+		Memory:     probes.NewMemProbe(fs, nil),
+		Interval:   o.interval,
+		Thresholds: probes.DefaultThresholds(),
+		ReadOnly:   o.readOnly,
+		Styles:     ui.NewStyles(renderer, theme),
+		Location:   time.Local,
+		// --- deps: wire sources below ---
+	}
+	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
+	_, err := p.Run()
+	return err
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print memtui's version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintf(stdout, "memtui %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		},
+	}
+}
+
+// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
+type snapshot struct {
+	Time   string         `json:"time"`
+	Host   string         `json:"host"`
+	Memory memorySnapshot `json:"memory"`
+	// --- snapshot: sections below ---
+}
+
+// memorySnapshot is the memory section; the first names are fixed by
+// DESIGN.md, the rest are extra. Unknown values are null, never 0.
+type memorySnapshot struct {
+	TotalBytes     *uint64  `json:"total_bytes"`
+	AvailableBytes *uint64  `json:"available_bytes"`
+	UsedBytes      *uint64  `json:"used_bytes"`
+	UsedPercent    *float64 `json:"used_percent"`
+	SwapTotalBytes *uint64  `json:"swap_total_bytes"`
+	SwapUsedBytes  *uint64  `json:"swap_used_bytes"`
+	Severity       string   `json:"severity"`
+
+	AvailableEstimated bool     `json:"available_estimated,omitempty"`
+	FreeBytes          *uint64  `json:"free_bytes"`
+	BuffersBytes       *uint64  `json:"buffers_bytes"`
+	CachedBytes        *uint64  `json:"cached_bytes"`
+	SReclaimableBytes  *uint64  `json:"sreclaimable_bytes"`
+	ShmemBytes         *uint64  `json:"shmem_bytes"`
+	DirtyBytes         *uint64  `json:"dirty_bytes"`
+	CommittedBytes     *uint64  `json:"committed_as_bytes"`
+	CommitLimitBytes   *uint64  `json:"commit_limit_bytes"`
+	SwapCachedBytes    *uint64  `json:"swap_cached_bytes"`
+	SwapInPerSec       *float64 `json:"swap_in_pages_per_sec"`
+	SwapOutPerSec      *float64 `json:"swap_out_pages_per_sec"`
+	MajFaultPerSec     *float64 `json:"major_faults_per_sec"`
+	PSI                *psiJSON `json:"psi"`
+	Cgroup             *cgJSON  `json:"cgroup"`
+	Errors             []string `json:"errors,omitempty"`
+}
+
+type psiJSON struct {
+	Some psiLineJSON  `json:"some"`
+	Full *psiLineJSON `json:"full"`
+}
+
+type psiLineJSON struct {
+	Avg10  float64 `json:"avg10"`
+	Avg60  float64 `json:"avg60"`
+	Avg300 float64 `json:"avg300"`
+}
+
+type cgJSON struct {
+	Version     int      `json:"version"`
+	Path        string   `json:"path"`
+	LimitBytes  *uint64  `json:"limit_bytes"`
+	UsageBytes  *uint64  `json:"usage_bytes"`
+	UsedPercent *float64 `json:"used_percent"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func valPtr(v probes.Val) *uint64 {
+	if !v.OK {
+		return nil
+	}
+	return ptr(v.V)
+}
+
+// memorySection turns two readings (prev may be zero) into the JSON section.
+func memorySection(prev, cur probes.Memory, th probes.Thresholds) memorySnapshot {
+	mi := cur.Meminfo
+	var s memorySnapshot
+	if cur.MeminfoErr != nil {
+		s.Errors = append(s.Errors, cur.MeminfoErr.Error())
+		s.Severity = "unknown"
+		return s
+	}
+	avail, est := mi.Available()
+	s.TotalBytes, s.AvailableBytes, s.UsedBytes = valPtr(mi.MemTotal), valPtr(avail), valPtr(mi.Used())
+	s.AvailableEstimated = est
+	if pct, ok := mi.UsedPercent(); ok {
+		s.UsedPercent = ptr(float64(int(pct*100+0.5)) / 100)
+		s.Severity = probes.SeverityOf(pct, th).String()
+	} else {
+		s.Severity = "unknown"
+	}
+	s.SwapTotalBytes, s.SwapUsedBytes = valPtr(mi.SwapTotal), valPtr(mi.SwapUsed())
+	s.FreeBytes, s.BuffersBytes, s.CachedBytes = valPtr(mi.MemFree), valPtr(mi.Buffers), valPtr(mi.Cached)
+	s.SReclaimableBytes, s.ShmemBytes, s.DirtyBytes = valPtr(mi.SReclaimable), valPtr(mi.Shmem), valPtr(mi.Dirty)
+	s.CommittedBytes, s.CommitLimitBytes, s.SwapCachedBytes = valPtr(mi.CommittedAS), valPtr(mi.CommitLimit), valPtr(mi.SwapCached)
+	if r := probes.RatesBetween(prev, cur); r.OK {
+		s.SwapInPerSec, s.SwapOutPerSec, s.MajFaultPerSec = ptr(r.SwapInPerSec), ptr(r.SwapOutPerSec), ptr(r.MajFaultPerSec)
+	}
+	if cur.PSIErr == nil {
+		p := cur.PSI
+		s.PSI = &psiJSON{Some: psiLineJSON{p.Some.Avg10, p.Some.Avg60, p.Some.Avg300}}
+		if p.Full.OK {
+			s.PSI.Full = &psiLineJSON{p.Full.Avg10, p.Full.Avg60, p.Full.Avg300}
+		}
+	} else if !errors.Is(cur.PSIErr, probes.ErrUnavailable) {
+		s.Errors = append(s.Errors, cur.PSIErr.Error())
+	}
+	if cur.CgroupErr == nil && cur.Cgroup.Limited() {
+		c := cur.Cgroup
+		cj := &cgJSON{Version: c.Version, Path: c.Path, LimitBytes: valPtr(c.Limit), UsageBytes: valPtr(c.Usage)}
+		if pct, ok := c.UsedPercent(); ok {
+			cj.UsedPercent = ptr(pct)
+		}
+		s.Cgroup = cj
+	}
+	if cur.VMStatErr != nil {
+		s.Errors = append(s.Errors, cur.VMStatErr.Error())
+	}
+	return s
+}
+
+// rateWindow is how far apart the snapshot's two memory readings are, so
+// that swap and fault rates are real rates and not guesses.
+const rateWindow = 250 * time.Millisecond
+
+func newSnapshotCmd(o *options, stdout io.Writer) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "snapshot",
+		Short: "Print one reading of every panel and exit",
+		Long: `Print one reading of every panel and exit: memory and swap (with rates
+over a short window), and the other sources as they are available.
+With --json the output follows the contract in DESIGN.md, for scripts and
+alerting hooks; unknown values are null.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			fs := probes.NewFS(o.proc, o.sys)
+			mp := probes.NewMemProbe(fs, nil)
+			prev := mp.Read()
+			time.Sleep(rateWindow)
+			cur := mp.Read()
+			host, _ := os.Hostname()
+			th := probes.DefaultThresholds()
+			snap := snapshot{
+				Time:   cur.Time.Format(time.RFC3339),
+				Host:   host,
+				Memory: memorySection(prev, cur, th),
+			}
+			// --- snapshot: fill sections below ---
+			if asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(snap)
+			}
+			return writeSnapshotText(stdout, snap)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the contract in DESIGN.md)")
+	return cmd
+}
+
+// writeSnapshotText is the human form of the snapshot.
+func writeSnapshotText(w io.Writer, s snapshot) error {
+	var b strings.Builder
+	m := s.Memory
+	fmt.Fprintf(&b, "memtui snapshot of %s at %s\n\n", s.Host, s.Time)
+	b.WriteString("Memory\n")
+	bytesOr := func(p *uint64) string {
+		if p == nil {
+			return "unknown"
+		}
+		return humanBytes(*p)
+	}
+	if m.UsedPercent != nil {
+		fmt.Fprintf(&b, "  used       %.1f %% (%s) — %s of %s\n", *m.UsedPercent, strings.ToUpper(m.Severity), bytesOr(m.UsedBytes), bytesOr(m.TotalBytes))
+	} else {
+		fmt.Fprintf(&b, "  used       unknown\n")
+	}
+	fmt.Fprintf(&b, "  available  %s\n", bytesOr(m.AvailableBytes))
+	fmt.Fprintf(&b, "  cached     %s  buffers %s  shmem %s\n", bytesOr(m.CachedBytes), bytesOr(m.BuffersBytes), bytesOr(m.ShmemBytes))
+	switch {
+	case m.SwapTotalBytes == nil:
+		b.WriteString("  swap       unknown\n")
+	case *m.SwapTotalBytes == 0:
+		b.WriteString("  swap       none configured\n")
+	default:
+		fmt.Fprintf(&b, "  swap       %s of %s\n", bytesOr(m.SwapUsedBytes), bytesOr(m.SwapTotalBytes))
+	}
+	if m.SwapInPerSec != nil {
+		fmt.Fprintf(&b, "  paging     swap in %.1f/s, out %.1f/s, major faults %.1f/s\n", *m.SwapInPerSec, *m.SwapOutPerSec, *m.MajFaultPerSec)
+	}
+	if m.PSI != nil {
+		fmt.Fprintf(&b, "  pressure   some %.2f/%.2f/%.2f %%", m.PSI.Some.Avg10, m.PSI.Some.Avg60, m.PSI.Some.Avg300)
+		if m.PSI.Full != nil {
+			fmt.Fprintf(&b, "  full %.2f/%.2f/%.2f %%", m.PSI.Full.Avg10, m.PSI.Full.Avg60, m.PSI.Full.Avg300)
+		}
+		b.WriteString("\n")
+	}
+	if m.Cgroup != nil {
+		fmt.Fprintf(&b, "  cgroup v%d  %s of %s (%s)\n", m.Cgroup.Version, bytesOr(m.Cgroup.UsageBytes), bytesOr(m.Cgroup.LimitBytes), m.Cgroup.Path)
+	}
+	for _, e := range m.Errors {
+		fmt.Fprintf(&b, "  error      %s\n", e)
+	}
+	// --- snapshot text: sections below ---
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// humanBytes formats bytes in binary units for the text outputs.
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for v := n / unit; v >= unit && exp < 5; v /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,103 @@
+package probes
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// PSILine is one line of a pressure file: the share of wall time in which
+// some (or all) tasks were stalled waiting for memory, over 10 s, 60 s and
+// 300 s, in percent, and the total stall time in microseconds.
+type PSILine struct {
+	Avg10, Avg60, Avg300 float64
+	TotalMicros          uint64
+	OK                   bool
+}
+
+// PSI is <proc>/pressure/memory (kernel 4.20+, CONFIG_PSI, psi=1).
+type PSI struct {
+	Some PSILine
+	Full PSILine // absent on some kernels and in some containers
+}
+
+// PSI reads <proc>/pressure/memory. ErrUnavailable means the kernel has no
+// PSI (too old, or booted with psi=0).
+func (fs FS) PSI() (PSI, error) {
+	b, err := readInto(fs.path("pressure", "memory"), make([]byte, 0, 256))
+	if err != nil {
+		return PSI{}, err
+	}
+	return parsePSI(b)
+}
+
+// parsePSI parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" lines.
+func parsePSI(b []byte) (PSI, error) {
+	var p PSI
+	var f [5][]byte
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		n := fields(line, f[:])
+		if n < 5 {
+			continue
+		}
+		var l PSILine
+		okAll := true
+		for _, kv := range f[1:5] {
+			eq := bytes.IndexByte(kv, '=')
+			if eq < 0 {
+				okAll = false
+				break
+			}
+			val := kv[eq+1:]
+			switch string(kv[:eq]) {
+			case "avg10":
+				l.Avg10, okAll = parsePct(val)
+			case "avg60":
+				l.Avg60, okAll = parsePct(val)
+			case "avg300":
+				l.Avg300, okAll = parsePct(val)
+			case "total":
+				l.TotalMicros, okAll = parseUint(val)
+			}
+			if !okAll {
+				break
+			}
+		}
+		if !okAll {
+			continue
+		}
+		l.OK = true
+		switch string(f[0]) {
+		case "some":
+			p.Some = l
+		case "full":
+			p.Full = l
+		}
+	}
+	if !p.Some.OK {
+		return p, fmt.Errorf("pressure/memory: no \"some\" line: %w", ErrParse)
+	}
+	return p, nil
+}
+
+// parsePct parses a PSI average such as "12.34" (0–100).
+func parsePct(b []byte) (float64, bool) {
+	// The kernel prints %lu.%02lu; parse by hand to avoid the string
+	// allocation strconv.ParseFloat would need.
+	dot := bytes.IndexByte(b, '.')
+	if dot < 0 {
+		v, ok := parseUint(b)
+		return float64(v), ok && v <= 100
+	}
+	ip, ok1 := parseUint(b[:dot])
+	fp, ok2 := parseUint(b[dot+1:])
+	if !ok1 || !ok2 || ip > 100 {
+		return 0, false
+	}
+	frac := float64(fp)
+	for range len(b) - dot - 1 {
+		frac /= 10
+	}
+	return float64(ip) + frac, true
+}

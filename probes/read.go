@@ -1,0 +1,109 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"golang.org/x/sys/unix"
+)
+
+// readInto reads the whole small file at path into buf (grown as needed) and
+// returns the filled slice. It uses raw syscalls so that a steady-state read
+// of a /proc file allocates nothing: the memory panel reads four to six of
+// them every second on a machine that is short of memory.
+func readInto(path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return buf[:0], pathErr(path, err)
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		if n == len(buf) {
+			if cap(buf) > n {
+				buf = buf[:cap(buf)]
+			} else {
+				nb := make([]byte, 2*len(buf)+4096)
+				copy(nb, buf[:n])
+				buf = nb
+			}
+		}
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return buf[:0], pathErr(path, err)
+		}
+		if m == 0 {
+			return buf[:n], nil
+		}
+		n += m
+	}
+}
+
+// pathErr turns a syscall error into one that names the path and wraps
+// ErrUnavailable when the file does not exist, so callers can tell "this
+// kernel has no such file" from "the file is broken".
+func pathErr(path string, err error) error {
+	switch {
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
+		return fmt.Errorf("%s: %w", path, ErrUnavailable)
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		return &fs.PathError{Op: "read", Path: path, Err: fs.ErrPermission}
+	}
+	return &fs.PathError{Op: "read", Path: path, Err: err}
+}
+
+// fields splits line on spaces and tabs into at most len(out) fields without
+// allocating; it returns how many it found.
+func fields(line []byte, out [][]byte) int {
+	n := 0
+	i := 0
+	for i < len(line) && n < len(out) {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i >= len(line) {
+			break
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		out[n] = line[i:j]
+		n++
+		i = j
+	}
+	return n
+}
+
+// parseUint parses a decimal unsigned integer without allocating.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+// nextLine returns the first line of b and the rest after its newline.
+func nextLine(b []byte) (line, rest []byte) {
+	for i, c := range b {
+		if c == '\n' {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}

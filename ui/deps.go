@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/memtui/memtui/probes"
+)
+
+// MemorySource takes one memory reading. Satisfied by *probes.MemProbe.
+type MemorySource interface {
+	Read() probes.Memory
+}
+
+// HostInfo are facts about the machine read once at start by main.go.
+type HostInfo struct {
+	Name     string
+	Kernel   string
+	CPUs     int
+	BootTime time.Time // zero when unknown
+}
+
+// Deps is everything the ui needs from the outside world: all I/O comes in
+// through these interfaces, built by main.go, so the ui never opens a file,
+// runs a program or talks to Postgres itself, and tests hand in fakes.
+type Deps struct {
+	Now        func() time.Time // the clock; tests pass a fixed one
+	Host       HostInfo
+	Memory     MemorySource
+	Interval   time.Duration // refresh interval of the fast sources
+	Thresholds probes.Thresholds
+	ReadOnly   bool
+	Styles     Styles
+	Location   *time.Location // for clock labels; tests pin UTC
+
+	// --- processes (panel_procs.go) ---
+
+	// --- postgres (panel_pg.go) ---
+
+	// --- oom (panel_oom.go) ---
+
+	// --- timeline (panel_timeline.go) ---
+
+	// --- actions (palette.go) ---
+}
+
+// withDefaults fills what a caller left empty.
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Interval <= 0 {
+		d.Interval = time.Second
+	}
+	if d.Thresholds == (probes.Thresholds{}) {
+		d.Thresholds = probes.DefaultThresholds()
+	}
+	if d.Location == nil {
+		d.Location = time.Local
+	}
+	if d.Styles.Renderer == nil {
+		d.Styles = NewStyles(nil, DarkTheme())
+	}
+	return d
+}

@@ -1,0 +1,81 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every binding of the dashboard. Views and help read it; Update
+// matches with key.Matches only. Read-only mode disables the bindings that
+// change the machine, so they also leave the help.
+type KeyMap struct {
+	// Global.
+	Quit      key.Binding
+	Help      key.Binding
+	FocusNext key.Binding
+	FocusPrev key.Binding
+	Pause     key.Binding
+
+	// Navigation inside the focused panel.
+	Up     key.Binding
+	Down   key.Binding
+	Enter  key.Binding
+	Back   key.Binding
+	Filter key.Binding
+
+	// --- processes (panel_procs.go) ---
+
+	// --- postgres (panel_pg.go) ---
+
+	// --- oom (panel_oom.go) ---
+
+	// --- timeline (panel_timeline.go) ---
+
+	// --- actions (palette.go) ---
+}
+
+// DefaultKeyMap returns the bindings; readOnly disables the ones that act.
+func DefaultKeyMap(readOnly bool) KeyMap {
+	k := KeyMap{
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		FocusNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
+		FocusPrev: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous panel")),
+		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause refresh")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / close")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+	}
+	// --- processes: bindings ---
+
+	// --- postgres: bindings ---
+
+	// --- oom: bindings ---
+
+	// --- timeline: bindings ---
+
+	// --- actions: bindings ---
+
+	if readOnly {
+		k.disableActing()
+	}
+	return k
+}
+
+// disableActing turns off every binding that changes the machine.
+func (k *KeyMap) disableActing() {
+	// --- actions: read-only ---
+}
+
+// ShortHelp is the one-line hint of the bottom bar.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.FocusNext, k.Pause, k.Quit}
+}
+
+// FullHelp is the help screen, one column per group.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
+		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
+		// --- panel groups: append one slice per panel below ---
+	}
+}

@@ -1,0 +1,330 @@
+// Package ui is memtui's dashboard: Bubble Tea models only. It reads nothing
+// from the machine itself; every source comes in through Deps.
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// flashDuration is how long a flash line stays.
+const flashDuration = 6 * time.Second
+
+// Model is the root of the dashboard and the only tea.Model.
+type Model struct {
+	d     Deps
+	st    Styles
+	keys  KeyMap
+	help  help.Model
+	w, h  int
+	focus panelID
+	lower panelID // the tab shown under memory in the stacked layout
+
+	paused bool
+	now    time.Time
+
+	flash    flashMsg
+	flashSeq int
+	flashOn  bool
+
+	dlg dialog
+
+	mem memPanel
+	// --- processes: panel field ---
+
+	// --- postgres: panel field ---
+
+	// --- oom: panel field ---
+
+	// --- timeline: panel field ---
+}
+
+// New builds the dashboard from its dependencies.
+func New(d Deps) Model {
+	d = d.withDefaults()
+	h := help.New()
+	h.Styles.ShortKey = d.Styles.Key
+	h.Styles.FullKey = d.Styles.Key
+	h.Styles.ShortDesc = d.Styles.Text
+	h.Styles.FullDesc = d.Styles.Text
+	h.Styles.ShortSeparator = d.Styles.Muted
+	h.Styles.FullSeparator = d.Styles.Muted
+	m := Model{
+		d:     d,
+		st:    d.Styles,
+		keys:  DefaultKeyMap(d.ReadOnly),
+		help:  h,
+		focus: pMem,
+		lower: pProcs,
+		now:   d.Now(),
+		mem:   newMemPanel(d),
+		// --- panels: construction ---
+	}
+	return m
+}
+
+// Init starts every panel's schedule and the clock.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(
+		m.mem.init(),
+		clockCmd(),
+		// --- panels: init ---
+	)
+}
+
+// clockCmd ticks the clock once a second, aligned to the wall clock.
+func clockCmd() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return clockTickedMsg{at: t} })
+}
+
+// Update is the Elm loop: global keys first, then the dialog, then panels.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.Width = msg.Width
+	case clockTickedMsg:
+		m.now = m.d.Now()
+		return m, clockCmd()
+	case flashMsg:
+		m.flash, m.flashOn = msg, true
+		m.flashSeq++
+		seq := m.flashSeq
+		return m, tea.Tick(flashDuration, func(time.Time) tea.Msg { return flashExpiredMsg{seq: seq} })
+	case flashExpiredMsg:
+		if msg.seq == m.flashSeq {
+			m.flashOn = false
+		}
+		return m, nil
+	case openDialogMsg:
+		m.dlg = msg.d
+		return m, nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	case memSampledMsg:
+		m.now = m.d.Now()
+	}
+	// Every other message goes to every panel (and an open dialog), so each
+	// owns its own results and ticks.
+	var cmd tea.Cmd
+	m.mem, cmd = m.mem.update(msg)
+	cmds = append(cmds, cmd)
+	// --- panels: broadcast ---
+	if m.dlg != nil {
+		m.dlg, cmd = m.dlg.update(msg)
+		cmds = append(cmds, cmd)
+		if m.dlg.closed() {
+			m.dlg = nil
+		}
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// handleKey routes a key: quit always works; an open dialog takes the rest;
+// then global keys; then the focused panel.
+func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if k.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	if m.dlg != nil {
+		var cmd tea.Cmd
+		m.dlg, cmd = m.dlg.update(k)
+		if m.dlg.closed() {
+			m.dlg = nil
+		}
+		return m, cmd
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.dlg = newHelpDialog(m.keys)
+		return m, nil
+	case key.Matches(k, m.keys.FocusNext):
+		m.setFocus((m.focus + 1) % numPanels)
+		return m, nil
+	case key.Matches(k, m.keys.FocusPrev):
+		m.setFocus((m.focus + numPanels - 1) % numPanels)
+		return m, nil
+	case key.Matches(k, m.keys.Pause):
+		m.paused = !m.paused
+		text := "refresh resumed"
+		if m.paused {
+			text = "refresh paused: the figures are frozen; press p to resume"
+		}
+		next, cmd := m.Update(pauseToggledMsg{paused: m.paused})
+		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
+		// --- global keys of panels (palette, note, export) ---
+	}
+	var cmd tea.Cmd
+	switch m.focus {
+	case pMem:
+		m.mem, cmd = m.mem.update(k)
+		// --- panels: focused key routing ---
+	}
+	return m, cmd
+}
+
+// setFocus moves focus; in the stacked layout it also picks the lower tab.
+func (m *Model) setFocus(p panelID) {
+	m.focus = p
+	if p != pMem {
+		m.lower = p
+	}
+}
+
+// View draws the whole screen: the top bar, the panels, the bottom bar and
+// any dialog over them.
+func (m Model) View() string {
+	if m.w == 0 {
+		return ""
+	}
+	l := layout(m.w, m.h, m.lower)
+	if l.tooSmall {
+		msg := fmt.Sprintf("terminal too small: %d×%d\nmemtui needs at least %d×%d\nenlarge the window or reduce the font size · q quits",
+			m.w, m.h, minWidth, minHeight)
+		return block(m.st.Crit.Render(msg), m.w, m.h)
+	}
+	rows := make([]string, m.h)
+	for i := range rows {
+		rows[i] = strings.Repeat(" ", m.w)
+	}
+	rows[0] = m.topBar()
+	rows[m.h-1] = m.bottomBar()
+	for id := panelID(0); id < numPanels; id++ {
+		r := l.rects[id]
+		if r.w == 0 || r.h == 0 {
+			continue
+		}
+		paste(rows, m.panelView(id, r.w, r.h), r.x, r.y)
+	}
+	if !l.grid {
+		rows[l.tabs.y] = m.tabStrip(l.tabs.w)
+	}
+	screen := strings.Join(rows, "\n")
+	if m.dlg != nil {
+		screen = overlay(screen, m.dlg.view(m.st, m.w-4, m.h-2), m.w, m.h)
+	}
+	return screen
+}
+
+// panelView renders one panel; a panel not built yet says what will be there.
+func (m Model) panelView(id panelID, w, h int) string {
+	focused := m.focus == id
+	switch id {
+	case pMem:
+		return m.mem.view(m.st, w, h, focused)
+		// --- panels: view ---
+	}
+	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
+}
+
+// paste writes block b into rows at column x, row y.
+func paste(rows []string, b string, x, y int) {
+	for i, line := range strings.Split(b, "\n") {
+		r := y + i
+		if r < 0 || r >= len(rows) {
+			continue
+		}
+		lw := ansi.StringWidth(line)
+		left := ansi.Truncate(rows[r], x, "")
+		if pad := x - ansi.StringWidth(left); pad > 0 {
+			left += strings.Repeat(" ", pad)
+		}
+		rows[r] = left + line + ansi.TruncateLeft(rows[r], x+lw, "")
+	}
+}
+
+// tabStrip names the panels that share the lower area, marking the one shown.
+func (m Model) tabStrip(w int) string {
+	var b strings.Builder
+	for id := pProcs; id < numPanels; id++ {
+		name := fmt.Sprintf(" %s ", panelNames[id])
+		if id == m.lower {
+			b.WriteString(m.st.Selected.Render("▸" + name))
+		} else {
+			b.WriteString(m.st.Muted.Render(" " + name))
+		}
+		b.WriteString(m.st.Border.Render("│"))
+	}
+	b.WriteString(m.st.Muted.Render(" tab/shift+tab switch"))
+	return fit(b.String(), w)
+}
+
+// topBar: host, uptime, clock, severity — what an observer joining the
+// screen share needs first.
+func (m Model) topBar() string {
+	level, pct, ok := m.mem.severity()
+	sev := m.st.Muted.Render("● reading…")
+	if ok {
+		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
+	}
+	parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
+	if !m.d.Host.BootTime.IsZero() {
+		parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+	}
+	parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format("2006-01-02 15:04:05 MST")))
+	if m.d.ReadOnly {
+		parts = append(parts, m.st.Warn.Render("READ-ONLY"))
+	}
+	if m.paused {
+		parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
+	}
+	// --- timeline: status segment ---
+	left := strings.Join(parts, m.st.Bar.Render(" │ "))
+	room := m.w - ansi.StringWidth(sev) - 1
+	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
+}
+
+// bottomBar shows the flash line while one is live, else the key hints.
+func (m Model) bottomBar() string {
+	if m.flashOn {
+		style, glyph := m.st.OK, "✔ "
+		switch m.flash.level {
+		case flashWarn:
+			style, glyph = m.st.Warn, "▲ "
+		case flashErr:
+			style, glyph = m.st.Crit, "✖ "
+		}
+		return fit(style.Render(glyph+m.flash.text), m.w)
+	}
+	return fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.w)
+}
+
+// helpDialog is the full key map, grouped.
+type helpDialog struct {
+	keys KeyMap
+	done bool
+}
+
+func newHelpDialog(k KeyMap) *helpDialog { return &helpDialog{keys: k} }
+
+func (d *helpDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		if key.Matches(k, d.keys.Help, d.keys.Back, d.keys.Quit) {
+			d.done = true
+		}
+	}
+	return d, nil
+}
+
+func (d *helpDialog) view(st Styles, w, h int) string {
+	hm := help.New()
+	hm.Styles.FullKey = st.Key
+	hm.Styles.FullDesc = st.Text
+	hm.Styles.FullSeparator = st.Muted
+	hm.Width = w - 4
+	body := hm.FullHelpView(d.keys.FullHelp()) +
+		"\n\n" + st.Muted.Render("Severity: ● NORMAL  △ WARNING  ▲ HIGH  ✖ CRITICAL") +
+		"\n" + st.Muted.Render("? or esc closes this help")
+	return dialogBox(st, "Keys", body, min(w, 100), h)
+}
+
+func (d *helpDialog) closed() bool { return d.done }
