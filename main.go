@@ -83,9 +83,11 @@ processes need it). Press ? inside for the keys.`,
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
 	// --- flags: add persistent flags below ---
+	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
+	root.AddCommand(newActionsCmd(o, stdout))
 	return root
 }
 
@@ -144,6 +146,11 @@ func runDashboard(o *options) error {
 	}
 	theme, _ := ui.ThemeByName(o.theme)
 	fs := probes.NewFS(o.proc, o.sys)
+	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
+	actionSvc, aerr := newActionService(o, fs, os.Getenv("SUDO_USER"))
+	if aerr != nil {
+		return aerr
+	}
 	d := ui.Deps{
 		Now:        time.Now,
 		Host:       hostInfo(fs),
@@ -154,6 +161,7 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		Actions: actionSvc,
 	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Output bounds: the tail keeps the last DefaultTailBytes bytes and at most
@@ -135,7 +133,7 @@ func cleanLine(s string) string {
 	if i := strings.LastIndexByte(strings.TrimRight(s, "\r"), '\r'); i >= 0 {
 		s = s[i+1:]
 	}
-	s = ansi.Strip(s)
+	s = stripEscapes(s)
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if r == '\t' {
@@ -147,4 +145,45 @@ func cleanLine(s string) string {
 		return r
 	}, s)
 	return Redact(s)
+}
+
+// stripEscapes removes terminal escape sequences: CSI (ESC [ … final byte,
+// colours and cursor moves), OSC (ESC ] … BEL or ESC \, titles and links),
+// other ESC-introduced strings (DCS, PM, APC, SOS, up to ESC \) and
+// two-byte ESC sequences. Package actions may not import the charmbracelet
+// libraries, so this is its own small state machine.
+func stripEscapes(s string) string {
+	if !strings.ContainsRune(s, 0x1b) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != 0x1b {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		switch s[i+1] {
+		case '[': // CSI: parameters and intermediates, then a final byte 0x40–0x7e
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j
+		case ']', 'P', '^', '_', 'X': // string sequences, ended by BEL or ESC \
+			j := i + 2
+			for j < len(s) && s[j] != 0x07 && !(s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\') {
+				j++
+			}
+			if j < len(s) && s[j] == 0x1b {
+				j++
+			}
+			i = j
+		default: // ESC and one byte (ESC 7, ESC =, …)
+			i++
+		}
+	}
+	return b.String()
 }

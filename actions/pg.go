@@ -5,16 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// PGConn is the part of a PostgreSQL connection the sql and
-// terminate-idle-postgres kinds use. *pgx.Conn and *pgxpool.Pool satisfy it.
-type PGConn interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+// Postgres runs the statements of the sql and terminate-idle-postgres
+// kinds on memtui's own PostgreSQL session. Package actions/pgexec
+// implements it over any connection *pgx.Conn satisfies; it lives apart so
+// that importing actions (as the ui does) never pulls in a database driver.
+// Errors it returns are already worded for a person.
+type Postgres interface {
+	// CurrentDatabase is the database the session is connected to.
+	CurrentDatabase(ctx context.Context) (string, error)
+	// IdleBackends lists the client backends idle for longer than after,
+	// never the session's own backend.
+	IdleBackends(ctx context.Context, after time.Duration) ([]Backend, error)
+	// TerminateIdle terminates the listed backends that are, in the same
+	// statement, still the same session and still idle for longer than
+	// after; it returns those it found, with whether the signal was sent.
+	TerminateIdle(ctx context.Context, after time.Duration, want []Backend) ([]Terminated, error)
+	// Exec runs sql (one or more statements, as one implicit transaction)
+	// and returns the last command tag ("DELETE 12").
+	Exec(ctx context.Context, sql string) (string, error)
+	// QueryText runs a read-only query and returns its columns and at most
+	// maxRows rows as text, with the total row count.
+	QueryText(ctx context.Context, sql string, maxRows int) (cols []string, rows [][]string, total int, err error)
+}
+
+// Terminated is one backend TerminateIdle found still qualifying.
+type Terminated struct {
+	Backend
+	OK bool // pg_terminate_backend returned true
 }
 
 // Backend is one PostgreSQL client backend a terminate-idle-postgres run
@@ -45,36 +64,6 @@ type Preview struct {
 // MaxPreviewRows bounds the rows a preview keeps.
 const MaxPreviewRows = 50
 
-// idleBackendsSQL lists the client backends idle for longer than $1 seconds.
-// Idle time is measured from state_change (when the session went idle), not
-// query_start as the seed's query does: a session whose last query ran for
-// 40 minutes and finished a minute ago is not idle for 40 minutes.
-// pg_backend_pid() keeps memtui's own session out; backend_type keeps
-// autovacuum, walsender and the other server processes out.
-const idleBackendsSQL = `SELECT pid, coalesce(usename, ''), coalesce(datname, ''),
-       extract(epoch FROM now() - state_change)::float8, backend_start
-  FROM pg_stat_activity
- WHERE backend_type = 'client backend'
-   AND state = 'idle'
-   AND state_change < now() - make_interval(secs => $1::float8)
-   AND pid <> pg_backend_pid()
- ORDER BY state_change, pid`
-
-// terminateIdleSQL terminates the previewed sessions only, re-checking in
-// the same statement that each is still the same session (pid and
-// backend_start) and still idle past the threshold.
-const terminateIdleSQL = `SELECT a.pid, coalesce(a.usename, ''), coalesce(a.datname, ''),
-       extract(epoch FROM now() - a.state_change)::float8, a.backend_start,
-       pg_terminate_backend(a.pid)
-  FROM pg_stat_activity a
-  JOIN unnest($2::int4[], $3::timestamptz[]) AS p(pid, backend_start)
-    ON p.pid = a.pid AND p.backend_start = a.backend_start
- WHERE a.backend_type = 'client backend'
-   AND a.state = 'idle'
-   AND a.state_change < now() - make_interval(secs => $1::float8)
-   AND a.pid <> pg_backend_pid()
- ORDER BY a.pid`
-
 // Preview gathers what the confirmation of a must show. It runs only
 // read-only queries and reads /proc; nothing is changed.
 func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, error) {
@@ -83,9 +72,9 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		if r.PG == nil {
 			return Preview{}, errNoPG
 		}
-		bs, err := idleBackends(ctx, r.PG, a.idleAfter())
+		bs, err := r.PG.IdleBackends(ctx, a.idleAfter())
 		if err != nil {
-			return Preview{}, pgError(err)
+			return Preview{}, err
 		}
 		p := Preview{Backends: bs, Columns: []string{"pid", "user", "database", "idle for"}}
 		for _, b := range bs {
@@ -122,78 +111,30 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 
 var errNoPG = errors.New("PostgreSQL is off: start memtui with --pg DSN (or the PG* environment)")
 
-func idleBackends(ctx context.Context, pg PGConn, after time.Duration) ([]Backend, error) {
-	rows, err := pg.Query(ctx, idleBackendsSQL, after.Seconds())
+// queryPreview runs a preview query and keeps its rows as text, redacted.
+func queryPreview(ctx context.Context, pg Postgres, q string) (Preview, error) {
+	cols, rows, n, err := pg.QueryText(ctx, q, MaxPreviewRows)
 	if err != nil {
-		return nil, err
+		return Preview{}, err
 	}
-	var out []Backend
-	for rows.Next() {
-		var b Backend
-		var idle float64
-		if err := rows.Scan(&b.PID, &b.User, &b.Database, &idle, &b.BackendStart); err != nil {
-			rows.Close()
-			return nil, err
+	for _, row := range rows {
+		for i := range row {
+			row[i] = Redact(row[i])
 		}
-		b.IdleFor = time.Duration(idle * float64(time.Second))
-		out = append(out, b)
 	}
-	return out, rows.Err()
-}
-
-// queryPreview runs a preview query and keeps its rows as text.
-func queryPreview(ctx context.Context, pg PGConn, q string) (Preview, error) {
-	rows, err := pg.Query(ctx, q)
-	if err != nil {
-		return Preview{}, pgError(err)
-	}
-	defer rows.Close()
-	var p Preview
-	for _, f := range rows.FieldDescriptions() {
-		p.Columns = append(p.Columns, f.Name)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-		if len(p.Rows) >= MaxPreviewRows {
-			p.Truncated = true
-			continue
-		}
-		vals, err := rows.Values()
-		if err != nil {
-			return Preview{}, pgError(err)
-		}
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			if v == nil {
-				row[i] = "NULL"
-			} else {
-				row[i] = Redact(fmt.Sprint(v))
-			}
-		}
-		p.Rows = append(p.Rows, row)
-	}
-	if err := rows.Err(); err != nil {
-		return Preview{}, pgError(err)
-	}
-	p.Message = fmt.Sprintf("%d row(s)", n)
-	return p, nil
+	return Preview{Columns: cols, Rows: rows, Truncated: n > len(rows), Message: fmt.Sprintf("%d row(s)", n)}, nil
 }
 
 // checkDatabase refuses when the connection is not to the database the
 // action was written for: the seed's DELETEs belong to odoo_production, and
 // running them in another database would be a silent mistake.
-func checkDatabase(ctx context.Context, pg PGConn, want string) error {
+func checkDatabase(ctx context.Context, pg Postgres, want string) error {
 	if want == "" {
 		return nil
 	}
-	rows, err := pg.Query(ctx, "SELECT current_database()")
+	got, err := pg.CurrentDatabase(ctx)
 	if err != nil {
-		return pgError(err)
-	}
-	got, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[string])
-	if err != nil {
-		return pgError(err)
+		return err
 	}
 	if got != want {
 		return &refusedError{fmt.Sprintf("connected to database %q but this action is for %q: start memtui with --pg pointing at %s, or set database/[builtin] app_database in the runbook", got, want, want)}
@@ -207,9 +148,8 @@ type refusedError struct{ msg string }
 
 func (e *refusedError) Error() string { return e.msg }
 
-// runSQL runs a.SQL. With no arguments pgx uses the simple protocol, so a
-// string of several statements runs as one implicit transaction: the seed's
-// two DELETEs both happen or neither does.
+// runSQL runs a.SQL. Several statements run as one implicit transaction
+// (see Postgres.Exec): the seed's two DELETEs both happen or neither does.
 func (r *Runner) runSQL(ctx context.Context, a Action, out *tail, res *Result) error {
 	if r.PG == nil {
 		res.Status, res.Message = StatusError, errNoPG.Error()
@@ -222,13 +162,12 @@ func (r *Runner) runSQL(ctx context.Context, a Action, out *tail, res *Result) e
 	out.Line("SQL: " + oneLine(a.SQL))
 	tag, err := r.PG.Exec(ctx, a.SQL)
 	if err != nil {
-		e := pgError(err)
-		out.Line(e.Error())
-		res.Status, res.Message = StatusFailed, e.Error()
+		out.Line(err.Error())
+		res.Status, res.Message = StatusFailed, err.Error()
 		return nil
 	}
-	out.Line(tag.String())
-	res.Status, res.Message = StatusOK, "SQL done: "+tag.String()
+	out.Line(tag)
+	res.Status, res.Message = StatusOK, "SQL done: "+tag
 	return nil
 }
 
@@ -244,9 +183,9 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 	if p != nil {
 		want = p.Backends
 	} else {
-		bs, err := idleBackends(ctx, r.PG, a.idleAfter())
+		bs, err := r.PG.IdleBackends(ctx, a.idleAfter())
 		if err != nil {
-			res.Status, res.Message = StatusFailed, pgError(err).Error()
+			res.Status, res.Message = StatusFailed, err.Error()
 			return nil
 		}
 		want = bs
@@ -256,38 +195,20 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 		res.Status, res.Message = StatusOK, "nothing to terminate"
 		return nil
 	}
-	pids := make([]int32, len(want))
-	starts := make([]time.Time, len(want))
-	for i, b := range want {
-		pids[i], starts[i] = b.PID, b.BackendStart
-	}
-	rows, err := r.PG.Query(ctx, terminateIdleSQL, a.idleAfter().Seconds(), pids, starts)
+	found, err := r.PG.TerminateIdle(ctx, a.idleAfter(), want)
 	if err != nil {
-		res.Status, res.Message = StatusFailed, pgError(err).Error()
+		res.Status, res.Message = StatusFailed, err.Error()
 		return nil
 	}
 	done := map[int32]bool{}
-	for rows.Next() {
-		var b Backend
-		var idle float64
-		var ok bool
-		if err := rows.Scan(&b.PID, &b.User, &b.Database, &idle, &b.BackendStart, &ok); err != nil {
-			rows.Close()
-			res.Status, res.Message = StatusFailed, pgError(err).Error()
-			return nil
-		}
-		b.IdleFor = time.Duration(idle * float64(time.Second))
-		if ok {
-			done[b.PID] = true
-			res.Terminated = append(res.Terminated, b)
-			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", b.PID, b.User, b.Database, fmtDur(b.IdleFor.Truncate(time.Second))))
+	for _, t := range found {
+		if t.OK {
+			done[t.PID] = true
+			res.Terminated = append(res.Terminated, t.Backend)
+			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, fmtDur(t.IdleFor.Truncate(time.Second))))
 		} else {
-			out.Line(fmt.Sprintf("pid %d: pg_terminate_backend returned false", b.PID))
+			out.Line(fmt.Sprintf("pid %d: pg_terminate_backend returned false", t.PID))
 		}
-	}
-	if err := rows.Err(); err != nil {
-		res.Status, res.Message = StatusFailed, pgError(err).Error()
-		return nil
 	}
 	for _, b := range want {
 		if !done[b.PID] {
@@ -297,24 +218,6 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 	res.Status = StatusOK
 	res.Message = fmt.Sprintf("terminated %d of %d listed backend(s)", len(res.Terminated), len(want))
 	return nil
-}
-
-// pgError words a PostgreSQL error for a person.
-func pgError(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "42501": // insufficient_privilege
-			return fmt.Errorf("postgres: %s: connect as a superuser or a role with pg_signal_backend / ownership of the tables (--pg 'user=postgres …')", pe.Message)
-		case "42P01": // undefined_table
-			return fmt.Errorf("postgres: %s: is this the right database?", pe.Message)
-		}
-		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pe.Message, pe.Code)
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errors.New("postgres: no answer before the timeout")
-	}
-	return fmt.Errorf("postgres: %w", err)
 }
 
 func statusOf(err error) Status {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -97,6 +98,8 @@ type Step struct {
 // records it and the report's actions table is built from it. Every string
 // in it is redacted.
 type Result struct {
+	// RunID ties the started, finished and re-checked records of one run.
+	RunID        string        `json:"run"`
 	ActionID     string        `json:"action_id"`
 	ActionName   string        `json:"action_name"`
 	Risk         Risk          `json:"risk"`
@@ -130,10 +133,9 @@ type Result struct {
 // Runner executes actions. The zero value runs commands with no PostgreSQL
 // and no memory figures; main.go fills the fields.
 type Runner struct {
-	// PG is memtui's own PostgreSQL connection (nil: --pg none). It must not
-	// be used concurrently by anything else while an action runs (a
-	// *pgx.Conn is not safe for that; a *pgxpool.Pool is).
-	PG PGConn
+	// PG is memtui's own PostgreSQL session (nil: --pg none); see
+	// actions/pgexec.
+	PG Postgres
 	// Memory gives the before/after and re-check readings (nil: none).
 	Memory MemorySampler
 	// Who is recorded with every run.
@@ -176,6 +178,8 @@ var (
 // Run is a run in progress. Its methods are safe to call from any goroutine:
 // the UI polls Output while the run goroutine writes.
 type Run struct {
+	id      string
+	info    Started
 	req     Request
 	started time.Time
 	out     *tail
@@ -184,6 +188,12 @@ type Run struct {
 	mu      sync.Mutex
 	res     Result
 }
+
+// ID names this run: "<action id>@<start time>", unique per process.
+func (h *Run) ID() string { return h.id }
+
+// Info is the record of the run's start.
+func (h *Run) Info() Started { return h.info }
 
 // Request is the request this run executes.
 func (h *Run) Request() Request { return h.req }
@@ -219,17 +229,51 @@ func (h *Run) Result() (Result, bool) {
 	}
 }
 
-// Start runs req in the background and returns at once. The run ends on its
-// own, on its timeout, on Cancel, or when ctx ends.
+// runSeq keeps run ids unique when two start in the same millisecond.
+var runSeq atomic.Int64
+
+// Started is what is known the moment a run starts: the record of what was
+// confirmed, exactly as it will run.
+type Started struct {
+	RunID      string `json:"run"`
+	ActionID   string `json:"action_id"`
+	ActionName string `json:"action_name"`
+	Risk       Risk   `json:"risk"`
+	Kind       Kind   `json:"kind"`
+	// Commands are the argv lists a commands action runs (redacted); for
+	// the other kinds, each step of the plan as a one-element list.
+	Commands     [][]string `json:"commands"`
+	Confirmation string     `json:"confirmation"`
+	Who          Who        `json:"who"`
+	At           time.Time  `json:"at"`
+	MemBefore    *Memory    `json:"mem_before"`
+	Target       *Target    `json:"target,omitempty"`
+}
+
+// Start runs req in the background and returns once the memory reading
+// before it is taken (call it from a goroutine or a tea.Cmd, not a UI
+// loop). The run ends on its own, on its timeout, on Cancel, or when ctx
+// ends.
 func (r *Runner) Start(ctx context.Context, req Request) *Run {
 	a := req.Action
 	cctx, cancel := context.WithCancelCause(ctx)
+	started := r.now()
+	id := fmt.Sprintf("%s@%s#%d", a.ID, started.UTC().Format("20060102T150405.000Z"), runSeq.Add(1))
 	h := &Run{
+		id:      id,
 		req:     req,
-		started: r.now(),
+		started: started,
 		out:     newTail(r.TailBytes, r.TailLines),
 		cancel:  cancel,
 		done:    make(chan struct{}),
+	}
+	h.info = Started{
+		RunID: id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
+		Commands: startedCommands(a, req.Target), Confirmation: Redact(req.Confirmation),
+		Who: r.Who, At: started, Target: req.Target,
+	}
+	if !(r.ReadOnly || a.Kind.RunsNothing()) {
+		h.info.MemBefore = r.sample(ctx)
 	}
 	go func() {
 		defer close(h.done)
@@ -244,6 +288,25 @@ func (r *Runner) Start(ctx context.Context, req Request) *Run {
 	return h
 }
 
+// startedCommands is what the started record says will run.
+func startedCommands(a Action, t *Target) [][]string {
+	if a.Kind == KindCommands {
+		out := make([][]string, 0, len(a.Commands))
+		for _, argv := range a.Commands {
+			if a.Shell {
+				argv = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
+			}
+			out = append(out, RedactArgv(argv))
+		}
+		return out
+	}
+	var out [][]string
+	for _, l := range a.Plan(t) {
+		out = append(out, []string{l})
+	}
+	return out
+}
+
 // RunSync runs req and waits for it (for `memtui` subcommands and tests).
 func (r *Runner) RunSync(ctx context.Context, req Request) Result {
 	return r.Start(ctx, req).Wait()
@@ -254,7 +317,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	req := h.req
 	a := req.Action
 	res := Result{
-		ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
+		RunID: h.id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
 		Plan: a.Plan(req.Target), Confirmation: Redact(req.Confirmation),
 		Who: r.Who, Started: h.started, RecheckAfter: a.RecheckAfter,
 	}
@@ -274,9 +337,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		res.Message = "read-only: memtui was started with --read-only, so it runs no actions"
 		return finish()
 	}
-	if !a.Kind.RunsNothing() {
-		res.MemBefore = r.sample(ctx)
-	}
+	res.MemBefore = h.info.MemBefore
 	var err error
 	switch a.Kind {
 	case KindCommands:

@@ -41,6 +41,13 @@ type Deps struct {
 	// --- timeline (panel_timeline.go) ---
 
 	// --- actions (palette.go) ---
+
+	// Actions is the runbook and its runner (nil: the palette says none is
+	// loaded). main.go passes an actions.Service.
+	Actions ActionService
+	// ActionLog records action started/finished/re-checked events on the
+	// incident timeline (nil: not recorded).
+	ActionLog ActionRecorder
 }
 
 // withDefaults fills what a caller left empty.
