@@ -120,25 +120,16 @@ func bar(st Styles, pct float64, w int, th probes.Thresholds) string {
 	}
 	filled := int(math.Round(pct / 100 * float64(w)))
 	filled = max(0, min(filled, w))
-	var b strings.Builder
-	level := probes.SeverityOf(pct, th)
-	on := st.For(level)
-	for i := 0; i < w; i++ {
-		if i < filled {
-			b.WriteString(on.Render("█"))
-			continue
-		}
-		mark := ""
+	var rest strings.Builder
+	for i := filled; i < w; i++ {
+		mark := "░"
 		for _, t := range []float64{th.Warning, th.High, th.Critical} {
 			if int(t/100*float64(w)) == i {
 				mark = "┊"
 			}
 		}
-		if mark != "" {
-			b.WriteString(st.Muted.Render(mark))
-		} else {
-			b.WriteString(st.Muted.Render("░"))
-		}
+		rest.WriteString(mark)
 	}
-	return b.String()
+	// One Render per run, not per cell: styling is the costly part.
+	return st.For(probes.SeverityOf(pct, th)).Render(strings.Repeat("█", filled)) + st.Muted.Render(rest.String())
 }

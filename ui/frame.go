@@ -49,12 +49,13 @@ func frame(st Styles, title, note, body string, w, h int, focused bool) string {
 		b.WriteString(bs.Render(hz))
 	}
 	b.WriteString(bs.Render(tr))
+	side := bs.Render(vt) // rendered once: styling dominates the cost of a frame
 	lines := strings.Split(block(body, inner, h-2), "\n")
 	for _, l := range lines {
 		b.WriteByte('\n')
-		b.WriteString(bs.Render(vt))
+		b.WriteString(side)
 		b.WriteString(l)
-		b.WriteString(bs.Render(vt))
+		b.WriteString(side)
 	}
 	b.WriteByte('\n')
 	b.WriteString(bs.Render(bl + strings.Repeat(hz, inner) + br))

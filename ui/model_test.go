@@ -235,3 +235,23 @@ func TestMemHistoryBounded(t *testing.T) {
 		t.Errorf("history holds %d of cap %d", p.hist.Len(), p.hist.Cap())
 	}
 }
+
+// The chart reused across readings draws exactly what a fresh one draws.
+func TestChartReuseMatchesFresh(t *testing.T) {
+	rs := risingSeries()
+	st := NewStyles(nil, DarkTheme())
+	reused := newMemPanel(testDeps(nil).withDefaults())
+	for i, r := range rs {
+		reused.record(r)
+		if i%10 == 0 {
+			_ = reused.view(st, 80, 31, false) // draws and caches at this size
+		}
+	}
+	fresh := newMemPanel(testDeps(nil).withDefaults())
+	for _, r := range rs {
+		fresh.record(r)
+	}
+	if got, want := reused.view(st, 80, 31, false), fresh.view(st, 80, 31, false); got != want {
+		t.Errorf("reused chart differs from a fresh one:\n%s\n---\n%s", ansi.Strip(got), ansi.Strip(want))
+	}
+}
