@@ -63,8 +63,11 @@ func TestTerminateIdlePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A long query is active, however old its query_start.
-	activeDone := make(chan error, 1)
-	go func() { _, err := active.Exec(ctx, "SELECT pg_sleep(30)"); activeDone <- err }()
+	activeCtx, stopActive := context.WithCancel(ctx)
+	activeDone := make(chan struct{})
+	var activeErr error
+	go func() { _, activeErr = active.Exec(activeCtx, "SELECT pg_sleep(30)"); close(activeDone) }()
+	t.Cleanup(func() { stopActive(); <-activeDone }) // before the connection closes
 
 	const threshold = 1500 * time.Millisecond
 	time.Sleep(threshold + 300*time.Millisecond)
@@ -155,8 +158,8 @@ func TestTerminateIdlePostgres(t *testing.T) {
 		t.Errorf("memtui's own session was hit: %v", err)
 	}
 	select {
-	case err := <-activeDone:
-		t.Errorf("the active query ended early: %v", err)
+	case <-activeDone:
+		t.Errorf("the active query ended early: %v", activeErr)
 	default:
 	}
 }
