@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -67,3 +68,45 @@ type clockTickedMsg struct{ at time.Time }
 // --- timeline (panel_timeline.go) ---
 
 // --- actions (palette.go) ---
+
+// actionPreviewedMsg carries what a confirmation must show before it may
+// be confirmed (backends to terminate, SQL preview rows, the verified
+// process). Sent by previewActionCmd; consumed by confirmDialog (seq
+// drops answers to an earlier request).
+type actionPreviewedMsg struct {
+	seq     int
+	preview actions.Preview
+	err     error
+}
+
+// actionStartedMsg says a confirmed action is running; the start is on the
+// timeline (logErr if that failed). Sent by startActionCmd; consumed by
+// runDialog (token names the dialog that asked).
+type actionStartedMsg struct {
+	token  int
+	run    actions.RunHandle
+	info   actions.Started
+	logErr error
+}
+
+// actionOutputMsg is a snapshot of the running action's live output tail.
+// Sent by pollActionOutputCmd every outputPoll; consumed by runDialog.
+type actionOutputMsg struct {
+	token int
+	out   string
+}
+
+// actionFinishedMsg carries a finished run's result, already recorded on
+// the timeline. Sent by waitActionCmd; consumed by runDialog.
+type actionFinishedMsg struct {
+	token int
+	res   actions.Result
+}
+
+// actionRecheckedMsg carries the memory re-check taken RecheckAfter after
+// a run, already recorded on the timeline. Sent by recheckActionCmd;
+// consumed by runDialog.
+type actionRecheckedMsg struct {
+	token int
+	rc    actions.Recheck
+}
