@@ -66,7 +66,7 @@ processes need it). Press ? inside for the keys.`,
 		Example: `  memtui                          # the dashboard
   memtui --theme high-contrast    # for projectors and screen shares
   memtui snapshot --json          # one reading of every panel, for scripts
-  memtui --proc testdata/fixtures/swap-thrash/proc   # replay a captured host`,
+  memtui --proc probes/testdata/fixtures/swap-thrash/proc --sys probes/testdata/fixtures/swap-thrash/sys`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -87,6 +87,7 @@ processes need it). Press ? inside for the keys.`,
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
+	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	root.AddCommand(newActionsCmd(o, stdout))
 	return root
 }
@@ -161,6 +162,7 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
+		OOM:     followOOM(fs),
 		Actions: actionSvc,
 	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
@@ -185,6 +187,7 @@ type snapshot struct {
 	Host   string         `json:"host"`
 	Memory memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
+	OOM probes.OOMSection `json:"oom"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -312,6 +315,7 @@ alerting hooks; unknown values are null.`,
 			}
 			fs := probes.NewFS(o.proc, o.sys)
 			mp := probes.NewMemProbe(fs, nil)
+			defer mp.Close()
 			prev := mp.Read()
 			time.Sleep(rateWindow)
 			cur := mp.Read()
@@ -323,6 +327,7 @@ alerting hooks; unknown values are null.`,
 				Memory: memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
+			snap.OOM = oomSnapshotSection(fs)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -379,6 +384,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}
 	// --- snapshot text: sections below ---
+	writeOOMText(&b, s.OOM)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

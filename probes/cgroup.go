@@ -109,21 +109,22 @@ func containsController(list, name string) bool {
 	return false
 }
 
-// readCgroup reads the limit and usage files found by findCgroup, reusing buf.
-func readCgroup(cf cgroupFiles, buf []byte) (Cgroup, []byte, error) {
+// readCgroup reads the limit and usage files found by findCgroup with read
+// (readInto, or a probe's held files), reusing buf.
+func readCgroup(cf cgroupFiles, buf []byte, read func(path string, buf []byte) ([]byte, error)) (Cgroup, []byte, error) {
 	if cf.resolveProblem != nil {
 		return Cgroup{}, buf, cf.resolveProblem
 	}
 	c := Cgroup{Version: cf.version, Path: cf.path}
 	var err error
-	if buf, err = readInto(cf.limit, buf); err != nil {
+	if buf, err = read(cf.limit, buf); err != nil {
 		return c, buf, err
 	}
 	c.Limit, err = parseCgroupValue(buf, cf.version)
 	if err != nil {
 		return c, buf, fmt.Errorf("%s: %w", cf.limit, err)
 	}
-	if buf, err = readInto(cf.usage, buf); err != nil {
+	if buf, err = read(cf.usage, buf); err != nil {
 		return c, buf, err
 	}
 	c.Usage, err = parseCgroupValue(buf, cf.version)
@@ -131,7 +132,7 @@ func readCgroup(cf cgroupFiles, buf []byte) (Cgroup, []byte, error) {
 		return c, buf, fmt.Errorf("%s: %w", cf.usage, err)
 	}
 	if cf.swapMax != "" && c.Limited() {
-		if b, e := readInto(cf.swapMax, buf); e == nil {
+		if b, e := read(cf.swapMax, buf); e == nil {
 			buf = b
 			c.SwapMax, _ = parseCgroupValue(b, 2)
 		}

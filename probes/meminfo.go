@@ -3,6 +3,7 @@ package probes
 import (
 	"bytes"
 	"fmt"
+	"math"
 )
 
 // Meminfo holds the fields of /proc/meminfo that memtui uses, in bytes.
@@ -29,21 +30,28 @@ type Meminfo struct {
 
 // Meminfo reads <proc>/meminfo.
 func (fs FS) Meminfo() (Meminfo, error) {
-	b, err := readInto(fs.path("meminfo"), make([]byte, 0, 4096))
+	p := fs.path("meminfo")
+	b, err := readInto(p, make([]byte, 0, 4096))
 	if err != nil {
 		return Meminfo{}, err
 	}
-	return parseMeminfo(b)
+	m, err := parseMeminfo(b)
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", p, err)
+	}
+	return m, nil
 }
 
 // parseMeminfo parses the text of /proc/meminfo. It takes bytes rather than
 // an io.Reader so the per-second read allocates nothing; it is pure and is
 // what the tests and the fuzzer hit. Lines it does not know are ignored;
-// a file without MemTotal is an error, since no percentage can be made.
+// a file without MemTotal, or with neither MemAvailable nor what estimates
+// it, is an error, since no percentage can be made.
 func parseMeminfo(b []byte) (Meminfo, error) {
 	var m Meminfo
 	var hugePages, hugeSize Val
 	var f [3][]byte
+	b = completeLines(b)
 	for len(b) > 0 {
 		var line []byte
 		line, b = nextLine(b)
@@ -59,11 +67,19 @@ func parseMeminfo(b []byte) (Meminfo, error) {
 		if !ok {
 			continue
 		}
-		unit := uint64(1)
-		if n >= 2 && string(f[1]) == "kB" {
-			unit = 1024
+		if string(line[:colon]) == "HugePages_Total" {
+			if n == 1 {
+				hugePages = Some(v)
+			}
+			continue
 		}
-		val := Some(v * unit)
+		// Every other field is printed in kB. One without its unit was cut
+		// short or is not what we think ("MemAvailable: 21" is not 21
+		// bytes), and one too big for bytes in 64 bits is garbage.
+		if n < 2 || string(f[1]) != "kB" || v > math.MaxUint64/1024 {
+			continue
+		}
+		val := Some(v * 1024)
 		switch string(line[:colon]) {
 		case "MemTotal":
 			m.MemTotal = val
@@ -97,8 +113,6 @@ func parseMeminfo(b []byte) (Meminfo, error) {
 			m.CommitLimit = val
 		case "Committed_AS":
 			m.CommittedAS = val
-		case "HugePages_Total":
-			hugePages = Some(v)
 		case "Hugepagesize":
 			hugeSize = val
 		}
@@ -107,7 +121,10 @@ func parseMeminfo(b []byte) (Meminfo, error) {
 		m.HugeTotal = Some(hugePages.V * hugeSize.V)
 	}
 	if !m.MemTotal.OK || m.MemTotal.V == 0 {
-		return m, fmt.Errorf("meminfo: no MemTotal: %w", ErrParse)
+		return m, fmt.Errorf("no MemTotal line: %w", ErrParse)
+	}
+	if a, _ := m.Available(); !a.OK {
+		return m, fmt.Errorf("neither MemAvailable nor MemFree, Buffers and Cached to estimate it: %w", ErrParse)
 	}
 	return m, nil
 }
@@ -119,12 +136,17 @@ func (m Meminfo) Available() (v Val, estimated bool) {
 	if m.MemAvailable.OK {
 		return m.MemAvailable, false
 	}
-	if !m.MemFree.OK {
+	// Without the page cache figures the "estimate" would be MemFree alone
+	// and would cry critical on a healthy host; better unknown.
+	if !m.MemFree.OK || !m.Buffers.OK || !m.Cached.OK {
 		return Val{}, false
 	}
-	avail := m.MemFree.V + m.Buffers.Or(0) + m.Cached.Or(0) + m.SReclaimable.Or(0)
+	avail := m.MemFree.V + m.Buffers.V + m.Cached.V + m.SReclaimable.Or(0)
+	// Shmem sits in Cached but cannot be dropped; never let it wrap.
 	if sh := m.Shmem.Or(0); sh < avail {
 		avail -= sh
+	} else {
+		avail = 0
 	}
 	if avail > m.MemTotal.V {
 		avail = m.MemTotal.V

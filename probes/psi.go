@@ -23,17 +23,23 @@ type PSI struct {
 // PSI reads <proc>/pressure/memory. ErrUnavailable means the kernel has no
 // PSI (too old, or booted with psi=0).
 func (fs FS) PSI() (PSI, error) {
-	b, err := readInto(fs.path("pressure", "memory"), make([]byte, 0, 256))
+	path := fs.path("pressure", "memory")
+	b, err := readInto(path, make([]byte, 0, 256))
 	if err != nil {
 		return PSI{}, err
 	}
-	return parsePSI(b)
+	p, err := parsePSI(b)
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
 }
 
 // parsePSI parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" lines.
 func parsePSI(b []byte) (PSI, error) {
 	var p PSI
 	var f [5][]byte
+	b = completeLines(b)
 	for len(b) > 0 {
 		var line []byte
 		line, b = nextLine(b)
@@ -43,6 +49,7 @@ func parsePSI(b []byte) (PSI, error) {
 		}
 		var l PSILine
 		okAll := true
+		seen := 0 // one bit per key: a line must carry all four
 		for _, kv := range f[1:5] {
 			eq := bytes.IndexByte(kv, '=')
 			if eq < 0 {
@@ -53,18 +60,22 @@ func parsePSI(b []byte) (PSI, error) {
 			switch string(kv[:eq]) {
 			case "avg10":
 				l.Avg10, okAll = parsePct(val)
+				seen |= 1
 			case "avg60":
 				l.Avg60, okAll = parsePct(val)
+				seen |= 2
 			case "avg300":
 				l.Avg300, okAll = parsePct(val)
+				seen |= 4
 			case "total":
 				l.TotalMicros, okAll = parseUint(val)
+				seen |= 8
 			}
 			if !okAll {
 				break
 			}
 		}
-		if !okAll {
+		if !okAll || seen != 15 {
 			continue
 		}
 		l.OK = true
@@ -76,7 +87,7 @@ func parsePSI(b []byte) (PSI, error) {
 		}
 	}
 	if !p.Some.OK {
-		return p, fmt.Errorf("pressure/memory: no \"some\" line: %w", ErrParse)
+		return p, fmt.Errorf("no \"some\" line: %w", ErrParse)
 	}
 	return p, nil
 }
@@ -99,5 +110,9 @@ func parsePct(b []byte) (float64, bool) {
 	for range len(b) - dot - 1 {
 		frac /= 10
 	}
-	return float64(ip) + frac, true
+	// A share of wall time: "100.50" is as impossible as "101".
+	if v := float64(ip) + frac; v <= 100 {
+		return v, true
+	}
+	return 0, false
 }

@@ -1,5 +1,7 @@
 package probes
 
+import "fmt"
+
 // VMStat holds the counters of /proc/vmstat that memtui uses. They count
 // events since boot; rates come from two readings (see Rates).
 type VMStat struct {
@@ -11,22 +13,32 @@ type VMStat struct {
 
 // VMStat reads <proc>/vmstat.
 func (fs FS) VMStat() (VMStat, error) {
-	b, err := readInto(fs.path("vmstat"), make([]byte, 0, 8192))
+	p := fs.path("vmstat")
+	b, err := readInto(p, make([]byte, 0, 8192))
 	if err != nil {
 		return VMStat{}, err
 	}
-	return parseVMStat(b), nil
+	s, err := parseVMStat(b)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", p, err)
+	}
+	return s, nil
 }
 
-// parseVMStat parses the "name value" lines of /proc/vmstat. It never fails:
-// counters it cannot read stay unknown.
-func parseVMStat(b []byte) VMStat {
+// parseVMStat parses the "name value" lines of /proc/vmstat. A counter it
+// cannot read stays unknown; a file with none of them (every kernel since
+// 2.6 prints pgmajfault) is an error, so garbage is reported, not shown as
+// "no rates".
+func parseVMStat(b []byte) (VMStat, error) {
 	var s VMStat
-	var f [2][]byte
+	var f [3][]byte // a third field means the line is not "name value"
+	b = completeLines(b)
 	for len(b) > 0 {
 		var line []byte
 		line, b = nextLine(b)
-		if fields(line, f[:]) != 2 {
+		// Of ~190 lines only four matter, all starting with p or o:
+		// skipping the rest before splitting halves the cost of a reading.
+		if len(line) == 0 || (line[0] != 'p' && line[0] != 'o') || fields(line, f[:]) != 2 {
 			continue
 		}
 		v, ok := parseUint(f[1])
@@ -43,6 +55,12 @@ func parseVMStat(b []byte) VMStat {
 		case "oom_kill":
 			s.OOMKill = Some(v)
 		}
+		if s.PswpIn.OK && s.PswpOut.OK && s.PgMajFault.OK && s.OOMKill.OK {
+			break // the last third of the file holds nothing we use
+		}
 	}
-	return s
+	if !s.PswpIn.OK && !s.PswpOut.OK && !s.PgMajFault.OK && !s.OOMKill.OK {
+		return s, fmt.Errorf("none of pswpin, pswpout, pgmajfault, oom_kill: %w", ErrParse)
+	}
+	return s, nil
 }

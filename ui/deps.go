@@ -37,6 +37,7 @@ type Deps struct {
 	// --- postgres (panel_pg.go) ---
 
 	// --- oom (panel_oom.go) ---
+	OOM OOMSource // nil: the panel says the kernel log is not read
 
 	// --- timeline (panel_timeline.go) ---
 

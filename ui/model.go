@@ -42,6 +42,7 @@ type Model struct {
 	// --- postgres: panel field ---
 
 	// --- oom: panel field ---
+	oom oomPanel
 
 	// --- timeline: panel field ---
 }
@@ -66,6 +67,7 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
+		oom: newOOMPanel(d),
 	}
 	return m
 }
@@ -76,6 +78,7 @@ func (m Model) Init() tea.Cmd {
 		m.mem.init(),
 		clockCmd(),
 		// --- panels: init ---
+		m.oom.init(),
 	)
 }
 
@@ -118,6 +121,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
+	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
 		cmds = append(cmds, cmd)
@@ -172,6 +177,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
 		// --- panels: focused key routing ---
+	case pOOM:
+		m.oom, cmd = m.oom.update(k)
 	}
 	return m, cmd
 }
@@ -242,6 +249,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
 		// --- panels: view ---
+	case pOOM:
+		return m.oom.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }

@@ -65,6 +65,33 @@ type clockTickedMsg struct{ at time.Time }
 
 // --- oom (panel_oom.go) ---
 
+// oomKilledMsg carries kills that arrived while memtui runs, oldest first.
+// Sent by waitOOMCmd when the kernel log follower has new kills; consumed
+// by oomPanel (highlighted as new) and the timeline (one event per kill).
+type oomKilledMsg struct {
+	id    int // the oomPanel that asked; the timeline ignores it
+	at    time.Time
+	kills []probes.OOMKill
+}
+
+// oomLoadedMsg carries the kills already in the kernel log at start and
+// the source's status. Sent by loadOOMCmd; consumed by oomPanel.
+type oomLoadedMsg struct {
+	id     int
+	kills  []probes.OOMKill
+	status probes.OOMSourceStatus
+	start  probes.Val
+}
+
+// oomWaitEndedMsg says a wait for kills ended without any: its timeout
+// passed (wait again) or following stopped (err is ErrFollowEnded or the
+// source's error; status says why). Sent by waitOOMCmd; consumed by oomPanel.
+type oomWaitEndedMsg struct {
+	id     int
+	err    error
+	status probes.OOMSourceStatus
+}
+
 // --- timeline (panel_timeline.go) ---
 
 // --- actions (palette.go) ---

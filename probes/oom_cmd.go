@@ -1,0 +1,228 @@
+package probes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// OOMCommand is what `memtui oom [--file PATH|-] [--json]` was asked; main
+// fills it from the flags.
+type OOMCommand struct {
+	File   string    // "" reads the kernel log; "-" reads stdin; else a saved log
+	JSON   bool      // print the kills as a JSON array, oldest first
+	Config OOMConfig // where the kernel log is
+	Now    time.Time // for ages; zero means time.Now()
+}
+
+// RunOOMCommand runs `memtui oom`: it finds the kills in the kernel log (or
+// in a saved log) and prints them, a table for people or a JSON array. When
+// the kernel log cannot be read it still prints the oom_kill counter (in
+// the table) and returns the error that says why and how to fix it.
+func (fs FS) RunOOMCommand(ctx context.Context, c OOMCommand, stdin io.Reader, stdout io.Writer) error {
+	if c.Now.IsZero() {
+		c.Now = time.Now()
+	}
+	loc := c.Config.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	var kills []OOMKill
+	var status string
+	var srcErr error
+	if c.File != "" {
+		// A saved log is most often this machine's own: its kernel stamps
+		// get this boot's btime, and stamps that cannot be from this boot
+		// (later than now) keep no wall time.
+		opts, _ := fs.OOMParseOptions(loc)
+		opts.Now = c.Now
+		r, name := stdin, "standard input"
+		if c.File != "-" {
+			f, err := os.Open(c.File)
+			if err != nil {
+				return fmt.Errorf("oom: %w", err)
+			}
+			defer f.Close()
+			r, name = f, c.File
+		}
+		l, err := ParseOOM(r, opts)
+		if err != nil {
+			return fmt.Errorf("oom: reading %s: %w", name, err)
+		}
+		kills = l.Kills
+		status = "saved log: " + name
+		if l.Suppressed > 0 {
+			status += fmt.Sprintf(" · %d OOM report lines rate-limited by the kernel", l.Suppressed)
+		}
+		if len(l.UnitKills) > 0 {
+			status += fmt.Sprintf(" · %d cgroups killed by systemd-oomd (no pid)", len(l.UnitKills))
+		}
+	} else {
+		var st OOMSourceStatus
+		kills, st = fs.ReadOOM(ctx, c.Config)
+		status = st.String()
+		srcErr = st.Err()
+	}
+	if c.JSON {
+		if err := WriteOOMJSON(stdout, kills); err != nil {
+			return err
+		}
+		return srcErr
+	}
+	fmt.Fprintln(stdout, status)
+	if c.File == "" {
+		if v, err := fs.OOMCount(); err == nil {
+			fmt.Fprintf(stdout, "kills since boot (oom_kill in %s): %d\n", fs.path("vmstat"), v.V)
+		} else {
+			fmt.Fprintf(stdout, "kills since boot: unknown (%v)\n", err)
+		}
+	}
+	if srcErr != nil && len(kills) == 0 {
+		// Not "no kills": the log that would name them could not be read.
+		return srcErr
+	}
+	if err := WriteOOMTable(stdout, kills, c.Now, loc); err != nil {
+		return err
+	}
+	return srcErr
+}
+
+// WriteOOMJSON writes kills as an indented JSON array, oldest first; an
+// empty list is [] so scripts can always index it.
+func WriteOOMJSON(w io.Writer, kills []OOMKill) error {
+	if kills == nil {
+		kills = []OOMKill{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(kills)
+}
+
+// WriteOOMTable writes kills as a table for people, oldest first, with
+// times in loc and ages from now.
+func WriteOOMTable(w io.Writer, kills []OOMKill, now time.Time, loc *time.Location) error {
+	if len(kills) == 0 {
+		_, err := fmt.Fprintln(w, "no OOM kills found")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tAGE\tPID\tCOMM\tANON-RSS\tCONSTRAINT\tCGROUP\tTRIGGER\tBY")
+	for _, k := range kills {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			OOMKillTime(k, loc), OOMKillAge(k, now), k.PID, printable(k.Comm), OOMKillRSS(k),
+			orDash(k.Constraint), printable(deref2(k.Memcg)), OOMKillTrigger(k), k.Source)
+	}
+	return tw.Flush()
+}
+
+// OOMKillTime renders when a kill happened: the wall time, else the kernel
+// stamp as seconds since boot.
+func OOMKillTime(k OOMKill, loc *time.Location) string {
+	switch {
+	case k.Time != nil:
+		return k.Time.In(loc).Format("2006-01-02 15:04:05")
+	case k.KernelTimeS != nil:
+		return "boot+" + strconv.FormatFloat(*k.KernelTimeS, 'f', 1, 64) + "s"
+	}
+	return "-"
+}
+
+// OOMKillAge renders how long ago a kill was, "-" when unknown.
+func OOMKillAge(k OOMKill, now time.Time) string {
+	if k.Time == nil {
+		return "-"
+	}
+	return FormatAge(now.Sub(*k.Time))
+}
+
+// FormatAge renders a duration the way people say it: "40s", "12m", "3h",
+// "2d".
+func FormatAge(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+}
+
+// OOMKillRSS renders the victim's anonymous RSS (earlyoom gives VmRSS).
+func OOMKillRSS(k OOMKill) string {
+	switch {
+	case k.AnonRSSKB != nil:
+		return oomKB(*k.AnonRSSKB)
+	case k.RSSKB != nil:
+		return oomKB(*k.RSSKB) + " rss"
+	}
+	return "-"
+}
+
+// OOMKillTrigger renders who asked for the memory: "comm[pid]".
+func OOMKillTrigger(k OOMKill) string {
+	if k.TriggerComm == nil {
+		return "-"
+	}
+	s := printable(*k.TriggerComm)
+	if k.TriggerPID != nil {
+		s += "[" + strconv.Itoa(*k.TriggerPID) + "]"
+	}
+	return s
+}
+
+// OOMKillUnit shortens a cgroup path to what people call it: the last
+// element ("odoo.service", "docker-abc.scope"), "/" for the root.
+func OOMKillUnit(k OOMKill) string {
+	if k.Memcg == nil {
+		return "-"
+	}
+	p := strings.TrimRight(*k.Memcg, "/")
+	if p == "" {
+		return "/"
+	}
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	return printable(p)
+}
+
+func orDash(p *string) string {
+	if p == nil {
+		return "-"
+	}
+	return printable(*p)
+}
+
+func deref2(p *string) string {
+	if p == nil {
+		return "-"
+	}
+	return *p
+}
+
+// printable keeps a comm or path from the log from moving the terminal:
+// control characters become "?" (the kernel escapes most, a saved log may
+// not).
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return strings.Map(func(r rune) rune {
+				if r < 0x20 || r == 0x7f {
+					return '?'
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
+}

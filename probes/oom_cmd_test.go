@@ -1,0 +1,85 @@
+package probes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRunOOMCommand(t *testing.T) {
+	// An hour after the 6.8 kmsg fixture's kill (btime + 912 s).
+	now := time.Date(2026, 11, 28, 15, 8, 22, 0, time.UTC)
+	noSource := OOMConfig{
+		KmsgPath:  "/nonexistent/kmsg",
+		Dmesg:     []string{"sh", "-c", "echo 'dmesg: read kernel buffer failed: Operation not permitted' >&2; exit 1"},
+		Journal:   []string{"sh", "-c", "echo '-- No entries --'"},
+		Location:  time.UTC,
+		Userspace: []string{},
+	}
+	kmsg := OOMConfig{KmsgPath: filepath.Join("testdata", "oom", "linux-6.8-global.kmsg"), Location: time.UTC, Userspace: []string{}}
+	tests := []struct {
+		name    string
+		cmd     OOMCommand
+		stdin   string
+		wantErr error
+	}{
+		{name: "file-table", cmd: OOMCommand{File: filepath.Join("testdata", "oom", "linux-5.15-cgroup-v2-several-kills.dmesg")}},
+		{name: "file-json", cmd: OOMCommand{File: filepath.Join("testdata", "oom", "linux-6.1-cgroup-v2-journal-short-iso.log"), JSON: true}},
+		{name: "stdin-table", cmd: OOMCommand{File: "-"}, stdin: "Nov 28 13:30:00 h kernel: Out of memory: Killed process 12 (evil\x1b[2Jcomm) total-vm:10kB, anon-rss:2048kB, file-rss:0kB\n"},
+		{name: "kmsg-table", cmd: OOMCommand{Config: kmsg}},
+		{name: "restricted-table", cmd: OOMCommand{Config: noSource}, wantErr: ErrKernelLogRestricted},
+		{name: "restricted-json", cmd: OOMCommand{Config: noSource, JSON: true}, wantErr: ErrKernelLogRestricted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cmd.Now = now
+			tc.cmd.Config.Location = time.UTC
+			var out bytes.Buffer
+			err := oomFixtureFS().RunOOMCommand(context.Background(), tc.cmd, strings.NewReader(tc.stdin), &out)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			if tc.cmd.JSON {
+				var v []map[string]any
+				if err := json.Unmarshal(out.Bytes(), &v); err != nil || v == nil {
+					t.Fatalf("not a JSON array: %v\n%s", err, out.String())
+				}
+			}
+			golden := filepath.Join("testdata", "TestRunOOMCommand", tc.name+".golden")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if diff := cmp.Diff(string(want), out.String()); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFormatAge(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{{-time.Second, "0s"}, {40 * time.Second, "40s"}, {12*time.Minute + 5*time.Second, "12m"}, {3 * time.Hour, "3h"}, {47 * time.Hour, "47h"}, {72 * time.Hour, "3d"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := FormatAge(tc.d); got != tc.want {
+				t.Errorf("FormatAge(%v) = %q, want %q", tc.d, got, tc.want)
+			}
+		})
+	}
+}
