@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +49,7 @@ func (t *tail) Write(p []byte) (int, error) {
 	n := len(p)
 	t.total += int64(n)
 	for len(p) > 0 {
-		i := strings.IndexByte(string(p), '\n')
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			t.partial = append(t.partial, p...)
 			for len(t.partial) >= maxLineBytes {
@@ -130,6 +131,9 @@ func (t *tail) stats() (dropped int, total int64) {
 // line reduced to what a terminal would show last, other control characters
 // dropped, invalid UTF-8 replaced, and secrets redacted.
 func cleanLine(s string) string {
+	if plainASCII(s) {
+		return Redact(s) // the usual line: nothing to strip
+	}
 	if i := strings.LastIndexByte(strings.TrimRight(s, "\r"), '\r'); i >= 0 {
 		s = s[i+1:]
 	}
@@ -186,4 +190,14 @@ func stripEscapes(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// plainASCII reports whether s is printable ASCII and tabs only.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

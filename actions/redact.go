@@ -51,13 +51,48 @@ func maybeSecret(s string) bool {
 	if strings.Contains(s, "://") {
 		return true
 	}
-	l := strings.ToLower(s)
-	for _, w := range []string{"pass", "secret", "token", "key", "auth", "bearer"} {
-		if strings.Contains(l, w) {
+	// One pass: at each letter that can start a hint, compare the hint.
+	for i := 0; i < len(s); i++ {
+		var w string
+		switch s[i] | 0x20 { // ASCII lower case (harmless for non-letters here)
+		case 'p':
+			w = "pass"
+		case 's':
+			w = "secret"
+		case 't':
+			w = "token"
+		case 'k':
+			w = "key"
+		case 'a':
+			w = "auth"
+		case 'b':
+			w = "bearer"
+		default:
+			continue
+		}
+		if hasPrefixFoldASCII(s[i:], w) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasPrefixFoldASCII is strings.HasPrefix ignoring ASCII case, without
+// allocating a lowered copy (it runs on every output line).
+func hasPrefixFoldASCII(s, lowerWord string) bool {
+	if len(s) < len(lowerWord) {
+		return false
+	}
+	for j := 0; j < len(lowerWord); j++ {
+		c := s[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lowerWord[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // secretFlag matches argv elements whose next element is a secret.

@@ -149,10 +149,20 @@ func previewTable(p actions.Preview) []string {
 // and the rule 3, the prompt and its hints up to 4.
 func contentRows(h int) int { return max(h-12, 3) }
 
+// screenH is the screen height the dialog was opened at; a dialog opened
+// by a panel that does not know it assumes the smallest supported screen,
+// so "all commands were on screen" is never claimed too early.
+func (c *confirmDialog) screenH() int {
+	if c.h > 0 {
+		return c.h
+	}
+	return minHeight
+}
+
 // markSeen notes whether the last content line is on screen now.
 func (c *confirmDialog) markSeen() {
 	n := len(c.content())
-	rows := contentRows(c.h - 2)
+	rows := contentRows(c.screenH() - 2)
 	if c.scroll+rows >= n {
 		c.seenEnd = true
 	}
@@ -209,9 +219,9 @@ func (c *confirmDialog) key(k tea.KeyMsg) (dialog, tea.Cmd) {
 	case key.Matches(k, c.keys.ActionDown), k.Type == tea.KeyPgDown:
 		step := 1
 		if k.Type == tea.KeyPgDown {
-			step = contentRows(c.h - 2)
+			step = contentRows(c.screenH() - 2)
 		}
-		c.scroll = max(min(c.scroll+step, len(c.content())-contentRows(c.h-2)), 0)
+		c.scroll = max(min(c.scroll+step, len(c.content())-contentRows(c.screenH()-2)), 0)
 		c.markSeen()
 		return c, nil
 	}

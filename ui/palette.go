@@ -180,6 +180,27 @@ func (p *paletteDialog) pick() (dialog, tea.Cmd) {
 	return newConfirmDialog(p.d, p.keys, a, p.target, p.w, p.h)
 }
 
+// signalActionCmd opens the confirmation of the runbook's signal-process
+// action for target: how the process panel offers "signal this process"
+// without going through the palette. The screen size is learnt from the
+// next resize (the dialog assumes the smallest screen until then).
+func signalActionCmd(d Deps, keys KeyMap, target actions.Target) tea.Cmd {
+	switch {
+	case d.Actions == nil:
+		return msgCmd(flashMsg{level: flashWarn, text: "no runbook loaded"})
+	case d.ReadOnly:
+		return msgCmd(flashMsg{level: flashWarn, text: readOnlyWhy})
+	}
+	for _, a := range d.Actions.Actions() {
+		if a.Kind == actions.KindSignal {
+			dlg, cmd := newConfirmDialog(d, keys, a, &target, 0, 0)
+			// In order: the preview's answer must find the dialog open.
+			return tea.Sequence(openDialogCmd(dlg), cmd)
+		}
+	}
+	return msgCmd(flashMsg{level: flashWarn, text: "the runbook has no signal-process action"})
+}
+
 // fuzzyScore ranks how well pat matches s (case-insensitive): a substring
 // beats a scattered subsequence, a match at a word start beats one inside
 // a word, and an earlier match beats a later one. A subsequence may only

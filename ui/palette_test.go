@@ -570,3 +570,17 @@ func TestActionViewsGolden(t *testing.T) {
 		golden(t, m.View())
 	})
 }
+
+func TestSignalFromTheProcessPanel(t *testing.T) {
+	d, _, _ := actionDeps(true)
+	if fl, ok := signalActionCmd(d, DefaultKeyMap(true), actions.Target{PID: 1})().(flashMsg); !ok || fl.text != readOnlyWhy {
+		t.Errorf("read-only signal: %+v", fl)
+	}
+	// Opened by a panel that does not know the screen size: a plan that
+	// would fit a big screen still counts as unseen until scrolled at 80×24.
+	d, _, _ = actionDeps(false)
+	dlg, _ := newConfirmDialog(d, DefaultKeyMap(false), manyCommands(), nil, 0, 0)
+	if dlg.(*confirmDialog).seenEnd {
+		t.Error("20 commands counted as seen on an unknown screen")
+	}
+}
