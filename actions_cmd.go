@@ -95,6 +95,7 @@ type memSampler struct {
 	p  *probes.MemProbe
 }
 
+// SampleMemory reads memory once; unknown figures are an error, never 0.
 func (s *memSampler) SampleMemory(context.Context) (actions.Memory, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

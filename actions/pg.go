@@ -146,6 +146,7 @@ func checkDatabase(ctx context.Context, pg Postgres, want string) error {
 // fix (wrong database, recycled pid).
 type refusedError struct{ msg string }
 
+// Error is the reason, already in words for a person.
 func (e *refusedError) Error() string { return e.msg }
 
 // runSQL runs a.SQL. Several statements run as one implicit transaction

@@ -38,6 +38,7 @@ type FileError struct {
 	Msg  string
 }
 
+// Error is "file:line: what is wrong".
 func (e *FileError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)

@@ -76,6 +76,7 @@ type lockedRows struct {
 	unlock func()
 }
 
+// Next advances, releasing the session after the last row.
 func (r *lockedRows) Next() bool {
 	if r.Rows.Next() {
 		return true
@@ -84,6 +85,7 @@ func (r *lockedRows) Next() bool {
 	return false
 }
 
+// Close closes the rows and releases the session.
 func (r *lockedRows) Close() {
 	r.Rows.Close()
 	r.once.Do(r.unlock)
