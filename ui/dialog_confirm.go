@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/memtui/memtui/actions"
 )
@@ -77,27 +78,56 @@ func previewActionCmd(svc ActionService, a actions.Action, t *actions.Target, se
 func (c *confirmDialog) closed() bool { return c.done }
 
 // content is every line the confirmation must show before a medium-risk
-// action may be confirmed: the plan, then the preview.
+// action may be confirmed: the plan, then the preview, wrapped (never cut)
+// to the dialog's inner width, so what will run is always there in full.
 func (c *confirmDialog) content() []string {
+	w := dialogInner(c.screenW())
 	var out []string
 	for i, l := range c.a.Plan(c.targetShown()) {
 		if c.a.Kind == actions.KindChecklist {
-			out = append(out, "  "+l)
+			out = append(out, wrapLine("  "+l, w, "    ")...)
 			continue
 		}
-		out = append(out, fmt.Sprintf("%3d. %s", i+1, l))
+		out = append(out, wrapLine(fmt.Sprintf("%3d. %s", i+1, l), w, "       ")...)
 	}
 	switch {
 	case !c.needPreview:
 	case c.previewErr != nil:
-		out = append(out, "", "preview failed: "+c.previewErr.Error())
+		out = append(out, "")
+		out = append(out, wrapLine("preview failed: "+c.previewErr.Error(), w, "  ")...)
 	case c.preview == nil:
 		out = append(out, "", "reading what it will act on…")
 	default:
-		out = append(out, "", c.preview.Message)
+		out = append(out, "")
+		out = append(out, wrapLine(c.preview.Message, w, "  ")...)
 		out = append(out, previewTable(*c.preview)...)
 	}
 	return out
+}
+
+// dialogInner is the text width inside an action dialog on a screen
+// screenW wide (the root gives dialogs screenW-4; the box takes 4 more).
+func dialogInner(screenW int) int { return max(min(screenW-4, 110)-4, 10) }
+
+// screenW is the screen width the dialog knows, else the smallest one.
+func (c *confirmDialog) screenW() int {
+	if c.w > 0 {
+		return c.w
+	}
+	return minWidth
+}
+
+// wrapLine breaks s into lines of at most w cells at spaces (long words
+// are split), continuation lines starting with indent.
+func wrapLine(s string, w int, indent string) []string {
+	if ansi.StringWidth(s) <= w {
+		return []string{s}
+	}
+	lines := strings.Split(ansi.Wrap(s, max(w-ansi.StringWidth(indent), 4), ""), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = indent + strings.TrimLeft(lines[i], " ")
+	}
+	return lines
 }
 
 // targetShown is the process as verified by the preview, else as selected.
@@ -145,9 +175,10 @@ func previewTable(p actions.Preview) []string {
 }
 
 // contentRows is how many content lines fit in a dialog of height h: the
-// box and title take 3, the heading 2, the "more" line, the settings line
-// and the rule 3, the prompt and its hints up to 4.
-func contentRows(h int) int { return max(h-12, 3) }
+// box and title take 3, the heading up to 3 (description on two lines),
+// the "more" line, the settings line and the rule 3, the prompt and its
+// hints up to 4.
+func contentRows(h int) int { return max(h-13, 3) }
 
 // screenH is the screen height the dialog was opened at; a dialog opened
 // by a panel that does not know it assumes the smallest supported screen,
@@ -291,7 +322,14 @@ func (c *confirmDialog) view(st Styles, w, h int) string {
 	case actions.KindNote:
 		verb = "Adds a note to the incident timeline:"
 	}
-	lines = append(lines, riskStyle(st, a.Risk).Render(riskLabel(a.Risk))+"  "+st.Text.Render(a.Description))
+	desc := wrapLine(riskLabel(a.Risk)+"  "+a.Description, inner, "  ")
+	if len(desc) > 2 { // the description is context; the plan below is what counts
+		desc = []string{desc[0], fit(desc[1], inner)}
+	}
+	lines = append(lines, riskStyle(st, a.Risk).Render(riskLabel(a.Risk))+st.Text.Render(strings.TrimPrefix(desc[0], riskLabel(a.Risk))))
+	for _, l := range desc[1:] {
+		lines = append(lines, st.Text.Render(l))
+	}
 	lines = append(lines, st.Bold.Render(verb))
 	content := c.content()
 	rows := contentRows(h)

@@ -300,7 +300,9 @@ func (r *runDialog) view(st Styles, w, h int) string {
 			top = append(top, st.Muted.Render(fmt.Sprintf("  … and %d more", len(cmds)-3)))
 			break
 		}
-		top = append(top, st.Text.Render("$ "+actions.QuoteArgv(argv)))
+		for _, l := range wrapLine("$ "+actions.QuoteArgv(argv), inner, "    ") {
+			top = append(top, st.Text.Render(l))
+		}
 	}
 	now := r.d.Now()
 	switch {

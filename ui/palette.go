@@ -276,9 +276,11 @@ func (p *paletteDialog) view(st Styles, w, h int) string {
 	// Room: box borders and title take 3 lines; input, separators, the
 	// "runs" block and the footer share the rest with the list.
 	a, ok := p.selected()
-	var plan []string
+	var plan []string // wrapped, never cut: it is what will run
 	if ok {
-		plan = a.Plan(p.target)
+		for _, l := range a.Plan(p.target) {
+			plan = append(plan, wrapLine("  "+l, inner, "      ")...)
+		}
 	}
 	body := max(h-3, 6)
 	planRows := min(len(plan), 8)
@@ -321,7 +323,7 @@ func (p *paletteDialog) view(st Styles, w, h int) string {
 	if ok {
 		lines = append(lines, st.Bold.Render(a.Name)+st.Muted.Render(" — runs:"))
 		for _, l := range plan[:planRows] {
-			lines = append(lines, "  "+st.Text.Render(l))
+			lines = append(lines, st.Text.Render(l))
 		}
 		if len(plan) > planRows {
 			lines = append(lines, st.Muted.Render(fmt.Sprintf("  … %d more lines, all shown before you confirm", len(plan)-planRows)))

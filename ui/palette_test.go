@@ -584,3 +584,33 @@ func TestSignalFromTheProcessPanel(t *testing.T) {
 		t.Error("20 commands counted as seen on an unknown screen")
 	}
 }
+
+// TestLongCommandsWrapNotCut: what will run is shown in full at 80×24,
+// wrapped over lines, never cut with an ellipsis.
+func TestLongCommandsWrapNotCut(t *testing.T) {
+	d, svc, _ := actionDeps(false)
+	svc.preview = actions.Preview{Columns: []string{"rows_to_delete_from", "rows"}, Rows: [][]string{{"ir_cache", "7"}}, Message: "1 row(s)"}
+	m := openPalette(t, d, 80, 24)
+	m = typeText(t, m, "clear-odoo")
+	var dialogText strings.Builder
+	collect := func() {
+		dialogText.Reset()
+		for _, l := range strings.Split(screen(m), "\n") {
+			parts := strings.Split(l, "║")
+			if len(parts) == 3 {
+				dialogText.WriteString(parts[1] + " ")
+			}
+		}
+	}
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	sql := "SQL on database odoo_production: DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';"
+	collect()
+	if !strings.Contains(norm(dialogText.String()), sql) {
+		t.Errorf("palette cuts the SQL:\n%s", screen(m))
+	}
+	m = press(t, m, "enter")
+	collect()
+	if !strings.Contains(norm(dialogText.String()), sql) {
+		t.Errorf("confirmation cuts the SQL:\n%s", screen(m))
+	}
+}
