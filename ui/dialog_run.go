@@ -58,6 +58,9 @@ func (r *runDialog) closed() bool { return r.done }
 
 // startActionCmd starts the run and records its start on the timeline.
 // Start takes the "before" memory reading, so it runs here, not in Update.
+// The run gets context.Background: it outlives this Cmd and is bounded by
+// its own timeout (Action.Timeout, enforced by the runner), and a context
+// cancelled when the Cmd returns would kill it at once.
 func startActionCmd(svc ActionService, log ActionRecorder, req actions.Request, token int) tea.Cmd {
 	return func() tea.Msg {
 		h := svc.Start(context.Background(), req)
