@@ -289,3 +289,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestOverrideChangesKind: a site that automates the worker limits turns
+// the seed's checklist into commands; the checklist's steps go with it.
+func TestOverrideChangesKind(t *testing.T) {
+	rb, err := Parse("site.toml", []byte(`[[actions]]
+id = "adjust-odoo-workers"
+kind = "commands"
+commands = [["/usr/local/sbin/odoo-limits", "--hard", "2684354560", "--soft", "2147483648"]]
+timeout = "30s"
+recheck_after = "30s"
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := rb.Find("adjust-odoo-workers")
+	want := Action{ID: "adjust-odoo-workers", Name: "Adjust Odoo worker memory limits", Risk: RiskMedium, Kind: KindCommands,
+		Description: "The seed's odoo.conf worker limits, to set by hand, then restart odoo.",
+		Commands:    [][]string{{"/usr/local/sbin/odoo-limits", "--hard", "2684354560", "--soft", "2147483648"}},
+		Timeout:     30 * time.Second, RecheckAfter: 30 * time.Second, Source: "site.toml"}
+	if diff := cmp.Diff(want, a); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
