@@ -3,6 +3,7 @@ package actions
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -46,6 +47,9 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// maxRunbookBytes bounds the file read: a runbook is a page of TOML.
+const maxRunbookBytes = 1 << 20
+
 // maxFileErrors caps how many problems one load reports.
 const maxFileErrors = 20
 
@@ -55,9 +59,27 @@ func Load(path string, o Options) (Runbook, error) {
 		o = o.withDefaults()
 		return Runbook{Actions: Builtin(o), Options: o}, nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
+	}
+	// memtui usually runs as root and runs what this file says: a file
+	// anyone can write is a way to run commands as root. (Group-writable
+	// is left alone: umask 002 makes it the norm for checkouts.)
+	if st.Mode().Perm()&0o002 != 0 {
+		return Runbook{}, &FileError{File: path, Msg: fmt.Sprintf("writable by anyone (mode %04o): memtui runs its commands, often as root; fix it with chmod o-w %s", st.Mode().Perm(), path)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxRunbookBytes+1))
+	if err != nil {
+		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
+	}
+	if len(data) > maxRunbookBytes {
+		return Runbook{}, &FileError{File: path, Msg: fmt.Sprintf("larger than %d KiB: is this the right file?", maxRunbookBytes>>10)}
 	}
 	return Parse(path, data, o)
 }

@@ -312,3 +312,20 @@ recheck_after = "30s"
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestLoadRefusesAWritableFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rb.toml")
+	if err := os.WriteFile(path, []byte("[[actions]]\nid = \"restart-odoo\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, Options{}); err != nil {
+		t.Fatalf("mode 0600: %v", err)
+	}
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "writable by anyone (mode 0666)") || !strings.Contains(err.Error(), "chmod o-w") {
+		t.Errorf("err = %v", err)
+	}
+}
