@@ -553,6 +553,25 @@ func TestActionViewsGolden(t *testing.T) {
 		m = press(t, m, "enter")
 		golden(t, m.View())
 	})
+	t.Run("running_with_output_80x24", func(t *testing.T) {
+		d, _, _ := actionDeps(false)
+		m := openPalette(t, d, 80, 24)
+		m = typeText(t, m, "rotate")
+		m = press(t, m, "enter")
+		for range 20 {
+			m = press(t, m, "down")
+		}
+		m = press(t, m, "y")
+		r := m.dlg.(*runDialog)
+		var out []string
+		for i := 1; i <= 30; i++ {
+			out = append(out, fmt.Sprintf("rotating /var/log/svc%02d/current.log (%d MiB)", i, 10*i))
+		}
+		m = feed(m, actionOutputMsg{token: r.token, out: strings.Join(out, "\n")})
+		v := m.View()
+		checkBlock(t, v, 80, 24)
+		golden(t, v)
+	})
 	t.Run("finished_rechecked_120x40", func(t *testing.T) {
 		d, svc, _ := actionDeps(false)
 		m := openPalette(t, d, 120, 40)
