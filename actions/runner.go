@@ -365,7 +365,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	// A context that ended wins over whatever error that caused downstream,
 	// so a killed process reads "timed out", not "signal: killed".
 	switch cause := context.Cause(ctx); {
-	case errors.Is(cause, errTimedOut):
+	case errors.Is(cause, errTimedOut) && res.Status != StatusOK:
 		res.Status = StatusTimedOut
 		res.Message = fmt.Sprintf("timed out after %s; stopped it (process group killed)", fmtDur(a.EffectiveTimeout()))
 	case cause != nil && res.Status != StatusOK:
