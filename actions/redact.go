@@ -14,22 +14,24 @@ const secretWord = `[A-Za-z0-9_.-]*(?i:password|passwd|passphrase|secret|token|a
 
 // redactRules run in order. RE2 keeps each linear in the input, so a hostile
 // program output cannot make redaction slow.
+// Each rule runs only when the cheap scan found the hint it needs.
 var redactRules = []struct {
+	need hint
 	re   *regexp.Regexp
 	repl string
 }{
 	// Authorization headers: everything after the colon, to the end of line.
-	{regexp.MustCompile(`(?i)((?:proxy-)?authorization\s*:\s*)[^\r\n]*`), "${1}" + Mask},
+	{hintAuth, regexp.MustCompile(`(?i)((?:proxy-)?authorization\s*:\s*)[^\r\n]*`), "${1}" + Mask},
 	// Bearer tokens outside a header.
-	{regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
+	{hintBearer, regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`), "${1}" + Mask},
 	// Passwords in URLs: postgres://user:pw@host, redis://:pw@host. The
 	// password runs to the last '@' before a space or '/', so a password
 	// holding '@' is still covered (over-redacting a query string is fine).
-	{regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^\s/]+@`), "${1}" + Mask + "@"},
+	{hintURL, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^\s/]+@`), "${1}" + Mask + "@"},
 	// --password x / --token=x / -password x.
-	{regexp.MustCompile(`(?i)(--?(?:password|passwd|token|secret|api-key|access-key)(?:[ \t]+|=))(?:"[^"]*"|'[^']*'|[^\s"'])[^\s"']*`), "${1}" + Mask},
+	{hintWord, regexp.MustCompile(`(?i)(--?(?:password|passwd|token|secret|api-key|access-key)(?:[ \t]+|=))(?:"[^"]*"|'[^']*'|[^\s"'])[^\s"']*`), "${1}" + Mask},
 	// key=value and key: value, in env, libpq DSNs, logs, JSON and YAML.
-	{regexp.MustCompile(`(` + secretWord + `["']?[ \t]*[:=][ \t]*)(?:"[^"]*"|'[^']*'|[^\s,;&"'}])[^\s,;&"'}]*`), "${1}" + Mask},
+	{hintWord, regexp.MustCompile(`(` + secretWord + `["']?[ \t]*[:=][ \t]*)(?:"[^"]*"|'[^']*'|[^\s,;&"'}])[^\s,;&"'}]*`), "${1}" + Mask},
 }
 
 // Redact hides secrets in s: password=, token= and similar key=value pairs,
@@ -37,44 +39,65 @@ var redactRules = []struct {
 // headers and bearer tokens. It is applied to every output line and every
 // argv memtui shows or records.
 func Redact(s string) string {
-	if !maybeSecret(s) {
+	found := hints(s)
+	if found == 0 {
 		return s
 	}
 	for _, r := range redactRules {
-		s = r.re.ReplaceAllString(s, r.repl)
+		if found&r.need != 0 {
+			s = r.re.ReplaceAllString(s, r.repl)
+		}
 	}
 	return s
 }
 
-// maybeSecret is a cheap pre-check so ordinary output lines skip the regexps.
-func maybeSecret(s string) bool {
+// hint is a word one or more rules need; hints finds them in one cheap pass
+// so ordinary output lines skip the regexps, and a line that merely says
+// "passed" runs only the rules about key words.
+type hint uint8
+
+const (
+	hintURL    hint = 1 << iota // "://"
+	hintAuth                    // "auth"
+	hintBearer                  // "bearer"
+	hintWord                    // "pass", "secret", "token", "key"
+)
+
+func hints(s string) hint {
+	var h hint
 	if strings.Contains(s, "://") {
-		return true
+		h |= hintURL
 	}
-	// One pass: at each letter that can start a hint, compare the hint.
+	// At each letter that can start a hint word, compare the word.
 	for i := 0; i < len(s); i++ {
-		var w string
 		switch s[i] | 0x20 { // ASCII lower case (harmless for non-letters here)
 		case 'p':
-			w = "pass"
+			if hasPrefixFoldASCII(s[i:], "pass") {
+				h |= hintWord
+			}
 		case 's':
-			w = "secret"
+			if hasPrefixFoldASCII(s[i:], "secret") {
+				h |= hintWord
+			}
 		case 't':
-			w = "token"
+			if hasPrefixFoldASCII(s[i:], "token") {
+				h |= hintWord
+			}
 		case 'k':
-			w = "key"
+			if hasPrefixFoldASCII(s[i:], "key") {
+				h |= hintWord
+			}
 		case 'a':
-			w = "auth"
+			if hasPrefixFoldASCII(s[i:], "auth") {
+				h |= hintAuth
+			}
 		case 'b':
-			w = "bearer"
-		default:
-			continue
-		}
-		if hasPrefixFoldASCII(s[i:], w) {
-			return true
+			if hasPrefixFoldASCII(s[i:], "bearer") {
+				h |= hintBearer
+			}
 		}
 	}
-	return false
+	return h
 }
 
 // hasPrefixFoldASCII is strings.HasPrefix ignoring ASCII case, without
