@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -28,6 +29,7 @@ import (
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/pgexec"
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/pgprobe"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -45,6 +47,7 @@ type options struct {
 	incident string
 	runbook  string
 	// --- options: add fields below ---
+	pgProbe *pgprobe.Probe // opened by pgSource, closed by closePG
 }
 
 func main() {
@@ -89,6 +92,9 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
 	// --- flags: add persistent flags below ---
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
+	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
+		`empty: DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, else the local socket as psql; "none" turns it off. `+
+		`Give the password in PGPASSWORD or ~/.pgpass: a command line is visible to other users`)
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
@@ -167,9 +173,12 @@ func runDashboard(o *options) error {
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
-		OOM:     followOOM(fs),
-		Actions: actionSvc,
+		OOM:        followOOM(fs),
+		PG:         o.pgSource(fs),
+		PGInterval: o.interval,
+		Actions:    actionSvc,
 	}
+	defer o.closePG() // end memtui's session cleanly (no "unexpected EOF" in the server log)
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
 	return err
@@ -192,7 +201,8 @@ type snapshot struct {
 	Host   string         `json:"host"`
 	Memory memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
-	OOM probes.OOMSection `json:"oom"`
+	OOM      probes.OOMSection `json:"oom"`
+	Postgres probes.PGSnapshot `json:"postgres"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -333,6 +343,7 @@ alerting hooks; unknown values are null.`,
 			}
 			// --- snapshot: fill sections below ---
 			snap.OOM = oomSnapshotSection(fs)
+			snap.Postgres = o.pgSnapshot(fs)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -390,6 +401,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	}
 	// --- snapshot text: sections below ---
 	writeOOMText(&b, s.OOM)
+	writePGText(&b, s.Postgres)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -544,12 +556,21 @@ func newActionService(o *options, fs probes.FS, sudoUser string) (actions.Servic
 		ReadOnly: o.readOnly,
 		ProcRoot: o.proc,
 	}
-	if o.pg != "none" {
-		pg, err := pgexec.NewLazyConn(o.pg)
+	// The same server the PostgreSQL panel watches, through a session of
+	// its own (named memtui-actions) opened on first use.
+	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	switch {
+	case err != nil:
+		r.PG = pgexec.Unavailable{Err: err}
+	case !t.Disabled:
+		// No statement_timeout: an action's SQL is bounded by its own timeout.
+		conn, _ := t.DriverSettings(10*time.Second, 0)
+		pg, err := pgexec.NewLazyConn(conn)
 		if err != nil {
-			return actions.Service{}, fmt.Errorf("--pg: %s", actions.Redact(err.Error()))
+			r.PG = pgexec.Unavailable{Err: fmt.Errorf("PostgreSQL settings (%s): %s", t.Redacted(), t.Scrub(actions.Redact(err.Error())))}
+		} else {
+			r.PG = pgexec.Session{C: pg}
 		}
-		r.PG = pgexec.Session{C: pg}
 	}
 	return actions.Service{Runbook: rb, Runner: r}, nil
 }
@@ -588,4 +609,113 @@ func (s *memSampler) SampleMemory(context.Context) (actions.Memory, error) {
 		At: m.Time, TotalBytes: mi.MemTotal.V, UsedBytes: mi.Used().V, AvailableBytes: avail.V,
 		UsedPercent: pct, SwapUsedBytes: mi.SwapUsed().V,
 	}, nil
+}
+
+// pgEnv reads the libpq environment that --pg falls back to (only main
+// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.
+func pgEnv() map[string]string {
+	env := map[string]string{}
+	for _, k := range probes.PGEnvKeys {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	if env["PGPASSFILE"] == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			env["PGPASSFILE"] = filepath.Join(home, ".pgpass")
+		}
+	}
+	return env
+}
+
+// pgSource builds the PostgreSQL source: nil with --pg none; a source that
+// reports the mistake when the connection settings cannot be read, so a
+// typo in --pg shows in the panel instead of keeping the dashboard from
+// starting in an incident.
+func (o *options) pgSource(fs probes.FS) ui.PGSource {
+	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	switch {
+	case err != nil:
+		return pgConfigError{err: err}
+	case t.Disabled:
+		return nil
+	}
+	o.pgProbe = pgprobe.New(t, fs, pgprobe.Options{})
+	return o.pgProbe
+}
+
+// closePG ends memtui's PostgreSQL session, if one was opened.
+func (o *options) closePG() {
+	if o.pgProbe != nil {
+		_ = o.pgProbe.Close()
+	}
+}
+
+// pgSnapshotBudget bounds the snapshot's PostgreSQL reading so that, with
+// the server down or hung, the whole snapshot still ends within 5 s.
+const pgSnapshotBudget = 3500 * time.Millisecond
+
+// pgSnapshot is the postgres section: one reading, then the session ends.
+func (o *options) pgSnapshot(fs probes.FS) probes.PGSnapshot {
+	src := o.pgSource(fs)
+	defer o.closePG()
+	if src == nil {
+		return probes.PGSnapshot{Error: "PostgreSQL is off (--pg none)", ByState: map[string]int{}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgSnapshotBudget)
+	defer cancel()
+	return src.Read(ctx).Snapshot()
+}
+
+// pgConfigError is a PostgreSQL source whose settings could not be read;
+// every reading says why.
+type pgConfigError struct{ err error }
+
+func (s pgConfigError) Read(context.Context) probes.PGReading {
+	return probes.PGReading{Time: time.Now(), Err: &probes.PGError{Kind: probes.PGErrConfig, Msg: s.err.Error()}}
+}
+
+// writePGText is the postgres section of the human snapshot.
+func writePGText(b *strings.Builder, p probes.PGSnapshot) {
+	b.WriteString("\nPostgreSQL\n")
+	if p.Target != "" {
+		fmt.Fprintf(b, "  target     %s\n", p.Target)
+	}
+	if !p.Connected {
+		fmt.Fprintf(b, "  not connected: %s\n", p.Error)
+		if p.Hint != "" {
+			fmt.Fprintf(b, "  %s\n", p.Hint)
+		}
+		return
+	}
+	fmt.Fprintf(b, "  server     %s, up %s\n", p.ServerVersion, time.Duration(*p.UptimeSeconds*float64(time.Second)).Round(time.Second))
+	res := ""
+	if p.Reserved != nil {
+		res = fmt.Sprintf(" + %d reserved", *p.Reserved)
+	}
+	fmt.Fprintf(b, "  sessions   %d of max_connections %d (%d for superusers%s; memtui holds one more)\n",
+		*p.Total, *p.MaxConnections, *p.SuperuserReserved, res)
+	for _, st := range probes.PGStates {
+		if n := p.ByState[st]; n > 0 || st == "active" || st == "idle" {
+			fmt.Fprintf(b, "    %-30s %d\n", st, n)
+		}
+	}
+	idle := time.Duration(p.IdleThresholdSeconds * float64(time.Second))
+	idleText := idle.String()
+	switch {
+	case idle > 0 && idle%time.Hour == 0:
+		idleText = fmt.Sprintf("%d h", idle/time.Hour)
+	case idle > 0 && idle%time.Minute == 0:
+		idleText = fmt.Sprintf("%d min", idle/time.Minute)
+	}
+	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
+	if m := p.Memory; m != nil {
+		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
+			humanBytes(m.RSSSumBytes), m.Processes, humanBytes(m.EstimateBytes))
+	} else if p.MemoryNote != "" {
+		fmt.Fprintf(b, "  memory     %s\n", p.MemoryNote)
+	}
+	for _, g := range p.Guidance {
+		fmt.Fprintf(b, "  %-20s %s\n", g.Setting, g.Text)
+	}
 }

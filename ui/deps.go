@@ -36,6 +36,14 @@ type Deps struct {
 
 	// --- postgres (panel_pg.go) ---
 
+	// PG reads PostgreSQL (a *pgprobe.Probe); nil when --pg none.
+	PG PGSource
+	// PGInterval is the PostgreSQL panel's refresh (default: Interval, at
+	// least 1 s); PGTimeout bounds one reading (default 5 s) so a hung
+	// server never holds the panel.
+	PGInterval time.Duration
+	PGTimeout  time.Duration
+
 	// --- oom (panel_oom.go) ---
 	OOM OOMSource // nil: the panel says the kernel log is not read
 

@@ -24,6 +24,9 @@ type KeyMap struct {
 
 	// --- postgres (panel_pg.go) ---
 
+	PGHideQueries key.Binding // hide query text on a shared screen
+	PGList        key.Binding // oldest transactions ↔ longest queries
+
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
@@ -54,6 +57,9 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// --- processes: bindings ---
 
 	// --- postgres: bindings ---
+
+	k.PGHideQueries = key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "pg: hide/show query text"))
+	k.PGList = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "pg: oldest xacts / longest queries"))
 
 	// --- oom: bindings ---
 
@@ -95,5 +101,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
 		{k.Palette, k.ActionPick, k.ActionConfirm, k.ActionCancel},
+		{k.PGHideQueries, k.PGList},
 	}
 }

@@ -41,6 +41,8 @@ type Model struct {
 
 	// --- postgres: panel field ---
 
+	pg pgPanel
+
 	// --- oom: panel field ---
 	oom oomPanel
 
@@ -68,6 +70,7 @@ func New(d Deps) Model {
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
 		oom: newOOMPanel(d),
+		pg:  newPGPanel(d),
 	}
 	return m
 }
@@ -79,6 +82,7 @@ func (m Model) Init() tea.Cmd {
 		clockCmd(),
 		// --- panels: init ---
 		m.oom.init(),
+		m.pg.init(),
 	)
 }
 
@@ -122,6 +126,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmds = append(cmds, cmd)
 	// --- panels: broadcast ---
 	m.oom, cmd = m.oom.update(msg)
+	cmds = append(cmds, cmd)
+	m.pg, cmd = m.pg.update(msg)
 	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
@@ -179,6 +185,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// --- panels: focused key routing ---
 	case pOOM:
 		m.oom, cmd = m.oom.update(k)
+	case pPG:
+		m.pg, cmd = m.pg.update(k)
 	}
 	return m, cmd
 }
@@ -251,6 +259,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 		// --- panels: view ---
 	case pOOM:
 		return m.oom.view(m.st, w, h, focused)
+	case pPG:
+		return m.pg.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }

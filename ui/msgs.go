@@ -63,6 +63,22 @@ type clockTickedMsg struct{ at time.Time }
 
 // --- postgres (panel_pg.go) ---
 
+// pgTickMsg asks the PostgreSQL panel to take a reading. Sent by the
+// panel's own pgTickCmd; consumed by pgPanel.update (id and tag as for
+// memTickMsg).
+type pgTickMsg struct {
+	id  int
+	tag int
+}
+
+// pgSampledMsg carries one PostgreSQL reading (connected or not). Sent by
+// readPGCmd; consumed by pgPanel and by anything that follows Postgres
+// (the timeline's detector).
+type pgSampledMsg struct {
+	at time.Time
+	r  probes.PGReading
+}
+
 // --- oom (panel_oom.go) ---
 
 // oomKilledMsg carries kills that arrived while memtui runs, oldest first.

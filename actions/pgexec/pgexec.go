@@ -178,3 +178,31 @@ func wordErr(err error) error {
 	}
 	return fmt.Errorf("postgres: %s", actions.Redact(err.Error()))
 }
+
+// Unavailable is the PostgreSQL of actions when the connection settings
+// could not be read: every call answers with why, so the confirmation says
+// it instead of pretending PostgreSQL is off.
+type Unavailable struct{ Err error }
+
+var _ actions.Postgres = Unavailable{}
+
+// CurrentDatabase returns the reason.
+func (u Unavailable) CurrentDatabase(context.Context) (string, error) { return "", u.Err }
+
+// IdleBackends returns the reason.
+func (u Unavailable) IdleBackends(context.Context, time.Duration) ([]actions.Backend, error) {
+	return nil, u.Err
+}
+
+// TerminateIdle returns the reason.
+func (u Unavailable) TerminateIdle(context.Context, time.Duration, []actions.Backend) ([]actions.Terminated, error) {
+	return nil, u.Err
+}
+
+// Exec returns the reason.
+func (u Unavailable) Exec(context.Context, string) (string, error) { return "", u.Err }
+
+// QueryText returns the reason.
+func (u Unavailable) QueryText(context.Context, string, int) ([]string, [][]string, int, error) {
+	return nil, nil, 0, u.Err
+}

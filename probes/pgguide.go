@@ -1,0 +1,156 @@
+package probes
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// PGAdvice is one memory setting measured against the runbook's guidance
+// for this machine's RAM.
+type PGAdvice struct {
+	Setting   string   `json:"setting"`
+	Current   uint64   `json:"current_bytes"`
+	Suggested uint64   `json:"suggested_bytes,omitempty"` // 0 when the runbook gives no figure
+	Percent   float64  `json:"percent_of_ram"`
+	Level     Severity `json:"level"`
+	Text      string   `json:"text"` // plain words, verdict first: "low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4 GiB"
+}
+
+// PGGuide compares the settings with the runbook (shared_buffers ≈ 25 % of
+// RAM, effective_cache_size ≈ 75 %) and gives the worst case of work_mem ×
+// active connections. ram is MemTotal in bytes; 0 (unknown, or a remote
+// server whose RAM we cannot see) gives no advice. Pure.
+func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
+	if ram == 0 {
+		return nil
+	}
+	pct := func(v uint64) float64 { return 100 * float64(v) / float64(ram) }
+	var out []PGAdvice
+	if s.SharedBuffers.OK {
+		v := s.SharedBuffers.V
+		a := PGAdvice{Setting: "shared_buffers", Current: v, Suggested: ram / 4, Percent: pct(v)}
+		switch {
+		case a.Percent > 40:
+			a.Level = High
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 25 %% = %s; leaves too little for the OS and sessions", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+		case a.Percent < 15:
+			a.Level = Warning
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+		default:
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+		}
+		out = append(out, a)
+	}
+	if s.EffectiveCacheSize.OK {
+		v := s.EffectiveCacheSize.V
+		a := PGAdvice{Setting: "effective_cache_size", Current: v, Suggested: ram / 4 * 3, Percent: pct(v)}
+		switch {
+		case a.Percent > 90:
+			a.Level = Warning
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+		case a.Percent < 50:
+			a.Level = Warning
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+		default:
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 75 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+		}
+		out = append(out, a)
+	}
+	if s.WorkMem.OK {
+		v := s.WorkMem.V
+		worst := v * uint64(max(active, 0))
+		a := PGAdvice{Setting: "work_mem", Current: v, Percent: pct(worst)}
+		switch {
+		case a.Percent >= 50:
+			a.Level = High
+		case a.Percent >= 25:
+			a.Level = Warning
+		}
+		a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", fmtBytes(v), active, fmtBytes(worst), a.Percent)
+		if s.MaxConnections > 0 {
+			a.Text += fmt.Sprintf("; × max_connections %d = %s", s.MaxConnections, fmtBytes(v*uint64(s.MaxConnections)))
+		}
+		out = append(out, a)
+	}
+	if s.MaintenanceWorkMem.OK {
+		v := s.MaintenanceWorkMem.V
+		workers := max(s.AutovacuumWorkers, 0)
+		av := v
+		if s.AutovacuumWorkMem.OK {
+			av = s.AutovacuumWorkMem.V
+		}
+		a := PGAdvice{Setting: "maintenance_work_mem", Current: v, Percent: pct(v)}
+		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s", fmtBytes(v), a.Percent, workers, fmtBytes(av), fmtBytes(av*uint64(workers)))
+		out = append(out, a)
+	}
+	return out
+}
+
+// fmtBytes writes a size in binary units, short: "128 MiB", "6.0 GiB".
+func fmtBytes(b uint64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := uint64(unit), 0
+	for n := b / unit; n >= unit && exp < 5; n /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(b) / float64(div)
+	suffix := "KMGTPE"[exp : exp+1]
+	if v >= 100 || v == float64(int64(v)) {
+		return fmt.Sprintf("%.0f %siB", v, suffix)
+	}
+	return fmt.Sprintf("%.1f %siB", v, suffix)
+}
+
+// pgSecretInQuery matches the literals that carry secrets in SQL text:
+// PASSWORD '…' (CREATE/ALTER ROLE) and quoted values after password/secret/
+// token keywords, as seen in pg_stat_activity.query.
+var pgSecretInQuery = regexp.MustCompile(`(?i)((?:password|passwd|secret|token|api_key)\s*(?:=\s*|\s)\s*)('(?:[^']|'')*'?|"[^"]*"?|\$\$.*?(?:\$\$|$))`)
+
+// RedactQuery hides password literals in a query text before it is drawn or
+// written: ALTER ROLE x PASSWORD 'hunter2' becomes PASSWORD '********'.
+func RedactQuery(q string) string {
+	return pgSecretInQuery.ReplaceAllString(q, "${1}'********'")
+}
+
+// PGText makes text a client or the server chose (query text, application
+// name, user and database names) safe to draw: control characters —
+// escape sequences that could repaint an observer's terminal among them —
+// and invalid UTF-8 become "�", and whitespace runs become one space.
+func PGText(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean && !strings.Contains(s, "  ") {
+		return s
+	}
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		case r == utf8.RuneError && n <= 1, r < 0x20, r >= 0x7f && r < 0xa0:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+		space = false
+	}
+	return b.String()
+}

@@ -1,0 +1,113 @@
+package probes
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPGGuide(t *testing.T) {
+	const gib = 1 << 30
+	s := PGSettings{SharedBuffers: Some(128 << 20), EffectiveCacheSize: Some(6 * gib), WorkMem: Some(64 << 20),
+		MaintenanceWorkMem: Some(512 << 20), MaxConnections: 100, AutovacuumWorkers: 3}
+	got := PGGuide(s, 8*gib, 40)
+	type short struct {
+		Setting string
+		Level   Severity
+		Text    string
+	}
+	var gs []short
+	for _, a := range got {
+		gs = append(gs, short{a.Setting, a.Level, a.Text})
+	}
+	want := []short{
+		{"shared_buffers", Warning, "low: 128 MiB = 1.6 % of RAM, guide ≈ 25 % = 2 GiB"},
+		{"effective_cache_size", Normal, "ok: 6 GiB = 75.0 % of RAM, guide ≈ 75 % = 6 GiB"},
+		{"work_mem", Warning, "64 MiB × 40 active = 2.5 GiB (31.2 % of RAM) at worst, more if a query sorts or hashes several times; × max_connections 100 = 6.2 GiB"},
+		{"maintenance_work_mem", Normal, "512 MiB (6.2 % of RAM) per maintenance task; autovacuum 3 × 512 MiB = 1.5 GiB"},
+	}
+	if d := cmp.Diff(want, gs); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if got[0].Suggested != 2*gib || got[1].Suggested != 6*gib {
+		t.Errorf("suggested %d %d", got[0].Suggested, got[1].Suggested)
+	}
+	if g := PGGuide(PGSettings{SharedBuffers: Some(4 * gib)}, 8*gib, 0); g[0].Level != High {
+		t.Errorf("50 %% shared_buffers: %+v", g[0])
+	}
+	if g := PGGuide(s, 0, 10); g != nil {
+		t.Errorf("unknown RAM gives advice: %+v", g)
+	}
+}
+
+func TestFmtBytes(t *testing.T) {
+	for in, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1 KiB", 1536: "1.5 KiB", 128 << 20: "128 MiB", 6 << 30: "6 GiB", 6<<30 + 1<<29: "6.5 GiB"} {
+		if got := fmtBytes(in); got != want {
+			t.Errorf("fmtBytes(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRedactQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"ALTER ROLE odoo PASSWORD 'hunter2'":             "ALTER ROLE odoo PASSWORD '********'",
+		"create user x with password 'it''s'  login":     "create user x with password '********'  login",
+		"UPDATE s SET token = 'abc123' WHERE id = 1":     "UPDATE s SET token = '********' WHERE id = 1",
+		"SELECT pg_sleep(60)":                            "SELECT pg_sleep(60)",
+		"ALTER ROLE a PASSWORD $$x$$":                    "ALTER ROLE a PASSWORD '********'",
+		"SELECT * FROM users WHERE password = 'cut off…": "SELECT * FROM users WHERE password = '********'",
+	} {
+		if got := RedactQuery(in); got != want {
+			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Contains(RedactQuery(in), "hunter2") {
+			t.Error("secret kept")
+		}
+	}
+}
+
+func TestPGSnapshotDisconnected(t *testing.T) {
+	r := PGReading{Target: "/tmp/.s.PGSQL.5432, user u, database d",
+		Err: &PGError{Kind: PGErrRefused, Msg: "connection refused on /tmp/.s.PGSQL.5432", Hint: "is PostgreSQL running?"}}
+	s := r.Snapshot()
+	if s.Connected || s.Error != "connection refused on /tmp/.s.PGSQL.5432" || s.ErrorKind != "refused" ||
+		s.MaxConnections != nil || s.IdleOver30m != nil || s.ByState == nil {
+		t.Errorf("snapshot %+v", s)
+	}
+}
+
+func TestPGText(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT 1":                         "SELECT 1",
+		"SELECT  1\n\tFROM x":              "SELECT 1 FROM x",
+		"SELECT '\x1b[2J\x1b]0;pwned\x07'": "SELECT '�[2J�]0;pwned�'",
+		"caf\xc3\xa9 \xff":                 "café �",
+		"\u009b31m":                        "�31m",
+	} {
+		if got := PGText(in); got != want {
+			t.Errorf("PGText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzPGText(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "a\x1b[2Jb", "\xff\xfe", "x  \n y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := PGText(s)
+		if !utf8.ValidString(out) {
+			t.Errorf("invalid UTF-8 out of %q", s)
+		}
+		for _, r := range out {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+				t.Errorf("control character %U kept from %q", r, s)
+			}
+		}
+		if PGText(out) != out {
+			t.Errorf("not idempotent on %q", s)
+		}
+	})
+}
