@@ -461,26 +461,14 @@ func (r *Runner) runOne(ctx context.Context, path string, argv []string, out *ta
 		return nil, startError(argv[0], err), StatusError
 	}
 	pid := cmd.Process.Pid
-	// Wait for the exit without reaping (WNOWAIT): the leader stays a
-	// zombie, so its pid, which names the group, cannot be reused before
-	// the group kill below.
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		for {
-			err := unix.Waitid(unix.P_PID, pid, nil, unix.WEXITED|unix.WNOWAIT, nil)
-			if err != unix.EINTR {
-				return
-			}
-		}
-	}()
+	exited, wait := watchExit(cmd)
 	select {
 	case <-exited:
 	case <-ctx.Done():
 	}
 	_ = unix.Kill(-pid, unix.SIGKILL) // ESRCH when the group is already empty
 	<-exited
-	err := cmd.Wait()
+	err := wait()
 	ps := cmd.ProcessState
 	if ps == nil {
 		return nil, fmt.Sprintf("%s: %v", argv[0], err), StatusError
