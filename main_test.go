@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -56,7 +57,9 @@ func startTmux(t *testing.T, w, h int, argv ...string) *tmuxSession {
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("memtui-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "e2e"}
 	args := append([]string{"-L", s.socket, "new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}, argv...)
 	cmd := exec.Command("tmux", args...)
-	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	// The dashboard records incidents under XDG_STATE_HOME: keep the test's
+	// out of the real state directory.
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "XDG_STATE_HOME="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
@@ -569,6 +572,107 @@ func TestEndToEndPostgresPanel(t *testing.T) {
 	s.keys("q")
 }
 
+// TestReportCommand runs `memtui report` in-process over a timeline in the
+// default directory, to stdout and to a file, and with a bad --incident.
+func TestReportCommand(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	dir := filepath.Join(state, "memtui", "incidents")
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	j := incident.NewJournal(dir, "", "db1")
+	_, _, err := j.Record(context.Background(), []incident.Event{
+		{At: start, Data: incident.Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: incident.DefaultLevels, Reason: "memory 86.0% held at high"}},
+		{At: start.Add(time.Minute), Data: incident.MemSample{UsedPct: 91.5}},
+		{At: start.Add(2 * time.Minute), Data: incident.Note{Author: "alice", Text: "leak in module X"}},
+		{At: start.Add(30 * time.Minute), Data: incident.Ended{Reason: "ended by alice"}},
+	})
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		root := newRootCmd(&out, &errb)
+		root.SetArgs(args)
+		err := root.Execute()
+		return out.String(), errb.String(), err
+	}
+
+	out, _, err := run("report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Memory Incident Report", "**Host**: db1", "**Peak Memory Usage**: 91.5% at 09:01:00 UTC", "**Duration**: 30m00s", "note (alice): leak in module X"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+
+	dst := filepath.Join(t.TempDir(), "r.md")
+	out, stderr, err := run("report", "-o", dst)
+	if err != nil || out != "" || !strings.Contains(stderr, "written to "+dst) {
+		t.Fatalf("-o: %v, stdout %q, stderr %q", err, out, stderr)
+	}
+	if fi, err := os.Stat(dst); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("report file: %v %v", fi, err)
+	}
+
+	if _, _, err := run("report", "--incident", filepath.Join(state, "missing.jsonl")); err == nil || !strings.Contains(err.Error(), "missing.jsonl") {
+		t.Errorf("missing --incident: %v", err)
+	}
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	if _, _, err := run("report"); err == nil || !strings.Contains(err.Error(), "--incident") {
+		t.Errorf("no incidents: %v", err)
+	}
+}
+
+// TestEndToEndIncident is issue 6's "done when" on the real binary: a host
+// held over 85 % (the swap-thrash fixture, 96 %) opens an incident by
+// itself, a note is added, the incident is ended by hand and exported, and
+// `memtui report` reads it all back from the file.
+func TestEndToEndIncident(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	fixture, err := filepath.Abs("probes/testdata/fixtures/swap-thrash/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeline := filepath.Join(t.TempDir(), "incident.jsonl")
+	s := startTmux(t, 200, 60, bin, "--proc", fixture, "--incident", timeline)
+	// The detector needs high held for 10 s before it opens an incident.
+	s.waitFor(30*time.Second, "▶ INCIDENT", "incident started: memory 96.0% held at critical")
+	s.keys("n")
+	s.waitFor(5*time.Second, "Add a note to the timeline")
+	s.keys("leak in module X after deploy 4.2", "Enter")
+	s.waitFor(5*time.Second, "note: leak in module X after deploy 4.2")
+	s.keys("Tab", "Tab", "Tab", "Tab", "x")
+	s.waitFor(5*time.Second, "End the incident?")
+	s.keys("y")
+	s.waitFor(5*time.Second, "■ incident ended")
+	s.keys("e")
+	s.waitFor(5*time.Second, "report written to")
+	s.keys("q")
+
+	var out, errb bytes.Buffer
+	root := newRootCmd(&out, &errb)
+	root.SetArgs([]string{"report", "--incident", timeline})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**Peak Memory Usage**: 96.0%", "**Status**: ended", "leak in module X after deploy 4.2",
+		"severity normal → critical at 96.0%", "```mermaid", "- [ ] Memory usage below 75%: not met: 96.0%"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if fi, err := os.Stat(strings.TrimSuffix(timeline, ".jsonl") + ".md"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("exported report: %v %v", fi, err)
+	}
+}
+
 // TestEndToEndActionPalette runs the real binary in tmux with a test
 // runbook: opens the palette, filters, confirms a harmless low-risk action,
 // and sees its output (redacted), its result and its memory re-check.
@@ -591,7 +695,8 @@ recheck_after = "2s"
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startTmux(t, 120, 40, bin, "--runbook", rb)
+	timeline := filepath.Join(t.TempDir(), "incident.jsonl")
+	s := startTmux(t, 120, 40, bin, "--runbook", rb, "--incident", timeline, "--pg", "none")
 	s.waitFor(10*time.Second, "Memory & swap", "% used")
 	s.keys(":")
 	s.waitFor(5*time.Second, "Actions — ", "clear-redis", "▲ HIGH")
@@ -605,8 +710,43 @@ recheck_after = "2s"
 		t.Errorf("a secret reached the screen:\n%s", screen)
 	}
 	s.waitFor(10*time.Second, "re-check after 2 s: memory", "% used —")
+
+	// The timeline file has the three events of the run, tied by its id,
+	// with the exact argv, the confirmation and the redacted output.
+	var file []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		file, _ = os.ReadFile(timeline)
+		if strings.Contains(string(file), `"action_rechecked"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	events := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(string(file)), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("timeline line %q: %v", line, err)
+		}
+		if k, _ := ev["kind"].(string); strings.HasPrefix(k, "action_") {
+			events[k] = ev
+		}
+	}
+	for _, k := range []string{"action_started", "action_finished", "action_rechecked"} {
+		if events[k] == nil {
+			t.Fatalf("timeline lacks %s:\n%s", k, file)
+		}
+	}
+	if strings.Contains(string(file), "hunter2") {
+		t.Errorf("a secret reached the timeline:\n%s", file)
+	}
+	for _, want := range []string{`"confirmation":"pressed y"`, `["sh","-c","echo hello from memtui; echo password=***"]`, `hello from memtui`, `"exit":0`} {
+		if !strings.Contains(string(file), want) {
+			t.Errorf("timeline lacks %s:\n%s", want, file)
+		}
+	}
 	s.keys("Escape")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for strings.Contains(s.capture(), "Finished: Say hello") {
 		if time.Now().After(deadline) {
 			t.Fatalf("esc did not close the run dialog:\n%s", s.capture())

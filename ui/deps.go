@@ -49,14 +49,19 @@ type Deps struct {
 
 	// --- timeline (panel_timeline.go) ---
 
+	// Timeline records the incident durably and follows what other memtui
+	// processes on this host record (an *incident.Journal). nil: no
+	// timeline; the panel says so.
+	Timeline Timeline
+	// Author names the person at the keyboard on notes and report fields.
+	Author string
+
 	// --- actions (palette.go) ---
 
 	// Actions is the runbook and its runner (nil: the palette says none is
-	// loaded). main.go passes an actions.Service.
+	// loaded). main.go passes an actions.Service. Its runs are recorded on
+	// Timeline through the timeline panel (recordEventsMsg).
 	Actions ActionService
-	// ActionLog records action started/finished/re-checked events on the
-	// incident timeline (nil: not recorded).
-	ActionLog ActionRecorder
 }
 
 // withDefaults fills what a caller left empty.

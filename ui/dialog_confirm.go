@@ -307,7 +307,7 @@ func (c *confirmDialog) confirm(how string) (dialog, tea.Cmd) {
 		req.Note = strings.TrimSpace(c.input.Value())
 	}
 	r := newRunDialog(c.d, c.keys, req)
-	return r, startActionCmd(c.d.Actions, c.d.ActionLog, req, r.token)
+	return r, startActionCmd(c.d.Actions, req, r.token)
 }
 
 func (c *confirmDialog) view(st Styles, w, h int) string {

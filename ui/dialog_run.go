@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -56,20 +57,24 @@ func newRunDialog(d Deps, keys KeyMap, req actions.Request) *runDialog {
 
 func (r *runDialog) closed() bool { return r.done }
 
-// startActionCmd starts the run and records its start on the timeline.
-// Start takes the "before" memory reading, so it runs here, not in Update.
-// The run gets context.Background: it outlives this Cmd and is bounded by
-// its own timeout (Action.Timeout, enforced by the runner), and a context
-// cancelled when the Cmd returns would kill it at once.
-func startActionCmd(svc ActionService, log ActionRecorder, req actions.Request, token int) tea.Cmd {
+// startActionCmd starts the run and has its start recorded on the
+// timeline. Start takes the "before" memory reading, so it runs here, not
+// in Update. The run gets context.Background: it outlives this Cmd and is
+// bounded by its own timeout (Action.Timeout, enforced by the runner), and
+// a context cancelled when the Cmd returns would kill it at once.
+//
+// The timeline panel records what it is sent, in the order it arrives, so
+// the record of the start goes out (in sequence) before the dialog learns
+// of the run and can ask for its end.
+func startActionCmd(svc ActionService, req actions.Request, token int) tea.Cmd {
 	return func() tea.Msg {
 		h := svc.Start(context.Background(), req)
 		info := h.Info()
-		var err error
-		if log != nil && req.Action.Kind != actions.KindNote {
-			err = log.ActionStarted(info)
+		started := msgCmd(actionStartedMsg{token: token, run: h, info: info})
+		if req.Action.Kind == actions.KindNote {
+			return started() // a note is recorded as a note when it ends
 		}
-		return actionStartedMsg{token: token, run: h, info: info, logErr: err}
+		return tea.Sequence(msgCmd(recordEventsMsg{events: []incident.Event{startedEvent(info)}}), started)()
 	}
 }
 
@@ -95,31 +100,34 @@ func cancelActionCmd(h actions.RunHandle) tea.Cmd {
 // msgCmd wraps a message as a Cmd.
 func msgCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
-// waitActionCmd waits for the run to end, records the result, flashes it
-// and schedules the re-check — all whether or not the dialog is still open.
-func waitActionCmd(svc ActionService, log ActionRecorder, h actions.RunHandle, token int, th probes.Thresholds) tea.Cmd {
+// waitActionCmd waits for the run to end, has the result recorded, flashes
+// it and schedules the re-check — whether or not the dialog is still open,
+// so hiding it loses nothing. author names a note's writer.
+func waitActionCmd(svc ActionService, h actions.RunHandle, token int, th probes.Thresholds, author string) tea.Cmd {
 	return func() tea.Msg {
 		res := h.Wait()
-		var logErr error
-		if log != nil {
-			if res.Kind == actions.KindNote {
-				logErr = log.Note(res.Who.String(), res.Note)
-			} else {
-				logErr = log.ActionFinished(res)
+		var ev incident.Event
+		if res.Kind == actions.KindNote {
+			if author == "" {
+				author = res.Who.String()
 			}
+			ev = incident.Event{At: res.Finished, Data: incident.Note{Author: author, Text: res.Note}}
+		} else {
+			ev = finishedEvent(res)
 		}
 		level, text := flashInfo, res.ActionID+": "+statusLabel(res.Status)+" — "+res.Message
 		if res.Status != actions.StatusOK {
 			level = flashErr
 		}
-		if logErr != nil {
-			level, text = flashWarn, text+" (timeline: not recorded: "+logErr.Error()+")"
-		}
-		cmds := []tea.Cmd{msgCmd(actionFinishedMsg{token: token, res: res}), msgCmd(flashMsg{level: level, text: text})}
+		after := []tea.Cmd{msgCmd(flashMsg{level: level, text: text})}
 		if wantsRecheck(res) {
-			cmds = append(cmds, recheckActionCmd(svc, log, res, token, th))
+			after = append(after, recheckActionCmd(svc, res, token, th))
 		}
-		return tea.BatchMsg(cmds)
+		return tea.Sequence(
+			msgCmd(recordEventsMsg{events: []incident.Event{ev}}),
+			msgCmd(actionFinishedMsg{token: token, res: res}),
+			tea.Batch(after...),
+		)()
 	}
 }
 
@@ -129,9 +137,9 @@ func wantsRecheck(res actions.Result) bool {
 		!res.Kind.RunsNothing()
 }
 
-// recheckActionCmd waits RecheckAfter, reads memory again, records and
-// flashes the result.
-func recheckActionCmd(svc ActionService, log ActionRecorder, res actions.Result, token int, th probes.Thresholds) tea.Cmd {
+// recheckActionCmd waits RecheckAfter, reads memory again, has the result
+// recorded and flashes it.
+func recheckActionCmd(svc ActionService, res actions.Result, token int, th probes.Thresholds) tea.Cmd {
 	return func() tea.Msg {
 		time.Sleep(res.RecheckAfter)
 		ctx, cancel := context.WithTimeout(context.Background(), recheckTimeout)
@@ -141,13 +149,62 @@ func recheckActionCmd(svc ActionService, log ActionRecorder, res actions.Result,
 		if rc.Memory != nil && probes.SeverityOf(rc.Memory.UsedPercent, th) >= probes.High {
 			level = flashWarn
 		}
-		if log != nil {
-			if err := log.ActionRechecked(res, rc, res.RecheckAfter); err != nil {
-				level, text = flashWarn, text+" (timeline: not recorded: "+err.Error()+")"
-			}
-		}
-		return tea.BatchMsg{msgCmd(actionRecheckedMsg{token: token, rc: rc}), msgCmd(flashMsg{level: level, text: text})}
+		return tea.Sequence(
+			msgCmd(recordEventsMsg{events: []incident.Event{recheckedEvent(res, rc)}}),
+			msgCmd(actionRecheckedMsg{token: token, rc: rc}),
+			msgCmd(flashMsg{level: level, text: text}),
+		)()
 	}
+}
+
+// memFigure is a memory reading as the timeline keeps it (nil: unknown).
+func memFigure(m *actions.Memory) *incident.MemFigure {
+	if m == nil {
+		return nil
+	}
+	return &incident.MemFigure{At: m.At, UsedPct: m.UsedPercent, SwapUsedBytes: m.SwapUsedBytes}
+}
+
+// startedEvent is the timeline's record of a run's start: who, the exact
+// argv and the confirmation given.
+func startedEvent(s actions.Started) incident.Event {
+	return incident.Event{At: s.At, Data: incident.ActionStarted{
+		Run: s.RunID, Action: s.ActionID, Name: s.ActionName, Risk: string(s.Risk),
+		Who:      incident.Who{User: s.Who.User, SudoUser: s.Who.SudoUser},
+		Commands: s.Commands, Confirmation: s.Confirmation, MemBefore: memFigure(s.MemBefore),
+	}}
+}
+
+// finishedEvent is the timeline's record of a run's end: each command's
+// exit and duration, the output tail and memory after.
+func finishedEvent(r actions.Result) incident.Event {
+	ev := incident.ActionFinished{Run: r.RunID, Action: r.ActionID, Exit: r.ExitCode,
+		Duration: incident.Duration(r.Duration), OutputTail: r.Output, MemAfter: memFigure(r.MemAfter)}
+	if r.Status != actions.StatusOK {
+		ev.Error = string(r.Status) + ": " + r.Message
+	}
+	for _, st := range r.Steps {
+		cr := incident.CommandResult{Argv: st.Argv, Exit: st.ExitCode, Duration: incident.Duration(st.Duration)}
+		if st.Status != actions.StatusOK {
+			cr.Error = st.Message
+		}
+		ev.Commands = append(ev.Commands, cr)
+	}
+	return incident.Event{At: r.Finished, Data: ev}
+}
+
+// recheckedEvent is the timeline's record of the re-check: memory before
+// the action and now, and the verdict.
+func recheckedEvent(r actions.Result, rc actions.Recheck) incident.Event {
+	before, after := memFigure(rc.Before), memFigure(rc.Memory)
+	at := r.Finished.Add(r.RecheckAfter)
+	if rc.Memory != nil && !rc.Memory.At.IsZero() {
+		at = rc.Memory.At
+	}
+	return incident.Event{At: at, Data: incident.ActionRechecked{
+		Run: r.RunID, Action: r.ActionID, Waited: incident.Duration(r.RecheckAfter),
+		MemBefore: before, MemAfter: after, Result: incident.Verdict(before, after),
+	}}
 }
 
 // statusLabel is a run status as glyph and word.
@@ -215,11 +272,8 @@ func (r *runDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 			return r, nil
 		}
 		r.run, r.info = msg.run, msg.info
-		if msg.logErr != nil {
-			r.note = "timeline: start not recorded: " + msg.logErr.Error()
-		}
 		return r, tea.Batch(pollActionOutputCmd(msg.run, r.token),
-			waitActionCmd(r.d.Actions, r.d.ActionLog, msg.run, r.token, r.d.Thresholds), r.spin.Tick)
+			waitActionCmd(r.d.Actions, msg.run, r.token, r.d.Thresholds, r.d.Author), r.spin.Tick)
 	case actionOutputMsg:
 		if msg.token != r.token || r.res != nil {
 			return r, nil

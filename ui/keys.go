@@ -30,6 +30,10 @@ type KeyMap struct {
 	// --- oom (panel_oom.go) ---
 
 	// --- timeline (panel_timeline.go) ---
+	Note         key.Binding // global: add a note to the timeline
+	Export       key.Binding // global: write the markdown report
+	ReportFields key.Binding // timeline focused: root cause, resolution, …
+	EndIncident  key.Binding // timeline focused: end the open incident
 
 	// --- actions (palette.go) ---
 	Palette       key.Binding // open the action palette (stays on in read-only: it lists)
@@ -64,12 +68,17 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// --- oom: bindings ---
 
 	// --- timeline: bindings ---
+	// Notes and the report change no machine state: read-only keeps them.
+	k.Note = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note"))
+	k.Export = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the report"))
+	k.ReportFields = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "report fields (timeline)"))
+	k.EndIncident = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "end the incident (timeline)"))
 
 	// --- actions: bindings ---
 	k.Palette = key.NewBinding(key.WithKeys(":", "ctrl+p"), key.WithHelp(":/ctrl+p", "actions"))
 	k.ActionPick = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pick action"))
-	k.ActionConfirm = key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm (low, medium risk)"))
-	k.ActionCancel = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel running action"))
+	k.ActionConfirm = key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y", "confirm action"))
+	k.ActionCancel = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel action"))
 	k.ActionUp = key.NewBinding(key.WithKeys("up", "ctrl+k"), key.WithHelp("↑", "previous action"))
 	k.ActionDown = key.NewBinding(key.WithKeys("down", "ctrl+j"), key.WithHelp("↓", "next action"))
 
@@ -100,7 +109,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
-		{k.Palette, k.ActionPick, k.ActionConfirm, k.ActionCancel},
 		{k.PGHideQueries, k.PGList},
+		{k.Note, k.ReportFields, k.Export, k.EndIncident},
+		{k.Palette, k.ActionConfirm, k.ActionCancel},
 	}
 }

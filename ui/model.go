@@ -47,6 +47,7 @@ type Model struct {
 	oom oomPanel
 
 	// --- timeline: panel field ---
+	timeline timelinePanel
 }
 
 // New builds the dashboard from its dependencies.
@@ -69,8 +70,9 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		// --- panels: construction ---
-		oom: newOOMPanel(d),
-		pg:  newPGPanel(d),
+		oom:      newOOMPanel(d),
+		pg:       newPGPanel(d),
+		timeline: newTimelinePanel(d),
 	}
 	return m
 }
@@ -83,6 +85,7 @@ func (m Model) Init() tea.Cmd {
 		// --- panels: init ---
 		m.oom.init(),
 		m.pg.init(),
+		m.timeline.init(),
 	)
 }
 
@@ -128,6 +131,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.oom, cmd = m.oom.update(msg)
 	cmds = append(cmds, cmd)
 	m.pg, cmd = m.pg.update(msg)
+	cmds = append(cmds, cmd)
+	m.timeline, cmd = m.timeline.update(msg)
 	cmds = append(cmds, cmd)
 	if m.dlg != nil {
 		m.dlg, cmd = m.dlg.update(msg)
@@ -177,6 +182,10 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Palette):
 		m.dlg = newPalette(m.d, m.keys, nil, m.w, m.h)
 		return m, nil
+	case key.Matches(k, m.keys.Note):
+		return m, m.timeline.noteCmd()
+	case key.Matches(k, m.keys.Export):
+		return m, m.timeline.exportCmd()
 	}
 	var cmd tea.Cmd
 	switch m.focus {
@@ -187,6 +196,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.oom, cmd = m.oom.update(k)
 	case pPG:
 		m.pg, cmd = m.pg.update(k)
+	case pTimeline:
+		m.timeline, cmd = m.timeline.update(k)
 	}
 	return m, cmd
 }
@@ -261,6 +272,8 @@ func (m Model) panelView(id panelID, w, h int) string {
 		return m.oom.view(m.st, w, h, focused)
 	case pPG:
 		return m.pg.view(m.st, w, h, focused)
+	case pTimeline:
+		return m.timeline.view(m.st, w, h, focused)
 	}
 	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
 }
@@ -289,20 +302,35 @@ func (m Model) topBar() string {
 	if ok {
 		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
 	}
-	parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
-	if !m.d.Host.BootTime.IsZero() {
-		parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
-	}
-	parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format("2006-01-02 15:04:05 MST")))
-	if m.d.ReadOnly {
-		parts = append(parts, m.st.Warn.Render("READ-ONLY"))
-	}
-	if m.paused {
-		parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
-	}
-	// --- timeline: status segment ---
-	left := strings.Join(parts, m.st.Bar.Render(" │ "))
 	room := m.w - ansi.StringWidth(sev) - 1
+	// Narrow screens drop the date, then the uptime, before anything an
+	// observer needs (host, read-only, pause, the incident clock) is cut.
+	var left string
+	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
+		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
+		if variant.uptime && !m.d.Host.BootTime.IsZero() {
+			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+		}
+		layout := "15:04:05 MST"
+		if variant.date {
+			layout = "2006-01-02 15:04:05 MST"
+		}
+		parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format(layout)))
+		if m.d.ReadOnly {
+			parts = append(parts, m.st.Warn.Render("READ-ONLY"))
+		}
+		if m.paused {
+			parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
+		}
+		// --- timeline: status segment ---
+		if seg := m.timeline.status(m.st); seg != "" {
+			parts = append(parts, seg)
+		}
+		left = strings.Join(parts, m.st.Bar.Render(" │ "))
+		if ansi.StringWidth(left) <= room {
+			break
+		}
+	}
 	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
 }
 

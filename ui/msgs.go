@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -110,6 +111,60 @@ type oomWaitEndedMsg struct {
 
 // --- timeline (panel_timeline.go) ---
 
+// timelineTickMsg asks the timeline panel to follow the shared file and
+// retry unrecorded events. Sent by the panel's own tick; consumed by
+// timelinePanel.update.
+type timelineTickMsg struct {
+	id  int
+	tag int
+}
+
+// timelineResumedMsg carries the incident memtui continues at start (nil
+// when none). Sent by resumeTimelineCmd; consumed by timelinePanel.
+type timelineResumedMsg struct {
+	log  *incident.Log
+	path string
+	err  error
+}
+
+// timelinePolledMsg carries events other memtui processes appended. Sent by
+// pollTimelineCmd; consumed by timelinePanel.
+type timelinePolledMsg struct {
+	events   []incident.Event
+	problems []incident.Problem
+	path     string
+	err      error
+}
+
+// eventsRecordedMsg says which events reached the disk (fsynced) and why
+// the rest did not. Sent by recordEventsCmd; consumed by timelinePanel,
+// which shows events as recorded only on this message.
+type eventsRecordedMsg struct {
+	recorded []incident.Event
+	n        int // events of the batch dealt with; the rest are retried
+	path     string
+	err      error
+}
+
+// recordEventsMsg asks the timeline to record events (a note, report
+// fields, an action's start and end). Sent by the note and report dialogs
+// and the palette; consumed by timelinePanel.
+type recordEventsMsg struct{ events []incident.Event }
+
+// endIncidentMsg asks the timeline to end the open incident by hand. Sent
+// by the end-incident confirmation; consumed by timelinePanel.
+type endIncidentMsg struct {
+	at     time.Time
+	reason string
+}
+
+// reportExportedMsg says where the report was written, or why not. Sent by
+// exportReportCmd; consumed by timelinePanel.
+type reportExportedMsg struct {
+	path string
+	err  error
+}
+
 // --- actions (palette.go) ---
 
 // actionPreviewedMsg carries what a confirmation must show before it may
@@ -122,14 +177,13 @@ type actionPreviewedMsg struct {
 	err     error
 }
 
-// actionStartedMsg says a confirmed action is running; the start is on the
-// timeline (logErr if that failed). Sent by startActionCmd; consumed by
-// runDialog (token names the dialog that asked).
+// actionStartedMsg says a confirmed action is running (its start already
+// sent to the timeline as a recordEventsMsg). Sent by startActionCmd;
+// consumed by runDialog (token names the dialog that asked).
 type actionStartedMsg struct {
-	token  int
-	run    actions.RunHandle
-	info   actions.Started
-	logErr error
+	token int
+	run   actions.RunHandle
+	info  actions.Started
 }
 
 // actionOutputMsg is a snapshot of the running action's live output tail.
@@ -139,16 +193,16 @@ type actionOutputMsg struct {
 	out   string
 }
 
-// actionFinishedMsg carries a finished run's result, already recorded on
-// the timeline. Sent by waitActionCmd; consumed by runDialog.
+// actionFinishedMsg carries a finished run's result (its record already
+// sent to the timeline). Sent by waitActionCmd; consumed by runDialog.
 type actionFinishedMsg struct {
 	token int
 	res   actions.Result
 }
 
 // actionRecheckedMsg carries the memory re-check taken RecheckAfter after
-// a run, already recorded on the timeline. Sent by recheckActionCmd;
-// consumed by runDialog.
+// a run (its record already sent to the timeline). Sent by
+// recheckActionCmd; consumed by runDialog.
 type actionRecheckedMsg struct {
 	token int
 	rc    actions.Recheck

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -21,16 +20,6 @@ type ActionService interface {
 	Preview(ctx context.Context, a actions.Action, t *actions.Target) (actions.Preview, error)
 	Start(ctx context.Context, req actions.Request) actions.RunHandle
 	Recheck(ctx context.Context, res actions.Result) actions.Recheck
-}
-
-// ActionRecorder writes an action's events on the incident timeline. Each
-// call is made from a Cmd, never from Update.
-type ActionRecorder interface {
-	ActionStarted(s actions.Started) error
-	ActionFinished(res actions.Result) error
-	ActionRechecked(res actions.Result, rc actions.Recheck, waited time.Duration) error
-	// Note records the text of the add-note action.
-	Note(author, text string) error
 }
 
 // readOnlyWhy is said wherever read-only mode stops an action.

@@ -1,0 +1,578 @@
+package incident
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Format is the first line's "format" value: it tells a reader this JSON-lines
+// file is a memtui incident timeline.
+const Format = "memtui-incident"
+
+// Version is the file format version this package writes and reads.
+const Version = 1
+
+// lockTimeout bounds how long Append waits for another process holding the
+// file lock, so a stuck peer turns into a visible error, not a frozen screen.
+const lockTimeout = 5 * time.Second
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("incident timeline closed")
+
+// ErrNoIncident says a directory holds no incident timeline.
+var ErrNoIncident = errors.New("no incident timeline found")
+
+// Header is the first line of a timeline file.
+type Header struct {
+	Format  string    `json:"format"`
+	Version int       `json:"version"`
+	Host    string    `json:"host,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// Store appends events to one timeline file. Each Append is one write(2) on
+// an O_APPEND descriptor under an exclusive flock, followed by fdatasync, so
+// an event Append returned nil for survives memtui being SIGKILLed, and two
+// processes sharing the file never interleave inside a line.
+type Store struct {
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	writer string
+	seq    uint64
+	buf    []byte
+}
+
+// Open opens the timeline at path for appending, creating it (mode 0600, and
+// its directory 0700) with a header naming host and created when it does not
+// exist. An existing file must be a timeline of a version this package reads.
+func Open(path, host string, created time.Time) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("incident timeline: create directory: %w", hint(err))
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("incident timeline: %w", hint(err))
+	}
+	s := &Store{f: f, path: path, writer: writerID()}
+	if err := s.ensureHeader(host, created); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ensureHeader writes the header to an empty file, or checks the one there.
+// It runs under the lock so two processes creating the same file race safely.
+func (s *Store) ensureHeader(host string, created time.Time) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.unlock()
+	fi, err := s.f.Stat()
+	if err != nil {
+		return s.errf("stat", err)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > 0 {
+		_, err := readHeader(io.NewSectionReader(s.f, 0, fi.Size()))
+		if err != nil {
+			return fmt.Errorf("incident timeline %s: %w", s.path, err)
+		}
+		return nil
+	}
+	b, err := json.Marshal(Header{Format: Format, Version: Version, Host: host, Created: created.UTC()})
+	if err != nil {
+		return err
+	}
+	if err := s.writeSynced(append(b, '\n'), 0); err != nil {
+		return err
+	}
+	// The new directory entry must be durable too, or a crash could lose
+	// the whole file even though its data was synced.
+	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Path is the file the store appends to.
+func (s *Store) Path() string { return s.path }
+
+// Writer identifies this store's events in a shared file.
+func (s *Store) Writer() string { return s.writer }
+
+// Append redacts ev, stamps it with this writer and the next sequence number,
+// writes it as one line and syncs it to disk. It returns the event as
+// recorded. On error nothing was recorded (a partial line is cut off again)
+// and the caller may retry the same event.
+func (s *Store) Append(ev Event) (Event, error) {
+	if ev.Data == nil {
+		return ev, fmt.Errorf("incident timeline: event without payload")
+	}
+	if ev.At.IsZero() {
+		return ev, fmt.Errorf("incident timeline: %s event without a time", ev.Data.Kind())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return ev, ErrClosed
+	}
+	ev.Data = ev.Data.redact()
+	ev.At = ev.At.UTC()
+	ev.Writer = s.writer
+	ev.Seq = s.seq + 1
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return ev, fmt.Errorf("incident timeline: encode %s event: %w", ev.Kind(), err)
+	}
+	if err := s.lock(); err != nil {
+		return ev, err
+	}
+	defer s.unlock()
+	fi, err := s.f.Stat()
+	if err != nil {
+		return ev, s.errf("stat", err)
+	}
+	size := fi.Size()
+	s.buf = s.buf[:0]
+	if size > 0 && fi.Mode().IsRegular() {
+		// A crashed writer may have left a torn last line. Start ours on a
+		// fresh line so the torn one stays the only casualty.
+		var last [1]byte
+		if _, err := s.f.ReadAt(last[:], size-1); err == nil && last[0] != '\n' {
+			s.buf = append(s.buf, '\n')
+		}
+	}
+	s.buf = append(s.buf, b...)
+	s.buf = append(s.buf, '\n')
+	if err := s.writeSynced(s.buf, size); err != nil {
+		return ev, err
+	}
+	s.seq++
+	return ev, nil
+}
+
+// writeSynced writes b in a single write(2) and syncs it. On failure it cuts
+// the file back to size, so a retry does not leave half a line or a copy.
+// The caller holds the lock.
+func (s *Store) writeSynced(b []byte, size int64) error {
+	n, err := s.f.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err == nil {
+		err = syncData(s.f)
+	}
+	if err != nil {
+		if n > 0 {
+			s.f.Truncate(size)
+		}
+		return fmt.Errorf("incident timeline %s: write failed, nothing recorded: %w", s.path, hint(err))
+	}
+	return nil
+}
+
+// lock takes the exclusive flock, polling so that a stuck peer costs at most
+// lockTimeout instead of a hang.
+func (s *Store) lock() error {
+	fd := int(s.f.Fd())
+	deadline := time.Now().Add(lockTimeout)
+	wait := 100 * time.Microsecond
+	for {
+		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != unix.EWOULDBLOCK {
+			return s.errf("lock", err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("incident timeline %s: locked by another process for %s; event not recorded", s.path, lockTimeout)
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 10*time.Millisecond)
+	}
+}
+
+func (s *Store) unlock() { unix.Flock(int(s.f.Fd()), unix.LOCK_UN) }
+
+// errf wraps a system error with the operation and path.
+func (s *Store) errf(op string, err error) error {
+	return fmt.Errorf("incident timeline %s: %s: %w", s.path, op, hint(err))
+}
+
+// Close closes the file; later Appends return ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}
+
+// hint adds what a person can do about common write errors.
+func hint(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w (disk full: free space on the filesystem or choose another file with --incident)", err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w (read-only filesystem: choose a writable file with --incident)", err)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%w (choose a writable file with --incident)", err)
+	}
+	return err
+}
+
+// writerID is unique enough to tell processes sharing a file apart.
+func writerID() string {
+	var r [4]byte
+	if f, err := os.Open("/dev/urandom"); err == nil {
+		io.ReadFull(f, r[:])
+		f.Close()
+	}
+	return fmt.Sprintf("%d-%x", os.Getpid(), r)
+}
+
+// Problem is a line that could not be read; it was skipped.
+type Problem struct {
+	Line   int   // 1-based line number in the file
+	Offset int64 // byte offset of the line
+	Err    error
+}
+
+// String says where and why, for a person.
+func (p Problem) String() string {
+	return fmt.Sprintf("line %d (byte %d): torn or corrupt line skipped: %v", p.Line, p.Offset, p.Err)
+}
+
+// Log is a timeline read from disk.
+type Log struct {
+	Path     string
+	Header   Header
+	Events   []Event
+	Problems []Problem
+	// Offset is where a Follower should continue reading.
+	Offset int64
+	// lines counts lines read, so a follower numbers its problems right.
+	lines int
+	// each, when set, takes the events instead of Events.
+	each func(Event)
+}
+
+// Load reads a whole timeline. Torn or corrupt lines become Problems and are
+// skipped; only an unreadable file or a missing header is an error.
+func Load(path string) (*Log, error) {
+	return Scan(path, nil)
+}
+
+// Scan reads the timeline at path in bounded memory (a chunk and the
+// longest line), calling each for every event in file order instead of
+// keeping them; with a nil each the events are kept in the Log, as Load
+// does. The dashboard resumes long incidents this way on a host short of
+// memory.
+func Scan(path string, each func(Event)) (*Log, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("incident timeline: %w", err)
+	}
+	defer f.Close()
+	return scanReader(path, f, each)
+}
+
+// parseLog is Load over bytes, for tests and the fuzzer.
+func parseLog(path string, b []byte) (*Log, error) {
+	return scanReader(path, bytes.NewReader(b), nil)
+}
+
+// scanChunk is how much of the file is read at a time.
+var scanChunk = 256 << 10 // a variable so tests can force lines across chunks
+
+// scanReader is Scan's core: the header line, then whole lines chunk by
+// chunk, and at the end a last line without a newline.
+func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
+	l := &Log{Path: path, each: each}
+	buf := make([]byte, 0, scanChunk)
+	var base int64 // file offset of buf[0]
+	header, eof := false, false
+	for {
+		if !eof {
+			if len(buf) == cap(buf) {
+				// A line longer than the buffer: grow it.
+				nb := make([]byte, len(buf), 2*cap(buf))
+				copy(nb, buf)
+				buf = nb
+			}
+			n, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			switch {
+			case err == io.EOF:
+				eof = true
+			case err != nil:
+				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
+			}
+		}
+		if !header {
+			nl := bytes.IndexByte(buf, '\n')
+			if nl < 0 && !eof {
+				continue
+			}
+			if nl < 0 {
+				nl = len(buf)
+			}
+			h, err := parseHeader(buf[:nl])
+			if err != nil {
+				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
+			}
+			l.Header, l.lines, header = h, 1, true
+			skip := min(nl+1, len(buf))
+			buf = buf[:copy(buf, buf[skip:])]
+			base += int64(skip)
+		}
+		consumed := l.scan(buf, base, eof)
+		base += int64(consumed)
+		l.Offset = base
+		if eof {
+			return l, nil
+		}
+		buf = buf[:copy(buf, buf[consumed:])]
+	}
+}
+
+// scan parses the lines of buf (which starts at file offset base) into l. It
+// consumes whole lines; with final it also parses a trailing line without a
+// newline, consuming it only if it is a whole event (a torn one stays
+// unconsumed, so a follower re-reads it once completed). It returns the
+// number of bytes consumed.
+func (l *Log) scan(buf []byte, base int64, final bool) int {
+	pos := 0
+	for pos < len(buf) {
+		nl := bytes.IndexByte(buf[pos:], '\n')
+		end := pos + nl
+		whole := nl >= 0
+		if !whole {
+			if !final {
+				break
+			}
+			end = len(buf)
+		}
+		lineNo := l.lines + 1
+		text := buf[pos:end]
+		if len(bytes.TrimSpace(text)) > 0 {
+			var ev Event
+			// Straight to UnmarshalJSON: json.Unmarshal would first
+			// validate and skip the whole line only to hand it over.
+			if err := ev.UnmarshalJSON(text); err != nil {
+				if !whole {
+					l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: fmt.Errorf("unterminated last line: %w", err)})
+					break
+				}
+				l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: err})
+			} else if l.each != nil {
+				l.each(ev)
+			} else {
+				l.Events = append(l.Events, ev)
+			}
+		}
+		if whole {
+			l.lines++
+			pos = end + 1
+		} else {
+			pos = end
+		}
+	}
+	return pos
+}
+
+// parseHeader checks the first line.
+func parseHeader(b []byte) (Header, error) {
+	var h Header
+	if err := json.Unmarshal(b, &h); err != nil || h.Format != Format {
+		return h, fmt.Errorf("not a memtui incident timeline (first line must name format %q)", Format)
+	}
+	if h.Version < 1 || h.Version > Version {
+		return h, fmt.Errorf("timeline format version %d, this memtui reads up to version %d: use a newer memtui", h.Version, Version)
+	}
+	return h, nil
+}
+
+// readHeader reads and checks the first line of r.
+func readHeader(r io.Reader) (Header, error) {
+	br := bufio.NewReaderSize(r, 4096)
+	b, err := br.ReadSlice('\n')
+	if err != nil && err != io.EOF {
+		return Header{}, fmt.Errorf("read header: %w", err)
+	}
+	return parseHeader(bytes.TrimRight(b, "\n"))
+}
+
+// Follower reads the events other processes append to a timeline after a
+// known offset. Poll is cheap when nothing changed: one fstat.
+type Follower struct {
+	path string
+	f    *os.File
+	log  Log
+	buf  []byte
+}
+
+// NewFollower follows path from offset (a Log's Offset, or 0 to read all).
+func NewFollower(path string, offset int64) *Follower {
+	return &Follower{path: path, log: Log{Offset: offset}}
+}
+
+// Poll returns the whole events appended since the last call and the lines
+// it had to skip. A shrunken file (replaced or truncated) is an error; the
+// caller should Load it again.
+func (fw *Follower) Poll() ([]Event, []Problem, error) {
+	if fw.f == nil {
+		f, err := os.Open(fw.path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("follow incident timeline: %w", err)
+		}
+		fw.f = f
+	}
+	fi, err := fw.f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("follow incident timeline %s: %w", fw.path, err)
+	}
+	size := fi.Size()
+	if size < fw.log.Offset {
+		return nil, nil, fmt.Errorf("follow incident timeline %s: file shrank from %d to %d bytes; reload it", fw.path, fw.log.Offset, size)
+	}
+	if size == fw.log.Offset {
+		return nil, nil, nil
+	}
+	n := int(size - fw.log.Offset)
+	if cap(fw.buf) < n {
+		fw.buf = make([]byte, n)
+	}
+	buf := fw.buf[:n]
+	if _, err := fw.f.ReadAt(buf, fw.log.Offset); err != nil && err != io.EOF {
+		return nil, nil, fmt.Errorf("follow incident timeline %s: %w", fw.path, err)
+	}
+	base := fw.log.Offset
+	if base == 0 {
+		// Starting from the top: the first line is the header.
+		nl := bytes.IndexByte(buf, '\n')
+		if nl < 0 {
+			return nil, nil, nil
+		}
+		h, err := parseHeader(buf[:nl])
+		if err != nil {
+			return nil, nil, fmt.Errorf("follow incident timeline %s: %w", fw.path, err)
+		}
+		fw.log.Header = h
+		fw.log.lines = 1
+		buf = buf[nl+1:]
+		base = int64(nl + 1)
+	}
+	fw.log.Events, fw.log.Problems = fw.log.Events[:0], fw.log.Problems[:0]
+	consumed := fw.log.scan(buf, base, false)
+	fw.log.Offset = base + int64(consumed)
+	evs := append([]Event(nil), fw.log.Events...)
+	probs := append([]Problem(nil), fw.log.Problems...)
+	return evs, probs, nil
+}
+
+// Offset is where the next Poll starts reading.
+func (fw *Follower) Offset() int64 { return fw.log.Offset }
+
+// Close releases the file.
+func (fw *Follower) Close() error {
+	if fw.f == nil {
+		return nil
+	}
+	err := fw.f.Close()
+	fw.f = nil
+	return err
+}
+
+// DefaultDir is where timelines live: $XDG_STATE_HOME/memtui/incidents, or
+// ~/.local/state/memtui/incidents when XDG_STATE_HOME is unset or relative
+// (as the XDG spec says to ignore relative paths). The caller passes the
+// environment's values; this package reads no environment.
+func DefaultDir(xdgStateHome, home string) (string, error) {
+	if xdgStateHome != "" && filepath.IsAbs(xdgStateHome) {
+		return filepath.Join(xdgStateHome, "memtui", "incidents"), nil
+	}
+	if home == "" {
+		return "", errors.New("incident directory: neither XDG_STATE_HOME nor HOME is set; pass --incident PATH")
+	}
+	return filepath.Join(home, ".local", "state", "memtui", "incidents"), nil
+}
+
+// FileName is "<host>-<start>.jsonl", start in UTC, safe as one path element.
+func FileName(host string, start time.Time) string {
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '_'
+	}, host)
+	if safe == "" || strings.Trim(safe, ".") == "" {
+		safe = "host"
+	}
+	return safe + "-" + start.UTC().Format("20060102T150405Z") + ".jsonl"
+}
+
+// Newest returns the timeline in dir whose header says it was created last
+// (files that are not timelines are ignored).
+func Newest(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("%w in %s", ErrNoIncident, dir)
+		}
+		return "", fmt.Errorf("incident directory: %w", err)
+	}
+	type cand struct {
+		path    string
+		created time.Time
+	}
+	var cs []cand
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".jsonl") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		h, err := readHeader(f)
+		f.Close()
+		if err != nil {
+			continue
+		}
+		cs = append(cs, cand{p, h.Created})
+	}
+	if len(cs) == 0 {
+		return "", fmt.Errorf("%w in %s", ErrNoIncident, dir)
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if !cs[i].created.Equal(cs[j].created) {
+			return cs[i].created.After(cs[j].created)
+		}
+		return cs[i].path > cs[j].path
+	})
+	return cs[0].path, nil
+}
