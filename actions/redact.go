@@ -30,6 +30,10 @@ var redactRules = []struct {
 	{hintURL, regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^\s/]+@`), "${1}" + Mask + "@"},
 	// --password x / --token=x / -password x.
 	{hintWord, regexp.MustCompile(`(?i)(--?(?:password|passwd|token|secret|api-key|access-key)(?:[ \t]+|=))(?:"[^"]*"|'[^']*'|[^\s"'])[^\s"']*`), "${1}" + Mask},
+	// Tokens recognisable by their shape alone (AWS access keys, GitHub,
+	// Slack, GitLab and OpenAI-style keys), the same shapes the timeline's
+	// redactor knows.
+	{hintShape, regexp.MustCompile(`\b(?:AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]{20,})`), Mask},
 	// key=value and key: value, in env, libpq DSNs, logs, JSON and YAML.
 	{hintWord, regexp.MustCompile(`(` + secretWord + `["']?[ \t]*[:=][ \t]*)(?:"[^"]*"|'[^']*'|[^\s,;&"'}])[^\s,;&"'}]*`), "${1}" + Mask},
 }
@@ -61,6 +65,7 @@ const (
 	hintAuth                    // "auth"
 	hintBearer                  // "bearer"
 	hintWord                    // "pass", "secret", "token", "key"
+	hintShape                   // "AKIA", "gh?_", "github_pat_", "xox", "glpat-", "sk-"
 )
 
 func hints(s string) hint {
@@ -79,6 +84,17 @@ func hints(s string) hint {
 			if hasPrefixFoldASCII(s[i:], "secret") {
 				h |= hintWord
 			}
+			if strings.HasPrefix(s[i:], "sk-") {
+				h |= hintShape
+			}
+		case 'g':
+			if len(s)-i > 3 && s[i+1] == 'h' && s[i+3] == '_' || strings.HasPrefix(s[i:], "github_pat_") || strings.HasPrefix(s[i:], "glpat-") {
+				h |= hintShape
+			}
+		case 'x':
+			if strings.HasPrefix(s[i:], "xox") {
+				h |= hintShape
+			}
 		case 't':
 			if hasPrefixFoldASCII(s[i:], "token") {
 				h |= hintWord
@@ -90,6 +106,9 @@ func hints(s string) hint {
 		case 'a':
 			if hasPrefixFoldASCII(s[i:], "auth") {
 				h |= hintAuth
+			}
+			if strings.HasPrefix(s[i:], "AKIA") {
+				h |= hintShape
 			}
 		case 'b':
 			if hasPrefixFoldASCII(s[i:], "bearer") {

@@ -33,6 +33,11 @@ func TestRedact(t *testing.T) {
 		{"Proxy-Authorization: Basic abc", "Proxy-Authorization: ***"},
 		{"sent bearer abc.def to api", "sent bearer *** to api"},
 		{"password authentication failed for user \"odoo\"", "password authentication failed for user \"odoo\""},
+		{"key id AKIAIOSFODNN7EXAMPLE in use", "key id *** in use"},
+		{"pushed with ghp_0123456789abcdefABCDEF0123", "pushed with ***"},
+		{"OPENAI sk-proj_0123456789abcdefghij rotated", "OPENAI *** rotated"},
+		{"xoxb-123456789012-abcdef sent", "*** sent"},
+		{"the ghost_town and skiing are fine", "the ghost_town and skiing are fine"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
