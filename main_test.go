@@ -723,3 +723,132 @@ func TestSnapshotProcessesSection(t *testing.T) {
 		t.Errorf("text snapshot:\n%s", out.String())
 	}
 }
+
+// TestEndToEndActionPalette runs the real binary in tmux with a test
+// runbook: opens the palette, filters, confirms a harmless low-risk action,
+// and sees its output (redacted), its result and its memory re-check.
+func TestEndToEndActionPalette(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	rb := filepath.Join(t.TempDir(), "runbook.toml")
+	err := os.WriteFile(rb, []byte(`[[actions]]
+id = "e2e-hello"
+name = "Say hello"
+risk = "low"
+description = "A harmless action for the end-to-end test."
+commands = [["sh", "-c", "echo hello from memtui; echo password=hunter2"]]
+timeout = "10s"
+recheck_after = "2s"
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeline := filepath.Join(t.TempDir(), "incident.jsonl")
+	s := startTmux(t, 120, 40, bin, "--runbook", rb, "--incident", timeline, "--pg", "none")
+	s.waitFor(10*time.Second, "Memory & swap", "% used")
+	s.keys(":")
+	s.waitFor(5*time.Second, "Actions — ", "clear-redis", "▲ HIGH")
+	s.keys("-l", "e2e-hello")
+	s.waitFor(5*time.Second, "Actions — 1 of 11", "Say hello — runs:", "sh -c 'echo hello from memtui; echo password=***'")
+	s.keys("Enter")
+	s.waitFor(5*time.Second, "Confirm: Say hello", "Run it? y/enter runs")
+	s.keys("y")
+	screen := s.waitFor(10*time.Second, "Finished: Say hello", "✔ OK sh exited 0", "hello from memtui", "password=***")
+	if strings.Contains(screen, "hunter2") {
+		t.Errorf("a secret reached the screen:\n%s", screen)
+	}
+	s.waitFor(10*time.Second, "re-check after 2 s: memory", "% used —")
+
+	// The timeline file has the three events of the run, tied by its id,
+	// with the exact argv, the confirmation and the redacted output.
+	var file []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		file, _ = os.ReadFile(timeline)
+		if strings.Contains(string(file), `"action_rechecked"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	events := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(string(file)), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("timeline line %q: %v", line, err)
+		}
+		if k, _ := ev["kind"].(string); strings.HasPrefix(k, "action_") {
+			events[k] = ev
+		}
+	}
+	for _, k := range []string{"action_started", "action_finished", "action_rechecked"} {
+		if events[k] == nil {
+			t.Fatalf("timeline lacks %s:\n%s", k, file)
+		}
+	}
+	if strings.Contains(string(file), "hunter2") {
+		t.Errorf("a secret reached the timeline:\n%s", file)
+	}
+	for _, want := range []string{`"confirmation":"pressed y"`, `["sh","-c","echo hello from memtui; echo password=***"]`, `hello from memtui`, `"exit":0`} {
+		if !strings.Contains(string(file), want) {
+			t.Errorf("timeline lacks %s:\n%s", want, file)
+		}
+	}
+	s.keys("Escape")
+	deadline = time.Now().Add(5 * time.Second)
+	for strings.Contains(s.capture(), "Finished: Say hello") {
+		if time.Now().After(deadline) {
+			t.Fatalf("esc did not close the run dialog:\n%s", s.capture())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.keys("q")
+	deadline = time.Now().Add(5 * time.Second)
+	for !s.paneDead() {
+		if time.Now().After(deadline) {
+			t.Fatalf("memtui did not exit after q:\n%s", s.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestActionsCommand checks `memtui actions`: the effective runbook with
+// the file's additions, and a broken file refused with its line.
+func TestActionsCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.toml")
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(good, []byte("[builtin]\napp_unit = \"erp\"\n\n[[actions]]\nid = \"restart-odoo\"\nrisk = \"medium\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("[[actions]]\nid = \"x\"\nrisk = \"extreme\"\ncommands = [[\"true\"]]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		var out, errOut strings.Builder
+		cmd := newRootCmd(&out, &errOut)
+		cmd.SetArgs(args)
+		err := cmd.Execute()
+		return out.String(), err
+	}
+	out, err := run("actions", "--runbook", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"restart-odoo             ◆ medium  Restart erp  (from " + good + ")",
+		"systemctl restart erp",
+		"drop-page-caches         ▲ high    Drop page caches",
+		"write 3 to /proc/sys/vm/drop_caches",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("memtui actions lacks %q:\n%s", want, out)
+		}
+	}
+	_, err = run("actions", "--runbook", bad)
+	if err == nil || !strings.Contains(err.Error(), bad+`:3: action "x": risk "extreme" is not one of low, medium, high`) {
+		t.Errorf("bad runbook: %v", err)
+	}
+}

@@ -58,6 +58,11 @@ type Deps struct {
 	Author string
 
 	// --- actions (palette.go) ---
+
+	// Actions is the runbook and its runner (nil: the palette says none is
+	// loaded). main.go passes an actions.Service. Its runs are recorded on
+	// Timeline through the timeline panel (recordEventsMsg).
+	Actions ActionService
 }
 
 // withDefaults fills what a caller left empty.

@@ -42,6 +42,12 @@ type KeyMap struct {
 	EndIncident  key.Binding // timeline focused: end the open incident
 
 	// --- actions (palette.go) ---
+	Palette       key.Binding // open the action palette (stays on in read-only: it lists)
+	ActionPick    key.Binding // pick the selected action in the palette
+	ActionConfirm key.Binding // confirm a low or medium risk action
+	ActionCancel  key.Binding // cancel the running action
+	ActionUp      key.Binding // move in the palette; letters type the filter
+	ActionDown    key.Binding
 }
 
 // DefaultKeyMap returns the bindings; readOnly disables the ones that act.
@@ -81,6 +87,12 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.EndIncident = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "end the incident (timeline)"))
 
 	// --- actions: bindings ---
+	k.Palette = key.NewBinding(key.WithKeys(":", "ctrl+p"), key.WithHelp(":/ctrl+p", "actions"))
+	k.ActionPick = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pick action"))
+	k.ActionConfirm = key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y", "confirm action"))
+	k.ActionCancel = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel action"))
+	k.ActionUp = key.NewBinding(key.WithKeys("up", "ctrl+k"), key.WithHelp("↑", "previous action"))
+	k.ActionDown = key.NewBinding(key.WithKeys("down", "ctrl+j"), key.WithHelp("↓", "next action"))
 
 	if readOnly {
 		k.disableActing()
@@ -91,6 +103,11 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 // disableActing turns off every binding that changes the machine.
 func (k *KeyMap) disableActing() {
 	// --- actions: read-only ---
+	// The palette still opens (it lists the runbook and says why nothing
+	// runs); picking, confirming and cancelling are off.
+	k.ActionPick.SetEnabled(false)
+	k.ActionConfirm.SetEnabled(false)
+	k.ActionCancel.SetEnabled(false)
 }
 
 // ShortHelp is the one-line hint of the bottom bar.
@@ -107,5 +124,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff},
 		{k.PGHideQueries, k.PGList},
 		{k.Note, k.ReportFields, k.Export, k.EndIncident},
+		{k.Palette, k.ActionConfirm, k.ActionCancel},
 	}
 }

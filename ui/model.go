@@ -185,6 +185,9 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		next, cmd := m.Update(pauseToggledMsg{paused: m.paused})
 		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
 		// --- global keys of panels (palette, note, export) ---
+	case key.Matches(k, m.keys.Palette):
+		m.dlg = newPalette(m.d, m.keys, nil, m.w, m.h)
+		return m, nil
 	case key.Matches(k, m.keys.Note):
 		return m, m.timeline.noteCmd()
 	case key.Matches(k, m.keys.Export):

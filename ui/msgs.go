@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
@@ -199,3 +200,44 @@ type reportExportedMsg struct {
 }
 
 // --- actions (palette.go) ---
+
+// actionPreviewedMsg carries what a confirmation must show before it may
+// be confirmed (backends to terminate, SQL preview rows, the verified
+// process). Sent by previewActionCmd; consumed by confirmDialog (seq
+// drops answers to an earlier request).
+type actionPreviewedMsg struct {
+	seq     int
+	preview actions.Preview
+	err     error
+}
+
+// actionStartedMsg says a confirmed action is running (its start already
+// sent to the timeline as a recordEventsMsg). Sent by startActionCmd;
+// consumed by runDialog (token names the dialog that asked).
+type actionStartedMsg struct {
+	token int
+	run   actions.RunHandle
+	info  actions.Started
+}
+
+// actionOutputMsg is a snapshot of the running action's live output tail.
+// Sent by pollActionOutputCmd every outputPoll; consumed by runDialog.
+type actionOutputMsg struct {
+	token int
+	out   string
+}
+
+// actionFinishedMsg carries a finished run's result (its record already
+// sent to the timeline). Sent by waitActionCmd; consumed by runDialog.
+type actionFinishedMsg struct {
+	token int
+	res   actions.Result
+}
+
+// actionRecheckedMsg carries the memory re-check taken RecheckAfter after
+// a run (its record already sent to the timeline). Sent by
+// recheckActionCmd; consumed by runDialog.
+type actionRecheckedMsg struct {
+	token int
+	rc    actions.Recheck
+}

@@ -1,0 +1,302 @@
+// Package actions is memtui's runbook: the action definitions (built-in and
+// from a user's TOML file), the runner that executes them safely (own process
+// group, timeout, bounded and redacted output) and the built-in kinds that are
+// not plain commands (terminate idle PostgreSQL backends, signal a process,
+// drop page caches, SQL).
+//
+// Dependency rule: actions never imports ui, Bubble Tea, Lip Gloss or
+// ntcharts. It reads no flags and no environment: main.go passes in the user,
+// the proc root and the PostgreSQL connection.
+package actions
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Risk is how much damage an action can do; it decides how the confirmation
+// is asked for.
+type Risk string
+
+// The three risks of the seed runbook.
+const (
+	RiskLow    Risk = "low"
+	RiskMedium Risk = "medium"
+	RiskHigh   Risk = "high"
+)
+
+// Valid reports whether r is one of low, medium, high.
+func (r Risk) Valid() bool { return r == RiskLow || r == RiskMedium || r == RiskHigh }
+
+// Kind says how an action runs.
+type Kind string
+
+// The kinds the runner knows.
+const (
+	// KindCommands runs a list of argv lists in order, no shell unless
+	// Shell is set, stopping at the first failure.
+	KindCommands Kind = "commands"
+	// KindSQL runs SQL on memtui's own PostgreSQL connection.
+	KindSQL Kind = "sql"
+	// KindTerminateIdle terminates client backends idle longer than IdleAfter.
+	KindTerminateIdle Kind = "terminate-idle-postgres"
+	// KindSignal sends TERM, then KILL after Grace, to one process.
+	KindSignal Kind = "signal-process"
+	// KindDropCaches runs sync(2) and writes "3" to <proc>/sys/vm/drop_caches.
+	KindDropCaches Kind = "drop-caches"
+	// KindChecklist shows manual steps and runs nothing.
+	KindChecklist Kind = "checklist"
+	// KindNote adds a note to the timeline and runs nothing.
+	KindNote Kind = "note"
+)
+
+var kinds = []Kind{KindCommands, KindSQL, KindTerminateIdle, KindSignal, KindDropCaches, KindChecklist, KindNote}
+
+// Valid reports whether k is a kind the runner knows.
+func (k Kind) Valid() bool {
+	for _, x := range kinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// RunsNothing reports whether the kind leaves the machine untouched (so
+// read-only mode may still use it).
+func (k Kind) RunsNothing() bool { return k == KindChecklist || k == KindNote }
+
+// Defaults used when an action leaves a field out.
+const (
+	DefaultTimeout      = 60 * time.Second
+	DefaultRecheckAfter = 30 * time.Second // the seed waits 30 s before re-checking
+	DefaultIdleAfter    = 30 * time.Minute // the seed's "idle for 30 minutes"
+	DefaultGrace        = 10 * time.Second // TERM → KILL
+)
+
+// Action is one runbook entry.
+type Action struct {
+	ID          string // unique, lowercase words joined by '-'
+	Name        string
+	Risk        Risk
+	Description string
+	Kind        Kind
+
+	// Commands are argv lists (KindCommands). With Shell each list holds a
+	// single string run by /bin/sh -c.
+	Commands [][]string
+	Shell    bool
+
+	// SQL is run by KindSQL; Preview, if set, is a read-only query whose rows
+	// are shown in the confirmation. Database, if set, is the database the
+	// SQL is meant for: the runner refuses when connected elsewhere, so the
+	// seed's DELETEs never hit the wrong database.
+	SQL      string
+	Preview  string
+	Database string
+
+	// IdleAfter is the idle threshold of KindTerminateIdle.
+	IdleAfter time.Duration
+	// Grace is how long KindSignal waits after TERM before KILL.
+	Grace time.Duration
+	// File is the drop_caches file KindDropCaches writes to.
+	File string
+	// Steps are the manual steps of KindChecklist.
+	Steps []string
+
+	Timeout      time.Duration // whole run; 0 means DefaultTimeout
+	RecheckAfter time.Duration // wait before re-checking memory; 0 means none
+
+	// Source is "built-in" or the runbook file that defined or last
+	// overrode the action.
+	Source string
+}
+
+// EffectiveTimeout is the timeout the runner applies.
+func (a Action) EffectiveTimeout() time.Duration {
+	if a.Timeout > 0 {
+		return a.Timeout
+	}
+	return DefaultTimeout
+}
+
+// Target is the process a KindSignal action is aimed at, as the caller (the
+// process panel) saw it.
+type Target struct {
+	PID      int
+	Comm     string
+	RSSBytes uint64
+	// StartTicks is the process start time from /proc/PID/stat (field 22,
+	// clock ticks since boot); 0 means not known yet. The runner fills it in
+	// at preview and re-checks it before every signal so a recycled pid is
+	// never hit.
+	StartTicks uint64
+}
+
+// Plan lists, one line per step, exactly what the action will run, secrets
+// redacted. t is the signal target (nil when none is selected). This is
+// what the palette, the confirmation and `memtui actions` show.
+func (a Action) Plan(t *Target) []string {
+	switch a.Kind {
+	case KindCommands:
+		out := make([]string, 0, len(a.Commands))
+		for _, argv := range a.Commands {
+			if a.Shell && len(argv) == 1 {
+				out = append(out, "/bin/sh -c "+shellQuote(Redact(argv[0])))
+				continue
+			}
+			out = append(out, QuoteArgv(RedactArgv(argv)))
+		}
+		return out
+	case KindSQL:
+		var out []string
+		db := "the connected database"
+		if a.Database != "" {
+			db = "database " + a.Database
+		}
+		if a.Preview != "" {
+			out = append(out, "preview on "+db+": "+oneLine(Redact(a.Preview)))
+		}
+		return append(out, "SQL on "+db+": "+oneLine(Redact(a.SQL)))
+	case KindTerminateIdle:
+		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", fmtDur(a.idleAfter()))}
+	case KindSignal:
+		who := "<selected process>"
+		if t != nil {
+			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, FormatBytes(t.RSSBytes))
+		}
+		return []string{
+			"kill -TERM " + who,
+			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", fmtDur(a.grace()), who),
+		}
+	case KindDropCaches:
+		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
+	case KindChecklist:
+		out := []string{"runs nothing; steps to do by hand:"}
+		for _, s := range a.Steps {
+			out = append(out, "  "+Redact(s))
+		}
+		return out
+	case KindNote:
+		return []string{"runs nothing; adds a note to the timeline"}
+	}
+	return nil
+}
+
+func (a Action) idleAfter() time.Duration {
+	if a.IdleAfter > 0 {
+		return a.IdleAfter
+	}
+	return DefaultIdleAfter
+}
+
+func (a Action) grace() time.Duration {
+	if a.Grace > 0 {
+		return a.Grace
+	}
+	return DefaultGrace
+}
+
+// QuoteArgv renders argv the way a shell user would type it, quoting only
+// what needs quoting.
+func QuoteArgv(argv []string) string {
+	q := make([]string, len(argv))
+	for i, s := range argv {
+		q[i] = shellQuote(s)
+	}
+	return strings.Join(q, " ")
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,+@%*", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// oneLine folds whitespace runs (SQL written over several lines) into one
+// space so a plan step stays one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// fmtDur prints a duration without trailing zero units ("30m", "1m30s").
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// FormatBytes prints a byte count in binary units ("512 MiB").
+func FormatBytes(b uint64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := uint64(unit), 0
+	for n := b / unit; n >= unit; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+}
+
+// Validate checks the rules every action obeys, whatever its source: a
+// well-formed id, a known risk and kind, and what its kind needs to run.
+func (a Action) Validate() error {
+	var errs []string
+	if !idRe.MatchString(a.ID) {
+		errs = append(errs, fmt.Sprintf("id %q: use lowercase letters, digits and '-'", a.ID))
+	}
+	if !a.Risk.Valid() {
+		errs = append(errs, fmt.Sprintf("risk %q is not one of low, medium, high", a.Risk))
+	}
+	switch a.Kind {
+	case KindCommands:
+		if len(a.Commands) == 0 {
+			errs = append(errs, "no commands")
+		}
+		for i, argv := range a.Commands {
+			if len(argv) == 0 || argv[0] == "" || (a.Shell && len(argv) != 1) {
+				errs = append(errs, fmt.Sprintf("commands[%d] is not a runnable argv", i))
+			}
+		}
+	case KindSQL:
+		if strings.TrimSpace(a.SQL) == "" {
+			errs = append(errs, "no sql")
+		}
+	case KindChecklist:
+		if len(a.Steps) == 0 {
+			errs = append(errs, "no steps")
+		}
+	case KindDropCaches:
+		if a.File == "" {
+			errs = append(errs, "no drop_caches file")
+		}
+	case KindSignal:
+		if a.grace()+5*time.Second > a.EffectiveTimeout() {
+			errs = append(errs, "timeout leaves no time for KILL after the grace period")
+		}
+	case KindTerminateIdle, KindNote:
+	default:
+		errs = append(errs, fmt.Sprintf("kind %q is not one of %s", a.Kind, kindList()))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("action %q: %s", a.ID, strings.Join(errs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package actions
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// Options are the host-specific parts of the built-in runbook. The runbook
+// file's [builtin] table sets them; main.go supplies ProcRoot from --proc.
+type Options struct {
+	AppUnit      string // systemd unit of the application; default "odoo"
+	AppDatabase  string // database the Odoo cache SQL is for; default "odoo_production"
+	PostgresUnit string // systemd unit of PostgreSQL; default "postgresql"
+	ProcRoot     string // /proc root; default "/proc"
+}
+
+// withDefaults fills the seed's values for anything left empty.
+func (o Options) withDefaults() Options {
+	if o.AppUnit == "" {
+		o.AppUnit = "odoo"
+	}
+	if o.AppDatabase == "" {
+		o.AppDatabase = "odoo_production"
+	}
+	if o.PostgresUnit == "" {
+		o.PostgresUnit = "postgresql"
+	}
+	if o.ProcRoot == "" {
+		o.ProcRoot = "/proc"
+	}
+	return o
+}
+
+// Seed SQL for "Clear Odoo caches via database" (Option 1), verbatim.
+const (
+	clearOdooCachesSQL     = "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';"
+	clearOdooCachesPreview = "SELECT 'ir_cache' AS rows_to_delete_from, count(*) AS rows FROM ir_cache " +
+		"UNION ALL SELECT 'ir_attachment (name LIKE ''%cache%'')', count(*) FROM ir_attachment WHERE name LIKE '%cache%'"
+)
+
+// Builtin returns the built-in runbook: the seed's remediation options with
+// the seed's risk levels, plus "signal the selected process" and "add a
+// note". The order is the order of the seed (the palette keeps it).
+func Builtin(o Options) []Action {
+	o = o.withDefaults()
+	const src = "built-in"
+	return []Action{
+		{
+			// Seed Option 1 (Low Risk): "Clear Redis cache (if used)".
+			ID: "clear-redis", Name: "Clear Redis cache", Risk: RiskLow, Kind: KindCommands,
+			Description: "Flush every Redis database (redis-cli FLUSHALL). Cached data is rebuilt on demand.",
+			Commands:    [][]string{{"redis-cli", "FLUSHALL"}},
+			Timeout:     30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 1 (Low Risk): the DELETE statements, run on memtui's
+			// own connection instead of `sudo -u postgres psql odoo_production`;
+			// Database makes the runner refuse if connected to another database.
+			ID: "clear-odoo-caches", Name: "Clear Odoo caches (SQL)", Risk: RiskLow, Kind: KindSQL,
+			Description: "Delete Odoo's cache rows (ir_cache, cache attachments) in database " + o.AppDatabase + ".",
+			SQL:         clearOdooCachesSQL, Preview: clearOdooCachesPreview, Database: o.AppDatabase,
+			Timeout: 60 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 1 (Low Risk): "Restart Odoo to release memory".
+			ID: "restart-odoo", Name: "Restart " + o.AppUnit, Risk: RiskLow, Kind: KindCommands,
+			Description: "Restart the application service to release its memory (brief downtime).",
+			Commands:    [][]string{{"systemctl", "restart", o.AppUnit}},
+			Timeout:     120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 2 (Low Risk): "Kill idle connections" older than 30 min.
+			ID: "terminate-idle-postgres", Name: "Terminate idle PostgreSQL connections", Risk: RiskLow, Kind: KindTerminateIdle,
+			Description: "Terminate client backends idle for more than 30 minutes; shows exactly which first.",
+			IdleAfter:   DefaultIdleAfter, Timeout: 30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 3 (Medium Risk): the odoo.conf values. Editing a config
+			// file is left to a person; this shows the values and runs nothing.
+			ID: "adjust-odoo-workers", Name: "Adjust Odoo worker memory limits", Risk: RiskMedium, Kind: KindChecklist,
+			Description: "The seed's odoo.conf worker limits, to set by hand, then restart " + o.AppUnit + ".",
+			Steps: []string{
+				"sudo nano /etc/odoo/odoo.conf",
+				"limit_memory_hard = 2684354560  # 2.5GB (reduce from default)",
+				"limit_memory_soft = 2147483648  # 2GB (reduce from default)",
+				"limit_time_cpu = 60             # CPU time limit",
+				"limit_time_real = 120           # Real time limit",
+				"workers = 4                     # 2 * CPU cores + 1",
+				"max_cron_threads = 2            # Dedicated cron workers",
+				"then run restart-odoo (systemctl restart " + o.AppUnit + ") to apply",
+			},
+			Source: src,
+		},
+		{
+			// Seed Option 4 (High Risk): `sync; echo 3 | sudo tee
+			// /proc/sys/vm/drop_caches`, done with sync(2) and a write from Go.
+			ID: "drop-page-caches", Name: "Drop page caches", Risk: RiskHigh, Kind: KindDropCaches,
+			Description: "sync, then drop the page cache, dentries and inodes; disk reads are slow until the cache refills.",
+			File:        filepath.Join(o.ProcRoot, "sys", "vm", "drop_caches"),
+			Timeout:     120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 4 (High Risk): "If desperate: restart PostgreSQL
+			// (causes brief downtime)", followed by the application.
+			ID: "restart-postgresql", Name: "Restart PostgreSQL and " + o.AppUnit, Risk: RiskHigh, Kind: KindCommands,
+			Description: "Restart PostgreSQL, then the application (brief downtime of both).",
+			Commands:    [][]string{{"systemctl", "restart", o.PostgresUnit}, {"systemctl", "restart", o.AppUnit}},
+			Timeout:     180 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// Seed Option 5 (If Cloud-Hosted): the seed gives no risk level;
+			// medium because a resize reboots the machine. Runs nothing.
+			ID: "scale-resources", Name: "Scale resources (cloud resize)", Risk: RiskMedium, Kind: KindChecklist,
+			Description: "The seed's cloud resize commands, to run by hand from a workstation.",
+			Steps: []string{
+				"DigitalOcean: doctl compute droplet-action resize DROPLET_ID --size s-4vcpu-8gb",
+				"AWS: aws ec2 modify-instance-attribute --instance-id i-xxxxx --instance-type t3.large",
+			},
+			Source: src,
+		},
+		{
+			ID: "signal-process", Name: "Signal the selected process", Risk: RiskMedium, Kind: KindSignal,
+			Description: "Send TERM to the selected process, then KILL if it is still running after the grace period.",
+			Grace:       DefaultGrace, Timeout: 30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			ID: "add-note", Name: "Add a note", Risk: RiskLow, Kind: KindNote,
+			Description: "Write a note on the incident timeline.",
+			Source:      src,
+		},
+	}
+}

@@ -1,0 +1,65 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// runDropCaches is the seed's `sync; echo 3 | sudo tee /proc/sys/vm/drop_caches`
+// done in-process: sync(2), then one write of "3". No shell and no tee, so
+// there is nothing to quote wrong and the error is the kernel's own.
+func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Result) error {
+	if a.File == "" {
+		res.Status, res.Message = StatusError, "drop-caches: no file to write (the action has no file set)"
+		return nil
+	}
+	res.Argv = [][]string{{"sync"}, {"write", "3", a.File}}
+	out.Line("$ sync")
+	// sync(2) can take long on a busy disk and cannot be interrupted; run it
+	// aside so the timeout and cancel still answer.
+	synced := make(chan struct{})
+	go func() { unix.Sync(); close(synced) }()
+	select {
+	case <-synced:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	out.Line("$ write 3 > " + a.File)
+	// O_WRONLY without O_CREATE: a missing file means no such kernel knob,
+	// never a new regular file.
+	f, err := os.OpenFile(a.File, os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.Write([]byte("3"))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		res.Status, res.Message = StatusError, dropCachesError(a.File, err)
+		out.Line(res.Message)
+		return nil
+	}
+	res.Status, res.Message = StatusOK, "page cache, dentries and inodes dropped"
+	out.Line(res.Message)
+	return nil
+}
+
+func dropCachesError(file string, err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Sprintf("%s does not exist: not a Linux /proc, or --proc points elsewhere", file)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Sprintf("%s is read-only: inside a container the host's page cache cannot be dropped from here", file)
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		if os.Geteuid() == 0 {
+			return fmt.Sprintf("%s: permission denied even as root (a container without CAP_SYS_ADMIN?)", file)
+		}
+		return "needs root: run memtui with sudo"
+	}
+	return fmt.Sprintf("%s: %v", file, err)
+}

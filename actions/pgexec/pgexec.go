@@ -1,0 +1,208 @@
+// Package pgexec runs the PostgreSQL kinds of the runbook (sql,
+// terminate-idle-postgres) over a pgx connection. It is apart from package
+// actions so that the ui, which imports actions for its types, never
+// depends on a database driver.
+package pgexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/memtui/memtui/actions"
+)
+
+// PGConn is the part of a PostgreSQL connection the kinds use. *pgx.Conn,
+// *pgxpool.Pool and *LazyConn satisfy it.
+type PGConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Session implements actions.Postgres on a connection.
+type Session struct{ C PGConn }
+
+var _ actions.Postgres = Session{}
+
+// idleBackendsSQL lists the client backends idle for longer than $1 seconds.
+// Idle time is measured from state_change (when the session went idle), not
+// query_start as the seed's query does: a session whose last query ran for
+// 40 minutes and finished a minute ago is not idle for 40 minutes.
+// pg_backend_pid() keeps memtui's own session out; backend_type keeps
+// autovacuum, walsender and the other server processes out.
+const idleBackendsSQL = `SELECT pid, coalesce(usename, ''), coalesce(datname, ''),
+       extract(epoch FROM now() - state_change)::float8, backend_start
+  FROM pg_stat_activity
+ WHERE backend_type = 'client backend'
+   AND state = 'idle'
+   AND state_change < now() - make_interval(secs => $1::float8)
+   AND pid <> pg_backend_pid()
+ ORDER BY state_change, pid`
+
+// terminateIdleSQL terminates the previewed sessions only, re-checking in
+// the same statement that each is still the same session (pid and
+// backend_start) and still idle past the threshold.
+const terminateIdleSQL = `SELECT a.pid, coalesce(a.usename, ''), coalesce(a.datname, ''),
+       extract(epoch FROM now() - a.state_change)::float8, a.backend_start,
+       pg_terminate_backend(a.pid)
+  FROM pg_stat_activity a
+  JOIN unnest($2::int4[], $3::timestamptz[]) AS p(pid, backend_start)
+    ON p.pid = a.pid AND p.backend_start = a.backend_start
+ WHERE a.backend_type = 'client backend'
+   AND a.state = 'idle'
+   AND a.state_change < now() - make_interval(secs => $1::float8)
+   AND a.pid <> pg_backend_pid()
+ ORDER BY a.pid`
+
+// CurrentDatabase is the database the session is connected to.
+func (s Session) CurrentDatabase(ctx context.Context) (string, error) {
+	rows, err := s.C.Query(ctx, "SELECT current_database()")
+	if err != nil {
+		return "", wordErr(err)
+	}
+	db, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[string])
+	return db, wordErr(err)
+}
+
+// IdleBackends lists client backends idle for longer than after.
+func (s Session) IdleBackends(ctx context.Context, after time.Duration) ([]actions.Backend, error) {
+	rows, err := s.C.Query(ctx, idleBackendsSQL, after.Seconds())
+	if err != nil {
+		return nil, wordErr(err)
+	}
+	var out []actions.Backend
+	for rows.Next() {
+		var b actions.Backend
+		var idle float64
+		if err := rows.Scan(&b.PID, &b.User, &b.Database, &idle, &b.BackendStart); err != nil {
+			rows.Close()
+			return nil, wordErr(err)
+		}
+		b.IdleFor = time.Duration(idle * float64(time.Second))
+		out = append(out, b)
+	}
+	return out, wordErr(rows.Err())
+}
+
+// TerminateIdle terminates those of want that still qualify.
+func (s Session) TerminateIdle(ctx context.Context, after time.Duration, want []actions.Backend) ([]actions.Terminated, error) {
+	pids := make([]int32, len(want))
+	starts := make([]time.Time, len(want))
+	for i, b := range want {
+		pids[i], starts[i] = b.PID, b.BackendStart
+	}
+	rows, err := s.C.Query(ctx, terminateIdleSQL, after.Seconds(), pids, starts)
+	if err != nil {
+		return nil, wordErr(err)
+	}
+	var out []actions.Terminated
+	for rows.Next() {
+		var t actions.Terminated
+		var idle float64
+		if err := rows.Scan(&t.PID, &t.User, &t.Database, &idle, &t.BackendStart, &t.OK); err != nil {
+			rows.Close()
+			return nil, wordErr(err)
+		}
+		t.IdleFor = time.Duration(idle * float64(time.Second))
+		out = append(out, t)
+	}
+	return out, wordErr(rows.Err())
+}
+
+// Exec runs sql with no arguments, so pgx uses the simple protocol and a
+// string of several statements runs as one implicit transaction.
+func (s Session) Exec(ctx context.Context, sql string) (string, error) {
+	tag, err := s.C.Exec(ctx, sql)
+	if err != nil {
+		return "", wordErr(err)
+	}
+	return tag.String(), nil
+}
+
+// QueryText runs a query and returns up to maxRows rows as text.
+func (s Session) QueryText(ctx context.Context, sql string, maxRows int) ([]string, [][]string, int, error) {
+	rows, err := s.C.Query(ctx, sql)
+	if err != nil {
+		return nil, nil, 0, wordErr(err)
+	}
+	defer rows.Close()
+	var cols []string
+	for _, f := range rows.FieldDescriptions() {
+		cols = append(cols, f.Name)
+	}
+	var out [][]string
+	n := 0
+	for rows.Next() {
+		n++
+		if len(out) >= maxRows {
+			continue
+		}
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, nil, 0, wordErr(err)
+		}
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			if v == nil {
+				row[i] = "NULL"
+			} else {
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, row)
+	}
+	return cols, out, n, wordErr(rows.Err())
+}
+
+// wordErr words a PostgreSQL error for a person (nil stays nil).
+func wordErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "42501": // insufficient_privilege
+			return fmt.Errorf("postgres: %s: connect as a superuser or a role with pg_signal_backend / ownership of the tables (--pg 'user=postgres …')", pe.Message)
+		case "42P01": // undefined_table
+			return fmt.Errorf("postgres: %s: is this the right database?", pe.Message)
+		}
+		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pe.Message, pe.Code)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("postgres: no answer before the timeout")
+	}
+	return fmt.Errorf("postgres: %s", actions.Redact(err.Error()))
+}
+
+// Unavailable is the PostgreSQL of actions when the connection settings
+// could not be read: every call answers with why, so the confirmation says
+// it instead of pretending PostgreSQL is off.
+type Unavailable struct{ Err error }
+
+var _ actions.Postgres = Unavailable{}
+
+// CurrentDatabase returns the reason.
+func (u Unavailable) CurrentDatabase(context.Context) (string, error) { return "", u.Err }
+
+// IdleBackends returns the reason.
+func (u Unavailable) IdleBackends(context.Context, time.Duration) ([]actions.Backend, error) {
+	return nil, u.Err
+}
+
+// TerminateIdle returns the reason.
+func (u Unavailable) TerminateIdle(context.Context, time.Duration, []actions.Backend) ([]actions.Terminated, error) {
+	return nil, u.Err
+}
+
+// Exec returns the reason.
+func (u Unavailable) Exec(context.Context, string) (string, error) { return "", u.Err }
+
+// QueryText returns the reason.
+func (u Unavailable) QueryText(context.Context, string, int) ([]string, [][]string, int, error) {
+	return nil, nil, 0, u.Err
+}

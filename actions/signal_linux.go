@@ -1,0 +1,114 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// runSignal sends TERM, waits up to the grace period, then KILL. Each
+// signal goes through a pidfd opened before the start time is re-verified:
+// once the pidfd and the start time agree, the signal cannot reach a
+// process that reused the pid.
+func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail, res *Result) error {
+	t := req.Target
+	if req.Preview != nil && req.Preview.Target != nil {
+		t = req.Preview.Target
+	}
+	if t == nil {
+		res.Status, res.Message = StatusRefused, "no process selected: select one in the process panel first"
+		return nil
+	}
+	res.Target = &Target{PID: t.PID, Comm: t.Comm, RSSBytes: t.RSSBytes, StartTicks: t.StartTicks}
+	fd, err := unix.PidfdOpen(t.PID, 0)
+	if err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			res.Status, res.Message = StatusOK, fmt.Sprintf("pid %d (%s) had already exited; nothing sent", t.PID, t.Comm)
+			return nil
+		}
+		res.Status, res.Message = StatusError, fmt.Sprintf("pid %d: %v", t.PID, err)
+		return nil
+	}
+	defer unix.Close(fd)
+	v, err := verifyTarget(r.procRoot(), *t)
+	if errors.Is(err, errGone) {
+		res.Status, res.Message = StatusOK, err.Error()+"; nothing sent"
+		return nil
+	}
+	if err != nil {
+		res.Status, res.Message = statusOf(err), err.Error()
+		return nil
+	}
+	res.Target.StartTicks = v.StartTicks
+	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, FormatBytes(v.RSSBytes))
+	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil {
+		res.Status, res.Message = signalError(err, v)
+		return nil
+	}
+	out.Line("sent SIGTERM to " + who)
+	t0 := time.Now()
+	if waitPidfd(ctx, fd, a.grace()) {
+		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, fmtDur(time.Since(t0).Round(10*time.Millisecond)))
+		out.Line(res.Message)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	out.Line(fmt.Sprintf("still running after %s", fmtDur(a.grace())))
+	// The pidfd pins the process: if it is still running, it is still ours.
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			res.Status, res.Message = StatusOK, who+" exited just before SIGKILL"
+			return nil
+		}
+		res.Status, res.Message = signalError(err, v)
+		return nil
+	}
+	out.Line("sent SIGKILL to " + who)
+	if waitPidfd(ctx, fd, 5*time.Second) {
+		res.Status, res.Message = StatusOK, who+" killed (SIGKILL after the grace period)"
+		out.Line(res.Message)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	res.Status, res.Message = StatusFailed, who+" still there 5s after SIGKILL (uninterruptible sleep? check its state D in the process panel)"
+	return nil
+}
+
+func signalError(err error, t Target) (Status, string) {
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return StatusOK, fmt.Sprintf("pid %d (%s) had already exited", t.PID, t.Comm)
+	case errors.Is(err, unix.EPERM):
+		return StatusError, fmt.Sprintf("pid %d (%s): not allowed to signal it; needs root: run memtui with sudo", t.PID, t.Comm)
+	}
+	return StatusError, fmt.Sprintf("pid %d (%s): %v", t.PID, t.Comm, err)
+}
+
+// waitPidfd waits until the process behind fd exits (the pidfd becomes
+// readable), d passes, or ctx ends. It polls in short slices so a cancel is
+// seen quickly.
+func waitPidfd(ctx context.Context, fd int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			return false
+		}
+		ms := min(int(left/time.Millisecond)+1, 100)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, ms)
+		if err != nil && err != unix.EINTR {
+			return false
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
