@@ -27,6 +27,7 @@ type KeyMap struct {
 	ProcDiff     key.Binding
 	ProcPageUp   key.Binding
 	ProcPageDown key.Binding
+	ProcSignal   key.Binding // signal the selected process (TERM, then KILL)
 
 	// --- postgres (panel_pg.go) ---
 
@@ -71,6 +72,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "procs: diff"))
 	k.ProcPageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
 	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
+	k.ProcSignal = key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "procs: signal"))
 
 	// --- postgres: bindings ---
 
@@ -108,6 +110,8 @@ func (k *KeyMap) disableActing() {
 	k.ActionPick.SetEnabled(false)
 	k.ActionConfirm.SetEnabled(false)
 	k.ActionCancel.SetEnabled(false)
+	// --- processes: read-only ---
+	k.ProcSignal.SetEnabled(false)
 }
 
 // ShortHelp is the one-line hint of the bottom bar.
@@ -121,7 +125,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
 		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
 		// --- panel groups: append one slice per panel below ---
-		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff},
+		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcSignal},
 		{k.PGHideQueries, k.PGList},
 		{k.Note, k.ReportFields, k.Export, k.EndIncident},
 		{k.Palette, k.ActionConfirm, k.ActionCancel},

@@ -186,7 +186,9 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
 		// --- global keys of panels (palette, note, export) ---
 	case key.Matches(k, m.keys.Palette):
-		m.dlg = newPalette(m.d, m.keys, nil, m.w, m.h)
+		// Opened from the process panel, the palette aims signal-process
+		// at the selected process.
+		m.dlg = newPalette(m.d, m.keys, m.procs.paletteTarget(m.focus == pProcs), m.w, m.h)
 		return m, nil
 	case key.Matches(k, m.keys.Note):
 		return m, m.timeline.noteCmd()

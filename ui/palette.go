@@ -171,9 +171,9 @@ func (p *paletteDialog) pick() (dialog, tea.Cmd) {
 
 // signalActionCmd opens the confirmation of the runbook's signal-process
 // action for target: how the process panel offers "signal this process"
-// without going through the palette. The screen size is learnt from the
-// next resize (the dialog assumes the smallest screen until then).
-func signalActionCmd(d Deps, keys KeyMap, target actions.Target) tea.Cmd {
+// without going through the palette. w×h is the screen size, 0×0 when not
+// known yet (the dialog then assumes the smallest screen until a resize).
+func signalActionCmd(d Deps, keys KeyMap, target actions.Target, w, h int) tea.Cmd {
 	switch {
 	case d.Actions == nil:
 		return msgCmd(flashMsg{level: flashWarn, text: "no runbook loaded"})
@@ -182,7 +182,7 @@ func signalActionCmd(d Deps, keys KeyMap, target actions.Target) tea.Cmd {
 	}
 	for _, a := range d.Actions.Actions() {
 		if a.Kind == actions.KindSignal {
-			dlg, cmd := newConfirmDialog(d, keys, a, &target, 0, 0)
+			dlg, cmd := newConfirmDialog(d, keys, a, &target, w, h)
 			// In order: the preview's answer must find the dialog open.
 			return tea.Sequence(openDialogCmd(dlg), cmd)
 		}
@@ -260,6 +260,11 @@ func (p *paletteDialog) view(st Styles, w, h int) string {
 	}
 	if p.d.ReadOnly {
 		lines = append(lines, st.Warn.Render("△ READ-ONLY — actions are listed, none can run (--read-only)"))
+	}
+	if t := p.target; t != nil {
+		// Which process signal-process would hit, before anyone picks it.
+		lines = append(lines, fit(st.Muted.Render("target: ")+st.Bold.Render(fmt.Sprintf("pid %d %s", t.PID, t.Comm))+
+			st.Text.Render(" · RSS "+actions.FormatBytes(t.RSSBytes))+st.Muted.Render(" (selected in the process panel)"), inner))
 	}
 
 	// Room: box borders and title take 3 lines; input, separators, the

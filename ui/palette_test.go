@@ -667,7 +667,7 @@ func TestActionViewsGolden(t *testing.T) {
 
 func TestSignalFromTheProcessPanel(t *testing.T) {
 	d, _, _ := palDeps(true)
-	if fl, ok := signalActionCmd(d, DefaultKeyMap(true), actions.Target{PID: 1})().(flashMsg); !ok || fl.text != readOnlyWhy {
+	if fl, ok := signalActionCmd(d, DefaultKeyMap(true), actions.Target{PID: 1}, 0, 0)().(flashMsg); !ok || fl.text != readOnlyWhy {
 		t.Errorf("read-only signal: %+v", fl)
 	}
 	// Opened by a panel that does not know the screen size: a plan that

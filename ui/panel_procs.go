@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -107,6 +108,11 @@ type procPanel struct {
 
 	// rowsShown is the table's height in rows, from the window size.
 	rowsShown int
+
+	// deps opens the signal confirmation (K) with the runbook, read-only
+	// mode and clock the palette uses; scrW×scrH is the screen it opens on.
+	deps       Deps
+	scrW, scrH int
 }
 
 // procViewCache is the last view drawn. It is a pointer shared by the
@@ -127,7 +133,7 @@ var procViewSeq atomic.Int64
 func newProcPanel(d Deps) procPanel {
 	lastProcPanelID++
 	return procPanel{src: d.Procs, interval: d.Interval, loc: d.Location, now: d.Now, keys: DefaultKeyMap(d.ReadOnly),
-		id: lastProcPanelID, cache: &procViewCache{seq: -1}}
+		id: lastProcPanelID, cache: &procViewCache{seq: -1}, deps: d}
 }
 
 // init takes the first scan at once.
@@ -268,6 +274,7 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 		// and the header line (plus one for a row scrolled into view).
 		r := layout(msg.Width, msg.Height, pProcs).rects[pProcs]
 		p.rowsShown = max(r.h-3, 1) + 1
+		p.scrW, p.scrH = msg.Width, msg.Height
 	case pauseToggledMsg:
 		p.paused = msg.paused
 		p.tag++
@@ -337,8 +344,44 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 			return p, p.requestRescan()
 		}
 		return p, p.openDetail()
+	case key.Matches(k, km.ProcSignal):
+		t, why := p.target()
+		if t == nil {
+			return p, procFlashCmd(flashWarn, why)
+		}
+		return p, signalActionCmd(p.deps, km, *t, p.scrW, p.scrH)
 	}
 	return p, nil
+}
+
+// target is the selected process as an action target, or nil and why
+// there is none. The start time goes along so the runner refuses a pid
+// that was reused between this scan and the signal.
+func (p procPanel) target() (*actions.Target, string) {
+	switch {
+	case !p.have:
+		return nil, "no process table yet: wait for the first scan"
+	case p.groups:
+		return nil, "a program group is selected, not a process: enter lists its processes, then select one"
+	case p.diff:
+		return nil, "the diff view shows changes, not processes: esc leaves it, then select a process"
+	}
+	idx, ok := p.selectedIndex()
+	if !ok {
+		return nil, "no process selected (the filter matches none)"
+	}
+	pr := p.res.Table.Procs[idx]
+	return &actions.Target{PID: int(pr.PID), Comm: pr.Comm, RSSBytes: pr.RSS, StartTicks: pr.Start}, ""
+}
+
+// paletteTarget is the palette's target when it is opened with the panel
+// focused: the selected process, else nil (signal-process then says why).
+func (p procPanel) paletteTarget(focused bool) *actions.Target {
+	if !focused {
+		return nil
+	}
+	t, _ := p.target()
+	return t
 }
 
 // requestRescan scans now so the new order's rows get their detail, or
