@@ -87,6 +87,16 @@ type timelinePanel struct {
 	pending       []incident.Event // not on disk yet (in flight or failed)
 	fields        map[string]string
 
+	// The process footprint of the latest scan (nil: unknown) and when it
+	// was taken, and the services seen restarting since the last reading.
+	procRSS   *uint64
+	procRSSAt time.Time
+	restarts  []string
+	// restartSeen holds the restarts already handed on: every scan repeats
+	// the last hour's. Shared by the copies, like det.
+	restartSeen map[probes.ProcKey]bool
+	fpScratch   map[string]uint64
+
 	path      string
 	writeErr  error
 	followErr error
@@ -102,7 +112,8 @@ func newTimelinePanel(d Deps) timelinePanel {
 		Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical},
 	})
 	return timelinePanel{tl: d.Timeline, now: d.Now, loc: d.Location, interval: d.Interval, author: d.Author, host: d.Host, keys: DefaultKeyMap(d.ReadOnly),
-		id: lastTimelinePanelID, det: det, recorder: true, fields: map[string]string{}}
+		id: lastTimelinePanelID, det: det, recorder: true, fields: map[string]string{},
+		restartSeen: map[probes.ProcKey]bool{}, fpScratch: map[string]uint64{}}
 }
 
 // init loads the incident to continue; following starts once it is loaded,
@@ -223,6 +234,76 @@ func killOf(k probes.OOMKill) incident.OOMKill {
 	return out
 }
 
+// footprintPrograms is how many programs the process footprint follows.
+const footprintPrograms = 5
+
+// footprintMaxAge is how old a footprint may be and still go with a
+// memory reading: scans run on their own, slower schedule on big tables.
+const footprintMaxAge = 15 * time.Second
+
+// procFootprint is the process footprint behind the "stable process memory
+// footprint" criterion: the summed RSS of the footprintPrograms programs
+// (processes grouped by program, as the panel's group view does) holding
+// the most memory. By program, because services like Odoo and PostgreSQL
+// recycle workers: a worker replaced by a fresh one moves memory inside
+// the program, not out of the figure. The largest few, because they are
+// what the runbook watches, and because a sum of the k largest values has
+// no jump when two programs swap ranks, so churn below the top does not
+// read as growth; a program that grows into the top few does raise it, as
+// it should. It is RSS, not PSS (which costs 6× the reads on every scan):
+// shared pages count once per process, so the figure is for its trend
+// over the criteria window, not for memory used. scratch is reused.
+func procFootprint(procs []probes.Proc, scratch map[string]uint64) uint64 {
+	clear(scratch)
+	for i := range procs {
+		name := procs[i].Program
+		if name == "" {
+			name = procs[i].Comm
+		}
+		scratch[name] += procs[i].RSS
+	}
+	var top [footprintPrograms]uint64 // largest first
+	for _, v := range scratch {
+		for j := range top {
+			if v > top[j] {
+				copy(top[j+1:], top[j:len(top)-1])
+				top[j] = v
+				break
+			}
+		}
+	}
+	var sum uint64
+	for _, v := range top {
+		sum += v
+	}
+	return sum
+}
+
+// newRestarts names the restarts not handed on yet (every scan repeats the
+// last hour's) and forgets those the scan no longer lists.
+func (p *timelinePanel) newRestarts(rs []probes.Restart) []string {
+	if len(rs) == 0 {
+		clear(p.restartSeen)
+		return nil
+	}
+	var out []string
+	keep := make(map[probes.ProcKey]bool, len(rs))
+	for _, r := range rs {
+		keep[r.New] = true
+		if p.restartSeen[r.New] {
+			continue
+		}
+		p.restartSeen[r.New] = true
+		out = append(out, r.Program)
+	}
+	for k := range p.restartSeen {
+		if !keep[k] {
+			delete(p.restartSeen, k)
+		}
+	}
+	return out
+}
+
 // detectorKind says whether a kind is written by a detector (so whoever
 // writes it is the recording process).
 func detectorKind(k incident.Kind) bool {
@@ -272,6 +353,11 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			MemTotalBytes: mi.MemTotal.Or(0), SwapTotalBytes: mi.SwapTotal.Or(0)})
 		r.NewKills, p.kills = p.kills, nil
 		r.PGUsed, r.PGMax, r.PGKnown = p.pgUsed, p.pgMax, p.pgKnown
+		if p.procRSS != nil && msg.at.Sub(p.procRSSAt) <= footprintMaxAge {
+			v := *p.procRSS
+			r.ProcRSSBytes = &v
+		}
+		r.Restarts, p.restarts = p.restarts, nil
 		evs := p.det.Observe(r)
 		if !p.recorder {
 			// An observer's detector still runs, for its own status bar
@@ -293,6 +379,19 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		for _, k := range msg.kills {
 			p.kills = append(p.kills, killOf(k))
 		}
+		return p, nil
+
+	case procsScannedMsg:
+		// The process panel's scan: the footprint for the next readings and
+		// the restarts the growth tracker saw. A failed scan makes the
+		// footprint unknown rather than leave an old figure standing.
+		if msg.err != nil {
+			p.procRSS = nil
+			return p, nil
+		}
+		fp := procFootprint(msg.res.Table.Procs, p.fpScratch)
+		p.procRSS, p.procRSSAt = &fp, msg.res.Table.At
+		p.restarts = append(p.restarts, p.newRestarts(msg.res.Restarts)...)
 		return p, nil
 
 	case pgSampledMsg:
