@@ -211,6 +211,16 @@ func (h *Run) Done() <-chan struct{} { return h.done }
 // after the end.
 func (h *Run) Cancel() { h.cancel(errCancelled) }
 
+// CancelBecause stops the run like Cancel and puts why in its result
+// ("cancelled on quit"), so the record of its end says why it was stopped.
+// Only the first cancel counts.
+func (h *Run) CancelBecause(why string) { h.cancel(cancelReason(why)) }
+
+// cancelReason is the cause of a cancel that says why.
+type cancelReason string
+
+func (c cancelReason) Error() string { return string(c) }
+
 // Wait blocks until the run is over and returns its result.
 func (h *Run) Wait() Result {
 	<-h.done
@@ -371,6 +381,10 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	case cause != nil && res.Status != StatusOK:
 		res.Status = StatusCancelled
 		res.Message = "cancelled; stopped it (process group killed)"
+		var why cancelReason
+		if errors.As(cause, &why) {
+			res.Message = string(why) + "; stopped it (process group killed)"
+		}
 	case err != nil && res.Status == "":
 		res.Status, res.Message = StatusFailed, err.Error()
 	}

@@ -307,7 +307,9 @@ func (c *confirmDialog) confirm(how string) (dialog, tea.Cmd) {
 		req.Note = strings.TrimSpace(c.input.Value())
 	}
 	r := newRunDialog(c.d, c.keys, req)
-	return r, startActionCmd(c.d.Actions, req, r.token)
+	// The root counts the run from here, before its memory reading, so a
+	// quit meanwhile waits for it and cancels it.
+	return r, tea.Sequence(msgCmd(actionStartingMsg{token: r.token, action: c.a.ID}), startActionCmd(c.d.Actions, req, r.token))
 }
 
 func (c *confirmDialog) view(st Styles, w, h int) string {

@@ -49,6 +49,7 @@ type KeyMap struct {
 	ActionCancel  key.Binding // cancel the running action
 	ActionUp      key.Binding // move in the palette; letters type the filter
 	ActionDown    key.Binding
+	QuitCancel    key.Binding // in the quit confirmation: quit and cancel the running action
 }
 
 // DefaultKeyMap returns the bindings; readOnly disables the ones that act.
@@ -95,6 +96,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.ActionCancel = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "cancel action"))
 	k.ActionUp = key.NewBinding(key.WithKeys("up", "ctrl+k"), key.WithHelp("↑", "previous action"))
 	k.ActionDown = key.NewBinding(key.WithKeys("down", "ctrl+j"), key.WithHelp("↓", "next action"))
+	k.QuitCancel = key.NewBinding(key.WithKeys("q", "y"), key.WithHelp("q/y", "quit and cancel the running action"))
 
 	if readOnly {
 		k.disableActing()

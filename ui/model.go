@@ -49,6 +49,10 @@ type Model struct {
 
 	// --- timeline: panel field ---
 	timeline timelinePanel
+
+	// --- actions: this process's runs, so quitting cancels them (quit.go) ---
+	runs     []runningAction
+	quitting bool
 }
 
 // New builds the dashboard from its dependencies.
@@ -125,6 +129,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleKey(msg)
 	case memSampledMsg:
 		m.now = m.d.Now()
+	case actionStartingMsg, actionStartedMsg, actionFinishedMsg:
+		cmds = append(cmds, m.trackRun(msg))
+	case quitConfirmedMsg:
+		return m.quitCancelling(quitGrace)
+	case quitDeadlineMsg:
+		return m, tea.Quit
 	}
 	// Every other message goes to every panel (and an open dialog), so each
 	// owns its own results and ticks.
@@ -147,6 +157,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.dlg = nil
 		}
 	}
+	if m.quitting && m.quitReady() {
+		return m, tea.Quit
+	}
 	return m, tea.Batch(cmds...)
 }
 
@@ -154,7 +167,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // then global keys; then the focused panel.
 func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if k.String() == "ctrl+c" {
-		return m, tea.Quit
+		return m.quitNow()
+	}
+	if m.quitting {
+		return m, nil // nothing new starts while the runs are being stopped
 	}
 	if m.dlg != nil {
 		var cmd tea.Cmd
@@ -166,7 +182,7 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
-		return m, tea.Quit
+		return m.quitKey()
 	case key.Matches(k, m.keys.Help):
 		m.dlg = newHelpDialog(m.keys)
 		return m, nil

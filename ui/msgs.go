@@ -234,6 +234,23 @@ type actionFinishedMsg struct {
 	res   actions.Result
 }
 
+// actionStartingMsg says a confirmed action is about to start (its
+// "before" memory reading is being taken). Sent by confirmDialog.confirm,
+// in sequence before startActionCmd; consumed by the root, which counts it
+// as running so quitting cannot leave it behind.
+type actionStartingMsg struct {
+	token  int
+	action string
+}
+
+// quitConfirmedMsg says the user chose to quit and cancel the running
+// actions. Sent by quitDialog; consumed by the root.
+type quitConfirmedMsg struct{}
+
+// quitDeadlineMsg ends the wait for the cancelled runs' records: the root
+// quits whatever happened. Sent by the root's quit timer; consumed by it.
+type quitDeadlineMsg struct{}
+
 // actionRecheckedMsg carries the memory re-check taken RecheckAfter after
 // a run (its record already sent to the timeline). Sent by
 // recheckActionCmd; consumed by runDialog.

@@ -556,6 +556,12 @@ func (p *timelinePanel) flushCmd() tea.Cmd {
 	return recordEventsCmd(p.tl, batch)
 }
 
+// settled says everything sent to the timeline is on disk (or there is no
+// timeline): quitting waits for it.
+func (p timelinePanel) settled() bool {
+	return p.tl == nil || (len(p.pending) == 0 && !p.recording)
+}
+
 // add keeps a recorded event for the view (samples are charted, not listed).
 func (p *timelinePanel) add(ev incident.Event) {
 	if f, ok := ev.Data.(incident.ReportField); ok {

@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/memtui/memtui/actions"
+)
+
+// Quitting while an action runs. A run's commands live in their own
+// process group, which outlives memtui, and its end is recorded by a Cmd
+// that dies with it; so quitting must stop the run and wait for that record,
+// or the timeline shows an action that never ended and the machine keeps
+// running something nobody watches.
+const (
+	// quitCancelledWhy is what the run's end record says.
+	quitCancelledWhy = "cancelled on quit"
+	// quitGrace bounds the wait for the cancelled runs' records after q was
+	// confirmed: killing the group, the memory reading after (at most 3 s)
+	// and an fsync.
+	quitGrace = 5 * time.Second
+	// ctrlCGrace bounds it after ctrl+c, which means "quit now".
+	ctrlCGrace = time.Second
+)
+
+// runningAction is a run of this process between its confirmation and its
+// end. run is nil while it is starting (the memory reading before it).
+type runningAction struct {
+	token  int
+	action string
+	run    actions.RunHandle
+	at     time.Time
+}
+
+// reasonCanceller is a run handle that can say why it was cancelled
+// (*actions.Run); others are cancelled plainly.
+type reasonCanceller interface{ CancelBecause(why string) }
+
+// cancelOnQuitCmd cancels h, saying it was cancelled on quit.
+func cancelOnQuitCmd(h actions.RunHandle) tea.Cmd {
+	return func() tea.Msg {
+		if rc, ok := h.(reasonCanceller); ok {
+			rc.CancelBecause(quitCancelledWhy)
+		} else {
+			h.Cancel()
+		}
+		return nil
+	}
+}
+
+// trackRun follows this process's runs from the messages of their
+// lifecycle; while quitting, a run that only now started is cancelled.
+func (m *Model) trackRun(msg tea.Msg) tea.Cmd {
+	find := func(token int) int {
+		return slices.IndexFunc(m.runs, func(r runningAction) bool { return r.token == token })
+	}
+	// Copies, never in place: Bubble Tea and tests keep older models.
+	switch msg := msg.(type) {
+	case actionStartingMsg:
+		if find(msg.token) < 0 {
+			m.runs = append(slices.Clip(m.runs), runningAction{token: msg.token, action: msg.action})
+		}
+	case actionStartedMsg:
+		r := runningAction{token: msg.token, action: msg.info.ActionID, run: msg.run, at: msg.info.At}
+		if i := find(msg.token); i >= 0 {
+			m.runs = slices.Clone(m.runs)
+			m.runs[i] = r
+		} else {
+			m.runs = append(slices.Clip(m.runs), r)
+		}
+		if m.quitting {
+			return cancelOnQuitCmd(msg.run)
+		}
+	case actionFinishedMsg:
+		if i := find(msg.token); i >= 0 {
+			m.runs = slices.Delete(slices.Clone(m.runs), i, i+1)
+		}
+	}
+	return nil
+}
+
+// quitKey is q: at once when nothing runs, else a confirmation that says
+// quitting cancels the run.
+func (m Model) quitKey() (tea.Model, tea.Cmd) {
+	if len(m.runs) == 0 {
+		return m, tea.Quit
+	}
+	m.dlg = newQuitDialog(m.keys, m.d.Now, m.runs)
+	return m, nil
+}
+
+// quitNow is ctrl+c: quit now, but cancel the runs first and give their
+// records ctrlCGrace to reach the timeline; a second ctrl+c does not wait.
+func (m Model) quitNow() (tea.Model, tea.Cmd) {
+	if m.quitting || len(m.runs) == 0 {
+		return m, tea.Quit
+	}
+	return m.quitCancelling(ctrlCGrace)
+}
+
+// quitCancelling cancels every run and quits once their ends are recorded
+// (see quitReady), or after grace whatever happened.
+func (m Model) quitCancelling(grace time.Duration) (tea.Model, tea.Cmd) {
+	if len(m.runs) == 0 {
+		return m, tea.Quit
+	}
+	m.quitting = true
+	names := make([]string, 0, len(m.runs))
+	cmds := []tea.Cmd{tea.Tick(grace, func(time.Time) tea.Msg { return quitDeadlineMsg{} })}
+	for _, r := range m.runs {
+		names = append(names, r.action)
+		if r.run != nil {
+			cmds = append(cmds, cancelOnQuitCmd(r.run))
+		}
+	}
+	cmds = append(cmds, msgCmd(flashMsg{level: flashWarn, text: fmt.Sprintf(
+		"quitting: cancelling %s and recording it on the timeline (at most %s) · ctrl+c quits at once",
+		strings.Join(names, ", "), humanDuration(grace))}))
+	return m, tea.Batch(cmds...)
+}
+
+// quitReady: every run has ended and the timeline has written what it was
+// sent (their end records among it).
+func (m Model) quitReady() bool {
+	return len(m.runs) == 0 && m.timeline.settled()
+}
+
+// quitDialog asks before quitting cancels a running action.
+type quitDialog struct {
+	keys KeyMap
+	now  func() time.Time
+	runs []runningAction
+	done bool
+}
+
+func newQuitDialog(keys KeyMap, now func() time.Time, runs []runningAction) *quitDialog {
+	return &quitDialog{keys: keys, now: now, runs: slices.Clone(runs)}
+}
+
+func (d *quitDialog) closed() bool { return d.done }
+
+func (d *quitDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
+	switch msg := msg.(type) {
+	case actionFinishedMsg:
+		d.runs = slices.DeleteFunc(d.runs, func(r runningAction) bool { return r.token == msg.token })
+	case tea.KeyMsg:
+		switch {
+		case key.Matches(msg, d.keys.QuitCancel):
+			d.done = true
+			return d, msgCmd(quitConfirmedMsg{})
+		case key.Matches(msg, d.keys.Back):
+			d.done = true
+		}
+	}
+	return d, nil
+}
+
+func (d *quitDialog) view(st Styles, w, h int) string {
+	w = min(w, 76)
+	inner := max(w-4, 10)
+	var lines []string
+	if len(d.runs) == 0 {
+		lines = append(lines, st.OK.Render("✔ the action has finished: nothing will be cancelled"), "",
+			st.Bold.Render("q/y quits")+st.Muted.Render(" · esc stays"))
+		return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+	}
+	lines = append(lines, st.Warn.Render(fmt.Sprintf("▲ %d action(s) still running:", len(d.runs))))
+	for _, r := range d.runs {
+		line := "  » " + r.action
+		if r.run != nil {
+			line += " — running for " + humanDuration(d.now().Sub(r.at))
+		} else {
+			line += " — starting"
+		}
+		lines = append(lines, st.Text.Render(fit(line, inner)))
+	}
+	lines = append(lines, "")
+	for _, l := range wrapLine("Quitting CANCELS it: its process group is killed and the timeline records it as \""+quitCancelledWhy+"\".", inner, "") {
+		lines = append(lines, st.Text.Render(l))
+	}
+	lines = append(lines, "",
+		st.Crit.Render("q/y quit and cancel")+st.Muted.Render(" · esc stays (it keeps running)"))
+	return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+}
