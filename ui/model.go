@@ -169,7 +169,7 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(k, m.keys.Help):
-		m.dlg = newHelpDialog(m.keys)
+		m.dlg = newHelpDialog(m.keys, m.d.Host)
 		return m, nil
 	case key.Matches(k, m.keys.FocusNext):
 		m.setFocus((m.focus + 1) % numPanels)
@@ -363,10 +363,22 @@ func (m Model) bottomBar() string {
 // helpDialog is the full key map, grouped.
 type helpDialog struct {
 	keys KeyMap
+	host string // the machine, for observers who joined late
 	done bool
 }
 
-func newHelpDialog(k KeyMap) *helpDialog { return &helpDialog{keys: k} }
+func newHelpDialog(k KeyMap, h HostInfo) *helpDialog {
+	host := "Host: " + h.Name
+	for _, f := range []string{h.Platform, h.Kernel} {
+		if f != "" {
+			host += " · " + f
+		}
+	}
+	if h.CPUs > 0 {
+		host += fmt.Sprintf(" · %d CPUs", h.CPUs)
+	}
+	return &helpDialog{keys: k, host: host}
+}
 
 func (d *helpDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok {
@@ -430,6 +442,7 @@ func (d *helpDialog) view(st Styles, w, h int) string {
 	}
 	body := strings.Join(rows, "\n") +
 		"\n\n" + st.Muted.Render("Severity: ● NORMAL  △ WARNING  ▲ HIGH  ✖ CRITICAL") +
+		"\n" + st.Muted.Render(d.host) +
 		"\n" + st.Muted.Render("? or esc closes this help")
 	return dialogBox(st, "Keys", body, width, h)
 }
