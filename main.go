@@ -135,11 +135,10 @@ func (o *options) validate() error {
 
 // hostInfo gathers the facts the bars and the timeline show.
 func hostInfo(fs probes.FS) ui.HostInfo {
-	h := ui.HostInfo{CPUs: runtime.NumCPU()}
-	h.Name, _ = os.Hostname()
-	h.Kernel, _ = fs.KernelRelease()
-	h.BootTime, _ = fs.BootTime()
-	return h
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ph := fs.Host(ctx)
+	return ui.HostInfo{Name: ph.Name, Kernel: ph.Kernel, Platform: ph.Platform, CPUs: runtime.NumCPU(), BootTime: ph.BootTime}
 }
 
 // runDashboard builds the dependencies and runs the full-screen program.
@@ -204,15 +203,26 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 
 // snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
 type snapshot struct {
-	Time   string         `json:"time"`
-	Host   string         `json:"host"`
-	Memory memorySnapshot `json:"memory"`
+	Time     string         `json:"time"`
+	Host     string         `json:"host"`
+	HostInfo hostJSON       `json:"host_info"`
+	Memory   memorySnapshot `json:"memory"`
 	// --- snapshot: sections below ---
 	Processes      []probes.SnapshotProc `json:"processes"`
 	ProcessesError string                `json:"processes_error,omitempty"`
 
 	OOM      probes.OOMSection `json:"oom"`
 	Postgres probes.PGSnapshot `json:"postgres"`
+}
+
+// hostJSON are the machine's facts in the snapshot (an extra section).
+type hostJSON struct {
+	Kernel         string `json:"kernel,omitempty"`
+	Platform       string `json:"platform,omitempty"`
+	Arch           string `json:"arch,omitempty"`
+	Virtualization string `json:"virtualization,omitempty"`
+	CPUs           int    `json:"cpus"`
+	BootTime       string `json:"boot_time,omitempty"`
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
@@ -344,12 +354,19 @@ alerting hooks; unknown values are null.`,
 			prev := mp.Read()
 			time.Sleep(rateWindow)
 			cur := mp.Read()
-			host, _ := os.Hostname()
+			hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ph := fs.Host(hctx)
+			hcancel()
+			hj := hostJSON{Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch, Virtualization: ph.Virtualization, CPUs: runtime.NumCPU()}
+			if !ph.BootTime.IsZero() {
+				hj.BootTime = ph.BootTime.Format(time.RFC3339)
+			}
 			th := probes.DefaultThresholds()
 			snap := snapshot{
-				Time:   cur.Time.Format(time.RFC3339),
-				Host:   host,
-				Memory: memorySection(prev, cur, th),
+				Time:     cur.Time.Format(time.RFC3339),
+				Host:     ph.Name,
+				HostInfo: hj,
+				Memory:   memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
 			snap.Processes, snap.ProcessesError = processesSection(fs, o.proc, cur)
@@ -371,7 +388,15 @@ alerting hooks; unknown values are null.`,
 func writeSnapshotText(w io.Writer, s snapshot) error {
 	var b strings.Builder
 	m := s.Memory
-	fmt.Fprintf(&b, "memtui snapshot of %s at %s\n\n", s.Host, s.Time)
+	fmt.Fprintf(&b, "memtui snapshot of %s at %s\n", s.Host, s.Time)
+	if h := s.HostInfo; h.Kernel != "" || h.Platform != "" {
+		fmt.Fprintf(&b, "%s · kernel %s · %d CPUs", orUnknown(h.Platform), orUnknown(h.Kernel), h.CPUs)
+		if h.Virtualization != "" {
+			fmt.Fprintf(&b, " · %s", h.Virtualization)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 	b.WriteString("Memory\n")
 	bytesOr := func(p *uint64) string {
 		if p == nil {
@@ -416,6 +441,13 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	writePGText(&b, s.Postgres)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // humanBytes formats bytes in binary units for the text outputs.

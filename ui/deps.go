@@ -15,6 +15,7 @@ type MemorySource interface {
 type HostInfo struct {
 	Name     string
 	Kernel   string
+	Platform string // distribution and version, e.g. "debian 12.5"
 	CPUs     int
 	BootTime time.Time // zero when unknown
 }

@@ -121,15 +121,30 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.FocusNext, k.Pause, k.Quit}
 }
 
-// FullHelp is the help screen, one column per group.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause},
-		{k.Up, k.Down, k.Enter, k.Back, k.Filter},
-		// --- panel groups: append one slice per panel below ---
-		{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcSignal},
-		{k.PGHideQueries, k.PGList},
-		{k.Note, k.ReportFields, k.Export, k.EndIncident},
-		{k.Palette, k.ActionConfirm, k.ActionCancel},
+// helpGroup is one titled column of the help screen.
+type helpGroup struct {
+	title string
+	keys  []key.Binding
+}
+
+// helpGroups is the help screen's content, one titled group per concern.
+func (k KeyMap) helpGroups() []helpGroup {
+	return []helpGroup{
+		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause}},
+		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter}},
+		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcSignal}},
+		{"PostgreSQL", []key.Binding{k.PGHideQueries, k.PGList}},
+		{"Incident", []key.Binding{k.Note, k.ReportFields, k.Export, k.EndIncident}},
+		{"Actions", []key.Binding{k.Palette, k.ActionConfirm, k.ActionCancel}},
 	}
+}
+
+// FullHelp is the help screen, one column per group (bubbles/help's
+// interface; the help dialog lays the same groups out in a grid).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	var out [][]key.Binding
+	for _, g := range k.helpGroups() {
+		out = append(out, g.keys)
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -184,7 +185,7 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Quit):
 		return m.quitKey()
 	case key.Matches(k, m.keys.Help):
-		m.dlg = newHelpDialog(m.keys)
+		m.dlg = newHelpDialog(m.keys, m.d.Host)
 		return m, nil
 	case key.Matches(k, m.keys.FocusNext):
 		m.setFocus((m.focus + 1) % numPanels)
@@ -380,10 +381,22 @@ func (m Model) bottomBar() string {
 // helpDialog is the full key map, grouped.
 type helpDialog struct {
 	keys KeyMap
+	host string // the machine, for observers who joined late
 	done bool
 }
 
-func newHelpDialog(k KeyMap) *helpDialog { return &helpDialog{keys: k} }
+func newHelpDialog(k KeyMap, h HostInfo) *helpDialog {
+	host := "Host: " + h.Name
+	for _, f := range []string{h.Platform, h.Kernel} {
+		if f != "" {
+			host += " · " + f
+		}
+	}
+	if h.CPUs > 0 {
+		host += fmt.Sprintf(" · %d CPUs", h.CPUs)
+	}
+	return &helpDialog{keys: k, host: host}
+}
 
 func (d *helpDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok {
@@ -395,15 +408,61 @@ func (d *helpDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 }
 
 func (d *helpDialog) view(st Styles, w, h int) string {
-	hm := help.New()
-	hm.Styles.FullKey = st.Key
-	hm.Styles.FullDesc = st.Text
-	hm.Styles.FullSeparator = st.Muted
-	hm.Width = w - 4
-	body := hm.FullHelpView(d.keys.FullHelp()) +
+	width := min(w, 110)
+	inner := width - 4
+	// Lay the groups out as a grid: as many columns as fit, then the next
+	// row, so no key is cut off on an 80- or 120-column screen.
+	var cols []string
+	for _, g := range d.keys.helpGroups() {
+		var keys []key.Binding
+		kw := 0
+		for _, b := range g.keys {
+			if b.Enabled() {
+				keys = append(keys, b)
+				kw = max(kw, ansi.StringWidth(b.Help().Key))
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		lines := []string{st.Header.Render(g.title)}
+		for _, b := range keys {
+			lines = append(lines, st.Key.Render(fit(b.Help().Key, kw))+" "+st.Text.Render(b.Help().Desc))
+		}
+		cols = append(cols, strings.Join(lines, "\n"))
+	}
+	colW := 0
+	for _, c := range cols {
+		colW = max(colW, lipgloss.Width(c))
+	}
+	// Two columns at least once there is room for them: long descriptions
+	// are cut rather than pushing every group into one tall column.
+	if inner >= 60 {
+		colW = min(colW, (inner-2)/2)
+	}
+	perRow := max(1, (inner+2)/(colW+2))
+	var rows []string
+	for i := 0; i < len(cols); i += perRow {
+		row := cols[i:min(i+perRow, len(cols))]
+		padded := make([]string, len(row))
+		for j, c := range row {
+			ls := strings.Split(c, "\n")
+			cw := colW + 2 // a gap after every column but the last
+			if j == len(row)-1 {
+				cw = colW
+			}
+			for k := range ls {
+				ls[k] = fit(ls[k], cw)
+			}
+			padded[j] = strings.Join(ls, "\n")
+		}
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, padded...))
+	}
+	body := strings.Join(rows, "\n") +
 		"\n\n" + st.Muted.Render("Severity: ● NORMAL  △ WARNING  ▲ HIGH  ✖ CRITICAL") +
+		"\n" + st.Muted.Render(d.host) +
 		"\n" + st.Muted.Render("? or esc closes this help")
-	return dialogBox(st, "Keys", body, min(w, 100), h)
+	return dialogBox(st, "Keys", body, width, h)
 }
 
 func (d *helpDialog) closed() bool { return d.done }
