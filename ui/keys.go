@@ -73,7 +73,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.ProcDiff = key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "procs: diff"))
 	k.ProcPageUp = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up"))
 	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
-	k.ProcSignal = key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "procs: signal"))
+	k.ProcSignal = key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "signal selected process"))
 
 	// --- postgres: bindings ---
 
@@ -132,10 +132,10 @@ func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause}},
 		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter}},
-		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff, k.ProcSignal}},
+		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff}},
 		{"PostgreSQL", []key.Binding{k.PGHideQueries, k.PGList}},
 		{"Incident", []key.Binding{k.Note, k.ReportFields, k.Export, k.EndIncident}},
-		{"Actions", []key.Binding{k.Palette, k.ActionConfirm, k.ActionCancel}},
+		{"Actions", []key.Binding{k.Palette, k.ProcSignal, k.ActionConfirm, k.ActionCancel}},
 	}
 }
 
