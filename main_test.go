@@ -103,6 +103,19 @@ func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
 	return ""
 }
 
+// quit presses q and waits for the program to exit.
+func (s *tmuxSession) quit() {
+	s.t.Helper()
+	s.keys("q")
+	deadline := time.Now().Add(5 * time.Second)
+	for !s.paneDead() {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("memtui did not exit after q:\n%s", s.capture())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // paneDead reports whether the program in the pane has exited.
 func (s *tmuxSession) paneDead() bool {
 	return strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_dead}")) == "1"
@@ -136,14 +149,7 @@ func TestEndToEndDashboard(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			s.keys("q")
-			deadline = time.Now().Add(5 * time.Second)
-			for !s.paneDead() {
-				if time.Now().After(deadline) {
-					t.Fatalf("memtui did not exit after q:\n%s", s.capture())
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			s.quit()
 		})
 	}
 }
@@ -804,14 +810,7 @@ recheck_after = "2s"
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s.keys("q")
-	deadline = time.Now().Add(5 * time.Second)
-	for !s.paneDead() {
-		if time.Now().After(deadline) {
-			t.Fatalf("memtui did not exit after q:\n%s", s.capture())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	s.quit()
 }
 
 // TestActionsCommand checks `memtui actions`: the effective runbook with

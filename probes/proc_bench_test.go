@@ -248,7 +248,7 @@ func BenchmarkScanVsFloorLive(b *testing.B) {
 						for end < len(name) && name[end] != 0 {
 							end++
 						}
-						if pid, ok := procParseUint(name[:end]); ok {
+						if pid, ok := parseUint(name[:end]); ok {
 							_, _ = f.read(int32(pid), "statm", false)
 							count++
 						}

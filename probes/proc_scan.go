@@ -242,7 +242,7 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 			for end < len(name) && name[end] != 0 {
 				end++
 			}
-			pid, ok := procParseUint(name[:end])
+			pid, ok := parseUint(name[:end])
 			if !ok || pid > 1<<31-1 {
 				continue
 			}
@@ -327,8 +327,8 @@ func (s *ProcScanner) quick(t *ProcTable, pid int32, e *procEntry) (Proc, bool) 
 	}
 	size, rest := procNextField(s.buf[:n])
 	resident, _ := procNextField(rest)
-	sz, ok1 := procParseUint(size)
-	rss, ok2 := procParseUint(resident)
+	sz, ok1 := parseUint(size)
+	rss, ok2 := parseUint(resident)
 	if !ok1 || !ok2 || sz == 0 {
 		return Proc{}, false
 	}

@@ -34,7 +34,7 @@ func parseProcStat(b []byte) (procStat, error) {
 	if open < 1 || closing < open {
 		return s, fmt.Errorf("stat: no (comm): %w", ErrParse)
 	}
-	pid, ok := procParseUint(bytes.TrimSpace(b[:open]))
+	pid, ok := parseUint(bytes.TrimSpace(b[:open]))
 	if !ok || pid > 1<<31-1 {
 		return s, fmt.Errorf("stat: bad pid: %w", ErrParse)
 	}
@@ -64,31 +64,31 @@ func parseProcStat(b []byte) (procStat, error) {
 			}
 			s.State = tok[0]
 		case 4:
-			v, ok := procParseUint(tok)
+			v, ok := parseUint(tok)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("stat: bad ppid: %w", ErrParse)
 			}
 			s.PPID = int32(v)
 		case 9:
-			v, ok := procParseUint(tok)
+			v, ok := parseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad flags: %w", ErrParse)
 			}
 			s.Flags = v
 		case 20:
-			v, ok := procParseUint(tok)
+			v, ok := parseUint(tok)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("stat: bad num_threads: %w", ErrParse)
 			}
 			s.Threads = int32(v)
 		case 22:
-			v, ok := procParseUint(tok)
+			v, ok := parseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad starttime: %w", ErrParse)
 			}
 			s.StartTime = v
 		case 23:
-			v, ok := procParseUint(tok)
+			v, ok := parseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad vsize: %w", ErrParse)
 			}
@@ -99,7 +99,7 @@ func parseProcStat(b []byte) (procStat, error) {
 			if len(tok) > 0 && tok[0] == '-' {
 				s.RSSPages = 0
 			} else {
-				v, ok := procParseUint(tok)
+				v, ok := parseUint(tok)
 				if !ok {
 					return s, fmt.Errorf("stat: bad rss: %w", ErrParse)
 				}
@@ -112,24 +112,4 @@ func parseProcStat(b []byte) (procStat, error) {
 		return s, fmt.Errorf("stat: %d fields, want at least 24: %w", field-1, ErrParse)
 	}
 	return s, nil
-}
-
-// procParseUint parses a decimal without allocating; ok is false on an
-// empty, non-digit or overflowing token.
-func procParseUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	return v, true
 }

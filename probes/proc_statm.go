@@ -22,7 +22,7 @@ func parseStatm(b []byte, pageSize uint64) (Statm, error) {
 		if n == len(v) {
 			break
 		}
-		x, ok := procParseUint(f)
+		x, ok := parseUint(f)
 		if !ok {
 			return Statm{}, fmt.Errorf("statm: field %d %q: %w", n+1, f, ErrParse)
 		}

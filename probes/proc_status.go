@@ -43,15 +43,15 @@ func parseProcStatus(b []byte) (procStatus, error) {
 		case "Uid":
 			f1, rest := procNextField(val)
 			f2, _ := procNextField(rest)
-			r, ok1 := procParseUint(f1)
-			e, ok2 := procParseUint(f2)
+			r, ok1 := parseUint(f1)
+			e, ok2 := parseUint(f2)
 			if !ok1 || !ok2 || r > 1<<32-1 || e > 1<<32-1 {
 				return s, fmt.Errorf("status: bad Uid line: %w", ErrParse)
 			}
 			s.UID, s.EUID, s.UIDOK = uint32(r), uint32(e), true
 		case "Threads":
 			f, _ := procNextField(val)
-			v, ok := procParseUint(f)
+			v, ok := parseUint(f)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("status: bad Threads line: %w", ErrParse)
 			}
@@ -98,7 +98,7 @@ func procNextField(b []byte) (field, rest []byte) {
 // procParseKB reads "   1234 kB" as bytes.
 func procParseKB(val []byte) (uint64, error) {
 	f, rest := procNextField(val)
-	v, ok := procParseUint(f)
+	v, ok := parseUint(f)
 	if !ok {
 		return 0, fmt.Errorf("bad number %q: %w", f, ErrParse)
 	}

@@ -25,7 +25,7 @@ func parsePasswd(r io.Reader) map[uint32]string {
 		if len(f) < 4 || len(f[0]) == 0 {
 			continue
 		}
-		uid, ok := procParseUint(f[2])
+		uid, ok := parseUint(f[2])
 		if !ok || uid > 1<<32-1 {
 			continue
 		}
