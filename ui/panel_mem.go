@@ -321,6 +321,9 @@ func (p memPanel) trendLine(st Styles) string {
 		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", humanDuration(t.Window), humanDuration(probes.MinTrendSpan)))
 	}
 	g := t.GrowthBytesPerMin / (1 << 20)
+	if math.Abs(g) < 0.05 {
+		g = 0 // never print "-0.0": flat is flat
+	}
 	arrow := "→"
 	switch {
 	case t.GrowthBytesPerMin >= probes.FlatBytesPerMin:
