@@ -52,9 +52,10 @@ func newConfirmDialog(d Deps, keys KeyMap, a actions.Action, target *actions.Tar
 		c.input.CharLimit = 500
 		if a.Kind == actions.KindNote {
 			c.input.Placeholder = "what happened, what was decided"
-		} else {
-			c.input.Placeholder = a.ID
 		}
+		// No placeholder for a high-risk id: on a shared or colourless
+		// screen a greyed-out id reads as already typed, and the line above
+		// already says what to type.
 		c.input.Focus()
 	}
 	c.markSeen()

@@ -309,6 +309,13 @@ func TestHighRiskNotFiredByY(t *testing.T) {
 	if _, ok := m.dlg.(*confirmDialog); !ok {
 		t.Fatalf("enter opened %T, want the confirmation", m.dlg)
 	}
+	// The id input starts visibly empty: a greyed placeholder id would read
+	// as already typed on a colourless or shared screen.
+	for _, line := range strings.Split(palScreen(m), "\n") {
+		if strings.Contains(line, "> drop-page-caches") {
+			t.Errorf("the id input shows the id before anything was typed: %q", line)
+		}
+	}
 	m = palPress(t, m, "y")
 	m = palPress(t, m, "enter")
 	if len(svc.started) != 0 {
