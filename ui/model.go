@@ -37,6 +37,9 @@ type Model struct {
 
 	dlg dialog
 
+	frame *frameCache // the last View, reused while only refresh ticks arrived
+	gen   int         // bumped by every message that may change the screen
+
 	mem memPanel
 	// --- processes: panel field ---
 	procs procPanel
@@ -75,6 +78,7 @@ func New(d Deps) Model {
 		lower: pProcs,
 		now:   d.Now(),
 		mem:   newMemPanel(d),
+		frame: &frameCache{},
 		// --- panels: construction ---
 		procs: newProcPanel(d),
 
@@ -106,6 +110,9 @@ func clockCmd() tea.Cmd {
 // Update is the Elm loop: global keys first, then the dialog, then panels.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
+	if !refreshTick(msg) {
+		m.gen++ // this model may draw differently: the cached frame is stale
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -243,6 +250,37 @@ func (m Model) View() string {
 	if m.w == 0 {
 		return ""
 	}
+	if c := m.frame; c != nil && c.gen == m.gen && c.w == m.w && c.h == m.h && c.out != "" {
+		return c.out
+	}
+	out := m.render()
+	if m.frame != nil {
+		*m.frame = frameCache{out: out, w: m.w, h: m.h, gen: m.gen}
+	}
+	return out
+}
+
+// frameCache keeps the last frame. Bubble Tea calls View after every
+// message; the refresh ticks of the memory, process and PostgreSQL panels
+// only start a reading and change nothing on screen, so redrawing for them
+// was a third of the dashboard's rendering work.
+type frameCache struct {
+	out  string
+	w, h int
+	gen  int
+}
+
+// refreshTick reports whether msg is a tick that only starts a reading.
+func refreshTick(msg tea.Msg) bool {
+	switch msg.(type) {
+	case memTickMsg, procTickMsg, pgTickMsg:
+		return true
+	}
+	return false
+}
+
+// render draws the frame.
+func (m Model) render() string {
 	l := layout(m.w, m.h, m.lower)
 	if l.tooSmall {
 		msg := fmt.Sprintf("terminal too small: %d×%d\nmemtui needs at least %d×%d\nenlarge the window or reduce the font size · q quits",

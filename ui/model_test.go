@@ -255,3 +255,19 @@ func TestChartReuseMatchesFresh(t *testing.T) {
 		t.Errorf("reused chart differs from a fresh one:\n%s\n---\n%s", ansi.Strip(got), ansi.Strip(want))
 	}
 }
+
+// A refresh tick reuses the last frame; any other message draws anew.
+func TestFrameCache(t *testing.T) {
+	rs := risingSeries()
+	m := New(testDeps(&fakeMemory{readings: rs}))
+	m = feed(m, tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: rs[0].Time, mem: rs[0]})
+	first := m.View()
+	ticked := feed(m, memTickMsg{id: -1})
+	if ticked.gen != m.gen || ticked.View() != first {
+		t.Error("a refresh tick redrew the frame")
+	}
+	next := feed(ticked, memSampledMsg{at: rs[60].Time, mem: rs[60]})
+	if next.gen == ticked.gen || next.View() == first {
+		t.Error("a new reading did not redraw the frame")
+	}
+}

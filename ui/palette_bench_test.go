@@ -16,7 +16,7 @@ func BenchmarkPaletteFrame(b *testing.B) {
 	m = feed(m, palKey(":"), palKey("r"), palKey("e"))
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = m.View()
+		_ = m.render()
 	}
 }
 
