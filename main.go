@@ -177,7 +177,7 @@ func runDashboard(o *options) error {
 		// --- deps: wire sources below ---
 		Procs: probes.NewProcMonitor(fs, probes.ProcScannerConfig{PasswdPath: passwdFor(o.proc)}, probes.GrowthConfig{}),
 
-		OOM:        followOOM(fs),
+		OOM:        followOOM(oomFS(o)),
 		PG:         o.pgSource(fs),
 		PGInterval: o.interval,
 		Actions:    actionSvc,
@@ -370,7 +370,7 @@ alerting hooks; unknown values are null.`,
 			}
 			// --- snapshot: fill sections below ---
 			snap.Processes, snap.ProcessesError = processesSection(fs, o.proc, cur)
-			snap.OOM = oomSnapshotSection(fs)
+			snap.OOM = oomSnapshotSection(oomFS(o))
 			snap.Postgres = o.pgSnapshot(fs)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
@@ -563,6 +563,16 @@ with null where the log does not say.`,
 	cmd.Flags().StringVar(&file, "file", "", `read a saved log instead of the kernel log ("-" for standard input)`)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of kills, oldest first (the contract in DESIGN.md)")
 	return cmd
+}
+
+// oomFS is the root the OOM source reads. The kernel log (/dev/kmsg,
+// dmesg, journalctl) is always this machine's, so its boot time and oom_kill
+// counter must come from this machine's /proc too: replaying a captured
+// tree with --proc would otherwise date the live kills by the capture's
+// boot time. A tree that carries its own /dev/kmsg capture is not a thing
+// memtui replays; `memtui oom --file` reads saved logs.
+func oomFS(o *options) probes.FS {
+	return probes.NewFS("/proc", o.sys)
 }
 
 // oomSnapshotSection reads the oom section of the snapshot: the oom_kill
