@@ -79,11 +79,3 @@ func layout(w, h int, lower panelID) screenLayout {
 	l.rects[lower] = rect{0, body.y + memH + 1, w, body.h - memH - 1}
 	return l
 }
-
-// lowerTab is the panel shown below memory in the stacked layout.
-func lowerTab(focus, lastLower panelID) panelID {
-	if focus == pMem {
-		return lastLower
-	}
-	return focus
-}

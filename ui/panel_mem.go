@@ -177,7 +177,7 @@ func (p memPanel) body(st Styles, w, h int) string {
 		return st.Muted.Render("reading /proc/meminfo …")
 	}
 	if p.cur.MeminfoErr != nil {
-		return st.Crit.Render("✖ memory: ") + st.Text.Render(explain(p.cur.MeminfoErr))
+		return st.Crit.Render("✖ memory: ") + st.Text.Render(p.cur.MeminfoErr.Error())
 	}
 	switch {
 	case w >= 100 && h >= 8:
@@ -236,33 +236,19 @@ func (p memPanel) figures(st Styles, w, h int, spark bool) string {
 		if !spark {
 			keep = []int{0, 1, 2, 3, 6, len(lines) - 1, 7, 8, 4, 5}
 		}
-		var out []string
-		for _, i := range keep {
-			if len(out) == h {
-				break
-			}
-			out = append(out, lines[i])
+		chosen := make([]bool, len(lines))
+		for _, i := range keep[:min(h, len(keep))] {
+			chosen[i] = true
 		}
-		// keep them in reading order
-		lines = reorder(lines, out)
+		out := lines[:0:0]
+		for i, l := range lines { // in reading order
+			if chosen[i] {
+				out = append(out, l)
+			}
+		}
+		lines = out
 	}
 	return strings.Join(lines, "\n")
-}
-
-// reorder returns the lines of sub in the order they appear in all.
-func reorder(all, sub []string) []string {
-	in := map[string]int{}
-	for _, s := range sub {
-		in[s]++
-	}
-	var out []string
-	for _, s := range all {
-		if in[s] > 0 {
-			out = append(out, s)
-			in[s]--
-		}
-	}
-	return out
 }
 
 func kv(st Styles, k, v string) string {
@@ -285,7 +271,7 @@ func (p memPanel) swapLine(st Styles) string {
 func (p memPanel) ratesLine(st Styles) string {
 	if !p.rates.OK {
 		if p.cur.VMStatErr != nil {
-			return kv(st, "paging", "unknown: "+explain(p.cur.VMStatErr))
+			return kv(st, "paging", "unknown: "+p.cur.VMStatErr.Error())
 		}
 		return kv(st, "paging", "measuring…")
 	}
@@ -302,7 +288,7 @@ func (p memPanel) psiLine(st Styles) string {
 		if errors.Is(p.cur.PSIErr, probes.ErrUnavailable) {
 			return kv(st, "pressure", "no PSI on this kernel")
 		}
-		return kv(st, "pressure", "unknown: "+explain(p.cur.PSIErr))
+		return kv(st, "pressure", "unknown: "+p.cur.PSIErr.Error())
 	}
 	ps := p.cur.PSI
 	s := fmt.Sprintf("some %.1f/%.1f/%.1f", ps.Some.Avg10, ps.Some.Avg60, ps.Some.Avg300)
@@ -503,14 +489,6 @@ func joinColumns(left, right, sep string) string {
 		}
 	}
 	return b.String()
-}
-
-// explain turns an error into words a person can act on.
-func explain(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }
 
 // canvasView renders an ntcharts canvas like its View, but styles runs of
