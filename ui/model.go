@@ -110,7 +110,7 @@ func clockCmd() tea.Cmd {
 // Update is the Elm loop: global keys first, then the dialog, then panels.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
-	if !refreshTick(msg) {
+	if !refreshTick(msg) && !m.clockFollowsReadings(msg) {
 		m.gen++ // this model may draw differently: the cached frame is stale
 	}
 	switch msg := msg.(type) {
@@ -277,6 +277,16 @@ func refreshTick(msg tea.Msg) bool {
 		return true
 	}
 	return false
+}
+
+// clockFollowsReadings reports whether a clock tick can skip the redraw:
+// while memory readings arrive every second they already move the clock,
+// so the tick would draw the same screen again. Paused, at a slower
+// interval, or with a reading in flight (a stalled /proc), the tick redraws
+// so the clock never looks frozen.
+func (m Model) clockFollowsReadings(msg tea.Msg) bool {
+	_, ok := msg.(clockTickedMsg)
+	return ok && !m.paused && m.d.Interval <= time.Second && m.mem.have > 0 && !m.mem.inFlight
 }
 
 // render draws the frame.

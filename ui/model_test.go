@@ -266,6 +266,14 @@ func TestFrameCache(t *testing.T) {
 	if ticked.gen != m.gen || ticked.View() != first {
 		t.Error("a refresh tick redrew the frame")
 	}
+	if clocked := feed(m, clockTickedMsg{at: t0}); clocked.gen != m.gen {
+		t.Error("a clock tick redrew although readings already move the clock")
+	}
+	paused := feed(m, pauseToggledMsg{paused: true})
+	paused.paused = true
+	if clocked := feed(paused, clockTickedMsg{at: t0}); clocked.gen == paused.gen {
+		t.Error("while paused a clock tick must redraw, or the clock stops")
+	}
 	next := feed(ticked, memSampledMsg{at: rs[60].Time, mem: rs[60]})
 	if next.gen == ticked.gen || next.View() == first {
 		t.Error("a new reading did not redraw the frame")
