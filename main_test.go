@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes/oomtest"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -299,57 +300,7 @@ func TestMainOOMHelperProcess(t *testing.T) {
 	if os.Getenv("MEMTUI_OOM_ALLOC") != "1" {
 		t.Skip("child process of TestEndToEndOOMKill")
 	}
-	var b [1]byte
-	if _, err := os.Stdin.Read(b[:]); err != nil {
-		os.Exit(4)
-	}
-	var keep [][]byte
-	for i := 0; i < 1024; i++ {
-		m := make([]byte, 1<<20)
-		for j := 0; j < len(m); j += 4096 {
-			m[j] = 1
-		}
-		keep = append(keep, m)
-	}
-	fmt.Println("survived", len(keep))
-	os.Exit(3)
-}
-
-// testMemcg makes an 8 MiB memory cgroup with swap off (v2 or v1) and
-// returns a function that moves a pid into it; it skips where impossible.
-func testMemcg(t *testing.T) (name string, add func(pid int) error) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a memory cgroup")
-	}
-	name = fmt.Sprintf("memtui-e2e-oom-%d", os.Getpid())
-	write := func(p, v string) error { return os.WriteFile(p, []byte(v), 0o644) }
-	var dir, limit string
-	var extra [][2]string
-	if b, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil && strings.Contains(string(b), "memory") {
-		dir, limit = "/sys/fs/cgroup/"+name, "memory.max"
-		extra = [][2]string{{"memory.swap.max", "0"}}
-	} else if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err == nil {
-		dir, limit = "/sys/fs/cgroup/memory/"+name, "memory.limit_in_bytes"
-		extra = [][2]string{{"memory.memsw.limit_in_bytes", "8388608"}}
-	} else {
-		t.Skip("no writable memory cgroup controller here")
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("cannot create a memory cgroup: %v", err)
-	}
-	t.Cleanup(func() {
-		for i := 0; i < 50 && os.Remove(dir) != nil; i++ {
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-	if err := write(filepath.Join(dir, limit), "8388608"); err != nil {
-		t.Skipf("cannot limit the cgroup: %v", err)
-	}
-	for _, e := range extra {
-		_ = write(filepath.Join(dir, e[0]), e[1]) // absent without swap accounting
-	}
-	return name, func(pid int) error { return write(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) }
+	oomtest.AllocUntilKilled()
 }
 
 // TestEndToEndOOMKill runs the real dashboard in tmux, makes the kernel
@@ -360,7 +311,8 @@ func TestEndToEndOOMKill(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	needTmux(t)
-	name, add := testMemcg(t)
+	_, name, add := oomtest.Memcg(t, "memtui-e2e-oom", 8<<20)
+	name = strings.TrimPrefix(name, "/")
 	bin := buildBinary(t)
 	s := startTmux(t, 200, 60, bin, "--read-only")
 	s.waitFor(10*time.Second, "OOM kills", "kernel log: /dev/kmsg, following")

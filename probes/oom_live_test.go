@@ -8,11 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memtui/memtui/probes/oomtest"
 )
 
 // TestOOMHelperProcess is the child the live tests re-execute: it does
@@ -22,22 +23,7 @@ func TestOOMHelperProcess(t *testing.T) {
 	case "":
 		t.Skip("child process of TestOOMLiveKill and TestOOMRestrictedAsNobody")
 	case "alloc":
-		// Wait until the parent has moved us into the limited cgroup, then
-		// touch memory until the kernel kills us.
-		var b [1]byte
-		if _, err := os.Stdin.Read(b[:]); err != nil {
-			os.Exit(4)
-		}
-		var keep [][]byte
-		for i := 0; i < 1024; i++ {
-			m := make([]byte, 1<<20)
-			for j := 0; j < len(m); j += 4096 {
-				m[j] = 1
-			}
-			keep = append(keep, m)
-		}
-		fmt.Println("survived", len(keep))
-		os.Exit(3)
+		oomtest.AllocUntilKilled()
 	case "restricted":
 		f := NewFS("", "").FollowOOM(context.Background(), OOMConfig{Timeout: 5 * time.Second})
 		fmt.Println(f.Status().String())
@@ -46,55 +32,6 @@ func TestOOMHelperProcess(t *testing.T) {
 		f.Close()
 		os.Exit(0)
 	}
-}
-
-// memcgForTest creates a memory cgroup limited to limit bytes with swap off,
-// on cgroup v2 or v1, and returns its directory, its path as the kernel
-// names it, and a way to add a pid. It skips when that is impossible.
-func memcgForTest(t *testing.T, limit int) (dir, name string, add func(pid int) error) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a memory cgroup")
-	}
-	name = fmt.Sprintf("/memtui-oomtest-%d", os.Getpid())
-	write := func(p, v string) error { return os.WriteFile(p, []byte(v), 0o644) }
-	if b, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers"); err == nil && strings.Contains(string(b), "memory") {
-		dir = "/sys/fs/cgroup" + name
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Skipf("cgroup v2 not writable: %v", err)
-		}
-		t.Cleanup(func() { rmdirRetry(t, dir) })
-		if err := write(filepath.Join(dir, "memory.max"), strconv.Itoa(limit)); err != nil {
-			t.Skipf("cgroup v2 memory.max: %v", err)
-		}
-		_ = write(filepath.Join(dir, "memory.swap.max"), "0") // absent without swap accounting
-		return dir, name, func(pid int) error { return write(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) }
-	}
-	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err == nil {
-		dir = "/sys/fs/cgroup/memory" + name
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Skipf("cgroup v1 memory controller not writable: %v", err)
-		}
-		t.Cleanup(func() { rmdirRetry(t, dir) })
-		if err := write(filepath.Join(dir, "memory.limit_in_bytes"), strconv.Itoa(limit)); err != nil {
-			t.Skipf("cgroup v1 memory.limit_in_bytes: %v", err)
-		}
-		// memory+swap as low as memory: no swapping out of the OOM.
-		_ = write(filepath.Join(dir, "memory.memsw.limit_in_bytes"), strconv.Itoa(limit))
-		return dir, name, func(pid int) error { return write(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)) }
-	}
-	t.Skip("no memory cgroup controller (neither v2 with memory nor v1 memory) on this machine")
-	return "", "", nil
-}
-
-func rmdirRetry(t *testing.T, dir string) {
-	for i := 0; i < 50; i++ {
-		if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // the killed child is still being torn down
-	}
-	t.Errorf("could not remove test cgroup %s", dir)
 }
 
 // TestOOMLiveKill makes the kernel OOM-kill a child in a small cgroup and
@@ -108,7 +45,7 @@ func TestOOMLiveKill(t *testing.T) {
 	if st := f.Status(); st.Source != OOMSourceKmsg || !st.Following {
 		t.Skipf("live kmsg source not available: %s", st)
 	}
-	_, name, add := memcgForTest(t, 8<<20)
+	_, name, add := oomtest.Memcg(t, "memtui-oomtest", 8<<20)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOOMHelperProcess$")
 	cmd.Env = append(os.Environ(), "MEMTUI_OOM_HELPER=alloc")
