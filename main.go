@@ -402,7 +402,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		if p == nil {
 			return "unknown"
 		}
-		return humanBytes(*p)
+		return actions.FormatBytes(*p)
 	}
 	if m.UsedPercent != nil {
 		fmt.Fprintf(&b, "  used       %.1f %% (%s) — %s of %s\n", *m.UsedPercent, strings.ToUpper(m.Severity), bytesOr(m.UsedBytes), bytesOr(m.TotalBytes))
@@ -450,19 +450,6 @@ func orUnknown(s string) string {
 	return s
 }
 
-// humanBytes formats bytes in binary units for the text outputs.
-func humanBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for v := n / unit; v >= unit && exp < 5; v /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
 
 // snapshotTopN is how many processes the snapshot lists.
 const snapshotTopN = 20
@@ -505,7 +492,7 @@ func writeProcessesText(b *strings.Builder, s snapshot) {
 	for _, p := range s.Processes {
 		swap := "—"
 		if p.SwapBytes != nil {
-			swap = humanBytes(*p.SwapBytes)
+			swap = actions.FormatBytes(*p.SwapBytes)
 		}
 		cmd := p.Cmdline
 		if cmd == "" {
@@ -514,7 +501,7 @@ func writeProcessesText(b *strings.Builder, s snapshot) {
 		if r := []rune(cmd); len(r) > 60 {
 			cmd = string(r[:59]) + "…"
 		}
-		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, humanBytes(p.RSSBytes), swap, cmd)
+		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, actions.FormatBytes(p.RSSBytes), swap, cmd)
 	}
 }
 
@@ -819,7 +806,7 @@ func writePGText(b *strings.Builder, p probes.PGSnapshot) {
 	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
 	if m := p.Memory; m != nil {
 		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
-			humanBytes(m.RSSSumBytes), m.Processes, humanBytes(m.EstimateBytes))
+			actions.FormatBytes(m.RSSSumBytes), m.Processes, actions.FormatBytes(m.EstimateBytes))
 	} else if p.MemoryNote != "" {
 		fmt.Fprintf(b, "  memory     %s\n", p.MemoryNote)
 	}
