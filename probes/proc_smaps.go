@@ -23,12 +23,8 @@ func parseSmapsRollup(b []byte) (SmapsRollup, error) {
 	var split int
 	var seen int
 	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+		var line []byte
+		line, b = nextLine(b)
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || bytes.IndexByte(line[:colon], ' ') >= 0 {
 			continue // the header line "55ce…-7ffe… ---p 00000000 00:00 0 [rollup]"

@@ -28,12 +28,8 @@ func parseProcStatus(b []byte) (procStatus, error) {
 	var s procStatus
 	var rssSeen int
 	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
+		var line []byte
+		line, b = nextLine(b)
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 {
 			continue
