@@ -450,7 +450,6 @@ func orUnknown(s string) string {
 	return s
 }
 
-
 // snapshotTopN is how many processes the snapshot lists.
 const snapshotTopN = 20
 

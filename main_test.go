@@ -319,24 +319,7 @@ func TestEndToEndOOMKill(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMainOOMHelperProcess$")
 	cmd.Env = append(os.Environ(), "MEMTUI_OOM_ALLOC=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	if err := add(pid); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("moving the child into the cgroup: %v", err)
-	}
-	stdin.Write([]byte{1})
-	stdin.Close()
-	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("child ended with %v, want killed", err)
-	}
+	pid := oomtest.RunKilled(t, cmd, add)
 	died := time.Now()
 	s.waitFor(2*time.Second, "✖ NEW", strconv.Itoa(pid), name[:12], "OOM kill: pid "+strconv.Itoa(pid))
 	t.Logf("pid %d on screen %v after its death", pid, time.Since(died).Round(10*time.Millisecond))

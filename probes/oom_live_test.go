@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,26 +48,7 @@ func TestOOMLiveKill(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOOMHelperProcess$")
 	cmd.Env = append(os.Environ(), "MEMTUI_OOM_HELPER=alloc")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	if err := add(pid); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("moving the child into %s: %v", name, err)
-	}
-	stdin.Write([]byte{1})
-	stdin.Close()
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended with %v, want killed by SIGKILL", err)
-	}
+	pid := oomtest.RunKilled(t, cmd, add)
 	killedAt := time.Now()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -60,6 +62,35 @@ func rmdirRetry(t testing.TB, dir string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Errorf("could not remove test cgroup %s", dir)
+}
+
+// RunKilled starts cmd (a re-exec of the test binary whose child runs
+// AllocUntilKilled), moves it into the cgroup with add, lets it allocate,
+// and waits for the kernel to kill it. It returns the child's pid; a child
+// that was not killed by SIGKILL fails the test.
+func RunKilled(t testing.TB, cmd *exec.Cmd, add func(pid int) error) int {
+	t.Helper()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if err := add(pid); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("moving the child into the cgroup: %v", err)
+	}
+	stdin.Write([]byte{1})
+	stdin.Close()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended with %v, want killed by SIGKILL", err)
+	}
+	return pid
 }
 
 // AllocUntilKilled is the child's body: it waits for a byte on stdin (the
