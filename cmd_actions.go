@@ -1,0 +1,129 @@
+// memtui actions, and the runbook and runner the dashboard uses.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/pgexec"
+	"github.com/memtui/memtui/probes"
+)
+
+func newActionsCmd(o *options, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "actions",
+		Short: "List the runbook's actions: id, risk, what each runs",
+		Long: `List the runbook's actions: the built-in ones (the seed runbook's
+remediation steps) with the overrides and additions of --runbook FILE.
+Each shows its id, its risk (low, medium, high) and exactly what it runs.
+A runbook file with any mistake is refused with its file, line and reason.`,
+		Example: `  memtui actions
+  memtui actions --runbook /etc/memtui/runbook.toml`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			rb, err := loadRunbook(o)
+			if err != nil {
+				return err
+			}
+			return actions.WriteList(stdout, rb)
+		},
+	}
+}
+
+// loadRunbook reads the built-in runbook and the --runbook file.
+func loadRunbook(o *options) (actions.Runbook, error) {
+	rb, err := actions.Load(o.runbook, actions.Options{ProcRoot: o.proc})
+	if err == nil {
+		return rb, nil
+	}
+	var fe *actions.FileError
+	if !errors.As(err, &fe) {
+		return rb, err
+	}
+	// One problem per line, under a heading that says nothing was loaded.
+	return rb, fmt.Errorf("--runbook %s refused, fix it and start again:\n  %s",
+		o.runbook, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+}
+
+// newActionService builds the runbook and its runner for the dashboard.
+// sudoUser comes from main.go, the one place that reads the environment.
+func newActionService(o *options, fs probes.FS, sudoUser string) (actions.Service, error) {
+	rb, err := loadRunbook(o)
+	if err != nil {
+		return actions.Service{}, err
+	}
+	r := &actions.Runner{
+		// A probe of its own: MemProbe reuses buffers and the memory panel
+		// reads its own one concurrently.
+		Memory:   &memSampler{p: probes.NewMemProbe(fs, nil)},
+		Who:      actions.Who{User: userName(), SudoUser: sudoUser},
+		ReadOnly: o.readOnly,
+		ProcRoot: o.proc,
+	}
+	// The same server the PostgreSQL panel watches, through a session of
+	// its own (named memtui-actions) opened on first use.
+	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	switch {
+	case err != nil:
+		r.PG = pgexec.Unavailable{Err: err}
+	case !t.Disabled:
+		// No statement_timeout: an action's SQL is bounded by its own timeout.
+		conn, _ := t.DriverSettings(10*time.Second, 0)
+		pg, err := pgexec.NewLazyConn(conn)
+		if err != nil {
+			r.PG = pgexec.Unavailable{Err: fmt.Errorf("PostgreSQL settings (%s): %s", t.Redacted(), t.Scrub(actions.Redact(err.Error())))}
+		} else {
+			r.PG = pgexec.Session{C: pg}
+		}
+	}
+	return actions.Service{Runbook: rb, Runner: r}, nil
+}
+
+// userName is the effective user's login name, from the user database
+// rather than $USER, which sudo and su may leave stale.
+func userName() string {
+	u, err := user.Current()
+	if err != nil {
+		return "unknown"
+	}
+	return u.Username
+}
+
+// memSampler adapts a MemProbe to the runner's before/after readings.
+type memSampler struct {
+	mu sync.Mutex
+	p  *probes.MemProbe
+}
+
+// SampleMemory reads memory once; unknown figures are an error, never 0.
+func (s *memSampler) SampleMemory(context.Context) (actions.Memory, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.p.Read()
+	if m.MeminfoErr != nil {
+		return actions.Memory{}, m.MeminfoErr
+	}
+	mi := m.Meminfo
+	pct, ok := mi.UsedPercent()
+	if !ok {
+		return actions.Memory{}, errors.New("memory: used percent unknown")
+	}
+	avail, _ := mi.Available()
+	return actions.Memory{
+		At: m.Time, TotalBytes: mi.MemTotal.V, UsedBytes: mi.Used().V, AvailableBytes: avail.V,
+		UsedPercent: pct, SwapUsedBytes: mi.SwapUsed().V,
+	}, nil
+}
+
+// pgEnv reads the libpq environment that --pg falls back to (only main
+// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.

@@ -1,0 +1,83 @@
+// memtui report, and the incident timeline the dashboard writes.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/ui"
+)
+
+func incidentDir() (string, error) {
+	return incident.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
+}
+
+// newTimeline is the dashboard's incident journal: --incident, or a new
+// file per incident in the default directory. nil (no timeline, the panel
+// says so) when neither is usable; the error shows in the panel then.
+func newTimeline(o *options) ui.Timeline {
+	host, _ := os.Hostname()
+	dir, err := incidentDir()
+	if err != nil && o.incident == "" {
+		return nil
+	}
+	return incident.NewJournal(dir, o.incident, host)
+}
+
+// author names the person at the keyboard: under sudo the user who ran it.
+func author() string {
+	for _, v := range []string{"SUDO_USER", "USER", "LOGNAME"} {
+		if u := os.Getenv(v); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+func newReportCmd(o *options, stdout io.Writer) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the post-incident report of a timeline as markdown",
+		Long: `Write the post-incident report of an incident timeline as GitHub markdown:
+the runbook's "Memory Incident Report" (date, host, peak memory, duration,
+root cause, resolution, prevention, action items), then a chart of memory and
+swap, the timeline, the actions with their exact commands and effect, the OOM
+kills, the escalation stages reached and the success criteria.
+
+Without --incident it reports on the newest timeline under
+$XDG_STATE_HOME/memtui/incidents (or ~/.local/state/memtui/incidents).
+Fields nobody filled in are marked "not recorded"; an incident still in
+progress says so.`,
+		Example: `  memtui report                               # newest incident, to stdout
+  memtui report -o incident.md                # to a file (mode 0600)
+  memtui report --incident /var/tmp/db1.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := ""
+			if o.incident == "" {
+				d, err := incidentDir()
+				if err != nil {
+					return err
+				}
+				dir = d
+			}
+			written, timeline, err := incident.ReportFile(incident.ReportRequest{Incident: o.incident, Dir: dir, Out: out, Now: time.Now(), Stdout: stdout})
+			if err != nil {
+				return err
+			}
+			if written != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "report of %s written to %s\n", timeline, written)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file (mode 0600, replaced atomically) instead of stdout")
+	return cmd
+}

@@ -1,0 +1,127 @@
+// The PostgreSQL target, as the libpq environment and --pg name it.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/pgprobe"
+	"github.com/memtui/memtui/ui"
+)
+
+func pgEnv() map[string]string {
+	env := map[string]string{}
+	for _, k := range probes.PGEnvKeys {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	if env["PGPASSFILE"] == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			env["PGPASSFILE"] = filepath.Join(home, ".pgpass")
+		}
+	}
+	return env
+}
+
+// pgSource builds the PostgreSQL source: nil with --pg none; a source that
+// reports the mistake when the connection settings cannot be read, so a
+// typo in --pg shows in the panel instead of keeping the dashboard from
+// starting in an incident.
+func (o *options) pgSource(fs probes.FS) ui.PGSource {
+	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	switch {
+	case err != nil:
+		return pgConfigError{err: err}
+	case t.Disabled:
+		return nil
+	}
+	o.pgProbe = pgprobe.New(t, fs, pgprobe.Options{})
+	return o.pgProbe
+}
+
+// closePG ends memtui's PostgreSQL session, if one was opened.
+func (o *options) closePG() {
+	if o.pgProbe != nil {
+		_ = o.pgProbe.Close()
+	}
+}
+
+// pgSnapshotBudget bounds the snapshot's PostgreSQL reading so that, with
+// the server down or hung, the whole snapshot still ends within 5 s.
+const pgSnapshotBudget = 3500 * time.Millisecond
+
+// pgSnapshot is the postgres section: one reading, then the session ends.
+func (o *options) pgSnapshot(fs probes.FS) probes.PGSnapshot {
+	src := o.pgSource(fs)
+	defer o.closePG()
+	if src == nil {
+		return probes.PGSnapshot{Error: "PostgreSQL is off (--pg none)", ByState: map[string]int{}}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pgSnapshotBudget)
+	defer cancel()
+	return src.Read(ctx).Snapshot()
+}
+
+// pgConfigError is a PostgreSQL source whose settings could not be read;
+// every reading says why.
+type pgConfigError struct{ err error }
+
+func (s pgConfigError) Read(context.Context) probes.PGReading {
+	return probes.PGReading{Time: time.Now(), Err: &probes.PGError{Kind: probes.PGErrConfig, Msg: s.err.Error()}}
+}
+
+// writePGText is the postgres section of the human snapshot.
+func writePGText(b *strings.Builder, p probes.PGSnapshot) {
+	b.WriteString("\nPostgreSQL\n")
+	if p.Target != "" {
+		fmt.Fprintf(b, "  target     %s\n", p.Target)
+	}
+	if !p.Connected {
+		fmt.Fprintf(b, "  not connected: %s\n", p.Error)
+		if p.Hint != "" {
+			fmt.Fprintf(b, "  %s\n", p.Hint)
+		}
+		return
+	}
+	fmt.Fprintf(b, "  server     %s, up %s\n", p.ServerVersion, time.Duration(*p.UptimeSeconds*float64(time.Second)).Round(time.Second))
+	res := ""
+	if p.Reserved != nil {
+		res = fmt.Sprintf(" + %d reserved", *p.Reserved)
+	}
+	fmt.Fprintf(b, "  sessions   %d of max_connections %d (%d for superusers%s; memtui holds one more)\n",
+		*p.Total, *p.MaxConnections, *p.SuperuserReserved, res)
+	for _, st := range probes.PGStates {
+		if n := p.ByState[st]; n > 0 || st == "active" || st == "idle" {
+			fmt.Fprintf(b, "    %-30s %d\n", st, n)
+		}
+	}
+	idle := time.Duration(p.IdleThresholdSeconds * float64(time.Second))
+	idleText := idle.String()
+	switch {
+	case idle > 0 && idle%time.Hour == 0:
+		idleText = fmt.Sprintf("%d h", idle/time.Hour)
+	case idle > 0 && idle%time.Minute == 0:
+		idleText = fmt.Sprintf("%d min", idle/time.Minute)
+	}
+	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
+	if m := p.Memory; m != nil {
+		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
+			actions.FormatBytes(m.RSSSumBytes), m.Processes, actions.FormatBytes(m.EstimateBytes))
+	} else if p.MemoryNote != "" {
+		fmt.Fprintf(b, "  memory     %s\n", p.MemoryNote)
+	}
+	for _, g := range p.Guidance {
+		fmt.Fprintf(b, "  %-20s %s\n", g.Setting, g.Text)
+	}
+}
+
+// incidentDir is where timelines live by default, from the environment
+// (XDG_STATE_HOME, else HOME).
