@@ -19,6 +19,8 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
+// newActionsCmd is `memtui actions`: the effective runbook (built-in plus
+// --runbook), one entry per action with its id, risk and what it runs.
 func newActionsCmd(o *options, stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "actions",
@@ -124,6 +126,3 @@ func (s *memSampler) SampleMemory(context.Context) (actions.Memory, error) {
 		UsedPercent: pct, SwapUsedBytes: mi.SwapUsed().V,
 	}, nil
 }
-
-// pgEnv reads the libpq environment that --pg falls back to (only main
-// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.

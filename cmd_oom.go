@@ -14,6 +14,7 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
+// oomRecentInSnapshot is how many of the last kills the snapshot carries.
 const oomRecentInSnapshot = 10
 
 // newOOMCmd is `memtui oom [--file PATH|-] [--json]`.
@@ -105,6 +106,3 @@ func writeOOMText(b *strings.Builder, s probes.OOMSection) {
 		b.WriteString("  " + line + "\n")
 	}
 }
-
-// newActionsCmd is `memtui actions`: the effective runbook (built-in plus
-// --runbook), one entry per action with its id, risk and what it runs.

@@ -14,6 +14,8 @@ import (
 	"github.com/memtui/memtui/ui"
 )
 
+// incidentDir is where timelines live by default, from the environment
+// (XDG_STATE_HOME, else HOME).
 func incidentDir() (string, error) {
 	return incident.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
+// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
 type snapshot struct {
 	Time     string         `json:"time"`
 	Host     string         `json:"host"`
@@ -321,5 +322,3 @@ func writeProcessesText(b *strings.Builder, s snapshot) {
 		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, actions.FormatBytes(p.RSSBytes), swap, cmd)
 	}
 }
-
-// oomRecentInSnapshot is how many of the last kills the snapshot carries.

@@ -20,5 +20,3 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 }
-
-// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).

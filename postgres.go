@@ -16,6 +16,8 @@ import (
 	"github.com/memtui/memtui/ui"
 )
 
+// pgEnv reads the libpq environment that --pg falls back to (only main
+// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.
 func pgEnv() map[string]string {
 	env := map[string]string{}
 	for _, k := range probes.PGEnvKeys {
@@ -122,6 +124,3 @@ func writePGText(b *strings.Builder, p probes.PGSnapshot) {
 		fmt.Fprintf(b, "  %-20s %s\n", g.Setting, g.Text)
 	}
 }
-
-// incidentDir is where timelines live by default, from the environment
-// (XDG_STATE_HOME, else HOME).
