@@ -370,16 +370,22 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	}
 	// A context that ended wins over whatever error that caused downstream,
 	// so a killed process reads "timed out", not "signal: killed".
+	// Only commands have a process group to kill; SQL and a signal's wait
+	// just stop.
+	stopped := "; stopped it"
+	if a.Kind == KindCommands {
+		stopped += " (process group killed)"
+	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errTimedOut) && res.Status != StatusOK:
 		res.Status = StatusTimedOut
-		res.Message = fmt.Sprintf("timed out after %s; stopped it (process group killed)", fmtDur(a.EffectiveTimeout()))
+		res.Message = fmt.Sprintf("timed out after %s", fmtDur(a.EffectiveTimeout())) + stopped
 	case cause != nil && res.Status != StatusOK:
 		res.Status = StatusCancelled
-		res.Message = "cancelled; stopped it (process group killed)"
+		res.Message = "cancelled" + stopped
 		var why cancelReason
 		if errors.As(cause, &why) {
-			res.Message = string(why) + "; stopped it (process group killed)"
+			res.Message = string(why) + stopped
 		}
 	case err != nil && res.Status == "":
 		res.Status, res.Message = StatusFailed, err.Error()
@@ -481,7 +487,13 @@ func endSteps(res *Result) {
 	if last.Status == StatusOK {
 		return
 	}
-	last.Status, last.Outcome = res.Status, noExit(res.Status, res.Message)
+	last.Status, last.Message = res.Status, res.Message
+	if res.Kind == KindCommands {
+		last.Outcome = noExit(res.Status, res.Message)
+	} else {
+		// A statement or a signal's wait has no exit status to lack.
+		last.Outcome = "not finished: " + res.Message
+	}
 }
 
 // runOne runs one program in its own process group and waits for it. When

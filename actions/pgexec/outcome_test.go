@@ -100,6 +100,22 @@ func TestSQLOutcomes(t *testing.T) {
 			if res.Status != actions.StatusOK || res.Outcome != "DELETE 5100" {
 				t.Errorf("after a failure: %q %q", res.Status, res.Outcome)
 			}
+			// A statement stopped by the timeout says so, not "failed". The
+			// server sends the tags of a query string when it ends, so a
+			// timeout may leave none of the earlier ones; the last step
+			// says how the run ended either way. (A plain *pgx.Conn is
+			// closed by the cancel, so this comes last.)
+			fill()
+			slow := act("DELETE FROM cache WHERE id <= 10; SELECT pg_sleep(10)")
+			slow.Timeout = 300 * time.Millisecond
+			res = r.RunSync(ctx, actions.Request{Action: slow})
+			got = sqlSteps(res)
+			if res.Status != actions.StatusTimedOut || len(got) == 0 || got[len(got)-1] != "timed out not finished: timed out after 300ms; stopped it" {
+				t.Errorf("timed out: %q %q", res.Status, got)
+			}
+			if n := count(); n != 5100 {
+				t.Errorf("%d rows left after the timeout, want all 5100", n)
+			}
 		})
 	}
 }
