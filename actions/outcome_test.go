@@ -2,6 +2,8 @@ package actions
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,3 +131,27 @@ func TestStatementOutcomeRows(t *testing.T) {
 }
 
 func i64(n int64) *int64 { return &n }
+
+// TestDropCachesOutcomes: the sync and the write are steps of their own, so
+// a refused write is told apart from a sync that never returned.
+func TestDropCachesOutcomes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "drop_caches")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r Runner
+	a := Action{ID: "drop-page-caches", Risk: RiskHigh, Kind: KindDropCaches, File: file}
+	res := r.RunSync(context.Background(), Request{Action: a})
+	var steps []string
+	for _, st := range res.Steps {
+		steps = append(steps, st.Argv[0]+" "+string(st.Status)+" "+st.Outcome)
+	}
+	if diff := cmp.Diff([]string{"sync ok synced", "write ok written"}, steps); diff != "" || res.Outcome != "page cache, dentries and inodes dropped" {
+		t.Errorf("outcome %q, steps (-want +got):\n%s", res.Outcome, diff)
+	}
+	a.File = filepath.Join(t.TempDir(), "missing")
+	res = r.RunSync(context.Background(), Request{Action: a})
+	if res.Status != StatusError || len(res.Steps) != 2 || !strings.HasPrefix(res.Outcome, "failed: ") || !strings.Contains(res.Outcome, "does not exist") {
+		t.Errorf("%q %q %+v", res.Status, res.Outcome, res.Steps)
+	}
+}
