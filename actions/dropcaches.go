@@ -24,12 +24,16 @@ func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Re
 	// aside so the timeout and cancel still answer.
 	synced := make(chan struct{})
 	go func() { unix.Sync(); close(synced) }()
+	t0 := r.now()
 	select {
 	case <-synced:
+		res.Steps = append(res.Steps, Step{Argv: []string{"sync"}, Status: StatusOK, Duration: r.now().Sub(t0), Outcome: "synced"})
 	case <-ctx.Done():
+		res.Steps = append(res.Steps, Step{Argv: []string{"sync"}, Status: StatusFailed, Outcome: "sync still running"})
 		return ctx.Err()
 	}
 	out.Line("$ write 3 > " + a.File)
+	write := Step{Argv: []string{"write", "3", a.File}}
 	// O_WRONLY without O_CREATE: a missing file means no such kernel knob,
 	// never a new regular file.
 	f, err := os.OpenFile(a.File, os.O_WRONLY, 0)
@@ -41,10 +45,14 @@ func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Re
 	}
 	if err != nil {
 		res.Status, res.Message = StatusError, dropCachesError(a.File, err)
+		write.Status, write.Message, write.Outcome = StatusError, res.Message, "failed: "+res.Message
+		res.Steps = append(res.Steps, write)
 		out.Line(res.Message)
 		return nil
 	}
 	res.Status, res.Message = StatusOK, "page cache, dentries and inodes dropped"
+	write.Status, write.Outcome = StatusOK, "written"
+	res.Steps = append(res.Steps, write)
 	out.Line(res.Message)
 	return nil
 }

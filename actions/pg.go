@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,8 +24,10 @@ type Postgres interface {
 	// after; it returns those it found, with whether the signal was sent.
 	TerminateIdle(ctx context.Context, after time.Duration, want []Backend) ([]Terminated, error)
 	// Exec runs sql (one or more statements, as one implicit transaction)
-	// and returns the last command tag ("DELETE 12").
-	Exec(ctx context.Context, sql string) (string, error)
+	// and returns each statement's command tag, in order ("DELETE 5000",
+	// "DELETE 100"). On an error it returns the statements that completed
+	// before the failing one (rolled back with it).
+	Exec(ctx context.Context, sql string) ([]StatementOutcome, error)
 	// QueryText runs a read-only query and returns its columns and at most
 	// maxRows rows as text, with the total row count.
 	QueryText(ctx context.Context, sql string, maxRows int) (cols []string, rows [][]string, total int, err error)
@@ -161,14 +164,36 @@ func (r *Runner) runSQL(ctx context.Context, a Action, out *tail, res *Result) e
 		return nil
 	}
 	out.Line("SQL: " + oneLine(a.SQL))
-	tag, err := r.PG.Exec(ctx, a.SQL)
+	t0 := r.now()
+	stmts, err := r.PG.Exec(ctx, a.SQL)
+	d := r.now().Sub(t0)
+	for i, so := range stmts {
+		step := Step{Argv: []string{fmt.Sprintf("SQL statement %d", i+1)}, Status: StatusOK, Outcome: so.Tag}
+		if err != nil {
+			// One implicit transaction: the failure undid what came before.
+			so.RolledBack = true
+			step.Status, step.Outcome = StatusFailed, so.Tag+" (rolled back)"
+		}
+		step.SQL = &so
+		out.Line(step.Outcome)
+		res.Steps = append(res.Steps, step)
+	}
 	if err != nil {
 		out.Line(err.Error())
+		res.Steps = append(res.Steps, Step{Argv: []string{fmt.Sprintf("SQL statement %d", len(stmts)+1)},
+			Status: StatusFailed, Duration: d, Message: err.Error(), Outcome: "failed: " + err.Error()})
 		res.Status, res.Message = StatusFailed, err.Error()
 		return nil
 	}
-	out.Line(tag)
-	res.Status, res.Message = StatusOK, "SQL done: "+tag
+	if n := len(res.Steps); n > 0 {
+		// The server reports the statements together: the time is the whole.
+		res.Steps[n-1].Duration = d
+	}
+	tags := make([]string, len(stmts))
+	for i, so := range stmts {
+		tags[i] = so.Tag
+	}
+	res.Status, res.Message = StatusOK, "SQL done: "+strings.Join(tags, "; ")
 	return nil
 }
 
@@ -194,29 +219,46 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 	if len(want) == 0 {
 		out.Line("no idle client backends to terminate")
 		res.Status, res.Message = StatusOK, "nothing to terminate"
+		res.Steps = append(res.Steps, Step{Argv: []string{"pg_terminate_backend"}, Status: StatusOK,
+			Outcome: "no idle backends to end", Terminate: &TerminateOutcome{}})
 		return nil
 	}
+	t0 := r.now()
 	found, err := r.PG.TerminateIdle(ctx, a.idleAfter(), want)
+	step := Step{Argv: []string{"pg_terminate_backend"}, Duration: r.now().Sub(t0)}
 	if err != nil {
+		step.Status, step.Message, step.Outcome = StatusFailed, err.Error(), "failed: "+err.Error()
+		res.Steps = append(res.Steps, step)
 		res.Status, res.Message = StatusFailed, err.Error()
 		return nil
 	}
-	done := map[int32]bool{}
+	to := &TerminateOutcome{Targeted: len(want), Ended: []int32{}}
+	seen := map[int32]bool{}
 	for _, t := range found {
+		seen[t.PID] = true
 		if t.OK {
-			done[t.PID] = true
+			to.Ended = append(to.Ended, t.PID)
 			res.Terminated = append(res.Terminated, t.Backend)
 			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, fmtDur(t.IdleFor.Truncate(time.Second))))
 		} else {
+			to.NotEnded = append(to.NotEnded, t.PID)
 			out.Line(fmt.Sprintf("pid %d: pg_terminate_backend returned false", t.PID))
 		}
 	}
 	for _, b := range want {
-		if !done[b.PID] {
+		if !seen[b.PID] {
+			to.Gone = append(to.Gone, b.PID)
 			out.Line(fmt.Sprintf("skipped pid %d: no longer the same idle session", b.PID))
 		}
 	}
-	res.Status = StatusOK
+	// Backends that vanished on their own are what the action wanted; only
+	// a refusal by the server is a failure.
+	step.Status, step.Outcome, step.Terminate = StatusOK, to.Text(), to
+	if len(to.NotEnded) > 0 {
+		step.Status = StatusFailed
+	}
+	res.Steps = append(res.Steps, step)
+	res.Status = step.Status
 	res.Message = fmt.Sprintf("terminated %d of %d listed backend(s)", len(res.Terminated), len(want))
 	return nil
 }

@@ -85,15 +85,6 @@ type Request struct {
 	Note string
 }
 
-// Step is one command of a KindCommands run.
-type Step struct {
-	Argv     []string      `json:"argv"` // redacted
-	Status   Status        `json:"status"`
-	ExitCode *int          `json:"exit_code"` // nil: did not exit on its own
-	Duration time.Duration `json:"duration_ns"`
-	Message  string        `json:"message,omitempty"`
-}
-
 // Result is everything known about a finished run; the incident timeline
 // records it and the report's actions table is built from it. Every string
 // in it is redacted.
@@ -115,6 +106,10 @@ type Result struct {
 	ExitCode     *int          `json:"exit_code"` // of the last command run; nil when none exited
 	// Message is the outcome in words a person can act on.
 	Message string `json:"message"`
+	// Outcome is the outcome in a few words, from the steps: "exit 0",
+	// "DELETE 5000; DELETE 100", "4 of 4 backends ended". It is what the
+	// timeline's line and the report's Actions table show.
+	Outcome string `json:"outcome"`
 	// Output is the bounded, cleaned, redacted tail of stdout+stderr (and of
 	// memtui's own step lines).
 	Output             string    `json:"output"`
@@ -336,6 +331,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		res.Target = &t
 	}
 	finish := func() Result {
+		res.Outcome = outcome(&res)
 		res.Finished = r.now()
 		res.Duration = res.Finished.Sub(res.Started)
 		res.Output = h.out.String()
@@ -374,20 +370,27 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	}
 	// A context that ended wins over whatever error that caused downstream,
 	// so a killed process reads "timed out", not "signal: killed".
+	// Only commands have a process group to kill; SQL and a signal's wait
+	// just stop.
+	stopped := "; stopped it"
+	if a.Kind == KindCommands {
+		stopped += " (process group killed)"
+	}
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errTimedOut) && res.Status != StatusOK:
 		res.Status = StatusTimedOut
-		res.Message = fmt.Sprintf("timed out after %s; stopped it (process group killed)", fmtDur(a.EffectiveTimeout()))
+		res.Message = fmt.Sprintf("timed out after %s", fmtDur(a.EffectiveTimeout())) + stopped
 	case cause != nil && res.Status != StatusOK:
 		res.Status = StatusCancelled
-		res.Message = "cancelled; stopped it (process group killed)"
+		res.Message = "cancelled" + stopped
 		var why cancelReason
 		if errors.As(cause, &why) {
-			res.Message = string(why) + "; stopped it (process group killed)"
+			res.Message = string(why) + stopped
 		}
 	case err != nil && res.Status == "":
 		res.Status, res.Message = StatusFailed, err.Error()
 	}
+	endSteps(&res)
 	if !a.Kind.RunsNothing() && res.Status != StatusRefused {
 		// The run's context may be over (timeout): give the reading its own.
 		res.MemAfter = r.sample(context.WithoutCancel(ctx))
@@ -432,6 +435,7 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		path, err := look(run[0])
 		if err != nil {
 			step.Status, step.Message = StatusError, startError(run[0], err)
+			step.Outcome = noExit(StatusError, step.Message)
 			res.Steps = append(res.Steps, step)
 			res.Status, res.Message = StatusError, step.Message
 			out.Line(step.Message)
@@ -440,6 +444,7 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		code, msg, st := r.runOne(ctx, path, run, out)
 		step.Duration = r.now().Sub(t0)
 		step.ExitCode, step.Message, step.Status = code, msg, st
+		step.Outcome = exitOutcome(code, st, msg)
 		res.Steps = append(res.Steps, step)
 		res.ExitCode = code
 		res.Status, res.Message = st, msg
@@ -455,6 +460,40 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		res.Message = fmt.Sprintf("all %d commands exited 0", len(res.Steps))
 	}
 	return nil
+}
+
+// exitOutcome is a command step's outcome: its exit status, or why it has
+// none.
+func exitOutcome(code *int, st Status, msg string) string {
+	switch {
+	case code != nil:
+		return fmt.Sprintf("exit %d", *code)
+	case st == StatusFailed:
+		// It ran but did not exit on its own: killed by a signal.
+		return "no exit status: " + msg
+	}
+	return noExit(st, msg)
+}
+
+// endSteps makes the last step of a run stopped by its timeout or a cancel
+// say so: the step itself only saw its process die or its query fail, not
+// why. A run stopped before any step ran gets nothing: its outcome is the
+// run's own status and message.
+func endSteps(res *Result) {
+	if res.Status != StatusTimedOut && res.Status != StatusCancelled || len(res.Steps) == 0 {
+		return
+	}
+	last := &res.Steps[len(res.Steps)-1]
+	if last.Status == StatusOK {
+		return
+	}
+	last.Status, last.Message = res.Status, res.Message
+	if res.Kind == KindCommands {
+		last.Outcome = noExit(res.Status, res.Message)
+	} else {
+		// A statement or a signal's wait has no exit status to lack.
+		last.Outcome = "not finished: " + res.Message
+	}
 }
 
 // runOne runs one program in its own process group and waits for it. When

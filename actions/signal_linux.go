@@ -44,41 +44,72 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 	}
 	res.Target.StartTicks = v.StartTicks
 	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, FormatBytes(v.RSSBytes))
+	short := fmt.Sprintf("pid %d (%s)", v.PID, v.Comm)
 	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil {
 		res.Status, res.Message = signalError(err, v)
+		res.Steps = append(res.Steps, signalStep("SIGTERM", res.Status, res.Message, nil))
 		return nil
 	}
 	out.Line("sent SIGTERM to " + who)
+	// The wall clock of the run's Now may be fixed in tests; the wait is
+	// measured on the real one, as the process really takes it.
 	t0 := time.Now()
+	term := &SignalOutcome{Signal: "SIGTERM", SentAt: r.now()}
 	if waitPidfd(ctx, fd, a.grace()) {
-		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, fmtDur(time.Since(t0).Round(10*time.Millisecond)))
+		term.Exited, term.After = true, time.Since(t0).Round(10*time.Millisecond)
+		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, fmtDur(term.After))
+		res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, short+" exited "+fmtDur(term.After)+" after SIGTERM", term))
 		out.Line(res.Message)
 		return nil
 	}
 	if ctx.Err() != nil {
+		// Still running when the run was stopped: no status, endSteps says why.
+		res.Steps = append(res.Steps, signalStep("SIGTERM", StatusFailed, short+" still running after SIGTERM", term))
 		return ctx.Err()
 	}
+	res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, fmt.Sprintf("%s still running %s after SIGTERM", short, fmtDur(a.grace())), term))
 	out.Line(fmt.Sprintf("still running after %s", fmtDur(a.grace())))
 	// The pidfd pins the process: if it is still running, it is still ours.
+	kill := &SignalOutcome{Signal: "SIGKILL", SentAt: r.now()}
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil {
 		if errors.Is(err, unix.ESRCH) {
 			res.Status, res.Message = StatusOK, who+" exited just before SIGKILL"
+			res.Steps[0].Signal.Exited, res.Steps[0].Signal.After = true, time.Since(t0).Round(10*time.Millisecond)
+			res.Steps[0].Outcome = short + " exited " + fmtDur(res.Steps[0].Signal.After) + " after SIGTERM, just before SIGKILL"
 			return nil
 		}
 		res.Status, res.Message = signalError(err, v)
+		res.Steps = append(res.Steps, signalStep("SIGKILL", res.Status, res.Message, nil))
 		return nil
 	}
 	out.Line("sent SIGKILL to " + who)
 	if waitPidfd(ctx, fd, 5*time.Second) {
+		kill.Exited, kill.After = true, time.Since(t0).Round(10*time.Millisecond)
 		res.Status, res.Message = StatusOK, who+" killed (SIGKILL after the grace period)"
+		res.Steps = append(res.Steps, signalStep("SIGKILL", StatusOK,
+			fmt.Sprintf("%s killed by SIGKILL after the %s grace (%s after SIGTERM)", short, fmtDur(a.grace()), fmtDur(kill.After)), kill))
 		out.Line(res.Message)
 		return nil
 	}
 	if ctx.Err() != nil {
+		res.Steps = append(res.Steps, signalStep("SIGKILL", StatusFailed, short+" still running after SIGKILL", kill))
 		return ctx.Err()
 	}
 	res.Status, res.Message = StatusFailed, who+" still there 5s after SIGKILL (uninterruptible sleep? check its state D in the process panel)"
+	res.Steps = append(res.Steps, signalStep("SIGKILL", StatusFailed, short+" still there 5s after SIGKILL (uninterruptible sleep?)", kill))
 	return nil
+}
+
+// signalStep is the record of one signal sent (or not) and what followed.
+func signalStep(sig string, st Status, outcome string, so *SignalOutcome) Step {
+	step := Step{Argv: []string{sig}, Status: st, Outcome: outcome, Signal: so}
+	if st != StatusOK {
+		step.Message = outcome
+	}
+	if so != nil && so.Exited {
+		step.Duration = so.After
+	}
+	return step
 }
 
 func signalError(err error, t Target) (Status, string) {

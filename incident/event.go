@@ -315,30 +315,82 @@ type ActionStarted struct {
 	MemBefore    *MemFigure `json:"mem_before,omitempty"`
 }
 
-// CommandResult is the outcome of one argv list.
+// CommandResult is the outcome of one step of an action: a command, an
+// SQL statement, a terminate, a signal.
 type CommandResult struct {
+	// Argv is the command; for steps that run no program, the step in
+	// words ("SQL statement 1", "SIGTERM").
 	Argv []string `json:"argv"`
 	// Exit is the exit status; nil when the command did not run to an exit
-	// (not found, timed out, killed by a signal).
+	// (not found, timed out, killed by a signal) or the step runs no program.
 	Exit     *int     `json:"exit,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Duration Duration `json:"duration"`
+	// Status is the runner's word for how the step ended ("ok", "failed",
+	// "timed out" …) and Outcome the result in a few words ("exit 0",
+	// "DELETE 5000", "4 of 4 backends ended"). Both are empty in timelines
+	// written before steps carried them.
+	Status  string `json:"status,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
 }
 
-// ActionFinished records how an action's commands ended.
+// ActionFinished records how an action ended, step by step.
 type ActionFinished struct {
-	Run      string          `json:"run"`
-	Action   string          `json:"action"`
+	Run    string `json:"run"`
+	Action string `json:"action"`
+	// Commands are the steps, in order (the name is kept from when only
+	// commands had steps, so older timelines still load).
 	Commands []CommandResult `json:"commands"`
 	// Exit is the action's overall status: the first non-zero exit, else 0;
-	// nil when a command did not exit at all.
+	// nil when a command did not exit at all, or the kind runs no command.
 	Exit     *int     `json:"exit,omitempty"`
 	Error    string   `json:"error,omitempty"`
 	Duration Duration `json:"duration"`
+	// Status is how the run ended ("ok", "failed", "timed out",
+	// "cancelled", "refused", "error") and Outcome what it did in a few
+	// words ("DELETE 5000; DELETE 100"). Empty in older timelines, which
+	// fall back to Exit and Error.
+	Status  string `json:"status,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
 	// OutputTail is the last part of the combined output, redacted and
 	// bounded to MaxOutputTail bytes.
 	OutputTail string     `json:"output_tail,omitempty"`
 	MemAfter   *MemFigure `json:"mem_after,omitempty"`
+}
+
+// Succeeded says whether the action did what it was meant to: its status
+// when recorded, else (older timelines) an exit status of 0.
+func (v ActionFinished) Succeeded() bool {
+	if v.Status != "" {
+		return v.Status == "ok"
+	}
+	return v.Exit != nil && *v.Exit == 0
+}
+
+// OutcomeText is the action's outcome in a few words: the recorded outcome,
+// or for older timelines the exit status or why there is none.
+func (v ActionFinished) OutcomeText() string {
+	if v.Outcome != "" {
+		return oneLine(v.Outcome)
+	}
+	return exitText(v.Exit, v.Error)
+}
+
+// OutcomeText is the step's outcome in a few words, as ActionFinished's.
+func (c CommandResult) OutcomeText() string {
+	if c.Outcome != "" {
+		return oneLine(c.Outcome)
+	}
+	return exitText(c.Exit, c.Error)
+}
+
+// Succeeded says whether the step did what it was meant to, as
+// ActionFinished's.
+func (c CommandResult) Succeeded() bool {
+	if c.Status != "" {
+		return c.Status == "ok"
+	}
+	return c.Exit != nil && *c.Exit == 0
 }
 
 // ActionRechecked records memory re-checked some time after an action.
@@ -685,7 +737,12 @@ func (e Event) Summary() string {
 		}
 		return s
 	case ActionFinished:
-		return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + durText(time.Duration(v.Duration))
+		if v.Outcome == "" {
+			return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + durText(time.Duration(v.Duration))
+		}
+		// The duration goes first: outcomes carry times of their own
+		// ("exited 1.2s after SIGTERM").
+		return "action " + v.Action + " finished in " + durText(time.Duration(v.Duration)) + ": " + v.OutcomeText()
 	case ActionRechecked:
 		s := "action " + v.Action + " re-checked: " + v.Result
 		if v.MemBefore != nil && v.MemAfter != nil {

@@ -144,6 +144,7 @@ func (v ActionFinished) redact() Payload {
 	for i, c := range v.Commands {
 		c.Argv = RedactArgv(c.Argv)
 		c.Error = clean(c.Error)
+		c.Outcome = clean(c.Outcome)
 		res[i] = c
 	}
 	if v.Commands == nil {
@@ -151,6 +152,7 @@ func (v ActionFinished) redact() Payload {
 	}
 	v.Commands = res
 	v.Error = clean(v.Error)
+	v.Outcome = clean(v.Outcome)
 	// Redact before cutting, so a secret straddling the cut is still seen whole.
 	v.OutputTail = tail(Redact(v.OutputTail), MaxOutputTail)
 	return v

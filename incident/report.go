@@ -453,7 +453,7 @@ func (r *reportWriter) actions(evs []Event) {
 		r.f("_No actions were run from memtui._\n\n")
 		return
 	}
-	r.f("| Started (UTC) | Action | By | Commands | Confirmation | Exit | Duration | Memory before → after | Re-check |\n")
+	r.f("| Started (UTC) | Action | By | Commands | Confirmation | Outcome | Duration | Memory before → after | Re-check |\n")
 	r.f("|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range runs {
 		name, by, cmds, confirm := cell(a.action), " ", " ", "_not recorded_"
@@ -480,14 +480,16 @@ func (r *reportWriter) actions(evs []Event) {
 			before = s.MemBefore
 		}
 		if f := a.finished; f != nil {
-			exit = cell(exitText(f.Exit, f.Error))
+			exit = outcomeGlyph(f.Succeeded()) + cell(f.OutcomeText())
 			var failed []string
 			for _, c := range f.Commands {
-				if c.Exit == nil || *c.Exit != 0 {
-					failed = append(failed, cellCode(commandText(c.Argv))+": "+cell(exitText(c.Exit, c.Error)))
+				if !c.Succeeded() {
+					failed = append(failed, cellCode(commandText(c.Argv))+": "+cell(c.OutcomeText()))
 				}
 			}
-			if len(failed) > 0 && len(f.Commands) > 1 {
+			// A recorded outcome already names the step that failed; older
+			// timelines need the failed steps spelled out.
+			if len(failed) > 0 && len(f.Commands) > 1 && f.Outcome == "" {
 				exit += "<br>" + strings.Join(failed, "<br>")
 			}
 			dur = durText(time.Duration(f.Duration))
@@ -531,6 +533,16 @@ func (r *reportWriter) actions(evs []Event) {
 		}
 		r.f("%s\n%s\n%s\n\n", fence, strings.TrimRight(out, "\n"), fence)
 	}
+}
+
+// outcomeGlyph marks an outcome as done or not in text, so the table does
+// not rely on the reader parsing the words (nor on colour, which markdown
+// has none of).
+func outcomeGlyph(ok bool) string {
+	if ok {
+		return "✔ "
+	}
+	return "✘ "
 }
 
 // figText is "93.1%" or "?" for a missing figure.

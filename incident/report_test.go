@@ -84,6 +84,28 @@ func busyIncident(ended bool) []Event {
 		Event{At: at(11, 2), Data: OOMKill{PID: ip(31337), Comm: "odoo-bin", UID: ip(1001), TotalVMKB: up(3_900_000), AnonRSSKB: up(2_800_000), OOMScoreAdj: ip(0), Constraint: "CONSTRAINT_NONE", Memcg: "/system.slice/odoo.service", Count: 1}},
 		Event{At: at(11, 3), Data: Escalation{Stage: StagePageOnCall, Reason: "1 OOM kill(s) during the incident"}},
 		Event{At: at(12, 0), Data: Note{Author: "alice", Text: "paged Bob; odoo workers at 2.7 GB | deploy 4.2 went out at 08:40"}},
+		// Runs recorded with per-step outcomes: the kinds that run no
+		// program succeed with no exit status, and a timeout says so.
+		Event{At: at(13, 0), Data: ActionStarted{Run: "r3", Action: "clear-odoo-caches", Name: "Clear Odoo caches", Risk: "low", Who: Who{User: "root", UID: ip(0)},
+			Commands: [][]string{{"SQL on database odoo_production: DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%'"}}, Confirmation: "y"}},
+		Event{At: at(13, 1), Data: ActionFinished{Run: "r3", Action: "clear-odoo-caches", Status: "ok", Outcome: "DELETE 5000; DELETE 100", Duration: Duration(40 * time.Millisecond),
+			Commands: []CommandResult{
+				{Argv: []string{"SQL statement 1"}, Status: "ok", Outcome: "DELETE 5000"},
+				{Argv: []string{"SQL statement 2"}, Status: "ok", Outcome: "DELETE 100", Duration: Duration(40 * time.Millisecond)},
+			}}},
+		Event{At: at(13, 10), Data: ActionFinished{Run: "r4", Action: "terminate-idle-postgres", Status: "ok", Duration: Duration(12 * time.Millisecond),
+			Outcome:  "4 of 5 backends ended; 1 no longer idle or already gone (pid 4711)",
+			Commands: []CommandResult{{Argv: []string{"pg_terminate_backend"}, Status: "ok", Outcome: "4 of 5 backends ended; 1 no longer idle or already gone (pid 4711)"}}}},
+		Event{At: at(13, 20), Data: ActionFinished{Run: "r5", Action: "signal-process", Status: "ok", Duration: Duration(1250 * time.Millisecond),
+			Outcome:  "pid 1234 (odoo-bin) exited 1.2s after SIGTERM",
+			Commands: []CommandResult{{Argv: []string{"SIGTERM"}, Status: "ok", Outcome: "pid 1234 (odoo-bin) exited 1.2s after SIGTERM", Duration: Duration(1200 * time.Millisecond)}}}},
+		Event{At: at(13, 50), Data: ActionFinished{Run: "r6", Action: "restart-odoo", Status: "timed out", Duration: Duration(60 * time.Second),
+			Error:   "timed out: timed out after 1m; stopped it (process group killed)",
+			Outcome: "command 2 of 2, systemctl: no exit status: timed out after 1m; stopped it (process group killed)",
+			Commands: []CommandResult{
+				{Argv: []string{"systemctl", "stop", "odoo"}, Exit: ip(0), Status: "ok", Outcome: "exit 0", Duration: Duration(time.Second)},
+				{Argv: []string{"systemctl", "start", "odoo"}, Status: "timed out", Outcome: "no exit status: timed out after 1m; stopped it (process group killed)", Duration: Duration(59 * time.Second)},
+			}}},
 		Event{At: at(14, 0), Data: ActionStarted{Run: "r1", Action: "clear-redis", Name: "Clear Redis cache", Risk: "low", Who: Who{User: "root", UID: ip(0), SudoUser: "alice"},
 			Commands: [][]string{{"redis-cli", "-a", "hunter2", "FLUSHALL"}}, Confirmation: "y", MemBefore: before}},
 		Event{At: at(14, 1), Data: ActionFinished{Run: "r1", Action: "clear-redis", Exit: ip(1), Duration: Duration(310 * time.Millisecond),

@@ -175,16 +175,19 @@ func startedEvent(s actions.Started) incident.Event {
 	}}
 }
 
-// finishedEvent is the timeline's record of a run's end: each command's
-// exit and duration, the output tail and memory after.
+// finishedEvent is the timeline's record of a run's end: its status and
+// outcome, each step's exit or outcome and duration, the output tail and
+// memory after. It only copies fields.
 func finishedEvent(r actions.Result) incident.Event {
 	ev := incident.ActionFinished{Run: r.RunID, Action: r.ActionID, Exit: r.ExitCode,
+		Status: string(r.Status), Outcome: r.Outcome,
 		Duration: incident.Duration(r.Duration), OutputTail: r.Output, MemAfter: memFigure(r.MemAfter)}
 	if r.Status != actions.StatusOK {
 		ev.Error = string(r.Status) + ": " + r.Message
 	}
 	for _, st := range r.Steps {
-		cr := incident.CommandResult{Argv: st.Argv, Exit: st.ExitCode, Duration: incident.Duration(st.Duration)}
+		cr := incident.CommandResult{Argv: st.Argv, Exit: st.ExitCode, Duration: incident.Duration(st.Duration),
+			Status: string(st.Status), Outcome: st.Outcome}
 		if st.Status != actions.StatusOK {
 			cr.Error = st.Message
 		}

@@ -788,7 +788,7 @@ func eventGlyph(st Styles, ev incident.Event) (string, lipgloss.Style) {
 	case incident.ActionStarted:
 		return "»", st.Accent
 	case incident.ActionFinished:
-		if v.Exit != nil && *v.Exit == 0 {
+		if v.Succeeded() {
 			return "✔", st.OK
 		}
 		return "✘", st.Crit

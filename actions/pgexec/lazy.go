@@ -52,6 +52,18 @@ func (l *LazyConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Co
 	return c.Exec(ctx, sql, args...)
 }
 
+// lendPgConn lends the session's low-level connection, locked until the
+// returned release is called.
+func (l *LazyConn) lendPgConn(ctx context.Context) (*pgconn.PgConn, func(), error) {
+	l.mu.Lock()
+	c, err := l.conn(ctx)
+	if err != nil {
+		l.mu.Unlock()
+		return nil, nil, err
+	}
+	return c.PgConn(), l.mu.Unlock, nil
+}
+
 // Query runs sql on the session. The session stays locked until the rows
 // are read to the end or closed, as pgx requires.
 func (l *LazyConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {

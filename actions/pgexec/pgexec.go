@@ -16,8 +16,9 @@ import (
 	"github.com/memtui/memtui/actions"
 )
 
-// PGConn is the part of a PostgreSQL connection the kinds use. *pgx.Conn,
-// *pgxpool.Pool and *LazyConn satisfy it.
+// PGConn is the part of a PostgreSQL connection the kinds use. *pgx.Conn
+// and *LazyConn satisfy it; the sql kind also needs the low-level
+// connection (see Session.Exec), which both lend.
 type PGConn interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -113,14 +114,50 @@ func (s Session) TerminateIdle(ctx context.Context, after time.Duration, want []
 	return out, wordErr(rows.Err())
 }
 
-// Exec runs sql with no arguments, so pgx uses the simple protocol and a
-// string of several statements runs as one implicit transaction.
-func (s Session) Exec(ctx context.Context, sql string) (string, error) {
-	tag, err := s.C.Exec(ctx, sql)
+// Exec runs sql through the simple protocol, so a string of several
+// statements runs as one implicit transaction, and returns every
+// statement's command tag: pgx's own Exec keeps only the last one, which
+// turned "DELETE 5000; DELETE 100" into "DELETE 100".
+func (s Session) Exec(ctx context.Context, sql string) ([]actions.StatementOutcome, error) {
+	pc, release, err := s.pgConn(ctx)
 	if err != nil {
-		return "", wordErr(err)
+		return nil, wordErr(err)
 	}
-	return tag.String(), nil
+	defer release()
+	mrr := pc.Exec(ctx, sql)
+	var out []actions.StatementOutcome
+	for mrr.NextResult() {
+		// Close reads and drops any rows: a SELECT in the action's SQL must
+		// not be held in memory on a host short of it.
+		tag, err := mrr.ResultReader().Close()
+		if err != nil {
+			_ = mrr.Close()
+			return out, wordErr(err)
+		}
+		out = append(out, actions.NewStatementOutcome(tag.String()))
+	}
+	if err := mrr.Close(); err != nil {
+		return out, wordErr(err)
+	}
+	return out, nil
+}
+
+// pgConner is a connection that lends out its low-level connection:
+// *pgx.Conn and *LazyConn.
+type pgConner interface {
+	lendPgConn(ctx context.Context) (*pgconn.PgConn, func(), error)
+}
+
+// pgConn lends the low-level connection under s.C, which only it can run
+// several statements through with a tag for each.
+func (s Session) pgConn(ctx context.Context) (*pgconn.PgConn, func(), error) {
+	switch c := s.C.(type) {
+	case pgConner:
+		return c.lendPgConn(ctx)
+	case interface{ PgConn() *pgconn.PgConn }:
+		return c.PgConn(), func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("connection type %T cannot run statements one by one", s.C)
 }
 
 // QueryText runs a query and returns up to maxRows rows as text.
@@ -200,7 +237,9 @@ func (u Unavailable) TerminateIdle(context.Context, time.Duration, []actions.Bac
 }
 
 // Exec returns the reason.
-func (u Unavailable) Exec(context.Context, string) (string, error) { return "", u.Err }
+func (u Unavailable) Exec(context.Context, string) ([]actions.StatementOutcome, error) {
+	return nil, u.Err
+}
 
 // QueryText returns the reason.
 func (u Unavailable) QueryText(context.Context, string, int) ([]string, [][]string, int, error) {

@@ -213,7 +213,7 @@ func TestClearOdooCaches(t *testing.T) {
 		t.Errorf("preview rows (-want +got):\n%s", diff)
 	}
 	res = r.RunSync(ctx, actions.Request{Action: a, Preview: &p, Confirmation: "y"})
-	if res.Status != actions.StatusOK || res.Message != "SQL done: DELETE 2" {
+	if res.Status != actions.StatusOK || res.Message != "SQL done: DELETE 7; DELETE 2" || res.Outcome != "DELETE 7; DELETE 2" {
 		t.Fatalf("%q %q", res.Status, res.Message)
 	}
 	var left int

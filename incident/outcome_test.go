@@ -1,0 +1,90 @@
+package incident
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestActionOutcomeOldLines: a finished action written before steps carried
+// a status and an outcome still loads, and still reads as before (exit 0 is
+// success, no exit is not).
+func TestActionOutcomeOldLines(t *testing.T) {
+	tests := []struct {
+		line    string
+		ok      bool
+		summary string
+	}{
+		{`{"at":"2026-11-28T09:10:03Z","kind":"action_finished","data":{"run":"r1","action":"restart-odoo","commands":[{"argv":["systemctl","restart","odoo"],"exit":0,"duration":"2.5s"}],"exit":0,"duration":"2.5s"}}`,
+			true, "action restart-odoo finished: exit 0 in 2.5s"},
+		{`{"at":"2026-11-28T09:10:03Z","kind":"action_finished","data":{"run":"r2","action":"clear-odoo-caches","commands":null,"duration":"40ms"}}`,
+			false, "action clear-odoo-caches finished: no exit status in 40ms"},
+	}
+	for _, tt := range tests {
+		var ev Event
+		if err := json.Unmarshal([]byte(tt.line), &ev); err != nil {
+			t.Fatalf("%s: %v", tt.line, err)
+		}
+		f, ok := ev.Data.(ActionFinished)
+		if !ok {
+			t.Fatalf("%T", ev.Data)
+		}
+		if f.Succeeded() != tt.ok || ev.Summary() != tt.summary {
+			t.Errorf("succeeded %v %q, want %v %q", f.Succeeded(), ev.Summary(), tt.ok, tt.summary)
+		}
+	}
+}
+
+// TestActionOutcomeRoundTrip: the per-step outcomes reach the file and come
+// back, redacted, and the timeline line leads with them.
+func TestActionOutcomeRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "i.jsonl")
+	s, err := Open(path, "db1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	evs := []Event{
+		{At: t0, Data: ActionFinished{Run: "r1", Action: "clear-odoo-caches", Status: "ok", Outcome: "DELETE 5000; DELETE 100", Duration: Duration(40 * time.Millisecond),
+			Commands: []CommandResult{{Argv: []string{"SQL statement 1"}, Status: "ok", Outcome: "DELETE 5000"}, {Argv: []string{"SQL statement 2"}, Status: "ok", Outcome: "DELETE 100"}}}},
+		{At: t0, Data: ActionFinished{Run: "r2", Action: "signal-process", Status: "ok", Outcome: "pid 1234 (odoo-bin) exited 1.2s after SIGTERM", Duration: Duration(1250 * time.Millisecond)}},
+		{At: t0, Data: ActionFinished{Run: "r3", Action: "x", Status: "failed", Outcome: "failed: password=hunter2 rejected",
+			Commands: []CommandResult{{Argv: []string{"SQL statement 1"}, Status: "failed", Outcome: "failed: password=hunter2 rejected"}}}},
+	}
+	for _, ev := range evs {
+		if _, err := s.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var ok []bool
+	for _, ev := range l.Events {
+		got = append(got, ev.Summary())
+		ok = append(ok, ev.Data.(ActionFinished).Succeeded())
+	}
+	want := []string{
+		"action clear-odoo-caches finished in 40ms: DELETE 5000; DELETE 100",
+		"action signal-process finished in 1.2s: pid 1234 (odoo-bin) exited 1.2s after SIGTERM",
+		"action x finished in 0s: failed: password=*** rejected",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summaries (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]bool{true, true, false}, ok); diff != "" {
+		t.Errorf("succeeded (-want +got):\n%s", diff)
+	}
+	steps := l.Events[0].Data.(ActionFinished).Commands
+	if len(steps) != 2 || steps[1].Outcome != "DELETE 100" || !steps[1].Succeeded() {
+		t.Errorf("steps %+v", steps)
+	}
+	if o := l.Events[2].Data.(ActionFinished).Commands[0].Outcome; o != "failed: password=*** rejected" {
+		t.Errorf("step outcome not redacted: %q", o)
+	}
+}
