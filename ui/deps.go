@@ -37,8 +37,8 @@ type Deps struct {
 	// ReadOnlyWhy is what the palette and the acting keys say when
 	// ReadOnly stops them ("" means --read-only): the host's reason.
 	ReadOnlyWhy string
-	Styles     Styles
-	Location   *time.Location // for clock labels; tests pin UTC
+	Styles      Styles
+	Location    *time.Location // for clock labels; tests pin UTC
 
 	// --- processes (panel_procs.go) ---
 	Procs ProcSource // the process table; nil leaves the panel empty
