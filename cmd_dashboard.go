@@ -44,26 +44,25 @@ func runDashboard(o *options) error {
 	pg, pgOff := h.Postgres()
 	actErr := h.CanAct() // the screen asks the host, not the flags
 	d := ui.Deps{
-		Now:         time.Now,
-		Host:        hostInfo(h),
-		Memory:      h.Memory(),
-		Interval:    o.interval,
-		Thresholds:  probes.DefaultThresholds(),
-		ReadOnly:    actErr != nil,
-		ReadOnlyWhy: errText(actErr),
-		Styles:      ui.NewStyles(renderer, theme),
-		Location:    time.Local,
+		Now:        time.Now,
+		Host:       hostInfo(h),
+		Memory:     h.Memory(),
+		Interval:   o.interval,
+		Thresholds: probes.DefaultThresholds(),
+		ReadOnly:   actErr != nil,
+		Styles:     ui.NewStyles(renderer, theme),
+		Location:   time.Local,
 		// --- deps: wire sources below ---
 		Procs: h.Processes(probes.GrowthConfig{}),
 
 		OOM:        h.OOM(context.Background(), true),
 		PG:         pg,
-		PGOffWhy:   pgOff,
 		PGInterval: o.interval,
 		Actions:    actionSvc,
 		Timeline:   newTimeline(o, h),
 		Author:     author(),
 	}
+	d.ReadOnlyWhy, d.PGOffWhy = errText(actErr), pgOff
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
 	return err

@@ -34,11 +34,12 @@ type Deps struct {
 	Interval   time.Duration // refresh interval of the fast sources
 	Thresholds probes.Thresholds
 	ReadOnly   bool
+	Styles     Styles
+	Location   *time.Location // for clock labels; tests pin UTC
+
 	// ReadOnlyWhy is what the palette and the acting keys say when
 	// ReadOnly stops them ("" means --read-only): the host's reason.
 	ReadOnlyWhy string
-	Styles      Styles
-	Location    *time.Location // for clock labels; tests pin UTC
 
 	// --- processes (panel_procs.go) ---
 	Procs ProcSource // the process table; nil leaves the panel empty
