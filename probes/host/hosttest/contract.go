@@ -49,6 +49,28 @@ func Run(t *testing.T, open func(t *testing.T) host.Host, e Expect) {
 	t.Run("processes", func(t *testing.T) { processes(t, fresh(t), e) })
 	t.Run("oom", func(t *testing.T) { oom(t, fresh(t)) })
 	t.Run("postgres", func(t *testing.T) { postgres(t, fresh(t)) })
+	t.Run("close", func(t *testing.T) { closeAll(t, open(t)) })
+}
+
+// closeAll opens every source, following the OOM kills as the dashboard
+// does, and closes the host: quitting memtui must not hang on a source.
+func closeAll(t *testing.T, h host.Host) {
+	ctx, cancel := context.WithTimeout(context.Background(), sourceBudget)
+	defer cancel()
+	h.Memory().Read()
+	_, _ = h.Processes(probes.GrowthConfig{}).Scan(probes.ProcScanRequest{})
+	h.OOM(ctx, true)
+	h.Postgres()
+	done := make(chan error, 1)
+	go func() { done <- h.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(sourceBudget):
+		t.Errorf("Close did not return within %s", sourceBudget)
+	}
 }
 
 func identity(t *testing.T, h host.Host, e Expect) {

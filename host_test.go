@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes/host"
+)
+
+// TestReplayRunsNothingAndWritesApart: a dashboard on a captured tree gets
+// a runner that refuses every action with the replay's reason (the runner
+// itself, not only the palette), and an incident journal named after the
+// captured host in replays/, never in the live incident directory.
+func TestReplayRunsNothingAndWritesApart(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	tree, err := filepath.Abs("probes/testdata/procs/odoo-postgres-busy/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	rb := filepath.Join(t.TempDir(), "runbook.toml")
+	if err := os.WriteFile(rb, []byte(`[[actions]]
+id = "touch-marker"
+name = "Touch a marker"
+risk = "low"
+description = "Proves whether a command ran."
+commands = [["touch", "`+marker+`"]]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := &options{proc: tree, sys: "/sys", runbook: rb, interval: time.Second}
+	h := o.openHost()
+	defer h.Close()
+	if h.Kind() != host.KindReplay {
+		t.Fatalf("--proc %s opened a %s host", tree, h.Kind())
+	}
+
+	svc, err := newActionService(o, h, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !svc.ReadOnly() {
+		t.Error("the replay's action service is not read-only")
+	}
+	var a actions.Action
+	for _, x := range svc.Actions() {
+		if x.ID == "touch-marker" {
+			a = x
+		}
+	}
+	res := svc.Start(context.Background(), actions.Request{Action: a, Confirmation: "y"}).Wait()
+	if res.Status != actions.StatusRefused || res.Message != host.WhyReplay {
+		t.Errorf("run on a replay: %s %q, want refused with %q", res.Status, res.Message, host.WhyReplay)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the action's command ran on a replay (marker: %v)", err)
+	}
+
+	tl := newTimeline(o, h)
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	if _, _, err := tl.Record(context.Background(), []incident.Event{{At: now, Data: incident.Started{Host: h.Name(), Reason: "test"}}}); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(state, "memtui", "incidents")
+	if ents, _ := os.ReadDir(live); len(ents) > 0 {
+		t.Errorf("a replay wrote into the live incident directory: %v", ents)
+	}
+	got, _ := filepath.Glob(filepath.Join(state, "memtui", "replays", "*.jsonl"))
+	if len(got) != 1 || !strings.HasPrefix(filepath.Base(got[0]), "odoo-db-1-") {
+		t.Errorf("replay incident files %v, want one named after the captured host odoo-db-1", got)
+	}
+	// memtui report looks only at the live directory: no replay is newest.
+	if _, _, err := incident.ReportFile(incident.ReportRequest{Dir: live, Now: now, Stdout: &strings.Builder{}}); !errors.Is(err, incident.ErrNoIncident) {
+		t.Errorf("report found an incident in the live directory: %v", err)
+	}
+}
+
+// TestLocalHostActs: the local host's runner runs actions (and refuses
+// only under --read-only), so the seam did not make every host read-only.
+func TestLocalHostActs(t *testing.T) {
+	for _, ro := range []bool{false, true} {
+		o := &options{proc: "/proc", sys: "/sys", pg: "none", readOnly: ro, interval: time.Second}
+		h := o.openHost()
+		svc, err := newActionService(o, h, "")
+		h.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.ReadOnly() != ro {
+			t.Errorf("--read-only=%v: service read-only %v", ro, svc.ReadOnly())
+		}
+	}
+}
