@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -62,7 +63,10 @@ func runDashboard(o *options) error {
 		Timeline:   newTimeline(o, h),
 		Author:     author(),
 	}
-	d.ReadOnlyWhy, d.PGOffWhy = errText(actErr), pgOff
+	d.ReadOnlyWhy = errText(actErr)
+	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on
+		d.PGOffWhy = pgOff
+	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
 	return err

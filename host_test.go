@@ -99,3 +99,48 @@ func TestLocalHostActs(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndReplay runs the real binary on a captured tree in tmux: the
+// REPLAY banner at 80×24 and 120×40, the palette saying why actions are
+// off, and the incident the replay opens landing beside, never in, the
+// live incident directory.
+func TestEndToEndReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	tree, err := filepath.Abs("probes/testdata/procs/odoo-postgres-busy/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	// env(1) so the test knows the state directory the dashboard writes to.
+	run := func(w, h int) *tmuxSession {
+		return startTmux(t, w, h, "env", "XDG_STATE_HOME="+state, bin, "--proc", tree, "--pg", "none")
+	}
+	s := run(120, 40)
+	s.waitFor(10*time.Second, "▶ REPLAY │ odoo-db-1", "Top memory consumers")
+	s.keys("Tab", "Tab", "Tab") // memory → processes → PostgreSQL → OOM kills
+	s.waitFor(5*time.Second, "kernel log: saved in the capture", "odoo-bin[822]")
+	s.keys("q")
+
+	s = run(80, 24)
+	s.waitFor(10*time.Second, "▶ REPLAY │ odoo-db-1", "Top memory consumers")
+	s.keys(":")
+	s.waitFor(5*time.Second, "ACTIONS OFF — replaying a captured tree")
+	s.keys("Enter")
+	s.waitFor(5*time.Second, "△ replaying a captured tree: actions run only on a live host")
+	s.keys("Escape")
+	// 93 % held for 10 s opens an incident: it must be the replay's own.
+	s.keys("Tab", "Tab", "Tab", "Tab")
+	s.waitFor(30*time.Second, "▶ INCIDENT")
+	s.keys("q")
+	if _, err := os.Stat(filepath.Join(state, "memtui", "incidents")); !errors.Is(err, os.ErrNotExist) {
+		ents, _ := os.ReadDir(filepath.Join(state, "memtui", "incidents"))
+		t.Errorf("the replay touched the live incident directory: %v %v", err, ents)
+	}
+	if got, _ := filepath.Glob(filepath.Join(state, "memtui", "replays", "odoo-db-1-*.jsonl")); len(got) != 1 {
+		t.Errorf("replay incidents %v, want one named after odoo-db-1 in replays/", got)
+	}
+}
