@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -142,5 +143,48 @@ func TestEndToEndReplay(t *testing.T) {
 	}
 	if got, _ := filepath.Glob(filepath.Join(state, "memtui", "replays", "odoo-db-1-*.jsonl")); len(got) != 1 {
 		t.Errorf("replay incidents %v, want one named after odoo-db-1 in replays/", got)
+	}
+}
+
+// TestSnapshotOfAReplay: `snapshot --json --proc TREE` names the captured
+// host, reads the tree's saved kernel log, and reads no PostgreSQL even
+// when the libpq environment names one (it is the live host's).
+func TestSnapshotOfAReplay(t *testing.T) {
+	t.Setenv("PGHOST", "/nonexistent-live-socket")
+	var out, errOut strings.Builder
+	cmd := newRootCmd(&out, &errOut)
+	cmd.SetArgs([]string{"snapshot", "--json", "--proc", "probes/testdata/procs/odoo-postgres-busy/proc"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("snapshot: %v\n%s", err, errOut.String())
+	}
+	var snap struct {
+		Host     string `json:"host"`
+		HostInfo struct {
+			Kind string `json:"kind"`
+		} `json:"host_info"`
+		OOM struct {
+			KillsSinceBoot *uint64 `json:"kills_since_boot"`
+			Source         string  `json:"source"`
+			Recent         []struct {
+				PID int `json:"pid"`
+			} `json:"recent"`
+		} `json:"oom"`
+		Postgres struct {
+			Connected bool   `json:"connected"`
+			Error     string `json:"error"`
+		} `json:"postgres"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &snap); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, out.String())
+	}
+	if snap.Host != "odoo-db-1" || snap.HostInfo.Kind != "replay" {
+		t.Errorf("host %q kind %q, want odoo-db-1, replay", snap.Host, snap.HostInfo.Kind)
+	}
+	if len(snap.OOM.Recent) != 1 || snap.OOM.Recent[0].PID != 824 || !strings.Contains(snap.OOM.Source, "saved in the capture") ||
+		snap.OOM.KillsSinceBoot == nil || *snap.OOM.KillsSinceBoot != 1 {
+		t.Errorf("oom section %+v: want the tree's saved kill and counter", snap.OOM)
+	}
+	if snap.Postgres.Connected || snap.Postgres.Error != host.WhyPGReplay {
+		t.Errorf("postgres %+v, want not read: %q", snap.Postgres, host.WhyPGReplay)
 	}
 }

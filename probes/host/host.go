@@ -39,6 +39,7 @@ var ErrReadOnly = errors.New("read-only")
 // ReadOnlyError is CanAct's refusal: Why is the sentence people see.
 type ReadOnlyError struct{ Why string }
 
+// Error is the reason, as the palette and the runner show it.
 func (e *ReadOnlyError) Error() string { return e.Why }
 
 // Is makes errors.Is(err, ErrReadOnly) true.
