@@ -161,8 +161,11 @@ func (h *Replay) OOM(ctx context.Context, follow bool) OOMSource {
 	s.count, s.countErr = h.fs.OOMCount()
 	path := h.KernelLog()
 	if path == "" {
-		s.status = probes.OOMSourceStatus{Source: probes.OOMSourceFile,
-			What: fmt.Sprintf("none — no kernel log in this capture (save one as %s)", filepath.Join(h.tree, KernelLogFiles[0]))}
+		// No source rather than an empty one: with the tree's oom_kill
+		// counter above 0 the panel then says the log naming the kills is
+		// missing, not that the ring buffer moved on.
+		s.status = probes.OOMSourceStatus{Attempts: []probes.OOMAttempt{{Source: probes.OOMSourceFile, What: h.tree,
+			Err: fmt.Errorf("no kernel log in this capture: save one as %s", filepath.Join(h.tree, KernelLogFiles[0]))}}}
 		return s
 	}
 	attempt := probes.OOMAttempt{Source: probes.OOMSourceFile, What: path}

@@ -101,7 +101,7 @@ func TestReplayReadsItsOwnKernelLog(t *testing.T) {
 	defer bare.Close()
 	src = bare.OOM(context.Background(), true)
 	st := src.Status()
-	if len(src.Kills()) != 0 || st.Err() != nil || !strings.Contains(st.String(), "no kernel log in this capture") {
+	if len(src.Kills()) != 0 || st.Err() == nil || !strings.Contains(st.Err().Error(), "no kernel log in this capture") {
 		t.Errorf("kills %v, status %q (err %v)", src.Kills(), st.String(), st.Err())
 	}
 	for _, a := range st.Attempts {
