@@ -22,6 +22,9 @@ func TestArchitecture(t *testing.T) {
 				// indirect dependencies of pgx and gopsutil
 				"golang.org/x/text", "golang.org/x/sync", "golang.org/x/crypto", "github.com/tklauser/", "github.com/ebitengine/purego",
 				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/"}},
+		// A host hands sources to the ui, the commands and the actions
+		// runner; it knows none of them.
+		{pkg: mod + "/probes/host/...", forbidden: append(ui, mod+"/actions", mod+"/incident")},
 		{pkg: mod + "/actions", forbidden: ui},
 		{pkg: mod + "/incident", forbidden: ui},
 		// The ui reaches Postgres only through Deps: not even a transitive

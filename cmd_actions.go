@@ -17,6 +17,7 @@ import (
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/pgexec"
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 )
 
 // newActionsCmd is `memtui actions`: the effective runbook (built-in plus
@@ -59,18 +60,26 @@ func loadRunbook(o *options) (actions.Runbook, error) {
 
 // newActionService builds the runbook and its runner for the dashboard.
 // sudoUser comes from main.go, the one place that reads the environment.
-func newActionService(o *options, fs probes.FS, sudoUser string) (actions.Service, error) {
+// The runner asks the host whether it may act, so a replay refuses even
+// an action that reached it without the palette.
+func newActionService(o *options, h host.Host, sudoUser string) (actions.Service, error) {
 	rb, err := loadRunbook(o)
 	if err != nil {
 		return actions.Service{}, err
 	}
+	actErr := h.CanAct()
 	r := &actions.Runner{
-		// A probe of its own: MemProbe reuses buffers and the memory panel
-		// reads its own one concurrently.
-		Memory:   &memSampler{p: probes.NewMemProbe(fs, nil)},
-		Who:      actions.Who{User: userName(), SudoUser: sudoUser},
-		ReadOnly: o.readOnly,
-		ProcRoot: o.proc,
+		// A reader of its own: the memory panel reads its own concurrently.
+		Memory:      &memSampler{p: h.Memory()},
+		Who:         actions.Who{User: userName(), SudoUser: sudoUser},
+		ReadOnly:    actErr != nil,
+		ReadOnlyWhy: errText(actErr),
+		ProcRoot:    o.proc,
+	}
+	if actErr != nil && h.Kind() != host.KindLive {
+		// No session to a server for a host nothing may act on: the
+		// environment's server is the live one, not the replayed one's.
+		return actions.Service{Runbook: rb, Runner: r}, nil
 	}
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
@@ -101,10 +110,10 @@ func userName() string {
 	return u.Username
 }
 
-// memSampler adapts a MemProbe to the runner's before/after readings.
+// memSampler adapts a host's memory reader to the runner's before/after readings.
 type memSampler struct {
 	mu sync.Mutex
-	p  *probes.MemProbe
+	p  host.MemorySource
 }
 
 // SampleMemory reads memory once; unknown figures are an error, never 0.

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -14,16 +13,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
 )
-
-// hostInfo gathers the facts the bars and the timeline show.
-func hostInfo(fs probes.FS) ui.HostInfo {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	ph := fs.Host(ctx)
-	return ui.HostInfo{Name: ph.Name, Kernel: ph.Kernel, Platform: ph.Platform, CPUs: runtime.NumCPU(), BootTime: ph.BootTime}
-}
 
 // runDashboard builds the dependencies and runs the full-screen program.
 func runDashboard(o *options) error {
@@ -43,32 +35,38 @@ func runDashboard(o *options) error {
 		renderer.SetColorProfile(termenv.Ascii)
 	}
 	theme, _ := ui.ThemeByName(o.theme)
-	fs := probes.NewFS(o.proc, o.sys)
+	h := o.openHost()
+	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
-	actionSvc, aerr := newActionService(o, fs, os.Getenv("SUDO_USER"))
+	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
 		return aerr
 	}
+	pg, pgOff := h.Postgres()
+	actErr := h.CanAct() // the screen asks the host, not the flags
 	d := ui.Deps{
 		Now:        time.Now,
-		Host:       hostInfo(fs),
-		Memory:     probes.NewMemProbe(fs, nil),
+		Host:       hostInfo(h),
+		Memory:     h.Memory(),
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
-		ReadOnly:   o.readOnly,
+		ReadOnly:   actErr != nil,
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---
-		Procs: probes.NewProcMonitor(fs, probes.ProcScannerConfig{PasswdPath: passwdFor(o.proc)}, probes.GrowthConfig{}),
+		Procs: h.Processes(probes.GrowthConfig{}),
 
-		OOM:        followOOM(oomFS(o)),
-		PG:         o.pgSource(fs),
+		OOM:        h.OOM(context.Background(), true),
+		PG:         pg,
 		PGInterval: o.interval,
 		Actions:    actionSvc,
-		Timeline:   newTimeline(o),
+		Timeline:   newTimeline(o, h),
 		Author:     author(),
 	}
-	defer o.closePG() // end memtui's session cleanly (no "unexpected EOF" in the server log)
+	d.ReadOnlyWhy = errText(actErr)
+	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on
+		d.PGOffWhy = pgOff
+	}
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
 	_, err := p.Run()
 	return err

@@ -6,12 +6,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 )
 
 // oomRecentInSnapshot is how many of the last kills the snapshot carries.
@@ -29,7 +31,9 @@ process: when, pid, command, anonymous RSS, the constraint (global, memcg,
 cpuset, mempolicy), the memory cgroup and what triggered the kill.
 
 Without --file the kernel log is read from /dev/kmsg, else dmesg, else
-journalctl -k; the first line says which one and why not the others. When
+journalctl -k; the first line says which one and why not the others. With
+--proc replaying a captured tree, the tree's saved log (dmesg or kmsg beside
+its proc/) is read instead, never this machine's. When
 the kernel log is restricted (kernel.dmesg_restrict=1) it says so and still
 prints the oom_kill counter of /proc/vmstat.
 
@@ -49,6 +53,15 @@ with null where the log does not say.`,
 				return err
 			}
 			fs := probes.NewFS(o.proc, o.sys)
+			if file == "" && (host.Options{Proc: o.proc, Sys: o.sys}).IsReplay() {
+				// A replay's kills are in its own saved log, never in this
+				// machine's kernel log (other kills, another boot).
+				r := host.NewReplay(host.Options{Proc: o.proc, Sys: o.sys})
+				if file = r.KernelLog(); file == "" {
+					return fmt.Errorf("--proc %s: no kernel log in this capture (save dmesg output as %s)",
+						o.proc, filepath.Join(r.Tree(), host.KernelLogFiles[0]))
+				}
+			}
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
@@ -61,28 +74,11 @@ with null where the log does not say.`,
 	return cmd
 }
 
-// oomFS is the root the OOM source reads. The kernel log (/dev/kmsg,
-// dmesg, journalctl) is always this machine's, so its boot time and oom_kill
-// counter must come from this machine's /proc too: replaying a captured
-// tree with --proc would otherwise date the live kills by the capture's
-// boot time. A tree that carries its own /dev/kmsg capture is not a thing
-// memtui replays; `memtui oom --file` reads saved logs.
-func oomFS(o *options) probes.FS {
-	return probes.NewFS("/proc", o.sys)
-}
-
 // oomSnapshotSection reads the oom section of the snapshot: the oom_kill
-// counter and the last kills, each source bounded by its own timeout.
-func oomSnapshotSection(fs probes.FS) probes.OOMSection {
-	return fs.OOMSnapshot(context.Background(), probes.OOMConfig{Timeout: 3 * time.Second}, oomRecentInSnapshot)
-}
-
-// followOOM starts following the kernel log for the dashboard: the kills
-// already there are read before the program starts, new ones arrive through
-// one blocked read. It is never nil; when nothing is readable its status
-// says why and the panel still counts kills from /proc/vmstat.
-func followOOM(fs probes.FS) *probes.OOMFollower {
-	return fs.FollowOOM(context.Background(), probes.OOMConfig{})
+// counter and the last kills, each source bounded by its own timeout (the
+// live kernel log, or a replayed tree's saved one).
+func oomSnapshotSection(h host.Host) probes.OOMSection {
+	return host.OOMSection(h.OOM(context.Background(), false), oomRecentInSnapshot)
 }
 
 // writeOOMText is the OOM part of the snapshot's human form.

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -23,13 +25,24 @@ func incidentDir() (string, error) {
 // newTimeline is the dashboard's incident journal: --incident, or a new
 // file per incident in the default directory. nil (no timeline, the panel
 // says so) when neither is usable; the error shows in the panel then.
-func newTimeline(o *options) ui.Timeline {
-	host, _ := os.Hostname()
+// A replay's incidents are named after the captured host and kept in a
+// directory of their own beside the live one, so a replay never resumes a
+// live incident and `memtui report` never takes one for the newest.
+func newTimeline(o *options, h host.Host) ui.Timeline {
 	dir, err := incidentDir()
 	if err != nil && o.incident == "" {
 		return nil
 	}
-	return incident.NewJournal(dir, o.incident, host)
+	if h.Kind() != host.KindLive && dir != "" {
+		dir = replayDir(dir)
+	}
+	return incident.NewJournal(dir, o.incident, h.Name())
+}
+
+// replayDir is where replays keep their incidents: "replays" beside the
+// live "incidents" directory, never inside it.
+func replayDir(incidents string) string {
+	return filepath.Join(filepath.Dir(incidents), "replays")
 }
 
 // author names the person at the keyboard: under sudo the user who ran it.

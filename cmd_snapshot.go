@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -18,6 +15,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 )
 
 // snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
@@ -36,6 +34,7 @@ type snapshot struct {
 
 // hostJSON are the machine's facts in the snapshot (an extra section).
 type hostJSON struct {
+	Kind           string `json:"kind"` // live, replay
 	Kernel         string `json:"kernel,omitempty"`
 	Platform       string `json:"platform,omitempty"`
 	Arch           string `json:"arch,omitempty"`
@@ -167,16 +166,16 @@ alerting hooks; unknown values are null.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			fs := probes.NewFS(o.proc, o.sys)
-			mp := probes.NewMemProbe(fs, nil)
-			defer mp.Close()
+			h := o.openHost()
+			defer h.Close()
+			mp := h.Memory()
 			prev := mp.Read()
 			time.Sleep(rateWindow)
 			cur := mp.Read()
 			hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			ph := fs.Host(hctx)
+			ph := h.Facts(hctx)
 			hcancel()
-			hj := hostJSON{Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch, Virtualization: ph.Virtualization, CPUs: runtime.NumCPU()}
+			hj := hostJSON{Kind: string(h.Kind()), Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch, Virtualization: ph.Virtualization, CPUs: ph.CPUs}
 			if !ph.BootTime.IsZero() {
 				hj.BootTime = ph.BootTime.Format(time.RFC3339)
 			}
@@ -188,9 +187,9 @@ alerting hooks; unknown values are null.`,
 				Memory:   memorySection(prev, cur, th),
 			}
 			// --- snapshot: fill sections below ---
-			snap.Processes, snap.ProcessesError = processesSection(fs, o.proc, cur)
-			snap.OOM = oomSnapshotSection(oomFS(o))
-			snap.Postgres = o.pgSnapshot(fs)
+			snap.Processes, snap.ProcessesError = processesSection(h, cur)
+			snap.OOM = oomSnapshotSection(h)
+			snap.Postgres = pgSnapshot(h)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -207,7 +206,11 @@ alerting hooks; unknown values are null.`,
 func writeSnapshotText(w io.Writer, s snapshot) error {
 	var b strings.Builder
 	m := s.Memory
-	fmt.Fprintf(&b, "memtui snapshot of %s at %s\n", s.Host, s.Time)
+	fmt.Fprintf(&b, "memtui snapshot of %s at %s", s.Host, s.Time)
+	if s.HostInfo.Kind == string(host.KindReplay) {
+		b.WriteString(" (replay of a captured tree)")
+	}
+	b.WriteString("\n")
 	if h := s.HostInfo; h.Kernel != "" || h.Platform != "" {
 		fmt.Fprintf(&b, "%s · kernel %s · %d CPUs", orUnknown(h.Platform), orUnknown(h.Kernel), h.CPUs)
 		if h.Virtualization != "" {
@@ -275,28 +278,15 @@ const snapshotTopN = 20
 // processesSection reads the top processes by RSS twice, rateWindow apart,
 // so each carries a growth rate. It never fails the snapshot: an error is
 // reported in processes_error with an empty list.
-func processesSection(fs probes.FS, procRoot string, cur probes.Memory) ([]probes.SnapshotProc, string) {
+func processesSection(h host.Host, cur probes.Memory) ([]probes.SnapshotProc, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	total := cur.Meminfo.MemTotal.Or(0)
-	rows, err := probes.SnapshotProcesses(ctx, fs, probes.ProcScannerConfig{PasswdPath: passwdFor(procRoot)}, snapshotTopN, rateWindow, total)
+	rows, err := h.TopProcesses(ctx, snapshotTopN, rateWindow, total)
 	if err != nil {
 		return []probes.SnapshotProc{}, err.Error()
 	}
 	return rows, ""
-}
-
-// passwdFor is the passwd file for user names: the fixture tree's own
-// etc/passwd when --proc points into one (<tree>/proc, <tree>/etc/passwd),
-// else the host's.
-func passwdFor(procRoot string) string {
-	if procRoot != "" && filepath.Clean(procRoot) != "/proc" {
-		p := filepath.Join(filepath.Dir(filepath.Clean(procRoot)), "etc", "passwd")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "/etc/passwd"
 }
 
 // writeProcessesText is the processes part of the text snapshot.

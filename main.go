@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memtui/memtui/probes/pgprobe"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -33,7 +32,6 @@ type options struct {
 	incident string
 	runbook  string
 	// --- options: add fields below ---
-	pgProbe *pgprobe.Probe // opened by pgSource, closed by closePG
 }
 
 func main() {

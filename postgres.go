@@ -12,8 +12,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
-	"github.com/memtui/memtui/probes/pgprobe"
-	"github.com/memtui/memtui/ui"
+	"github.com/memtui/memtui/probes/host"
 )
 
 // pgEnv reads the libpq environment that --pg falls back to (only main
@@ -33,51 +32,20 @@ func pgEnv() map[string]string {
 	return env
 }
 
-// pgSource builds the PostgreSQL source: nil with --pg none; a source that
-// reports the mistake when the connection settings cannot be read, so a
-// typo in --pg shows in the panel instead of keeping the dashboard from
-// starting in an incident.
-func (o *options) pgSource(fs probes.FS) ui.PGSource {
-	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
-	switch {
-	case err != nil:
-		return pgConfigError{err: err}
-	case t.Disabled:
-		return nil
-	}
-	o.pgProbe = pgprobe.New(t, fs, pgprobe.Options{})
-	return o.pgProbe
-}
-
-// closePG ends memtui's PostgreSQL session, if one was opened.
-func (o *options) closePG() {
-	if o.pgProbe != nil {
-		_ = o.pgProbe.Close()
-	}
-}
-
 // pgSnapshotBudget bounds the snapshot's PostgreSQL reading so that, with
 // the server down or hung, the whole snapshot still ends within 5 s.
 const pgSnapshotBudget = 3500 * time.Millisecond
 
-// pgSnapshot is the postgres section: one reading, then the session ends.
-func (o *options) pgSnapshot(fs probes.FS) probes.PGSnapshot {
-	src := o.pgSource(fs)
-	defer o.closePG()
+// pgSnapshot is the postgres section: one reading (the session ends when
+// the host closes).
+func pgSnapshot(h host.Host) probes.PGSnapshot {
+	src, why := h.Postgres()
 	if src == nil {
-		return probes.PGSnapshot{Error: "PostgreSQL is off (--pg none)", ByState: map[string]int{}}
+		return probes.PGSnapshot{Error: why, ByState: map[string]int{}}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pgSnapshotBudget)
 	defer cancel()
 	return src.Read(ctx).Snapshot()
-}
-
-// pgConfigError is a PostgreSQL source whose settings could not be read;
-// every reading says why.
-type pgConfigError struct{ err error }
-
-func (s pgConfigError) Read(context.Context) probes.PGReading {
-	return probes.PGReading{Time: time.Now(), Err: &probes.PGError{Kind: probes.PGErrConfig, Msg: s.err.Error()}}
 }
 
 // writePGText is the postgres section of the human snapshot.

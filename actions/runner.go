@@ -137,6 +137,9 @@ type Runner struct {
 	Who Who
 	// ReadOnly refuses every action that would change the machine.
 	ReadOnly bool
+	// ReadOnlyWhy is the refusal's message ("" means --read-only): the
+	// host's reason, e.g. that a replay runs nothing.
+	ReadOnlyWhy string
 	// ProcRoot is the /proc root for process checks; "" means /proc.
 	ProcRoot string
 	// LookPath finds programs; nil means exec.LookPath.
@@ -341,6 +344,9 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	if r.ReadOnly && !a.Kind.RunsNothing() {
 		res.Status = StatusRefused
 		res.Message = "read-only: memtui was started with --read-only, so it runs no actions"
+		if r.ReadOnlyWhy != "" {
+			res.Message = r.ReadOnlyWhy
+		}
 		return finish()
 	}
 	res.MemBefore = h.info.MemBefore

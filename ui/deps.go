@@ -18,6 +18,10 @@ type HostInfo struct {
 	Platform string // distribution and version, e.g. "debian 12.5"
 	CPUs     int
 	BootTime time.Time // zero when unknown
+	// Kind is what the host is ("live", "replay", …; "" means live): any
+	// other kind than live is named in a banner at the top, so nobody
+	// takes a replay for the machine they are on.
+	Kind string
 }
 
 // Deps is everything the ui needs from the outside world: all I/O comes in
@@ -33,13 +37,19 @@ type Deps struct {
 	Styles     Styles
 	Location   *time.Location // for clock labels; tests pin UTC
 
+	// ReadOnlyWhy is what the palette and the acting keys say when
+	// ReadOnly stops them ("" means --read-only): the host's reason.
+	ReadOnlyWhy string
+
 	// --- processes (panel_procs.go) ---
 	Procs ProcSource // the process table; nil leaves the panel empty
 
 	// --- postgres (panel_pg.go) ---
 
-	// PG reads PostgreSQL (a *pgprobe.Probe); nil when --pg none.
-	PG PGSource
+	// PG reads PostgreSQL (a *pgprobe.Probe); nil when --pg none, or
+	// when the host reads none (PGOffWhy then says why).
+	PG       PGSource
+	PGOffWhy string
 	// PGInterval is the PostgreSQL panel's refresh (default: Interval, at
 	// least 1 s); PGTimeout bounds one reading (default 5 s) so a hung
 	// server never holds the panel.
@@ -64,6 +74,14 @@ type Deps struct {
 	// loaded). main.go passes an actions.Service. Its runs are recorded on
 	// Timeline through the timeline panel (recordEventsMsg).
 	Actions ActionService
+}
+
+// readOnlyReason is why no action runs, in the words people see.
+func (d Deps) readOnlyReason() string {
+	if d.ReadOnlyWhy != "" {
+		return d.ReadOnlyWhy
+	}
+	return readOnlyWhy
 }
 
 // withDefaults fills what a caller left empty.

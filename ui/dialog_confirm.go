@@ -258,7 +258,7 @@ func (c *confirmDialog) key(k tea.KeyMsg) (dialog, tea.Cmd) {
 		return c, nil
 	}
 	if c.d.ReadOnly { // the palette does not get here; this is the backstop
-		c.note = readOnlyWhy
+		c.note = c.d.readOnlyReason()
 		return c, nil
 	}
 	// A text answer: the typed id of a high-risk action, or a note.

@@ -50,6 +50,10 @@ type KeyMap struct {
 	ActionUp      key.Binding // move in the palette; letters type the filter
 	ActionDown    key.Binding
 	QuitCancel    key.Binding // in the quit confirmation: quit and cancel the running action
+	// ActingOff holds, under read-only only, the acting keys outside the
+	// dialogs (K), so pressing one says why nothing runs instead of
+	// doing nothing; it has no help of its own.
+	ActingOff key.Binding
 }
 
 // DefaultKeyMap returns the bindings; readOnly disables the ones that act.
@@ -97,6 +101,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.ActionUp = key.NewBinding(key.WithKeys("up", "ctrl+k"), key.WithHelp("↑", "previous action"))
 	k.ActionDown = key.NewBinding(key.WithKeys("down", "ctrl+j"), key.WithHelp("↓", "next action"))
 	k.QuitCancel = key.NewBinding(key.WithKeys("q", "y"), key.WithHelp("q/y", "quit and cancel the running action"))
+	k.ActingOff = key.NewBinding(key.WithKeys("K"), key.WithDisabled())
 
 	if readOnly {
 		k.disableActing()
@@ -114,6 +119,7 @@ func (k *KeyMap) disableActing() {
 	k.ActionCancel.SetEnabled(false)
 	// --- processes: read-only ---
 	k.ProcSignal.SetEnabled(false)
+	k.ActingOff.SetEnabled(true)
 }
 
 // ShortHelp is the one-line hint of the bottom bar.

@@ -218,6 +218,8 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.timeline.noteCmd()
 	case key.Matches(k, m.keys.Export):
 		return m, m.timeline.exportCmd()
+	case key.Matches(k, m.keys.ActingOff):
+		return m, msgCmd(flashMsg{level: flashWarn, text: m.d.readOnlyReason()})
 	}
 	var cmd tea.Cmd
 	switch m.focus {
@@ -385,6 +387,12 @@ func (m Model) topBar() string {
 	var left string
 	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
+		// A replay says so before anything else can be cut: its figures are
+		// not this machine's, and its read-only state goes without saying.
+		kind := m.d.Host.Kind
+		if kind != "" && kind != "live" {
+			parts = []string{m.st.Title.Render(" memtui"), m.st.Crit.Render("▶ " + strings.ToUpper(kind)), m.st.Bar.Render(m.d.Host.Name)}
+		}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
 			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
 		}
@@ -393,7 +401,7 @@ func (m Model) topBar() string {
 			layout = "2006-01-02 15:04:05 MST"
 		}
 		parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format(layout)))
-		if m.d.ReadOnly {
+		if m.d.ReadOnly && (kind == "" || kind == "live") {
 			parts = append(parts, m.st.Warn.Render("READ-ONLY"))
 		}
 		if m.paused {

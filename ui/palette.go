@@ -127,7 +127,7 @@ func (p *paletteDialog) key(k tea.KeyMsg) (dialog, tea.Cmd) {
 		return p.pick()
 	case k.Type == tea.KeyEnter:
 		// Only reached when picking is disabled: read-only mode.
-		p.note = readOnlyWhy
+		p.note = p.d.readOnlyReason()
 		return p, nil
 	case k.Type == tea.KeyBackspace:
 		if n := len(p.filter); n > 0 {
@@ -159,7 +159,7 @@ func (p *paletteDialog) pick() (dialog, tea.Cmd) {
 		return p, nil
 	}
 	if p.d.ReadOnly {
-		p.note = readOnlyWhy
+		p.note = p.d.readOnlyReason()
 		return p, nil
 	}
 	if a.Kind == actions.KindSignal && p.target == nil {
@@ -178,7 +178,7 @@ func signalActionCmd(d Deps, keys KeyMap, target actions.Target, w, h int) tea.C
 	case d.Actions == nil:
 		return msgCmd(flashMsg{level: flashWarn, text: "no runbook loaded"})
 	case d.ReadOnly:
-		return msgCmd(flashMsg{level: flashWarn, text: readOnlyWhy})
+		return msgCmd(flashMsg{level: flashWarn, text: d.readOnlyReason()})
 	}
 	for _, a := range d.Actions.Actions() {
 		if a.Kind == actions.KindSignal {
@@ -258,8 +258,15 @@ func (p *paletteDialog) view(st Styles, w, h int) string {
 		lines = append(lines, st.Warn.Render("△ no runbook loaded: memtui was built without one"))
 		return dialogBox(st, "Actions", strings.Join(lines, "\n"), w, h)
 	}
-	if p.d.ReadOnly {
+	switch {
+	case p.d.ReadOnly && (p.d.ReadOnlyWhy == "" || p.d.ReadOnlyWhy == readOnlyWhy):
 		lines = append(lines, st.Warn.Render("△ READ-ONLY — actions are listed, none can run (--read-only)"))
+	case p.d.ReadOnly:
+		// The host's own reason (a replay): wrapped, since it is what the
+		// palette is there to say.
+		for _, l := range wrapText("△ ACTIONS OFF — "+p.d.ReadOnlyWhy, inner) {
+			lines = append(lines, st.Warn.Render(l))
+		}
 	}
 	if t := p.target; t != nil {
 		// Which process signal-process would hit, before anyone picks it.

@@ -27,6 +27,7 @@ type PGSource interface {
 // and the last figures it had.
 type pgPanel struct {
 	src      PGSource
+	offWhy   string // why src is nil, when the host says ("" means --pg none)
 	interval time.Duration
 	timeout  time.Duration
 	th       probes.Thresholds
@@ -58,7 +59,7 @@ func newPGPanel(d Deps) pgPanel {
 	if to <= 0 {
 		to = 5 * time.Second
 	}
-	return pgPanel{src: d.PG, interval: iv, timeout: to, th: d.Thresholds, loc: d.Location, now: d.Now,
+	return pgPanel{src: d.PG, offWhy: d.PGOffWhy, interval: iv, timeout: to, th: d.Thresholds, loc: d.Location, now: d.Now,
 		id: lastPGPanelID, keys: DefaultKeyMap(d.ReadOnly)}
 }
 
@@ -162,6 +163,9 @@ func (p pgPanel) view(st Styles, w, h int, focused bool) string {
 
 // body is the panel's inside, w×h.
 func (p pgPanel) body(st Styles, w, h int) string {
+	if p.src == nil && p.offWhy != "" {
+		return strings.Join(wrapText(st.Muted.Render(p.offWhy), w), "\n")
+	}
 	if p.src == nil {
 		return strings.Join(wrapText(st.Muted.Render("PostgreSQL is off (--pg none). Start memtui with --pg 'host=… user=… dbname=…' "+
 			"or the PGHOST, PGUSER, PGPASSWORD, PGDATABASE environment to watch connections and settings."), w), "\n")
