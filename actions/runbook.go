@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/memtui/memtui/probes"
 )
 
 // Runbook is the effective list of actions: the built-in ones with the
@@ -59,9 +59,11 @@ func Load(path string, o Options) (Runbook, error) {
 		o = o.withDefaults()
 		return Runbook{Actions: Builtin(o), Options: o}, nil
 	}
-	f, err := os.Open(path)
+	// A FIFO would block the start in open(2), a device stream into the
+	// size bound: only a regular file is a runbook.
+	f, err := probes.OpenRegular(path)
 	if err != nil {
-		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
+		return Runbook{}, fmt.Errorf("runbook: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()

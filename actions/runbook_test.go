@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 // TestBuiltinRunbook pins every built-in action to the seed runbook: its
@@ -327,5 +328,26 @@ func TestLoadRefusesAWritableFile(t *testing.T) {
 	_, err := Load(path, Options{})
 	if err == nil || !strings.Contains(err.Error(), "writable by anyone (mode 0666)") || !strings.Contains(err.Error(), "chmod o-w") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLoadRefusesNonRegular: a FIFO given as --runbook would block the
+// start forever in open(2), a device would stream into the size bound.
+func TestLoadRefusesNonRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{"/dev/zero": "a character device", fifo: "a FIFO"} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(path, Options{}); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path+" is "+kind) {
+				t.Errorf("%s: %v", path, err)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s: still loading after a second", path)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -44,14 +43,16 @@ func (fs FS) RunOOMCommand(ctx context.Context, c OOMCommand, stdin io.Reader, s
 		opts.Now = c.Now
 		r, name := stdin, "standard input"
 		if c.File != "-" {
-			f, err := os.Open(c.File)
+			// A device or FIFO given by mistake would stream or block
+			// forever; a pipe belongs on standard input (--file -).
+			f, err := OpenRegular(c.File)
 			if err != nil {
-				return fmt.Errorf("oom: %w", err)
+				return fmt.Errorf("oom: %w; pass a saved log file, or - for standard input", err)
 			}
 			defer f.Close()
 			r, name = f, c.File
 		}
-		l, err := ParseOOM(r, opts)
+		l, err := ParseOOM(LimitReader(r, MaxSavedLog, name), opts)
 		if err != nil {
 			return fmt.Errorf("oom: reading %s: %w", name, err)
 		}

@@ -494,7 +494,7 @@ func (f *OOMFollower) startCommandFollow(argv []string) {
 	go f.run(func() error {
 		defer cancel()
 		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 0, 16<<10), maxLogLine)
+		sc.Buffer(make([]byte, 0, 16<<10), MaxLogLine)
 		for sc.Scan() {
 			f.line(sc.Bytes())
 		}

@@ -532,7 +532,7 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 		if err != nil {
 			return 0, procClassify(err)
 		}
-		if n < len(s.buf) || len(s.buf) >= 1<<20 {
+		if n < len(s.buf) || len(s.buf) >= MaxProcFile {
 			return n, nil
 		}
 		s.buf = make([]byte, 2*len(s.buf))

@@ -1,0 +1,91 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestOOMFileRefusesNonRegular: `memtui oom --file` on a device or FIFO
+// fails at once by name instead of streaming or blocking forever.
+func TestOOMFileRefusesNonRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{"/dev/zero": "a character device", "/dev/full": "a character device", fifo: "a FIFO", t.TempDir(): "a directory"} {
+		done := make(chan error, 1)
+		go func() {
+			done <- FS{}.RunOOMCommand(context.Background(), OOMCommand{File: path}, nil, io.Discard)
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), path+" is "+kind) {
+				t.Errorf("%s: %v", path, err)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s: still reading after a second", path)
+		}
+	}
+}
+
+// TestOOMStdinBounded: a saved log on standard input stops at MaxSavedLog
+// with an error, not after the stream ends (/dev/zero never does).
+func TestOOMStdinBounded(t *testing.T) {
+	zero, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer zero.Close()
+	start := time.Now()
+	err = FS{}.RunOOMCommand(context.Background(), OOMCommand{File: "-"}, zero, io.Discard)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "larger than 512 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+	t.Logf("stopped after %d MiB in %v", MaxSavedLog>>20, time.Since(start))
+}
+
+// TestLimitReader: exactly n bytes pass; one more is an error, not a cut.
+func TestLimitReader(t *testing.T) {
+	b, err := io.ReadAll(LimitReader(strings.NewReader("abcd"), 4, "x"))
+	if err != nil || string(b) != "abcd" {
+		t.Errorf("exactly n: %q, %v", b, err)
+	}
+	_, err = io.ReadAll(LimitReader(strings.NewReader("abcde"), 4, "x"))
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "x: larger than 4 bytes") {
+		t.Errorf("over n: %v", err)
+	}
+}
+
+// TestProcReadBounded: a root pointed at a device (or a fixture gone
+// wrong) costs at most MaxProcFile per file and fails by name.
+func TestProcReadBounded(t *testing.T) {
+	start := time.Now()
+	_, err := readInto("/dev/zero", nil)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "/dev/zero") {
+		t.Errorf("readInto: %v", err)
+	}
+	_, err = readSmall("/dev/zero")
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("readSmall: %v", err)
+	}
+	// The memory probe's held files are bounded the same way.
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "meminfo")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewFS(dir, dir).Meminfo()
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Meminfo on /dev/zero: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %v", took)
+	}
+}
