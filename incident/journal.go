@@ -73,6 +73,9 @@ func (j *Journal) Resume() (*Log, error) {
 		return nil, nil // created with the first Started
 	}
 	l, err := scanCompact(p)
+	if errors.Is(err, ErrEmptyTimeline) {
+		return nil, nil // touched but never written: as if absent
+	}
 	if err != nil {
 		return nil, err
 	}
