@@ -5,8 +5,10 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -69,7 +71,28 @@ func runDashboard(o *options) error {
 		Author:     author(),
 	}
 	defer o.closePG() // end memtui's session cleanly (no "unexpected EOF" in the server log)
-	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
+	// memtui handles the signals itself (ui/quit.go's onSignal has the
+	// rule): Bubble Tea's own handler quits on SIGTERM at once and SIGHUP
+	// would kill the process, leaving a running action unsupervised and
+	// its end unrecorded.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	uiSigs := make(chan ui.Signal, 4)
+	go func() {
+		for s := range sigs {
+			switch s {
+			case syscall.SIGHUP:
+				uiSigs <- ui.SignalHangup
+			case syscall.SIGTERM:
+				uiSigs <- ui.SignalTerminate
+			default:
+				uiSigs <- ui.SignalInterrupt
+			}
+		}
+	}()
+	d.Signals = uiSigs
+	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	return err
 }
