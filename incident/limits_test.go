@@ -181,3 +181,32 @@ func TestEmptyTimeline(t *testing.T) {
 		t.Errorf("Resume: %v, %v; want nothing to resume", l, err)
 	}
 }
+
+// TestUnfinishedRunInReport: a run whose start is on the timeline and whose
+// end is not says what that means instead of "did not finish" forever.
+func TestUnfinishedRunInReport(t *testing.T) {
+	start := t0
+	run := Event{At: start.Add(time.Minute), Data: ActionStarted{Run: "restart-odoo@1", Action: "restart-odoo", Commands: [][]string{{"systemctl", "restart", "odoo"}}}}
+	begun := Event{At: start, Data: Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: DefaultLevels}}
+	for _, c := range []struct {
+		name string
+		evs  []Event
+		now  time.Time
+		want string
+	}{
+		{"ended incident", []Event{begun, run, {At: start.Add(time.Hour), Data: Ended{Reason: "x"}}}, start.Add(2 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
+		{"open, long ago", []Event{begun, run}, start.Add(3 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
+		{"open, just now", []Event{begun, run}, start.Add(2 * time.Minute), "no end recorded yet: still running, or memtui was killed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path, _ := writeAll(t, c.evs)
+			var out bytes.Buffer
+			if _, _, err := ReportFile(ReportRequest{Incident: path, Now: c.now, Stdout: &out}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "_"+c.want+"_") || strings.Contains(out.String(), "did not finish") {
+				t.Errorf("report lacks %q:\n%s", c.want, out.String())
+			}
+		})
+	}
+}

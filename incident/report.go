@@ -73,7 +73,7 @@ func (in *reportInput) render(path string, h Header, problems []Problem, now tim
 	r.header(path, h, &in.sum, in.fields, now)
 	r.chart(&in.sum, in.samples)
 	r.timeline(in.events)
-	r.actions(in.events)
+	r.actions(in.events, in.sum.Active(), now)
 	r.kills(in.events)
 	r.escalation(&in.sum)
 	r.criteria(&in.sum)
@@ -424,7 +424,7 @@ type actionRun struct {
 	action   string
 }
 
-func (r *reportWriter) actions(evs []Event) {
+func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 	r.f("### Actions\n\n")
 	var runs []*actionRun
 	byRun := map[string]*actionRun{}
@@ -505,7 +505,7 @@ func (r *reportWriter) actions(evs []Event) {
 				}
 			}
 		} else if a.started != nil {
-			exit = "_did not finish_"
+			exit = "_" + UnfinishedRun(a.at, now, active) + "_"
 		}
 		if c := a.recheck; c != nil {
 			re = cell(fmt.Sprintf("%s after %s", c.Result, time.Duration(c.Waited)))
