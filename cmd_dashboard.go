@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/ui"
 )
@@ -50,6 +51,12 @@ func runDashboard(o *options) error {
 	actionSvc, aerr := newActionService(o, fs, os.Getenv("SUDO_USER"))
 	if aerr != nil {
 		return aerr
+	}
+	// Not the OOM killer's first pick on the host it is rescuing; as root
+	// only (the error without root is expected and changes nothing), and
+	// the actions get the old score back so they are not shielded too.
+	if before, now, err := actions.ProtectSelf(actions.DashboardOOMScoreAdj); err == nil && now != before && actionSvc.Runner != nil {
+		actionSvc.Runner.ChildOOMScoreAdj = &before
 	}
 	d := ui.Deps{
 		Now:        time.Now,
