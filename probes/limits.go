@@ -28,6 +28,11 @@ const (
 	// (or standard input): months of `journalctl -k` fit, /dev/zero does
 	// not stream forever.
 	MaxSavedLog = 512 << 20
+
+	// MaxLogCommandOutput bounds what memtui keeps of dmesg's or
+	// journalctl's output when it reads the kernel log through them: the
+	// kernel's ring buffer is a few MiB at most.
+	MaxLogCommandOutput = 32 << 20
 )
 
 // ErrTooLarge says an input went over its bound.
@@ -78,6 +83,24 @@ func FileKind(m os.FileMode) string {
 		return "a regular file"
 	}
 	return "not a regular file"
+}
+
+// cappedWriter keeps at most left bytes and then fails every write, so a
+// command that floods its output is stopped by EPIPE instead of growing
+// memtui.
+type cappedWriter struct {
+	w    io.Writer
+	left int
+}
+
+func (c *cappedWriter) Write(p []byte) (int, error) {
+	if len(p) > c.left {
+		n, _ := c.w.Write(p[:c.left])
+		c.left = 0
+		return n, ErrTooLarge
+	}
+	c.left -= len(p)
+	return c.w.Write(p)
 }
 
 // LimitReader returns a reader that yields at most n bytes of r and then

@@ -89,3 +89,14 @@ func TestProcReadBounded(t *testing.T) {
 		t.Errorf("took %v", took)
 	}
 }
+
+// TestLogCommandBounded: dmesg or journalctl flooding their output stop at
+// MaxLogCommandOutput with an error, not at the end of memory.
+func TestLogCommandBounded(t *testing.T) {
+	start := time.Now()
+	_, err := runLogCommand(context.Background(), 10*time.Second, []string{"cat", "/dev/zero"})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+	t.Logf("stopped at %d MiB after %v", MaxLogCommandOutput>>20, time.Since(start))
+}
