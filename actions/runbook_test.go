@@ -351,3 +351,30 @@ func TestLoadRefusesNonRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteListNoTerminalControl: a runbook's name, description or
+// command with an escape sequence or a newline cannot move the terminal of
+// `memtui actions`.
+func TestWriteListNoTerminalControl(t *testing.T) {
+	rb, err := Parse("evil.toml", []byte(`[[actions]]
+id = "evil"
+name = "Clear \u001b[2J screen\nFAKE LINE"
+risk = "low"
+description = "x"
+commands = [["echo", "\u001b]0;title\u0007", "a\rb"]]
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteList(&b, rb); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07\r") || strings.Contains(out, "\nFAKE LINE") {
+		t.Errorf("control characters reached the list:\n%q", out)
+	}
+	if !strings.Contains(out, "Clear ?[2J screen?FAKE LINE") {
+		t.Errorf("name not shown with ? for the controls:\n%s", out)
+	}
+}

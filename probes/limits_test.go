@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,4 +100,42 @@ func TestLogCommandBounded(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	t.Logf("stopped at %d MiB after %v", MaxLogCommandOutput>>20, time.Since(start))
+}
+
+// TestPrintable: controls become '?', invalid UTF-8 one U+FFFD, clean text
+// is untouched; and a 0xFF byte in a comm keeps the oom table aligned.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres":        "postgres",
+		"évil ✓":          "évil ✓",
+		"a\x1b[2Jb":       "a?[2Jb",
+		"line\nnext\r":    "line?next?",
+		"x\xffy":          "x\uFFFDy",
+		"c1\u009bcontrol": "c1?control",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+	now := time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	kills := []OOMKill{{PID: 1, Comm: "ab\xffc"}, {PID: 2, Comm: "abcd"}}
+	if err := WriteOOMTable(&b, kills, now, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	// The column after COMM starts at the same cell on both rows.
+	next := func(l, comm string) int {
+		i := strings.Index(l, comm) + len(comm)
+		for i < len(l) && l[i] == ' ' {
+			i++
+		}
+		return utf8.RuneCountInString(l[:i])
+	}
+	if a, c := next(lines[1], "ab\uFFFDc"), next(lines[2], "abcd"); a != c {
+		t.Errorf("rows misaligned (%d vs %d):\n%s", a, c, b.String())
+	}
+	if !utf8.ValidString(b.String()) {
+		t.Errorf("invalid UTF-8 reached the table: %q", b.String())
+	}
 }
