@@ -210,4 +210,3 @@ func deref2(p *string) string {
 	}
 	return *p
 }
-
