@@ -383,6 +383,11 @@ func (m Model) tabStrip(w int) string {
 func (m Model) topBar() string {
 	level, pct, ok := m.mem.severity()
 	sev := m.st.Muted.Render("● reading…")
+	if m.mem.readErr() != nil {
+		// Not "reading…" forever: the reading came back and failed (the
+		// memory panel says why).
+		sev = m.st.Warn.Render("▲ memory unreadable ")
+	}
 	if ok {
 		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
 )
 
 // quitRun is a run handle that, like *actions.Run, says why it was
@@ -361,4 +363,18 @@ func TestSignalHeadlessRule(t *testing.T) {
 			t.Errorf("cancel reason %q", run.reason())
 		}
 	})
+}
+
+// TestTopBarSaysMemoryUnreadable: with meminfo unreadable the top bar
+// says so instead of "reading…" forever.
+func TestTopBarSaysMemoryUnreadable(t *testing.T) {
+	d, _, _ := palDeps(false)
+	m := feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+	if bar := m.topBar(); !strings.Contains(bar, "reading…") {
+		t.Fatalf("before any reading: %q", bar)
+	}
+	m = feed(m, memSampledMsg{at: t0, mem: probes.Memory{Time: t0, MeminfoErr: errors.New("/proc/meminfo: permission denied")}})
+	if bar := m.topBar(); strings.Contains(bar, "reading…") || !strings.Contains(bar, "memory unreadable") {
+		t.Errorf("after a failed reading: %q", bar)
+	}
 }
