@@ -333,9 +333,14 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 func (p oomPanel) summary(st Styles) string {
 	n := p.lastHour()
 	var head string
-	if n > 0 {
+	switch {
+	case n > 0:
 		head = st.Crit.Render(fmt.Sprintf("✖ %d in the last hour", n))
-	} else {
+	case p.loaded && p.status.Err() != nil:
+		// Not "none": the log that would name them cannot be read (not
+		// root, dmesg_restrict); the counter beside it still counts.
+		head = st.Warn.Render("▲ last hour: unknown")
+	default:
 		head = st.OK.Render("● none in the last hour")
 	}
 	parts := []string{head}
