@@ -87,6 +87,9 @@ func goodTimeline(t *testing.T, extra ...string) string {
 // or reads in bounded memory, within seconds, and -o never replaces what
 // it names. Each case logs its wall time and peak RSS.
 func TestFaultInputs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary 14 times; the same bounds are unit-tested in probes and incident")
+	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")

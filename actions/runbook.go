@@ -238,11 +238,13 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 				Timeout: a.Timeout, RecheckAfter: a.RecheckAfter, Source: a.Source, Kind: k}
 		}
 	}
+	// Drawn on the screen and in `memtui actions`: no control characters
+	// (a multi-line description folds into one line).
 	if s, ok := p.str(m, "name", at); ok {
-		a.Name = s
+		a.Name = probes.Printable(s)
 	}
 	if s, ok := p.str(m, "description", at); ok {
-		a.Description = s
+		a.Description = probes.Printable(oneLine(s))
 	}
 	if s, ok := p.str(m, "risk", at); ok {
 		if r := Risk(s); r.Valid() {

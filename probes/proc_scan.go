@@ -366,8 +366,11 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 		t.KernelThreads++
 		return Proc{}, false
 	}
+	// A comm may hold any byte but NUL (prctl PR_SET_NAME): it is drawn
+	// as Printable. The comparison allocates nothing for clean names; a
+	// dirty one is re-cleaned each scan, which is rare enough.
 	if e.comm == "" || string(st.Comm) != e.comm {
-		e.comm = string(st.Comm)
+		e.comm = Printable(string(st.Comm))
 		e.program = ""
 	}
 	if !known || e.user == "" || e.uid != uid {

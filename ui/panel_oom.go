@@ -553,14 +553,7 @@ func oomRow(cols []oomCol, cells [ocCount]string) string {
 
 // oneLine keeps text from the log on one line and free of control
 // characters, so a crafted comm cannot move the cursor.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+func oneLine(s string) string { return probes.Printable(s) }
 
 // oomDetailDialog shows every field the log gave for one kill.
 type oomDetailDialog struct {
