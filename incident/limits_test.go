@@ -210,3 +210,24 @@ func TestUnfinishedRunInReport(t *testing.T) {
 		})
 	}
 }
+
+// TestNewestSkipsFIFO: a FIFO named like a timeline in the incident
+// directory would block `memtui report` and the dashboard's start in
+// open(2); it is passed over.
+func TestNewestSkipsFIFO(t *testing.T) {
+	path, _ := writeAll(t, allEvents())
+	dir := filepath.Dir(path)
+	if err := unix.Mkfifo(filepath.Join(dir, "zzz-99991231T000000Z.jsonl"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() { p, _ := Newest(dir); done <- p }()
+	select {
+	case p := <-done:
+		if p != path {
+			t.Errorf("Newest = %q, want %q", p, path)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Newest blocked on a FIFO")
+	}
+}

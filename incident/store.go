@@ -493,7 +493,7 @@ func NewFollower(path string, offset int64) *Follower {
 // caller should Load it again.
 func (fw *Follower) Poll() ([]Event, []Problem, error) {
 	if fw.f == nil {
-		f, err := os.Open(fw.path)
+		f, err := probes.OpenRegular(fw.path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("follow incident timeline: %w", err)
 		}
@@ -643,7 +643,8 @@ func Newest(dir string) (string, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		f, err := os.Open(p)
+		// A FIFO named *.jsonl would block os.Open forever.
+		f, err := probes.OpenRegular(p)
 		if err != nil {
 			continue
 		}
