@@ -211,3 +211,43 @@ func TestFaultDashboardIncident(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultDashboardLongNote: a timeline holding one 10 MB note line (once
+// 100 % CPU and about 5 s a key) opens with the line skipped, and a key
+// answers at once.
+func TestFaultDashboardLongNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	longNote := `{"kind":"note","at":"2026-11-28T09:02:00Z","data":{"author":"x","text":"` + strings.Repeat("A", 10<<20) + `"}}`
+	path := goodTimeline(t, longNote, `{"kind":"note","at":"2026-11-28T09:03:00Z","data":{"author":"bob","text":"after the long line"}}`)
+	start := time.Now()
+	s := startTmux(t, 120, 40, bin, "--read-only", "--pg", "none", "--incident", path)
+	s.waitFor(10*time.Second, "Memory & swap", "% used", "⏱ incident")
+	t.Logf("dashboard drawn with the timeline after %v", time.Since(start).Round(10*time.Millisecond))
+	for range 3 {
+		pressed := time.Now()
+		s.keys("?")
+		s.waitFor(5*time.Second, "? or esc closes")
+		s.keys("Escape")
+		for strings.Contains(s.capture(), "? or esc closes") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if took := time.Since(pressed); took > 2*time.Second {
+			t.Errorf("help opened and closed in %v", took)
+		} else {
+			t.Logf("help opened and closed in %v", took.Round(time.Millisecond))
+		}
+	}
+	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
+	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				t.Logf("peak RSS: %s", strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")))
+			}
+		}
+	}
+	s.quit()
+}
