@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
 	"github.com/memtui/memtui/probes"
 )
 

@@ -15,8 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/memtui/memtui/probes"
 	"golang.org/x/sys/unix"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Format is the first line's "format" value: it tells a reader this JSON-lines
