@@ -5,13 +5,16 @@ package main
 import (
 	"context"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
@@ -42,6 +45,12 @@ func runDashboard(o *options) error {
 	if aerr != nil {
 		return aerr
 	}
+	// Not the OOM killer's first pick on the host it is rescuing; as root
+	// only (the error without root is expected and changes nothing), and
+	// the actions get the old score back so they are not shielded too.
+	if before, now, err := actions.ProtectSelf(actions.DashboardOOMScoreAdj); err == nil && now != before && actionSvc.Runner != nil {
+		actionSvc.Runner.ChildOOMScoreAdj = &before
+	}
 	pg, pgOff := h.Postgres()
 	actErr := h.CanAct() // the screen asks the host, not the flags
 	d := ui.Deps{
@@ -67,7 +76,28 @@ func runDashboard(o *options) error {
 	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on
 		d.PGOffWhy = pgOff
 	}
-	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10))
+	// memtui handles the signals itself (ui/quit.go's onSignal has the
+	// rule): Bubble Tea's own handler quits on SIGTERM at once and SIGHUP
+	// would kill the process, leaving a running action unsupervised and
+	// its end unrecorded.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	uiSigs := make(chan ui.Signal, 4)
+	go func() {
+		for s := range sigs {
+			switch s {
+			case syscall.SIGHUP:
+				uiSigs <- ui.SignalHangup
+			case syscall.SIGTERM:
+				uiSigs <- ui.SignalTerminate
+			default:
+				uiSigs <- ui.SignalInterrupt
+			}
+		}
+	}()
+	d.Signals = uiSigs
+	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	return err
 }

@@ -69,7 +69,13 @@ kills, the escalation stages reached and the success criteria.
 Without --incident it reports on the newest timeline under
 $XDG_STATE_HOME/memtui/incidents (or ~/.local/state/memtui/incidents).
 Fields nobody filled in are marked "not recorded"; an incident still in
-progress says so.`,
+progress says so.
+
+-o writes only to a regular file, replaced atomically: a path that is a
+device, a FIFO, a directory or a symbolic link is refused, so -o /dev/null
+never replaces the device. --incident must be a regular file too; a line
+of it longer than 1 MiB is skipped and listed under "Lines that could not
+be read".`,
 		Example: `  memtui report                               # newest incident, to stdout
   memtui report -o incident.md                # to a file (mode 0600)
   memtui report --incident /var/tmp/db1.jsonl`,
@@ -93,6 +99,6 @@ progress says so.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file (mode 0600, replaced atomically) instead of stdout")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this regular file (mode 0600, replaced atomically) instead of stdout; a device, FIFO, directory or symlink is refused")
 	return cmd
 }

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -136,8 +138,18 @@ type Target struct {
 
 // Plan lists, one line per step, exactly what the action will run, secrets
 // redacted. t is the signal target (nil when none is selected). This is
-// what the palette, the confirmation and `memtui actions` show.
+// what the palette, the confirmation and `memtui actions` show; a control
+// character in a runbook's command shows as '?' (probes.Printable) instead
+// of moving the terminal.
 func (a Action) Plan(t *Target) []string {
+	out := a.plan(t)
+	for i, l := range out {
+		out[i] = probes.Printable(l)
+	}
+	return out
+}
+
+func (a Action) plan(t *Target) []string {
 	switch a.Kind {
 	case KindCommands:
 		out := make([]string, 0, len(a.Commands))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Glyph is the risk's symbol, so a badge never relies on colour alone.
@@ -35,17 +37,19 @@ func WriteList(w io.Writer, rb Runbook) error {
 	fmt.Fprintf(&b, "%-*s  %-*s  %s\n", idW, "ID", riskW, "RISK", "NAME / RUNS")
 	pad := strings.Repeat(" ", idW+2+riskW+2)
 	for _, a := range rb.Actions {
+		// Names, sources and commands come from the runbook file: an
+		// escape sequence or newline in them must not reach the terminal.
 		name := a.Name
 		if a.Source != "" && a.Source != "built-in" {
 			name += "  (from " + a.Source + ")"
 		}
-		fmt.Fprintf(&b, "%-*s  %s%s  %s\n", idW, a.ID, a.Risk.Badge(), strings.Repeat(" ", riskW-len(a.Risk)-2), name)
+		fmt.Fprintf(&b, "%-*s  %s%s  %s\n", idW, probes.Printable(a.ID), a.Risk.Badge(), strings.Repeat(" ", riskW-len(a.Risk)-2), probes.Printable(name))
 		for _, l := range a.Plan(nil) {
-			b.WriteString(pad + l + "\n")
+			b.WriteString(pad + probes.Printable(l) + "\n")
 		}
 	}
 	if rb.File != "" {
-		fmt.Fprintf(&b, "\nrunbook file: %s\n", rb.File)
+		fmt.Fprintf(&b, "\nrunbook file: %s\n", probes.Printable(rb.File))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Runbook is the effective list of actions: the built-in ones with the
@@ -59,9 +60,11 @@ func Load(path string, o Options) (Runbook, error) {
 		o = o.withDefaults()
 		return Runbook{Actions: Builtin(o), Options: o}, nil
 	}
-	f, err := os.Open(path)
+	// A FIFO would block the start in open(2), a device stream into the
+	// size bound: only a regular file is a runbook.
+	f, err := probes.OpenRegular(path)
 	if err != nil {
-		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
+		return Runbook{}, fmt.Errorf("runbook: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -236,11 +239,13 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 				Timeout: a.Timeout, RecheckAfter: a.RecheckAfter, Source: a.Source, Kind: k}
 		}
 	}
+	// Drawn on the screen and in `memtui actions`: no control characters
+	// (a multi-line description folds into one line).
 	if s, ok := p.str(m, "name", at); ok {
-		a.Name = s
+		a.Name = probes.Printable(s)
 	}
 	if s, ok := p.str(m, "description", at); ok {
-		a.Description = s
+		a.Description = probes.Printable(oneLine(s))
 	}
 	if s, ok := p.str(m, "risk", at); ok {
 		if r := Risk(s); r.Valid() {

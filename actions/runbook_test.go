@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 // TestBuiltinRunbook pins every built-in action to the seed runbook: its
@@ -327,5 +328,53 @@ func TestLoadRefusesAWritableFile(t *testing.T) {
 	_, err := Load(path, Options{})
 	if err == nil || !strings.Contains(err.Error(), "writable by anyone (mode 0666)") || !strings.Contains(err.Error(), "chmod o-w") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLoadRefusesNonRegular: a FIFO given as --runbook would block the
+// start forever in open(2), a device would stream into the size bound.
+func TestLoadRefusesNonRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{"/dev/zero": "a character device", fifo: "a FIFO"} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(path, Options{}); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path+" is "+kind) {
+				t.Errorf("%s: %v", path, err)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s: still loading after a second", path)
+		}
+	}
+}
+
+// TestWriteListNoTerminalControl: a runbook's name, description or
+// command with an escape sequence or a newline cannot move the terminal of
+// `memtui actions`.
+func TestWriteListNoTerminalControl(t *testing.T) {
+	rb, err := Parse("evil.toml", []byte(`[[actions]]
+id = "evil"
+name = "Clear \u001b[2J screen\nFAKE LINE"
+risk = "low"
+description = "x"
+commands = [["echo", "\u001b]0;title\u0007", "a\rb"]]
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteList(&b, rb); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07\r") || strings.Contains(out, "\nFAKE LINE") {
+		t.Errorf("control characters reached the list:\n%q", out)
+	}
+	if !strings.Contains(out, "Clear ?[2J screen?FAKE LINE") {
+		t.Errorf("name not shown with ? for the controls:\n%s", out)
 	}
 }

@@ -151,6 +151,10 @@ type Runner struct {
 	// KillWait bounds how long a run waits for output pipes after the
 	// process group is gone (0: 2s).
 	KillWait time.Duration
+	// ChildOOMScoreAdj, when set, is written to each started command's
+	// oom_score_adj: memtui lowers its own (ProtectSelf), and a command
+	// would otherwise inherit that protection.
+	ChildOOMScoreAdj *int
 }
 
 func (r *Runner) now() time.Time {
@@ -520,6 +524,11 @@ func (r *Runner) runOne(ctx context.Context, path string, argv []string, out *ta
 		return nil, startError(argv[0], err), StatusError
 	}
 	pid := cmd.Process.Pid
+	if r.ChildOOMScoreAdj != nil {
+		// Best effort: the command runs either way, and a failure here
+		// only means it keeps memtui's lowered score.
+		_ = setChildOOMScoreAdj(pid, *r.ChildOOMScoreAdj)
+	}
 	exited, wait := watchExit(cmd)
 	select {
 	case <-exited:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // joinWindow is how recent another process's new incident must be for a
@@ -73,6 +75,9 @@ func (j *Journal) Resume() (*Log, error) {
 		return nil, nil // created with the first Started
 	}
 	l, err := scanCompact(p)
+	if errors.Is(err, ErrEmptyTimeline) {
+		return nil, nil // touched but never written: as if absent
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +205,7 @@ func (j *Journal) joinRecent(at time.Time) bool {
 	if p == "" || p == j.path {
 		return false
 	}
-	f, err := os.Open(p)
+	f, err := probes.OpenRegular(p)
 	if err != nil {
 		return false
 	}

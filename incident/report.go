@@ -10,7 +10,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // notRecorded marks a field nobody filled in; it is never replaced by a guess.
@@ -70,7 +73,7 @@ func (in *reportInput) render(path string, h Header, problems []Problem, now tim
 	r.header(path, h, &in.sum, in.fields, now)
 	r.chart(&in.sum, in.samples)
 	r.timeline(in.events)
-	r.actions(in.events)
+	r.actions(in.events, in.sum.Active(), now)
 	r.kills(in.events)
 	r.escalation(&in.sum)
 	r.criteria(&in.sum)
@@ -421,7 +424,7 @@ type actionRun struct {
 	action   string
 }
 
-func (r *reportWriter) actions(evs []Event) {
+func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 	r.f("### Actions\n\n")
 	var runs []*actionRun
 	byRun := map[string]*actionRun{}
@@ -504,7 +507,7 @@ func (r *reportWriter) actions(evs []Event) {
 				}
 			}
 		} else if a.started != nil {
-			exit = "_did not finish_"
+			exit = "_" + UnfinishedRun(a.at, now, active) + "_"
 		}
 		if c := a.recheck; c != nil {
 			re = cell(fmt.Sprintf("%s after %s", c.Result, time.Duration(c.Waited)))
@@ -679,7 +682,7 @@ func ReportFile(req ReportRequest) (written, timeline string, err error) {
 		return "", timeline, err
 	}
 	if err := WriteFileAtomic(req.Out, md); err != nil {
-		return "", timeline, fmt.Errorf("report: %w", hint(err))
+		return "", timeline, fmt.Errorf("report: %w", outHint(err))
 	}
 	return req.Out, timeline, nil
 }
@@ -690,10 +693,32 @@ func ReportPath(timeline string) string {
 	return strings.TrimSuffix(timeline, filepath.Ext(timeline)) + ".md"
 }
 
+// outHint is hint for the report's own file: the timeline was read fine,
+// so the fix is another place for the report, not another --incident.
+func outHint(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w (disk full: free space, or write the report elsewhere)", err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w (read-only filesystem: write the report elsewhere)", err)
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%w (write the report to a directory you can write to)", err)
+	}
+	return err
+}
+
 // WriteFileAtomic writes data to path with mode 0600 through a temporary
 // file in the same directory and a rename, so a reader never sees half a
 // report and a crash leaves the old file whole.
+//
+// The rename replaces whatever path names, so a path that exists and is
+// not a regular file is refused: as root, -o /dev/null would otherwise
+// replace the system's device node with a report, and -o through a symlink
+// would replace the link instead of writing where it points.
 func WriteFileAtomic(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s; memtui writes reports only to regular files: %w", path, probes.FileKind(fi.Mode()), probes.ErrNotRegular)
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

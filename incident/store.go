@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Format is the first line's "format" value: it tells a reader this JSON-lines
@@ -66,6 +68,12 @@ func Open(path, host string, created time.Time) (*Store, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", hint(err))
+	}
+	// Events "recorded" into /dev/null or a FIFO would be lost while the
+	// screen says they are safe.
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("incident timeline: %s is %s; memtui keeps timelines only in regular files: %w", path, probes.FileKind(fi.Mode()), probes.ErrNotRegular)
 	}
 	s := &Store{f: f, path: path, writer: writerID()}
 	if err := s.ensureHeader(host, created); err != nil {
@@ -291,7 +299,8 @@ func Load(path string) (*Log, error) {
 // does. The dashboard resumes long incidents this way on a host short of
 // memory.
 func Scan(path string, each func(Event)) (*Log, error) {
-	f, err := os.Open(path)
+	// A device or FIFO would stream forever or block: refused up front.
+	f, err := probes.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", err)
 	}
@@ -308,19 +317,34 @@ func parseLog(path string, b []byte) (*Log, error) {
 var scanChunk = 256 << 10 // a variable so tests can force lines across chunks
 
 // scanReader is Scan's core: the header line, then whole lines chunk by
-// chunk, and at the end a last line without a newline.
+// chunk, and at the end a last line without a newline. A line longer than
+// MaxEventLine is dropped as it streams past (a Problem), so memory stays
+// within a chunk and MaxEventLine whatever the file holds.
 func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
 	l := &Log{Path: path, each: each}
 	buf := make([]byte, 0, scanChunk)
 	var base int64 // file offset of buf[0]
 	header, eof := false, false
+	skipping := false // inside a line over MaxEventLine, dropping it
 	for {
 		if !eof {
 			if len(buf) == cap(buf) {
-				// A line longer than the buffer: grow it.
-				nb := make([]byte, len(buf), 2*cap(buf))
-				copy(nb, buf)
-				buf = nb
+				if len(buf) >= MaxEventLine {
+					// buf holds one unfinished line (scan consumed the
+					// whole ones): it is over the bound.
+					if !header {
+						return nil, fmt.Errorf("incident timeline %s: first line longer than %d MiB: not a memtui incident timeline", path, MaxEventLine>>20)
+					}
+					l.Problems = append(l.Problems, Problem{Line: l.lines + 1, Offset: base, Err: errLongLine})
+					skipping = true
+					base += int64(len(buf))
+					buf = buf[:0]
+				} else {
+					// A line longer than the buffer: grow it.
+					nb := make([]byte, len(buf), 2*cap(buf))
+					copy(nb, buf)
+					buf = nb
+				}
 			}
 			n, err := r.Read(buf[len(buf):cap(buf)])
 			buf = buf[:len(buf)+n]
@@ -331,6 +355,22 @@ func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
 				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
 			}
 		}
+		if skipping {
+			nl := bytes.IndexByte(buf, '\n')
+			if nl < 0 {
+				base += int64(len(buf))
+				buf = buf[:0]
+				l.Offset = base
+				if eof {
+					return l, nil
+				}
+				continue
+			}
+			l.lines++
+			base += int64(nl + 1)
+			buf = buf[:copy(buf, buf[nl+1:])]
+			skipping = false
+		}
 		if !header {
 			nl := bytes.IndexByte(buf, '\n')
 			if nl < 0 && !eof {
@@ -338,6 +378,9 @@ func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
 			}
 			if nl < 0 {
 				nl = len(buf)
+			}
+			if base == 0 && nl == 0 && eof {
+				return nil, fmt.Errorf("incident timeline %s: %w", path, ErrEmptyTimeline)
 			}
 			h, err := parseHeader(buf[:nl])
 			if err != nil {
@@ -377,7 +420,11 @@ func (l *Log) scan(buf []byte, base int64, final bool) int {
 		}
 		lineNo := l.lines + 1
 		text := buf[pos:end]
-		if len(bytes.TrimSpace(text)) > 0 {
+		if len(text) > MaxEventLine {
+			// Not parsed: a 10 MB note costs a scan for '\n', not a
+			// JSON decode and a 10 MB string on the screen.
+			l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: errLongLine})
+		} else if len(bytes.TrimSpace(text)) > 0 {
 			var ev Event
 			// Straight to UnmarshalJSON: json.Unmarshal would first
 			// validate and skip the whole line only to hand it over.
@@ -432,6 +479,9 @@ type Follower struct {
 	f    *os.File
 	log  Log
 	buf  []byte
+	// skipping: the offset is inside a line over MaxEventLine, already
+	// counted as a Problem; the next poll drops up to its newline.
+	skipping bool
 }
 
 // NewFollower follows path from offset (a Log's Offset, or 0 to read all).
@@ -444,7 +494,7 @@ func NewFollower(path string, offset int64) *Follower {
 // caller should Load it again.
 func (fw *Follower) Poll() ([]Event, []Problem, error) {
 	if fw.f == nil {
-		f, err := os.Open(fw.path)
+		f, err := probes.OpenRegular(fw.path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("follow incident timeline: %w", err)
 		}
@@ -458,10 +508,23 @@ func (fw *Follower) Poll() ([]Event, []Problem, error) {
 	if size < fw.log.Offset {
 		return nil, nil, fmt.Errorf("follow incident timeline %s: file shrank from %d to %d bytes; reload it", fw.path, fw.log.Offset, size)
 	}
+	if fw.skipping {
+		nl, err := findNewline(fw.f, fw.log.Offset, size)
+		if err != nil {
+			return nil, nil, fmt.Errorf("follow incident timeline %s: %w", fw.path, err)
+		}
+		if nl < 0 {
+			fw.log.Offset = size
+			return nil, nil, nil
+		}
+		fw.log.Offset, fw.skipping = nl+1, false
+		fw.log.lines++
+	}
 	if size == fw.log.Offset {
 		return nil, nil, nil
 	}
-	n := int(size - fw.log.Offset)
+	// At most maxPollRead at a time: the rest comes with the next poll.
+	n := int(min(size-fw.log.Offset, maxPollRead))
 	if cap(fw.buf) < n {
 		fw.buf = make([]byte, n)
 	}
@@ -488,9 +551,36 @@ func (fw *Follower) Poll() ([]Event, []Problem, error) {
 	fw.log.Events, fw.log.Problems = fw.log.Events[:0], fw.log.Problems[:0]
 	consumed := fw.log.scan(buf, base, false)
 	fw.log.Offset = base + int64(consumed)
+	if len(buf)-consumed > MaxEventLine {
+		// An unfinished line already over the bound: drop it rather
+		// than re-read it on every poll until its newline comes.
+		fw.log.Problems = append(fw.log.Problems, Problem{Line: fw.log.lines + 1, Offset: fw.log.Offset, Err: errLongLine})
+		fw.log.Offset = base + int64(len(buf))
+		fw.skipping = true
+	}
 	evs := append([]Event(nil), fw.log.Events...)
 	probs := append([]Problem(nil), fw.log.Problems...)
 	return evs, probs, nil
+}
+
+// findNewline returns the offset of the first '\n' in f between from and
+// to, or -1; it reads 64 KiB at a time so a long line costs no memory.
+func findNewline(f *os.File, from, to int64) (int64, error) {
+	var chunk [64 << 10]byte
+	for from < to {
+		n, err := f.ReadAt(chunk[:min(int64(len(chunk)), to-from)], from)
+		if i := bytes.IndexByte(chunk[:n], '\n'); i >= 0 {
+			return from + int64(i), nil
+		}
+		from += int64(n)
+		if err == io.EOF || n == 0 {
+			break
+		}
+		if err != nil {
+			return -1, err
+		}
+	}
+	return -1, nil
 }
 
 // Offset is where the next Poll starts reading.
@@ -554,7 +644,8 @@ func Newest(dir string) (string, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		f, err := os.Open(p)
+		// A FIFO named *.jsonl would block os.Open forever.
+		f, err := probes.OpenRegular(p)
 		if err != nil {
 			continue
 		}

@@ -290,3 +290,21 @@ func Recovered(cs []Criterion) bool {
 	}
 	return len(cs) > 0
 }
+
+// runMayStillGo is how long after its start a run without a recorded end
+// may still be running: longer than any runbook timeout memtui ships.
+const runMayStillGo = time.Hour
+
+// UnfinishedRun says what became of a run whose start is on the timeline
+// and whose end is not, for the report and the timeline panel. memtui
+// records a run's end whatever happens to its screen (q, SIGHUP, SIGTERM:
+// see ui/quit.go), so a start without an end means the run is still going,
+// or the memtui that ran it was killed outright (SIGKILL, the OOM killer,
+// a reboot) and nobody saw how it ended. Which one is decided by the
+// incident still being open and the start being recent.
+func UnfinishedRun(started, now time.Time, incidentActive bool) string {
+	if incidentActive && now.Sub(started) < runMayStillGo {
+		return "no end recorded yet: still running, or memtui was killed"
+	}
+	return "outcome unknown: memtui was killed before recording its end"
+}

@@ -48,7 +48,7 @@ type cgroupFiles struct {
 // "/" and the files sit at the mount root; with a host path that does not
 // exist under our /sys (v1 without namespaces) we fall back to the root.
 func (fs FS) findCgroup() cgroupFiles {
-	b, err := os.ReadFile(fs.path("self", "cgroup"))
+	b, err := readSmall(fs.path("self", "cgroup"))
 	if err != nil {
 		return cgroupFiles{resolveProblem: pathErr(fs.path("self", "cgroup"), errors.Unwrap(err))}
 	}

@@ -127,7 +127,7 @@ func (r *kmsgReader) flush(line func([]byte)) {
 }
 
 func appendBounded(dst, b []byte) []byte {
-	if room := maxLogLine - len(dst); room < len(b) {
+	if room := MaxLogLine - len(dst); room < len(b) {
 		if room <= 0 {
 			return dst
 		}

@@ -107,6 +107,9 @@ func (p *MemProbe) readHeld(path string, buf []byte) ([]byte, error) {
 	n := 0
 	for {
 		if n == len(buf) {
+			if n >= MaxProcFile {
+				return buf[:0], fmt.Errorf("%s: larger than %d MiB, not a /proc or /sys file: %w", path, MaxProcFile>>20, ErrTooLarge)
+			}
 			nb := make([]byte, 2*len(buf)+4096)
 			copy(nb, buf[:n])
 			buf = nb

@@ -86,17 +86,17 @@ type OOMParseOptions struct {
 func ParseOOM(r io.Reader, opts OOMParseOptions) (OOMLog, error) {
 	p := newOOMParser(opts)
 	br := bufio.NewReaderSize(r, 64<<10)
-	var long []byte // a line longer than the buffer, kept only up to maxLogLine
+	var long []byte // a line longer than the buffer, kept only up to MaxLogLine
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(long) < maxLogLine {
+			if len(long) < MaxLogLine {
 				long = append(long, line...)
 			}
 			continue
 		}
 		if long != nil {
-			if len(long) < maxLogLine {
+			if len(long) < MaxLogLine {
 				long = append(long, line...)
 			}
 			line, long = long, nil
@@ -129,14 +129,9 @@ func ParseOOMBytes(b []byte, opts OOMParseOptions) OOMLog {
 	return p.result()
 }
 
-// maxLogLine bounds the part of a line the parser looks at. Kernel lines
-// are at most ~1 KiB (8 KiB for a kmsg record); anything longer is not an
-// OOM line, and a bound keeps a hostile or broken log from costing memory.
-const maxLogLine = 16 << 10
-
 func clipLine(b []byte) []byte {
-	if len(b) > maxLogLine {
-		return b[:maxLogLine]
+	if len(b) > MaxLogLine {
+		return b[:MaxLogLine]
 	}
 	return b
 }

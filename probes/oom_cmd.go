@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -44,14 +43,16 @@ func (fs FS) RunOOMCommand(ctx context.Context, c OOMCommand, stdin io.Reader, s
 		opts.Now = c.Now
 		r, name := stdin, "standard input"
 		if c.File != "-" {
-			f, err := os.Open(c.File)
+			// A device or FIFO given by mistake would stream or block
+			// forever; a pipe belongs on standard input (--file -).
+			f, err := OpenRegular(c.File)
 			if err != nil {
-				return fmt.Errorf("oom: %w", err)
+				return fmt.Errorf("oom: %w; pass a saved log file, or - for standard input", err)
 			}
 			defer f.Close()
 			r, name = f, c.File
 		}
-		l, err := ParseOOM(r, opts)
+		l, err := ParseOOM(LimitReader(r, MaxSavedLog, name), opts)
 		if err != nil {
 			return fmt.Errorf("oom: reading %s: %w", name, err)
 		}
@@ -115,8 +116,8 @@ func WriteOOMTable(w io.Writer, kills []OOMKill, now time.Time, loc *time.Locati
 	fmt.Fprintln(tw, "TIME\tAGE\tPID\tCOMM\tANON-RSS\tCONSTRAINT\tCGROUP\tTRIGGER\tBY")
 	for _, k := range kills {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			OOMKillTime(k, loc), OOMKillAge(k, now), k.PID, printable(k.Comm), OOMKillRSS(k),
-			orDash(k.Constraint), printable(deref2(k.Memcg)), OOMKillTrigger(k), k.Source)
+			OOMKillTime(k, loc), OOMKillAge(k, now), k.PID, Printable(k.Comm), OOMKillRSS(k),
+			orDash(k.Constraint), Printable(deref2(k.Memcg)), OOMKillTrigger(k), k.Source)
 	}
 	return tw.Flush()
 }
@@ -173,7 +174,7 @@ func OOMKillTrigger(k OOMKill) string {
 	if k.TriggerComm == nil {
 		return "-"
 	}
-	s := printable(*k.TriggerComm)
+	s := Printable(*k.TriggerComm)
 	if k.TriggerPID != nil {
 		s += "[" + strconv.Itoa(*k.TriggerPID) + "]"
 	}
@@ -193,14 +194,14 @@ func OOMKillUnit(k OOMKill) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}
-	return printable(p)
+	return Printable(p)
 }
 
 func orDash(p *string) string {
 	if p == nil {
 		return "-"
 	}
-	return printable(*p)
+	return Printable(*p)
 }
 
 func deref2(p *string) string {
@@ -208,21 +209,4 @@ func deref2(p *string) string {
 		return "-"
 	}
 	return *p
-}
-
-// printable keeps a comm or path from the log from moving the terminal:
-// control characters become "?" (the kernel escapes most, a saved log may
-// not).
-func printable(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return strings.Map(func(r rune) rune {
-				if r < 0x20 || r == 0x7f {
-					return '?'
-				}
-				return r
-			}, s)
-		}
-	}
-	return s
 }

@@ -447,11 +447,16 @@ func runLogCommand(ctx context.Context, timeout time.Duration, argv []string) ([
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C") // English errors, plain stamps
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &cappedWriter{w: &stdout, left: MaxLogCommandOutput}
+	cmd.Stderr = &cappedWriter{w: &stderr, left: 64 << 10}
+	err := cmd.Run()
+	out := stdout.Bytes()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("timed out after %v", timeout)
+	}
+	if stdout.Len() >= MaxLogCommandOutput {
+		return nil, fmt.Errorf("%s: output larger than %d MiB: %w", argv[0], MaxLogCommandOutput>>20, ErrTooLarge)
 	}
 	if err != nil {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
@@ -494,7 +499,7 @@ func (f *OOMFollower) startCommandFollow(argv []string) {
 	go f.run(func() error {
 		defer cancel()
 		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 0, 16<<10), maxLogLine)
+		sc.Buffer(make([]byte, 0, 16<<10), MaxLogLine)
 		for sc.Scan() {
 			f.line(sc.Bytes())
 		}

@@ -57,7 +57,7 @@ var ErrProcessGone = errors.New("process has exited")
 // masked.
 func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetail, error) {
 	var d ProcDetail
-	b, err := os.ReadFile(fs.procPath(k.PID, "stat"))
+	b, err := readSmall(fs.procPath(k.PID, "stat"))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return d, fmt.Errorf("process %d: %w", k.PID, ErrProcessGone)
@@ -73,13 +73,13 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 	}
 	pageSize := uint64(os.Getpagesize())
 	p := Proc{PID: k.PID, PPID: st.PPID, Threads: st.Threads, State: st.State, Start: st.StartTime,
-		RSS: st.RSSPages * pageSize, Comm: string(st.Comm), Program: string(st.Comm)}
+		RSS: st.RSSPages * pageSize, Comm: Printable(string(st.Comm)), Program: Printable(string(st.Comm))}
 	if fi, err := os.Stat(fs.procPath(k.PID)); err == nil {
 		if sys, ok := fi.Sys().(interface{ Uid() uint32 }); ok {
 			p.UID = sys.Uid()
 		}
 	}
-	if b, err := os.ReadFile(fs.procPath(k.PID, "status")); err == nil {
+	if b, err := readSmall(fs.procPath(k.PID, "status")); err == nil {
 		if s, err := parseProcStatus(b); err == nil {
 			if s.UIDOK {
 				p.UID = s.EUID
@@ -97,7 +97,7 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 		passwdPath = "/etc/passwd"
 	}
 	p.User = newUserCache(passwdPath).name(p.UID, time.Time{})
-	if b, err := os.ReadFile(fs.procPath(k.PID, "cmdline")); err == nil {
+	if b, err := readSmall(fs.procPath(k.PID, "cmdline")); err == nil {
 		p.Cmdline, p.CmdlineOK = MaskSecrets(joinCmdline(b)), true
 		if isInterpreter(p.Comm) {
 			if name := scriptName(parseCmdline(b)); name != "" {
@@ -105,7 +105,7 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 			}
 		}
 	}
-	if b, err := os.ReadFile(fs.procPath(k.PID, "smaps_rollup")); err == nil {
+	if b, err := readSmall(fs.procPath(k.PID, "smaps_rollup")); err == nil {
 		d.Smaps, d.SmapsErr = parseSmapsRollup(b)
 		if d.SmapsErr == nil && d.Smaps.PssOK {
 			p.PSS, p.PSSOK = d.Smaps.Pss, true
@@ -113,13 +113,13 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 	} else {
 		d.SmapsErr = err
 	}
-	if b, err := os.ReadFile(fs.procPath(k.PID, "statm")); err == nil {
+	if b, err := readSmall(fs.procPath(k.PID, "statm")); err == nil {
 		d.Statm, d.StatmErr = parseStatm(b, pageSize)
 	} else {
 		d.StatmErr = err
 	}
 	d.OOMScore, d.OOMScoreAdj, d.OOMErr = fs.readOOMScore(k.PID)
-	if b, err := os.ReadFile(fs.procPath(k.PID, "cgroup")); err == nil {
+	if b, err := readSmall(fs.procPath(k.PID, "cgroup")); err == nil {
 		d.Cgroup, d.CgroupErr = parseProcCgroup(bytes.NewReader(b))
 	} else {
 		d.CgroupErr = err
@@ -156,14 +156,14 @@ func procSortByRSS(ps []Proc) {
 }
 
 func (fs FS) readOOMScore(pid int32) (score, adj int, err error) {
-	b, err := os.ReadFile(fs.procPath(pid, "oom_score"))
+	b, err := readSmall(fs.procPath(pid, "oom_score"))
 	if err != nil {
 		return 0, 0, err
 	}
 	if score, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
 		return 0, 0, fmt.Errorf("oom_score %q: %w", b, ErrParse)
 	}
-	b, err = os.ReadFile(fs.procPath(pid, "oom_score_adj"))
+	b, err = readSmall(fs.procPath(pid, "oom_score_adj"))
 	if err != nil {
 		return 0, 0, err
 	}

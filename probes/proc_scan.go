@@ -366,8 +366,11 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 		t.KernelThreads++
 		return Proc{}, false
 	}
+	// A comm may hold any byte but NUL (prctl PR_SET_NAME): it is drawn
+	// as Printable. The comparison allocates nothing for clean names; a
+	// dirty one is re-cleaned each scan, which is rare enough.
 	if e.comm == "" || string(st.Comm) != e.comm {
-		e.comm = string(st.Comm)
+		e.comm = Printable(string(st.Comm))
 		e.program = ""
 	}
 	if !known || e.user == "" || e.uid != uid {
@@ -532,7 +535,7 @@ func (s *ProcScanner) read(pid int32, name string, withOwner bool) (int, error) 
 		if err != nil {
 			return 0, procClassify(err)
 		}
-		if n < len(s.buf) || len(s.buf) >= 1<<20 {
+		if n < len(s.buf) || len(s.buf) >= MaxProcFile {
 			return n, nil
 		}
 		s.buf = make([]byte, 2*len(s.buf))

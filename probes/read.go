@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// readInto reads the whole small file at path into buf (grown as needed) and
+// readInto reads the whole small file at path into buf (grown as needed, up
+// to MaxProcFile: a fixture root pointed at /dev/zero must not grow it) and
 // returns the filled slice. It uses raw syscalls so that a steady-state read
 // of a /proc file allocates nothing: the memory panel reads four to six of
 // them every second on a machine that is short of memory.
@@ -22,6 +25,9 @@ func readInto(path string, buf []byte) ([]byte, error) {
 	n := 0
 	for {
 		if n == len(buf) {
+			if n >= MaxProcFile {
+				return buf[:0], fmt.Errorf("%s: larger than %d MiB, not a /proc or /sys file: %w", path, MaxProcFile>>20, ErrTooLarge)
+			}
 			if cap(buf) > n {
 				buf = buf[:cap(buf)]
 			} else {
@@ -42,6 +48,18 @@ func readInto(path string, buf []byte) ([]byte, error) {
 		}
 		n += m
 	}
+}
+
+// readSmall is os.ReadFile bounded by MaxProcFile, for the files read once
+// per request (a process's detail) rather than every second. Its errors
+// are os's, so callers can keep testing for os.ErrNotExist.
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(LimitReader(f, MaxProcFile, path))
 }
 
 // pathErr turns a syscall error into one that names the path and wraps

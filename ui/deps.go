@@ -74,6 +74,10 @@ type Deps struct {
 	// loaded). main.go passes an actions.Service. Its runs are recorded on
 	// Timeline through the timeline panel (recordEventsMsg).
 	Actions ActionService
+
+	// Signals delivers the signals main.go catches (SIGHUP, SIGTERM,
+	// SIGINT) so the ui can end the way quit.go's rule says; nil: none.
+	Signals <-chan Signal
 }
 
 // readOnlyReason is why no action runs, in the words people see.

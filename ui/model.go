@@ -57,6 +57,9 @@ type Model struct {
 	// --- actions: this process's runs, so quitting cancels them (quit.go) ---
 	runs     []runningAction
 	quitting bool
+	// headless: quitting on SIGHUP/SIGTERM, waiting for runs to end on
+	// their own (quit.go's rule) rather than cancelling them.
+	headless bool
 }
 
 // New builds the dashboard from its dependencies.
@@ -99,6 +102,7 @@ func (m Model) Init() tea.Cmd {
 		m.oom.init(),
 		m.pg.init(),
 		m.timeline.init(),
+		waitSignalCmd(m.d.Signals),
 	)
 }
 
@@ -141,6 +145,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.trackRun(msg))
 	case quitConfirmedMsg:
 		return m.quitCancelling(quitGrace)
+	case signalledMsg:
+		model, cmd := m.onSignal(msg.sig)
+		return model, tea.Batch(cmd, waitSignalCmd(m.d.Signals))
 	case quitDeadlineMsg:
 		return m, tea.Quit
 	}
@@ -378,6 +385,11 @@ func (m Model) tabStrip(w int) string {
 func (m Model) topBar() string {
 	level, pct, ok := m.mem.severity()
 	sev := m.st.Muted.Render("● reading…")
+	if m.mem.readErr() != nil {
+		// Not "reading…" forever: the reading came back and failed (the
+		// memory panel says why).
+		sev = m.st.Warn.Render("▲ memory unreadable ")
+	}
 	if ok {
 		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
 	}

@@ -243,6 +243,10 @@ type actionStartingMsg struct {
 	action string
 }
 
+// signalledMsg carries a signal memtui got. Sent by waitSignalCmd from
+// Deps.Signals; consumed by the root model (quit.go).
+type signalledMsg struct{ sig Signal }
+
 // quitConfirmedMsg says the user chose to quit and cancel the running
 // actions. Sent by quitDialog; consumed by the root.
 type quitConfirmedMsg struct{}

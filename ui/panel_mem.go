@@ -148,6 +148,18 @@ func (p *memPanel) record(m probes.Memory) {
 	}
 }
 
+// readErr is why the latest reading has no usage figure (nil before the
+// first reading, or when it has one).
+func (p memPanel) readErr() error {
+	if p.have == 0 {
+		return nil
+	}
+	if _, ok := p.cur.UsedPercent(); ok {
+		return nil
+	}
+	return p.cur.MeminfoErr
+}
+
 // severity is the current level; ok is false before a usable reading.
 func (p memPanel) severity() (probes.Severity, float64, bool) {
 	if p.have == 0 {

@@ -333,9 +333,14 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 func (p oomPanel) summary(st Styles) string {
 	n := p.lastHour()
 	var head string
-	if n > 0 {
+	switch {
+	case n > 0:
 		head = st.Crit.Render(fmt.Sprintf("✖ %d in the last hour", n))
-	} else {
+	case p.loaded && p.status.Err() != nil:
+		// Not "none": the log that would name them cannot be read (not
+		// root, dmesg_restrict); the counter beside it still counts.
+		head = st.Warn.Render("▲ last hour: unknown")
+	default:
 		head = st.OK.Render("● none in the last hour")
 	}
 	parts := []string{head}
@@ -548,14 +553,7 @@ func oomRow(cols []oomCol, cells [ocCount]string) string {
 
 // oneLine keeps text from the log on one line and free of control
 // characters, so a crafted comm cannot move the cursor.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+func oneLine(s string) string { return probes.Printable(s) }
 
 // oomDetailDialog shows every field the log gave for one kill.
 type oomDetailDialog struct {

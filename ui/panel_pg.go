@@ -516,7 +516,7 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		if qw > 0 {
 			q := "·"
 			if !p.hideQueries {
-				q = strings.Join(strings.Fields(b.Query), " ")
+				q = probes.Printable(strings.Join(strings.Fields(b.Query), " "))
 			}
 			line.WriteString(fit(q, qw))
 		}

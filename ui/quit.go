@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/incident"
 )
 
 // Quitting while an action runs. A run's commands live in their own
@@ -73,7 +74,7 @@ func (m *Model) trackRun(msg tea.Msg) tea.Cmd {
 		} else {
 			m.runs = append(slices.Clip(m.runs), r)
 		}
-		if m.quitting {
+		if m.quitting && !m.headless {
 			return cancelOnQuitCmd(msg.run)
 		}
 	case actionFinishedMsg:
@@ -82,6 +83,97 @@ func (m *Model) trackRun(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// Signal is a signal memtui got while the dashboard runs; main.go maps
+// the os signals onto it (the ui does no I/O of its own).
+type Signal int
+
+// The signals the dashboard ends on.
+const (
+	// SignalHangup: the terminal went away (a dropped SSH connection).
+	SignalHangup Signal = iota + 1
+	// SignalTerminate: kill, systemd, a shutdown.
+	SignalTerminate
+	// SignalInterrupt: kill -INT (ctrl+c itself arrives as a key).
+	SignalInterrupt
+)
+
+// String is the signal's usual name.
+func (s Signal) String() string {
+	switch s {
+	case SignalHangup:
+		return "SIGHUP"
+	case SignalTerminate:
+		return "SIGTERM"
+	case SignalInterrupt:
+		return "SIGINT"
+	}
+	return "signal"
+}
+
+// waitSignalCmd delivers the next signal from ch (nil: none ever comes).
+func waitSignalCmd(ch <-chan Signal) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		sig, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return signalledMsg{sig: sig}
+	}
+}
+
+// headlessNote is the timeline's note when the screen goes away while
+// actions run, so whoever reads it next knows why their ends were recorded
+// with nobody watching.
+const headlessNote = "%s: the screen went away while %s ran; memtui kept supervising without a screen until the end (at most the timeout) and then exited"
+
+// onSignal ends the dashboard on a signal. The rule:
+//
+//   - SIGINT is ctrl+c: cancel the running actions, record their ends (at
+//     most ctrlCGrace) and exit.
+//   - SIGHUP and SIGTERM are q without anyone to ask: nothing new starts,
+//     and a running action is neither killed nor abandoned. A half-done
+//     restart killed by a dropped SSH connection is as bad as one left
+//     unwatched, so memtui stays, without a screen, until each run ends on
+//     its own or at its timeout (which the runner enforces by killing its
+//     process group), records the end, and exits. A second SIGTERM
+//     means "now": it cancels the runs as ctrl+c does.
+//
+// With nothing running, every signal exits at once.
+func (m Model) onSignal(sig Signal) (tea.Model, tea.Cmd) {
+	if len(m.runs) == 0 {
+		return m, tea.Quit
+	}
+	if sig == SignalInterrupt || (m.headless && sig == SignalTerminate) || (m.quitting && !m.headless) {
+		m.headless = false
+		return m.quitCancelling(ctrlCGrace)
+	}
+	if m.headless {
+		return m, nil // a second SIGHUP (shell and terminal both send one)
+	}
+	m.quitting, m.headless, m.dlg = true, true, nil
+	var wait time.Duration
+	names := make([]string, 0, len(m.runs))
+	for _, r := range m.runs {
+		names = append(names, r.action)
+		left := actions.DefaultTimeout
+		if rq, ok := r.run.(interface{ Request() actions.Request }); ok {
+			left = rq.Request().Action.EffectiveTimeout() - m.d.Now().Sub(r.at)
+		}
+		wait = max(wait, left)
+	}
+	note := incident.Event{At: m.d.Now(), Data: incident.Note{Author: "memtui",
+		Text: fmt.Sprintf(headlessNote, sig, strings.Join(names, ", "))}}
+	return m, tea.Batch(
+		msgCmd(recordEventsMsg{events: []incident.Event{note}}),
+		// The runner's timeout ends every run by then; the grace covers
+		// the memory reading after it and the record's fsync.
+		tea.Tick(wait+quitGrace, func(time.Time) tea.Msg { return quitDeadlineMsg{} }),
+	)
 }
 
 // quitKey is q: at once when nothing runs, else a confirmation that says

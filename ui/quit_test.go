@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
 )
 
 // quitRun is a run handle that, like *actions.Run, says why it was
@@ -294,5 +296,85 @@ func TestQuitWaitsForTheTimelineWrite(t *testing.T) {
 	}
 	if m.quitReady() {
 		t.Error("ready to quit with the timeline write in flight")
+	}
+}
+
+// TestSignalHeadlessRule: SIGHUP and SIGTERM neither cancel nor abandon a
+// running action — the program stays until its end is recorded, with a note
+// saying the screen went away; a second SIGTERM cancels it; SIGINT cancels
+// it as ctrl+c does; with nothing running every signal quits at once.
+func TestSignalHeadlessRule(t *testing.T) {
+	for _, sig := range []Signal{SignalHangup, SignalTerminate, SignalInterrupt} {
+		d, _, _ := palDeps(false)
+		m := feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+		if _, quit := quitDrive(t, m, msgCmd(signalledMsg{sig: sig})); !quit {
+			t.Errorf("%s with nothing running did not quit", sig)
+		}
+	}
+
+	for _, sig := range []Signal{SignalHangup, SignalTerminate} {
+		t.Run(sig.String(), func(t *testing.T) {
+			m, run, svc, tl := quitModel(t)
+			m, quit := quitDrive(t, m, msgCmd(signalledMsg{sig: sig}))
+			if quit || !m.quitting || !m.headless || run.cancelled || run.reason() != "" {
+				t.Fatalf("quit %v, quitting %v, headless %v, cancelled %v %q", quit, m.quitting, m.headless, run.cancelled, run.reason())
+			}
+			// The shell and the terminal may both send SIGHUP.
+			if sig == SignalHangup {
+				if m, quit = quitDrive(t, m, msgCmd(signalledMsg{sig: sig})); quit || run.cancelled || run.reason() != "" {
+					t.Fatal("a second SIGHUP cancelled or quit")
+				}
+			}
+			// The run ends on its own; the program quits once that is on
+			// the timeline.
+			run.finish(actions.Result{RunID: run.info.RunID, ActionID: "restart-odoo", Kind: actions.KindCommands,
+				Status: actions.StatusOK, Finished: t0.Add(11 * time.Minute)})
+			m, quit = quitDrive(t, m, waitActionCmd(svc, run, 7, m.d.Thresholds, m.d.Author))
+			if !quit {
+				t.Fatalf("did not quit after the run's end was recorded (runs %d)", len(m.runs))
+			}
+			var note, ended bool
+			for _, ev := range tl.recorded {
+				switch v := ev.Data.(type) {
+				case incident.Note:
+					note = note || strings.HasPrefix(v.Text, sig.String()+": the screen went away while restart-odoo ran")
+				case incident.ActionFinished:
+					ended = ended || (v.Action == "restart-odoo" && v.Error == "")
+				}
+			}
+			if !note || !ended {
+				t.Errorf("recorded note %v, ok end %v: %+v", note, ended, tl.recorded)
+			}
+		})
+	}
+
+	t.Run("second SIGTERM cancels", func(t *testing.T) {
+		m, run, _, _ := quitModel(t)
+		m, _ = quitDrive(t, m, msgCmd(signalledMsg{sig: SignalTerminate}))
+		quitDrive(t, m, msgCmd(signalledMsg{sig: SignalTerminate}))
+		if run.reason() != quitCancelledWhy {
+			t.Errorf("cancel reason %q", run.reason())
+		}
+	})
+	t.Run("SIGINT cancels", func(t *testing.T) {
+		m, run, _, _ := quitModel(t)
+		quitDrive(t, m, msgCmd(signalledMsg{sig: SignalInterrupt}))
+		if run.reason() != quitCancelledWhy {
+			t.Errorf("cancel reason %q", run.reason())
+		}
+	})
+}
+
+// TestTopBarSaysMemoryUnreadable: with meminfo unreadable the top bar
+// says so instead of "reading…" forever.
+func TestTopBarSaysMemoryUnreadable(t *testing.T) {
+	d, _, _ := palDeps(false)
+	m := feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+	if bar := m.topBar(); !strings.Contains(bar, "reading…") {
+		t.Fatalf("before any reading: %q", bar)
+	}
+	m = feed(m, memSampledMsg{at: t0, mem: probes.Memory{Time: t0, MeminfoErr: errors.New("/proc/meminfo: permission denied")}})
+	if bar := m.topBar(); strings.Contains(bar, "reading…") || !strings.Contains(bar, "memory unreadable") {
+		t.Errorf("after a failed reading: %q", bar)
 	}
 }

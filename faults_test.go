@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/memtui/memtui/incident"
+)
+
+// faultRSSBudget is the peak RSS a one-shot command may reach on any input
+// of the fault suite; it is the figure in the README's "Limits" section.
+const faultRSSBudget = 32 << 20
+
+// runMeasured runs the real binary with stdin, under a deadline, and
+// returns its stderr, exit error, wall time and peak RSS. The peak comes
+// from /usr/bin/time (%M): wait4's own rusage would count the test
+// binary's memory, which the child shares until exec.
+func runMeasured(t *testing.T, stdin *os.File, timeout time.Duration, bin string, args ...string) (stderr string, err error, took time.Duration, peak int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	const mark = "memtui-peak-rss-kib="
+	timed := fileExists("/usr/bin/time")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	if timed {
+		cmd = exec.CommandContext(ctx, "/usr/bin/time", append([]string{"-f", mark + "%M", bin}, args...)...)
+	}
+	var eb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, nil, &eb
+	start := time.Now()
+	err = cmd.Run()
+	took = time.Since(start)
+	if ctx.Err() != nil {
+		t.Fatalf("memtui %s still running after %v", strings.Join(args, " "), timeout)
+	}
+	stderr = eb.String()
+	peak = -1
+	if i := strings.LastIndex(stderr, mark); i >= 0 {
+		kib, _ := strconv.ParseInt(strings.TrimSpace(stderr[i+len(mark):]), 10, 64)
+		peak, stderr = kib<<10, stderr[:i]
+	}
+	return stderr, err, took, peak
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// goodTimeline writes a small ended incident and returns its path.
+func goodTimeline(t *testing.T, extra ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "i.jsonl")
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	s, err := incident.Open(path, "db1", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []incident.Event{
+		{At: start, Data: incident.Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: incident.DefaultLevels, Reason: "test"}},
+		{At: start.Add(time.Minute), Data: incident.Note{Author: "alice", Text: "before the long line"}},
+	} {
+		if _, err := s.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range extra {
+		f.WriteString(line + "\n")
+	}
+	f.Close()
+	return path
+}
+
+// TestFaultInputs is issue 18's bounded-input suite on the real binary:
+// every path flag given a device, a FIFO or a hostile file fails by name
+// or reads in bounded memory, within seconds, and -o never replaces what
+// it names. Each case logs its wall time and peak RSS.
+func TestFaultInputs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary 14 times; the same bounds are unit-tested in probes and incident")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := goodTimeline(t)
+	longNote := `{"kind":"note","at":"2026-11-28T09:02:00Z","data":{"author":"x","text":"` + strings.Repeat("A", 10<<20) + `"}}`
+	long := goodTimeline(t, longNote, `{"kind":"note","at":"2026-11-28T09:03:00Z","data":{"author":"bob","text":"after the long line"}}`)
+	target := filepath.Join(dir, "target.md")
+	os.WriteFile(target, []byte("keep"), 0o600)
+	link := filepath.Join(dir, "link.md")
+	os.Symlink(target, link)
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o700)
+	devZero, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer devZero.Close()
+
+	cases := []struct {
+		name  string
+		stdin *os.File
+		args  []string
+		ok    bool   // exit 0 expected
+		want  string // in stderr
+	}{
+		{"report --incident /dev/zero", nil, []string{"report", "--incident", "/dev/zero"}, false, "/dev/zero is a character device"},
+		{"report --incident /dev/full", nil, []string{"report", "--incident", "/dev/full"}, false, "/dev/full is a character device"},
+		{"report --incident FIFO", nil, []string{"report", "--incident", fifo}, false, fifo + " is a FIFO"},
+		{"report --incident directory", nil, []string{"report", "--incident", sub}, false, sub + " is a directory"},
+		{"report of a 10 MB note line", nil, []string{"report", "--incident", long}, true, ""},
+		{"report -o /dev/null", nil, []string{"report", "--incident", good, "-o", "/dev/null"}, false, "-o /dev/null is a character device; memtui writes reports only to regular files"},
+		{"report -o symlink", nil, []string{"report", "--incident", good, "-o", link}, false, link + " is a symbolic link"},
+		{"report -o FIFO", nil, []string{"report", "--incident", good, "-o", fifo}, false, fifo + " is a FIFO"},
+		{"report -o directory", nil, []string{"report", "--incident", good, "-o", sub}, false, sub + " is a directory"},
+		{"oom --file /dev/zero", nil, []string{"oom", "--file", "/dev/zero"}, false, "/dev/zero is a character device"},
+		{"oom --file FIFO", nil, []string{"oom", "--file", fifo}, false, fifo + " is a FIFO"},
+		{"oom --file - < /dev/zero", devZero, []string{"oom", "--file", "-"}, false, "larger than 512 MiB"},
+		{"actions --runbook /dev/zero", nil, []string{"actions", "--runbook", "/dev/zero"}, false, "/dev/zero is a character device"},
+		{"actions --runbook FIFO", nil, []string{"actions", "--runbook", fifo}, false, fifo + " is a FIFO"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stderr, err, took, peak := runMeasured(t, c.stdin, 10*time.Second, bin, c.args...)
+			t.Logf("%s: exit %v in %v, peak RSS %.1f MiB", c.name, err, took.Round(time.Millisecond), float64(peak)/(1<<20))
+			if (err == nil) != c.ok {
+				t.Errorf("exit %v, want ok=%v; stderr:\n%s", err, c.ok, stderr)
+			}
+			if want := strings.TrimPrefix(c.want, "-o "); want != "" && !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+			if peak > faultRSSBudget {
+				t.Errorf("peak RSS %d MiB over the %d MiB budget", peak>>20, faultRSSBudget>>20)
+			}
+			if took > 3*time.Second {
+				t.Errorf("took %v", took)
+			}
+		})
+	}
+	if fi, err := os.Lstat("/dev/null"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("/dev/null is no longer a character device: %v %v", fi, err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("symlink replaced: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Errorf("symlink target holds %q", b)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("FIFO replaced: %v %v", fi, err)
+	}
+	if fi, err := os.Lstat(sub); err != nil || !fi.IsDir() {
+		t.Errorf("directory replaced: %v %v", fi, err)
+	}
+}
+
+// TestFaultDashboardIncident runs the dashboard in tmux with --incident
+// naming /dev/full, /dev/zero and a FIFO (the dashboard once reached
+// 6.1 GiB on /dev/full): it must draw, say why it has no timeline, and stay
+// small.
+func TestFaultDashboardIncident(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/full", "/dev/zero", fifo} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			s := startTmux(t, 120, 40, bin, "--read-only", "--pg", "none", "--incident", path)
+			s.waitFor(10*time.Second, "Memory & swap", "% used")
+			time.Sleep(2 * time.Second)
+			pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
+			status, err := os.ReadFile("/proc/" + pid + "/status")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hwm := int64(-1)
+			for _, line := range strings.Split(string(status), "\n") {
+				if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+					kb, _ := strconv.ParseInt(f[1], 10, 64)
+					hwm = kb << 10
+				}
+			}
+			t.Logf("dashboard --incident %s: peak RSS %.1f MiB", path, float64(hwm)/(1<<20))
+			if hwm < 0 || hwm > 2*faultRSSBudget {
+				t.Errorf("peak RSS %d bytes", hwm)
+			}
+			// The timeline panel says why there is no timeline.
+			if screen := s.capture(); !strings.Contains(screen, "regular") {
+				t.Errorf("the screen does not say the timeline was refused:\n%s", screen)
+			}
+			s.quit()
+		})
+	}
+}
+
+// TestFaultDashboardLongNote: a timeline holding one 10 MB note line (once
+// 100 % CPU and about 5 s a key) opens with the line skipped, and a key
+// answers at once.
+func TestFaultDashboardLongNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	longNote := `{"kind":"note","at":"2026-11-28T09:02:00Z","data":{"author":"x","text":"` + strings.Repeat("A", 10<<20) + `"}}`
+	path := goodTimeline(t, longNote, `{"kind":"note","at":"2026-11-28T09:03:00Z","data":{"author":"bob","text":"after the long line"}}`)
+	start := time.Now()
+	s := startTmux(t, 120, 40, bin, "--read-only", "--pg", "none", "--incident", path)
+	s.waitFor(10*time.Second, "Memory & swap", "% used", "⏱ incident")
+	t.Logf("dashboard drawn with the timeline after %v", time.Since(start).Round(10*time.Millisecond))
+	for range 3 {
+		pressed := time.Now()
+		s.keys("?")
+		s.waitFor(5*time.Second, "? or esc closes")
+		s.keys("Escape")
+		for strings.Contains(s.capture(), "? or esc closes") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if took := time.Since(pressed); took > 2*time.Second {
+			t.Errorf("help opened and closed in %v", took)
+		} else {
+			t.Logf("help opened and closed in %v", took.Round(time.Millisecond))
+		}
+	}
+	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
+	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				t.Logf("peak RSS: %s", strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")))
+			}
+		}
+	}
+	s.quit()
+}
