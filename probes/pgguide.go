@@ -2,7 +2,6 @@ package probes
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -105,17 +104,6 @@ func fmtBytes(b uint64) string {
 		return fmt.Sprintf("%.0f %siB", v, suffix)
 	}
 	return fmt.Sprintf("%.1f %siB", v, suffix)
-}
-
-// pgSecretInQuery matches the literals that carry secrets in SQL text:
-// PASSWORD '…' (CREATE/ALTER ROLE) and quoted values after password/secret/
-// token keywords, as seen in pg_stat_activity.query.
-var pgSecretInQuery = regexp.MustCompile(`(?i)((?:password|passwd|secret|token|api_key)\s*(?:=\s*|\s)\s*)('(?:[^']|'')*'?|"[^"]*"?|\$\$.*?(?:\$\$|$))`)
-
-// RedactQuery hides password literals in a query text before it is drawn or
-// written: ALTER ROLE x PASSWORD 'hunter2' becomes PASSWORD '********'.
-func RedactQuery(q string) string {
-	return pgSecretInQuery.ReplaceAllString(q, "${1}'********'")
 }
 
 // PGText makes text a client or the server chose (query text, application

@@ -1,7 +1,6 @@
 package probes
 
 import (
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -46,24 +45,6 @@ func TestFmtBytes(t *testing.T) {
 	for in, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1 KiB", 1536: "1.5 KiB", 128 << 20: "128 MiB", 6 << 30: "6 GiB", 6<<30 + 1<<29: "6.5 GiB"} {
 		if got := fmtBytes(in); got != want {
 			t.Errorf("fmtBytes(%d) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestRedactQuery(t *testing.T) {
-	for in, want := range map[string]string{
-		"ALTER ROLE odoo PASSWORD 'hunter2'":             "ALTER ROLE odoo PASSWORD '********'",
-		"create user x with password 'it''s'  login":     "create user x with password '********'  login",
-		"UPDATE s SET token = 'abc123' WHERE id = 1":     "UPDATE s SET token = '********' WHERE id = 1",
-		"SELECT pg_sleep(60)":                            "SELECT pg_sleep(60)",
-		"ALTER ROLE a PASSWORD $$x$$":                    "ALTER ROLE a PASSWORD '********'",
-		"SELECT * FROM users WHERE password = 'cut off…": "SELECT * FROM users WHERE password = '********'",
-	} {
-		if got := RedactQuery(in); got != want {
-			t.Errorf("RedactQuery(%q) = %q, want %q", in, got, want)
-		}
-		if strings.Contains(RedactQuery(in), "hunter2") {
-			t.Error("secret kept")
 		}
 	}
 }
