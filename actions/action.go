@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -143,10 +145,10 @@ func (a Action) Plan(t *Target) []string {
 		out := make([]string, 0, len(a.Commands))
 		for _, argv := range a.Commands {
 			if a.Shell && len(argv) == 1 {
-				out = append(out, "/bin/sh -c "+shellQuote(Redact(argv[0])))
+				out = append(out, "/bin/sh -c "+shellQuote(redact.Redact(argv[0])))
 				continue
 			}
-			out = append(out, QuoteArgv(RedactArgv(argv)))
+			out = append(out, QuoteArgv(redact.RedactArgv(argv)))
 		}
 		return out
 	case KindSQL:
@@ -156,9 +158,9 @@ func (a Action) Plan(t *Target) []string {
 			db = "database " + a.Database
 		}
 		if a.Preview != "" {
-			out = append(out, "preview on "+db+": "+oneLine(Redact(a.Preview)))
+			out = append(out, "preview on "+db+": "+oneLine(redact.Redact(a.Preview)))
 		}
-		return append(out, "SQL on "+db+": "+oneLine(Redact(a.SQL)))
+		return append(out, "SQL on "+db+": "+oneLine(redact.Redact(a.SQL)))
 	case KindTerminateIdle:
 		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", fmtDur(a.idleAfter()))}
 	case KindSignal:
@@ -175,7 +177,7 @@ func (a Action) Plan(t *Target) []string {
 	case KindChecklist:
 		out := []string{"runs nothing; steps to do by hand:"}
 		for _, s := range a.Steps {
-			out = append(out, "  "+Redact(s))
+			out = append(out, "  "+redact.Redact(s))
 		}
 		return out
 	case KindNote:

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // Postgres runs the statements of the sql and terminate-idle-postgres
@@ -119,7 +121,7 @@ func queryPreview(ctx context.Context, pg Postgres, q string) (Preview, error) {
 	}
 	for _, row := range rows {
 		for i := range row {
-			row[i] = Redact(row[i])
+			row[i] = redact.Redact(row[i])
 		}
 	}
 	return Preview{Columns: cols, Rows: rows, Truncated: n > len(rows), Message: fmt.Sprintf("%d row(s)", n)}, nil

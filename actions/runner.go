@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/redact"
 	"golang.org/x/sys/unix"
 )
 
@@ -279,7 +280,7 @@ func (r *Runner) Start(ctx context.Context, req Request) *Run {
 	}
 	h.info = Started{
 		RunID: id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Commands: startedCommands(a, req.Target), Confirmation: Redact(req.Confirmation),
+		Commands: startedCommands(a, req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, At: started, Target: req.Target,
 	}
 	if !(r.ReadOnly || a.Kind.RunsNothing()) {
@@ -306,7 +307,7 @@ func startedCommands(a Action, t *Target) [][]string {
 			if a.Shell {
 				argv = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 			}
-			out = append(out, RedactArgv(argv))
+			out = append(out, redact.RedactArgv(argv))
 		}
 		return out
 	}
@@ -328,7 +329,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	a := req.Action
 	res := Result{
 		RunID: h.id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Plan: a.Plan(req.Target), Confirmation: Redact(req.Confirmation),
+		Plan: a.Plan(req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, Started: h.started, RecheckAfter: a.RecheckAfter,
 	}
 	if req.Target != nil {
@@ -366,7 +367,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		}
 		res.Status, res.Message = StatusOK, "checklist shown; nothing was run"
 	case KindNote:
-		res.Note = Redact(req.Note)
+		res.Note = redact.Redact(req.Note)
 		h.out.Line(res.Note)
 		res.Status, res.Message = StatusOK, "note added"
 	default:
@@ -424,7 +425,7 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		if a.Shell {
 			run = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 		}
-		shown := RedactArgv(run)
+		shown := redact.RedactArgv(run)
 		res.Argv = append(res.Argv, shown)
 		out.Line("$ " + QuoteArgv(shown))
 		step := Step{Argv: shown}

@@ -57,15 +57,31 @@ func redactOnce(s string) string {
 	// as byte spans; masking happens once, at the end. A rule that masked
 	// as it went would hide the context another rule needs ("--password
 	// token: x" or "password: mysql -px").
+	// Each rule runs only when the text holds the word it starts from:
+	// most output lines hold none, and skip the regexps.
+	l := strings.ToLower(s)
+	has := func(w string) bool { return strings.Contains(l, w) }
 	var sp spans
 	scanText(s, &sp)
-	authHeaders(s, &sp)
-	sqlPasswords(s, &sp)
-	urlPasswords(s, &sp)
-	keyValues(s, &sp)
-	bareBearers(s, &sp)
-	for _, m := range tokenShape.FindAllStringIndex(s, -1) {
-		sp.add(m[0], m[1])
+	if has("authorization") {
+		authHeaders(s, &sp)
+	}
+	if has("password") {
+		sqlPasswords(s, &sp)
+	}
+	if has("://") {
+		urlPasswords(s, &sp)
+	}
+	if strings.ContainsAny(s, ":=") && (has("pass") || has("pwd") || has("secret") || has("token") || has("key") || has("auth") || has("cred")) {
+		keyValues(s, &sp)
+	}
+	if has("bearer") {
+		bareBearers(s, &sp)
+	}
+	if has("akia") || has("gh") || has("xox") || has("glpat-") || has("sk-") {
+		for _, m := range tokenShape.FindAllStringIndex(s, -1) {
+			sp.add(m[0], m[1])
+		}
 	}
 	return sp.apply(s)
 }
