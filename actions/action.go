@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -166,7 +167,7 @@ func (a Action) Plan(t *Target) []string {
 	case KindSignal:
 		who := "<selected process>"
 		if t != nil {
-			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, FormatBytes(t.RSSBytes))
+			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, units.Bytes(t.RSSBytes))
 		}
 		return []string{
 			"kill -TERM " + who,
@@ -241,20 +242,6 @@ func fmtDur(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// FormatBytes prints a byte count in binary units ("512 MiB").
-func FormatBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }
 
 // Validate checks the rules every action obeys, whatever its source: a

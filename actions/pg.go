@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Postgres runs the statements of the sql and terminate-idle-postgres
@@ -106,7 +107,7 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		if err != nil {
 			return Preview{}, err
 		}
-		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, FormatBytes(v.RSSBytes))}, nil
+		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, units.Bytes(v.RSSBytes))}, nil
 	}
 	return Preview{}, nil
 }

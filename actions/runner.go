@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -563,7 +564,7 @@ func (r *Runner) Recheck(ctx context.Context, res Result) Recheck {
 		if n < 0 {
 			verb, n = "grew by", -n
 		}
-		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, FormatBytes(uint64(n)))
+		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, units.Bytes(uint64(n)))
 	}
 	return rc
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // notRecorded marks a field nobody filled in; it is never replaced by a guess.
@@ -156,11 +157,11 @@ func hostLine(s *Summary, h Header) string {
 		facts = append(facts, "kernel "+s.Facts.Kernel)
 	}
 	if s.Facts.MemTotalBytes > 0 {
-		facts = append(facts, bytesText(s.Facts.MemTotalBytes)+" RAM")
+		facts = append(facts, units.Bytes(s.Facts.MemTotalBytes)+" RAM")
 	}
 	if s.Facts.known() {
 		if s.Facts.SwapTotalBytes > 0 {
-			facts = append(facts, bytesText(s.Facts.SwapTotalBytes)+" swap")
+			facts = append(facts, units.Bytes(s.Facts.SwapTotalBytes)+" swap")
 		} else {
 			facts = append(facts, "no swap")
 		}
@@ -567,7 +568,7 @@ func (r *reportWriter) kills(evs []Event) {
 		if p == nil {
 			return "?"
 		}
-		return bytesText(*p * 1024)
+		return units.KiB(*p)
 	}
 	for _, ev := range ks {
 		k := ev.Data.(OOMKill)
