@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/memtui/memtui/internal/units"
@@ -244,15 +243,7 @@ func procGrowthText(perSec float64, ok bool) string {
 	if !ok {
 		return "—"
 	}
-	perMin := perSec * 60
-	if math.Abs(perMin) < 1024 {
-		return "0"
-	}
-	sign := "+"
-	if perMin < 0 {
-		sign = "-"
-	}
-	return sign + units.Bytes(uint64(math.Abs(perMin)))
+	return units.SignedRate(perSec * 60)
 }
 
 // procSparkline draws samples as w cells, each the highest RSS of its slice of

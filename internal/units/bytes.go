@@ -54,3 +54,21 @@ func SignedBytes(d int64) string {
 	}
 	return "0"
 }
+
+// SignedRate formats a growth in bytes per unit of time with its sign, as
+// SignedBytes does; under 1 KiB either way (or NaN) it is "0", so jitter
+// never reads as growth or a "-0.0".
+func SignedRate(bytesPer float64) string {
+	if math.IsNaN(bytesPer) || math.Abs(bytesPer) < 1024 {
+		return "0"
+	}
+	// Converting a float64 at or over 2^64 to uint64 is undefined: clamp.
+	b := uint64(math.MaxUint64)
+	if v := math.Abs(bytesPer); v < 1<<63 {
+		b = uint64(v)
+	}
+	if bytesPer > 0 {
+		return "+" + Bytes(b)
+	}
+	return "-" + Bytes(b)
+}

@@ -47,3 +47,11 @@ func TestSignedBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestSignedRate(t *testing.T) {
+	for in, want := range map[float64]string{0: "0", 1023: "0", -1023: "0", math.NaN(): "0", 1024: "+1.00 KiB", -1.5 * (1 << 20): "-1.50 MiB", 12.5 * (1 << 20): "+12.5 MiB", math.Inf(1): "+16.0 EiB", math.Inf(-1): "-16.0 EiB"} {
+		if got := SignedRate(in); got != want {
+			t.Errorf("SignedRate(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
