@@ -163,7 +163,7 @@ func (a Action) Plan(t *Target) []string {
 		}
 		return append(out, "SQL on "+db+": "+oneLine(redact.Redact(a.SQL)))
 	case KindTerminateIdle:
-		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", fmtDur(a.idleAfter()))}
+		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", units.Duration(a.idleAfter()))}
 	case KindSignal:
 		who := "<selected process>"
 		if t != nil {
@@ -171,7 +171,7 @@ func (a Action) Plan(t *Target) []string {
 		}
 		return []string{
 			"kill -TERM " + who,
-			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", fmtDur(a.grace()), who),
+			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", units.Duration(a.grace()), who),
 		}
 	case KindDropCaches:
 		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
@@ -231,18 +231,6 @@ func shellQuote(s string) string {
 // oneLine folds whitespace runs (SQL written over several lines) into one
 // space so a plan step stays one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// fmtDur prints a duration without trailing zero units ("30m", "1m30s").
-func fmtDur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
 
 // Validate checks the rules every action obeys, whatever its source: a
 // well-formed id, a known risk and kind, and what its kind needs to run.

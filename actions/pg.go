@@ -81,11 +81,11 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		}
 		p := Preview{Backends: bs, Columns: []string{"pid", "user", "database", "idle for"}}
 		for _, b := range bs {
-			p.Rows = append(p.Rows, []string{fmt.Sprint(b.PID), b.User, b.Database, fmtDur(b.IdleFor.Truncate(time.Second))})
+			p.Rows = append(p.Rows, []string{fmt.Sprint(b.PID), b.User, b.Database, units.Duration(b.IdleFor.Truncate(time.Second))})
 		}
-		p.Message = fmt.Sprintf("%d idle client backend(s) idle for more than %s", len(bs), fmtDur(a.idleAfter()))
+		p.Message = fmt.Sprintf("%d idle client backend(s) idle for more than %s", len(bs), units.Duration(a.idleAfter()))
 		if len(bs) == 0 {
-			p.Message = fmt.Sprintf("no client backend is idle for more than %s; nothing to terminate", fmtDur(a.idleAfter()))
+			p.Message = fmt.Sprintf("no client backend is idle for more than %s; nothing to terminate", units.Duration(a.idleAfter()))
 		}
 		return p, nil
 	case KindSQL:
@@ -209,7 +209,7 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 		if t.OK {
 			done[t.PID] = true
 			res.Terminated = append(res.Terminated, t.Backend)
-			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, fmtDur(t.IdleFor.Truncate(time.Second))))
+			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, units.Duration(t.IdleFor.Truncate(time.Second))))
 		} else {
 			out.Line(fmt.Sprintf("pid %d: pg_terminate_backend returned false", t.PID))
 		}

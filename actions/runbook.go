@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Runbook is the effective list of actions: the built-in ones with the
@@ -373,7 +374,7 @@ func (p *fileParser) validate(a Action, m map[string]any, what string, at func(s
 			if _, has := m[k]; !has {
 				k = "grace"
 			}
-			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5s (KILL needs time too)", what, fmtDur(a.EffectiveTimeout()), fmtDur(a.grace()))
+			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5 s (KILL needs time too)", what, units.Duration(a.EffectiveTimeout()), units.Duration(a.grace()))
 		}
 	}
 }
@@ -444,7 +445,7 @@ func (p *fileParser) duration(v any, what, key string, line int, lo, hi time.Dur
 		return 0, false
 	}
 	if d < lo || d > hi {
-		p.errAt(line, "%s: %s: %s is outside %s … %s", what, key, s, fmtDur(lo), fmtDur(hi))
+		p.errAt(line, "%s: %s: %s is outside %s … %s", what, key, s, units.Duration(lo), units.Duration(hi))
 		return 0, false
 	}
 	return d, true

@@ -379,7 +379,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errTimedOut) && res.Status != StatusOK:
 		res.Status = StatusTimedOut
-		res.Message = fmt.Sprintf("timed out after %s; stopped it (process group killed)", fmtDur(a.EffectiveTimeout()))
+		res.Message = fmt.Sprintf("timed out after %s; stopped it (process group killed)", units.Duration(a.EffectiveTimeout()))
 	case cause != nil && res.Status != StatusOK:
 		res.Status = StatusCancelled
 		res.Message = "cancelled; stopped it (process group killed)"

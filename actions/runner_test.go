@@ -100,7 +100,7 @@ wait`, pids)
 	if res.Status != StatusTimedOut {
 		t.Fatalf("status = %q (%s), want timed out", res.Status, res.Message)
 	}
-	if !strings.Contains(res.Message, "timed out after 700ms") {
+	if !strings.Contains(res.Message, "timed out after 700 ms") {
 		t.Errorf("message = %q", res.Message)
 	}
 	if took > 4*time.Second {

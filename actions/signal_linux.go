@@ -52,14 +52,14 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 	out.Line("sent SIGTERM to " + who)
 	t0 := time.Now()
 	if waitPidfd(ctx, fd, a.grace()) {
-		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, fmtDur(time.Since(t0).Round(10*time.Millisecond)))
+		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, units.Duration(time.Since(t0).Round(10*time.Millisecond)))
 		out.Line(res.Message)
 		return nil
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	out.Line(fmt.Sprintf("still running after %s", fmtDur(a.grace())))
+	out.Line(fmt.Sprintf("still running after %s", units.Duration(a.grace())))
 	// The pidfd pins the process: if it is still running, it is still ours.
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil {
 		if errors.Is(err, unix.ESRCH) {

@@ -3,6 +3,8 @@ package incident
 import (
 	"fmt"
 	"time"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Reading is what the detector needs from one probe round. The ui fills it
@@ -506,7 +508,7 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 		out = d.emit(out, r.At, Escalation{Stage: StagePageOnCall, Reason: fmt.Sprintf("%d OOM kill(s) during the incident", s.OOMKills)})
 	}
 	if elapsed >= seniorAfter && !d.reached(StageSeniorDevOps) && s.Growing(d.cfg.GrowthWindow, d.cfg.GrowthMinPct) {
-		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", durText(elapsed), r.UsedPct)
+		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", units.Duration(elapsed), r.UsedPct)
 		if s.SwapGrowing {
 			reason += " (swap growing)"
 		}
@@ -516,10 +518,10 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 	// warning level; after that the incident is being watched, not fought.
 	still := r.UsedPct >= d.cfg.Levels.Warning
 	if elapsed >= maintenanceAfter && still && !d.reached(StageMaintenance) {
-		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
 	}
 	if elapsed >= emergencyAfter && still && !d.reached(StageEmergency) {
-		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
 	}
 	return out
 }

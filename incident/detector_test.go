@@ -177,7 +177,7 @@ func TestDetectorSeries(t *testing.T) {
 			want: []string{
 				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
 				"+10s severity normal → high at 90.0%",
-				"+1m0s swap growing: +60.0 MiB in 1m0s (now 60.0 MiB)",
+				"+1m0s swap growing: +60.0 MiB in 1 min (now 60.0 MiB)",
 				"+4m0s swap stopped growing (180 MiB used)",
 			},
 		},

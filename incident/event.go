@@ -666,7 +666,7 @@ func (e Event) Summary() string {
 		return fmt.Sprintf("severity %s → %s at %.1f%%", v.From, v.To, v.UsedPct)
 	case SwapGrowth:
 		if v.Growing {
-			return fmt.Sprintf("swap growing: +%s in %s (now %s)", units.Bytes(uint64(max(v.DeltaBytes, 0))), time.Duration(v.Window), units.Bytes(v.SwapUsedBytes))
+			return fmt.Sprintf("swap growing: +%s in %s (now %s)", units.Bytes(uint64(max(v.DeltaBytes, 0))), units.Duration(time.Duration(v.Window)), units.Bytes(v.SwapUsedBytes))
 		}
 		return fmt.Sprintf("swap stopped growing (%s used)", units.Bytes(v.SwapUsedBytes))
 	case OOMKill:
@@ -687,7 +687,7 @@ func (e Event) Summary() string {
 		}
 		return s
 	case ActionFinished:
-		return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + durText(time.Duration(v.Duration))
+		return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + units.Duration(time.Duration(v.Duration))
 	case ActionRechecked:
 		s := "action " + v.Action + " re-checked: " + v.Result
 		if v.MemBefore != nil && v.MemAfter != nil {
@@ -752,19 +752,4 @@ func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", " ⏎ ")
-}
-
-// durText is a compact duration rounded for people: "850ms", "12.3s", "4m05s", "1h32m".
-func durText(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		d = d.Round(time.Second)
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }

@@ -115,9 +115,9 @@ func (r *reportWriter) header(path string, h Header, s *Summary, fields map[stri
 	case !s.Started():
 		r.f("**Duration**: %s  \n", notRecorded)
 	case s.Active():
-		r.f("**Duration**: %s so far (since %s UTC, still in progress)  \n", durText(s.Elapsed(now)), utc(s.Start))
+		r.f("**Duration**: %s so far (since %s UTC, still in progress)  \n", units.Duration(s.Elapsed(now)), utc(s.Start))
 	default:
-		r.f("**Duration**: %s (%s → %s UTC)  \n", durText(s.Elapsed(now)), utc(s.Start), utc(s.End))
+		r.f("**Duration**: %s (%s → %s UTC)  \n", units.Duration(s.Elapsed(now)), utc(s.Start), utc(s.End))
 	}
 	r.f("**Root Cause**: %s  \n", field(fields[FieldRootCause]))
 	r.f("**Resolution**: %s  \n", field(fields[FieldResolution]))
@@ -493,7 +493,7 @@ func (r *reportWriter) actions(evs []Event) {
 			if len(failed) > 0 && len(f.Commands) > 1 {
 				exit += "<br>" + strings.Join(failed, "<br>")
 			}
-			dur = durText(time.Duration(f.Duration))
+			dur = units.Duration(time.Duration(f.Duration))
 			after = f.MemAfter
 			if a.started == nil {
 				cmds = ""
@@ -508,7 +508,7 @@ func (r *reportWriter) actions(evs []Event) {
 			exit = "_did not finish_"
 		}
 		if c := a.recheck; c != nil {
-			re = cell(fmt.Sprintf("%s after %s", c.Result, time.Duration(c.Waited)))
+			re = cell(fmt.Sprintf("%s after %s", c.Result, units.Duration(time.Duration(c.Waited))))
 			if c.MemAfter != nil {
 				re += cell(fmt.Sprintf(": %.1f%%", c.MemAfter.UsedPct))
 			}

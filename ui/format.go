@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -18,24 +17,6 @@ func valBytes(v probes.Val) string {
 		return "—"
 	}
 	return units.Bytes(v.V)
-}
-
-// humanDuration formats a duration for people under stress: "7 min",
-// "1 h 05 min", "45 s".
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		return fmt.Sprintf("%d h %02d min", h, int(d.Minutes())-60*h)
-	}
-	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 // rate formats a per-second rate compactly ("0", "12", "1.2k").

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // flashDuration is how long a flash line stays.
@@ -386,7 +387,7 @@ func (m Model) topBar() string {
 	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
-			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+			parts = append(parts, m.st.Bar.Render("up "+units.Duration(m.now.Sub(m.d.Host.BootTime))))
 		}
 		layout := "15:04:05 MST"
 		if variant.date {

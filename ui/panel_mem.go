@@ -305,7 +305,7 @@ func (p memPanel) psiLine(st Styles) string {
 func (p memPanel) trendLine(st Styles) string {
 	t := p.trend
 	if !t.OK {
-		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", humanDuration(t.Window), humanDuration(probes.MinTrendSpan)))
+		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", units.Duration(t.Window), units.Duration(probes.MinTrendSpan)))
 	}
 	arrow := "→"
 	switch {
@@ -314,9 +314,9 @@ func (p memPanel) trendLine(st Styles) string {
 	case t.GrowthBytesPerMin <= -probes.FlatBytesPerMin:
 		arrow = "↓"
 	}
-	s := fmt.Sprintf("%s %s/min over %s", arrow, units.SignedRate(t.GrowthBytesPerMin), humanDuration(t.Window))
+	s := fmt.Sprintf("%s %s/min over %s", arrow, units.SignedRate(t.GrowthBytesPerMin), units.Duration(t.Window))
 	if t.FullOK {
-		est := fmt.Sprintf(" · full in ~%s at this rate", humanDuration(t.TimeToFull))
+		est := fmt.Sprintf(" · full in ~%s at this rate", units.Duration(t.TimeToFull))
 		style := st.Warn
 		if t.TimeToFull < 15*time.Minute {
 			style = st.Crit

@@ -136,7 +136,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if !det.StartedAt.IsZero() {
 		started = det.StartedAt.In(d.loc).Format("2006-01-02 15:04:05")
 		if d.now != nil {
-			started += " (" + humanDuration(d.now().Sub(det.StartedAt)) + " ago)"
+			started += " (" + units.Duration(d.now().Sub(det.StartedAt)) + " ago)"
 		}
 	}
 	threads := fmt.Sprintf("%d threads", p.Threads)
