@@ -259,7 +259,7 @@ func (d *Detector) Observe(r Reading) []Event {
 	if changed, from := d.stepLevel(r); changed {
 		if !active && d.level.rank() >= d.cfg.StartLevel.rank() {
 			out = d.emit(out, r.At, d.started(fmt.Sprintf("memory %.1f%% held at %s (≥ %s%%) for %s",
-				r.UsedPct, d.level, pctText(d.threshold(d.level)), d.cfg.MinDuration)))
+				r.UsedPct, d.level, pctText(d.threshold(d.level)), units.Duration(d.cfg.MinDuration))))
 			active, opened = true, true
 			d.winStart, d.best = time.Time{}, nil
 		}
@@ -546,5 +546,5 @@ func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 		return out
 	}
 	d.recoveredSince = time.Time{}
-	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", d.cfg.RecoveryHold, r.UsedPct))
+	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", units.Duration(d.cfg.RecoveryHold), r.UsedPct))
 }

@@ -709,7 +709,7 @@ func (e Event) Summary() string {
 	return string(e.Kind())
 }
 
-// describe is "pid 4242 odoo-bin (uid 1001, anon-rss 1.9 GiB)".
+// describe is "pid 4242 odoo-bin (uid 1001, anon-rss 1.90 GiB)".
 func (k OOMKill) describe() string {
 	var b strings.Builder
 	if k.PID != nil {

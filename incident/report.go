@@ -143,7 +143,7 @@ func (r *reportWriter) header(path string, h Header, s *Summary, fields map[stri
 	}
 }
 
-// hostLine is "db1: kernel 6.8.0, 7.8 GiB RAM, 2.0 GiB swap, 4 CPUs".
+// hostLine is "db1: kernel 6.8.0, 7.80 GiB RAM, 2.00 GiB swap, 4 CPUs".
 func hostLine(s *Summary, h Header) string {
 	name := s.Facts.Host
 	if name == "" {

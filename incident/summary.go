@@ -207,7 +207,7 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.SwapUsedBytes == 0:
 		swap.State, swap.Figure = Met, "no swap in use"
 	case !ok:
-		swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", units.Bytes(s.Last.SwapUsedBytes), criteriaWindow)
+		swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", units.Bytes(s.Last.SwapUsedBytes), units.Duration(criteriaWindow))
 	default:
 		// Pages stay in swap until touched, so a flat level after a crisis
 		// means nothing new is being pushed out: that counts as met.
@@ -242,7 +242,7 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.ProcRSSBytes == nil:
 		fp.Figure = "process footprint not measured"
 	case !ok || old.ProcRSSBytes == nil:
-		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), criteriaWindow)
+		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), units.Duration(criteriaWindow))
 	default:
 		a, b := float64(*old.ProcRSSBytes), float64(*s.Last.ProcRSSBytes)
 		change := 0.0

@@ -16,7 +16,7 @@ type PGAdvice struct {
 	Suggested uint64   `json:"suggested_bytes,omitempty"` // 0 when the runbook gives no figure
 	Percent   float64  `json:"percent_of_ram"`
 	Level     Severity `json:"level"`
-	Text      string   `json:"text"` // plain words, verdict first: "low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4 GiB"
+	Text      string   `json:"text"` // plain words, verdict first: "low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4.00 GiB"
 }
 
 // PGGuide compares the settings with the runbook (shared_buffers ≈ 25 % of
