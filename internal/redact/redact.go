@@ -19,9 +19,10 @@ import (
 // keeps a predictable width in a table.
 const Mask = "***"
 
-// maxPasses bounds the fixpoint loop in Redact. Masking one secret can
-// change how a neighbouring rule sees the text; repeating until nothing
-// changes makes Redact idempotent, and two or three passes always suffice.
+// maxPasses bounds the fixpoint loop in Redact. A mask can change how the
+// text around it reads ("'a b'x" becomes "'***'x", a new quoted word);
+// repeating until nothing changes makes Redact idempotent, and the fuzz
+// target has needed no more than three passes.
 const maxPasses = 4
 
 // Redact hides the secrets free text may carry and keeps the rest readable:
@@ -35,7 +36,8 @@ const maxPasses = 4
 //	Authorization: Bearer x, X-Api-Key: x        → Authorization: Bearer ***
 //	AKIA…, ghp_…, github_pat_…, xox…, glpat-…, sk-… → ***
 //
-// It never panics, is idempotent and keeps the text's spacing. Query text
+// It never panics, is idempotent and keeps the text around each secret as
+// it was. Query text
 // (pg_stat_activity.query) needs nothing more: its SQL forms are among the
 // rules above.
 func Redact(s string) string {
@@ -57,6 +59,7 @@ func redactOnce(s string) string {
 	// as byte spans; masking happens once, at the end. A rule that masked
 	// as it went would hide the context another rule needs ("--password
 	// token: x" or "password: mysql -px").
+	//
 	// Each rule runs only when the text holds the word it starts from:
 	// most output lines hold none, and skip the regexps.
 	l := strings.ToLower(s)
