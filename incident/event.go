@@ -725,7 +725,7 @@ func (k OOMKill) describe() string {
 		extra = append(extra, fmt.Sprintf("uid %d", *k.UID))
 	}
 	if k.AnonRSSKB != nil {
-		extra = append(extra, "anon-rss "+units.Bytes(*k.AnonRSSKB*1024))
+		extra = append(extra, "anon-rss "+units.KiB(*k.AnonRSSKB))
 	}
 	if k.Count > 1 {
 		extra = append(extra, fmt.Sprintf("%d kills", k.Count))

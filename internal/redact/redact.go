@@ -21,8 +21,8 @@ const Mask = "***"
 
 // maxPasses bounds the fixpoint loop in Redact. A mask can change how the
 // text around it reads ("'a b'x" becomes "'***'x", a new quoted word);
-// repeating until nothing changes makes Redact idempotent, and the fuzz
-// target has needed no more than three passes.
+// repeating until nothing changes makes Redact idempotent (FuzzRedact
+// checks it), and the bound keeps a pathological input from looping.
 const maxPasses = 4
 
 // Redact hides the secrets free text may carry and keeps the rest readable:
