@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // previewTimeout bounds the read-only queries of a confirmation.
@@ -343,9 +344,9 @@ func (c *confirmDialog) view(st Styles, w, h int) string {
 	if more := len(content) - (start + rows); more > 0 {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("  ↓ %d more line(s): scroll to see all before confirming", more)))
 	}
-	settings := fmt.Sprintf("timeout %s", humanDuration(a.EffectiveTimeout()))
+	settings := fmt.Sprintf("timeout %s", units.Duration(a.EffectiveTimeout()))
 	if a.RecheckAfter > 0 {
-		settings += fmt.Sprintf(" · re-checks memory %s after", humanDuration(a.RecheckAfter))
+		settings += fmt.Sprintf(" · re-checks memory %s after", units.Duration(a.RecheckAfter))
 	}
 	if !a.Kind.RunsNothing() {
 		lines = append(lines, st.Muted.Render(settings))

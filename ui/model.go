@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // flashDuration is how long a flash line stays.
@@ -406,7 +407,7 @@ func (m Model) topBar() string {
 			parts = []string{m.st.Title.Render(" memtui"), m.st.Crit.Render("▶ " + strings.ToUpper(kind)), m.st.Bar.Render(m.d.Host.Name)}
 		}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
-			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+			parts = append(parts, m.st.Bar.Render("up "+units.Duration(m.now.Sub(m.d.Host.BootTime))))
 		}
 		layout := "15:04:05 MST"
 		if variant.date {

@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -316,11 +317,7 @@ func (p memPanel) psiLine(st Styles) string {
 func (p memPanel) trendLine(st Styles) string {
 	t := p.trend
 	if !t.OK {
-		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", humanDuration(t.Window), humanDuration(probes.MinTrendSpan)))
-	}
-	g := t.GrowthBytesPerMin / (1 << 20)
-	if math.Abs(g) < 0.05 {
-		g = 0 // never print "-0.0": flat is flat
+		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", units.Duration(t.Window), units.Duration(probes.MinTrendSpan)))
 	}
 	arrow := "→"
 	switch {
@@ -329,9 +326,9 @@ func (p memPanel) trendLine(st Styles) string {
 	case t.GrowthBytesPerMin <= -probes.FlatBytesPerMin:
 		arrow = "↓"
 	}
-	s := fmt.Sprintf("%s %+.1f MiB/min over %s", arrow, g, humanDuration(t.Window))
+	s := fmt.Sprintf("%s %s/min over %s", arrow, units.SignedRate(t.GrowthBytesPerMin), units.Duration(t.Window))
 	if t.FullOK {
-		est := fmt.Sprintf(" · full in ~%s at this rate", humanDuration(t.TimeToFull))
+		est := fmt.Sprintf(" · full in ~%s at this rate", units.Duration(t.TimeToFull))
 		style := st.Warn
 		if t.TimeToFull < 15*time.Minute {
 			style = st.Crit

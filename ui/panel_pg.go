@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -190,7 +191,7 @@ func (p pgPanel) errorBody(st Styles, w, h int) string {
 	}
 	lines := wrapText(st.Crit.Render("✖ NOT CONNECTED")+" "+st.Text.Render(msg), w)
 	if lg := p.r.LastGood; lg != nil && len(lines)+2 <= h {
-		age := humanDuration(p.now().Sub(lg.Time))
+		age := units.Duration(p.now().Sub(lg.Time))
 		lines = append(lines, st.Header.Render(fmt.Sprintf("last known at %s (%s ago):", lg.Time.In(p.loc).Format("15:04:05"), age)))
 		lines = append(lines, strings.Split(p.statsBody(st, lg, w, h-len(lines), true), "\n")...)
 	}
@@ -205,7 +206,7 @@ func (p pgPanel) errorBody(st Styles, w, h int) string {
 		retry := ""
 		if !p.r.RetryAt.IsZero() {
 			if d := p.r.RetryAt.Sub(p.now()); d > 0 {
-				retry = " · retry in " + humanDuration(d)
+				retry = " · retry in " + units.Duration(d)
 			}
 		}
 		lines = append(lines, st.Muted.Render("target "+p.r.Target+retry))
@@ -252,7 +253,7 @@ func (p pgPanel) statusLine(st Styles, s *probes.PGStats, w int) string {
 	if i := strings.IndexByte(ver, ' '); i > 0 {
 		ver = ver[:i] // "15.18 (Debian …)" → "15.18"
 	}
-	out := st.OK.Render("● connected") + st.Text.Render(fmt.Sprintf(" · PostgreSQL %s · up %s", ver, humanDuration(s.Uptime)))
+	out := st.OK.Render("● connected") + st.Text.Render(fmt.Sprintf(" · PostgreSQL %s · up %s", ver, units.Duration(s.Uptime)))
 	out += st.Muted.Render(" · " + p.r.Target)
 	return fit(out, w)
 }
@@ -346,7 +347,7 @@ func (p pgPanel) statesLine(st Styles, s *probes.PGStats) string {
 
 // idleMemLine: idle over the threshold, then the processes' memory.
 func (p pgPanel) idleMemLine(st Styles, s *probes.PGStats) string {
-	idle := fmt.Sprintf("%d over %s", s.IdleOver, humanDuration(s.IdleThreshold))
+	idle := fmt.Sprintf("%d over %s", s.IdleOver, units.Duration(s.IdleThreshold))
 	if s.IdleOver > 0 {
 		idle = st.Warn.Render(idle)
 	} else {
@@ -355,7 +356,7 @@ func (p pgPanel) idleMemLine(st Styles, s *probes.PGStats) string {
 	m := s.Memory
 	mem := ""
 	if m.Known {
-		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", humanBytes(m.RSSSum), m.Processes, humanBytes(m.Estimate()), humanBytes(m.BackendRSS))
+		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", units.Bytes(m.RSSSum), m.Processes, units.Bytes(m.Estimate()), units.Bytes(m.BackendRSS))
 	} else {
 		mem = m.Reason
 	}
@@ -387,7 +388,7 @@ func (p pgPanel) settingsLines(st Styles, s *probes.PGStats) []string {
 		hp += " (" + s.Settings.HugePagesStatus + ")"
 	}
 	if s.Settings.SharedMemorySize.OK {
-		hp += " · shared memory " + humanBytes(s.Settings.SharedMemorySize.V)
+		hp += " · shared memory " + units.Bytes(s.Settings.SharedMemorySize.V)
 	}
 	out = append(out, st.Muted.Render(fmt.Sprintf("%-11s", "huge_pages"))+"  "+st.Text.Render(hp))
 	return out
@@ -444,10 +445,10 @@ type pgCol struct {
 // to h-1 rows, with the columns that fit in w.
 func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 	rows := s.OldestXacts
-	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return shortDuration(b.XactAge) }
+	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return units.DurationCompact(b.XactAge) }
 	if p.queries {
 		rows = s.LongestQueries
-		ageTitle, age = "RUNNING", func(b probes.PGBackend) string { return shortDuration(b.QueryAge) }
+		ageTitle, age = "RUNNING", func(b probes.PGBackend) string { return units.DurationCompact(b.QueryAge) }
 	}
 	cols := []pgCol{
 		{"PID", 7, true, func(b probes.PGBackend) string { return fmt.Sprint(b.PID) }},
@@ -537,24 +538,6 @@ func shortState(s string) string {
 		}
 	}
 	return s
-}
-
-// shortDuration is a compact age for table cells: "45s", "7m12s",
-// "1h05m", "3d02h".
-func shortDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
 
 // wrapText breaks styled text into lines of at most w cells.
