@@ -43,7 +43,8 @@ const (
 	// MarkRestarted: the pid came back with a new start time, or the
 	// process replaced a service process of the same program that went away.
 	MarkRestarted
-	// MarkNew: first seen after the tracker's first scan.
+	// MarkNew: first seen after the tracker's first scan and not yet
+	// followed for a whole growth window, so its growth is not known yet.
 	MarkNew
 )
 
@@ -62,16 +63,17 @@ type Proc struct {
 	PSS     uint64 // smaps_rollup Pss, bytes
 	SwapOK  bool
 	PSSOK   bool
-	// GrowthOK is set once readings of the process span a quarter of the
-	// tracker's growth window; Growth is its RSS trend in bytes per second
-	// over that window.
-	GrowthOK  bool
-	Growth    float64
-	Comm      string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
-	User      string // name of UID, or the number when not in passwd
-	Program   string // grouping name: comm, or the script an interpreter runs
-	Cmdline   string // /proc/<pid>/cmdline joined by spaces, secrets masked
-	CmdlineOK bool
+	// GrowthOK is set once the process has been followed for the tracker's
+	// whole growth window; Growth is its RSS change in bytes per second
+	// over GrowthSpan, the measured span (one to 1¼ windows).
+	GrowthOK   bool
+	Growth     float64
+	GrowthSpan time.Duration
+	Comm       string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
+	User       string // name of UID, or the number when not in passwd
+	Program    string // grouping name: comm, or the script an interpreter runs
+	Cmdline    string // /proc/<pid>/cmdline joined by spaces, secrets masked
+	CmdlineOK  bool
 }
 
 // Key returns the process identity across scans.

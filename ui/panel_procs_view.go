@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/memtui/memtui/probes"
 )
@@ -136,12 +137,12 @@ func procHeader(st Styles, cols []procCol) string {
 
 // procColumns picks the process table's columns for width w; the command
 // takes what is left.
-func procColumns(w int) (cols []procCol, spark bool) {
+func procColumns(w int, window time.Duration) (cols []procCol, spark bool) {
 	userW := 8
 	if w >= 140 {
 		userW = 10
 	}
-	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
+	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {procGrowthTitle(window), 10, true}}
 	if w >= 110 {
 		sw := 12
 		if w >= 160 {
@@ -171,7 +172,7 @@ func procMarkText(m probes.ProcMark) string {
 }
 
 func (p procPanel) procTable(st Styles, w, h int) string {
-	cols, spark := procColumns(w)
+	cols, spark := procColumns(w, p.res.Window)
 	lines := []string{procHeader(st, cols)}
 	visible := h - 1
 	if len(p.order) == 0 {
@@ -191,7 +192,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 			cols[2].cell(humanBytes(pr.RSS)),
 			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
-			cols[5].cell(procGrowthText(pr.Growth, pr.GrowthOK)),
+			cols[5].cell(procGrowthCell(pr)),
 		}
 		if spark {
 			cells = append(cells, cols[6].cell(procSparkline(p.res.Histories[pr.Key()], cols[6].w)))
@@ -236,6 +237,28 @@ func procPctText(v float64, ok bool) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.1f", v)
+}
+
+// procGrowthTitle heads the growth column with the window it is measured
+// over: the figure is the change over that window, per minute.
+func procGrowthTitle(window time.Duration) string {
+	switch {
+	case window <= 0:
+		return "GROWTH/m"
+	case window%time.Minute == 0:
+		return fmt.Sprintf("GROWTH %dm", int(window/time.Minute))
+	}
+	return fmt.Sprintf("GROWTH %ds", int(window/time.Second))
+}
+
+// procGrowthCell is a process's growth, "new" while a process that started
+// under memtui's eyes has not been followed for a whole window (its
+// start-up allocation is not growth), "—" while nobody has been.
+func procGrowthCell(p *probes.Proc) string {
+	if !p.GrowthOK && p.Mark&probes.MarkNew != 0 {
+		return "new"
+	}
+	return procGrowthText(p.Growth, p.GrowthOK)
 }
 
 // procGrowthText formats bytes per second as a signed amount per minute.
@@ -304,7 +327,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	if w < 100 {
 		progW = 14 // leave the notes room for "▲ 1 LEAK? · odoo"
 	}
-	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {procGrowthTitle(p.res.Window), 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
