@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/memtui/memtui/probes"
 )
 
 // flashDuration is how long a flash line stays.
@@ -374,10 +375,22 @@ func (m Model) tabStrip(w int) string {
 // topBar: host, uptime, clock, severity — what an observer joining the
 // screen share needs first.
 func (m Model) topBar() string {
-	level, pct, ok := m.mem.severity()
 	sev := m.st.Muted.Render("● reading…")
-	if ok {
-		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
+	if c, ok := m.condition(); ok {
+		_, pct, memOK := m.mem.severity()
+		text := " " + c.Cause + " "
+		if c.Memory && m.w < 100 {
+			text = fmt.Sprintf(" mem %.1f %% ", pct) // room for the incident clock at 80 columns
+		}
+		if memOK && !c.Memory {
+			// The cause is elsewhere; memory use stays in view.
+			word := "memory"
+			if m.w < 100 {
+				word = "mem"
+			}
+			text = fmt.Sprintf(" %s · %s %.1f %% ", c.Cause, word, pct)
+		}
+		sev = m.st.SevBadgeFor(c.Level) + m.st.Bar.Render(text)
 	}
 	room := m.w - ansi.StringWidth(sev) - 1
 	// Narrow screens drop the date, then the uptime, before anything an
@@ -409,6 +422,24 @@ func (m Model) topBar() string {
 		}
 	}
 	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
+}
+
+// condition is the worst current condition of memory, PostgreSQL
+// connections and recent OOM kills, with its cause: the header must not say
+// NORMAL while PostgreSQL refuses clients or the OOM killer is at work.
+func (m Model) condition() (probes.Condition, bool) {
+	var r probes.Readings
+	if _, pct, ok := m.mem.severity(); ok {
+		r.MemPercent, r.MemOK = pct, true
+	}
+	if s := m.pg.current(); s != nil {
+		r.PGUsed, r.PGMax, r.PGOrdinaryLimit = s.SlotsUsed, s.MaxConnections, s.OrdinaryLimit()
+	}
+	r.PGRefusedFull = m.pg.refusedFull()
+	if m.oom.src != nil && m.oom.loaded {
+		r.OOMKillsLastHour, r.OOMOK = m.oom.lastHour(), true
+	}
+	return probes.Assess(r, m.d.Thresholds)
 }
 
 // bottomBar shows the flash line while one is live, else the key hints.

@@ -141,6 +141,20 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 	return p, nil
 }
 
+// current is this reading's figures, nil when the last reading failed or
+// PostgreSQL is off: old figures never drive the header's severity.
+func (p pgPanel) current() *probes.PGStats {
+	if !p.have || !p.r.Connected {
+		return nil
+	}
+	return p.r.Stats
+}
+
+// refusedFull: the last reading was refused because every slot is taken.
+func (p pgPanel) refusedFull() bool {
+	return p.have && p.r.Err != nil && p.r.Err.Kind == probes.PGErrTooMany
+}
+
 // lastGood is the newest figures the panel holds.
 func (p pgPanel) lastGood() *probes.PGStats {
 	if p.r.Stats != nil {
