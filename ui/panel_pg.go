@@ -229,6 +229,9 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 	var lines []string
 	if !stale {
 		lines = append(lines, p.statusLine(st, s, w))
+		if l := p.privilegeLine(st, s, w); l != "" {
+			lines = append(lines, l)
+		}
 	}
 	lines = append(lines, p.connBar(st, s, w))
 	lines = append(lines, p.statesLine(st, s))
@@ -254,6 +257,22 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 		lines = lines[:h]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// privilegeLine warns when the role cannot see other roles' sessions: their
+// state is hidden, so the counts below would look idle while they work. It
+// names the fix. Empty when the role sees everything (or the reading
+// predates the check: no role).
+func (p pgPanel) privilegeLine(st Styles, s *probes.PGStats, w int) string {
+	if s.SeesAll || s.Role == "" {
+		return ""
+	}
+	role := probes.PGText(s.Role)
+	msg := fmt.Sprintf("role %s cannot see other sessions' state", role)
+	if s.Hidden > 0 {
+		msg = fmt.Sprintf("%d sessions' state hidden from role %s", s.Hidden, role)
+	}
+	return fit(st.High.Render("▲ "+msg+": ")+st.Text.Render("GRANT pg_monitor TO "+role+";"), w)
 }
 
 // statusLine: server version and uptime, and a FULL warning.
@@ -348,6 +367,9 @@ func (p pgPanel) statesLine(st Styles, s *probes.PGStats) string {
 	}
 	for state, c := range s.ByState {
 		if !known[state] && c > 0 {
+			if state == "unknown" {
+				state = "state hidden" // another role's session, to a role without pg_monitor
+			}
 			parts = append(parts, st.Text.Render(fmt.Sprintf("%s %d", state, c)))
 		}
 	}

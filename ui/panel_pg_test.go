@@ -294,3 +294,30 @@ func BenchmarkPGPanelView(b *testing.B) {
 		_ = p.view(st, 120, 22, true)
 	}
 }
+
+// TestPGPanelSaysWhenRoleSeesNoState: a role without pg_monitor sees other
+// sessions without state; the panel says so and gives the GRANT, at 80
+// columns too.
+func TestPGPanelSaysWhenRoleSeesNoState(t *testing.T) {
+	r := connectedAt(t0)
+	s := *r.Stats
+	s.Role, s.SeesAll, s.Hidden = "watcher", false, 6
+	s.ByState = map[string]int{"active": 0, "idle": 1, "unknown": 6}
+	r.Stats = &s
+	p := pgPanelWith(&fakePG{}, r)
+	for _, w := range []int{80, 120} {
+		v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), w, 20, false))
+		for _, want := range []string{"▲ 6 sessions' state hidden from role watcher", "GRANT pg_monitor TO watcher;", "state hidden 6"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("at %d columns the panel lacks %q:\n%s", w, want, v)
+			}
+		}
+	}
+	ok := *r.Stats
+	ok.SeesAll, ok.Hidden = true, 0
+	r.Stats = &ok
+	p = pgPanelWith(&fakePG{}, r)
+	if v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), 120, 20, false)); strings.Contains(v, "GRANT") {
+		t.Errorf("a role that sees everything is warned:\n%s", v)
+	}
+}
