@@ -80,18 +80,24 @@ func (p procPanel) body(st Styles, w, h int) string {
 		status = status[:max(h-3, 0)]
 	}
 	tableH := h - len(status)
+	// The tables leave one column for the selection mark.
+	tw := w - 1
 	var tbl string
 	switch {
 	case p.diff && p.groups:
-		tbl = p.groupDiffTable(st, w, tableH)
+		tbl = p.groupDiffTable(st, tw, tableH)
 	case p.diff:
-		tbl = p.procDiffTable(st, w, tableH)
+		tbl = p.procDiffTable(st, tw, tableH)
 	case p.groups:
-		tbl = p.groupTable(st, w, tableH)
+		tbl = p.groupTable(st, tw, tableH)
 	default:
-		tbl = p.procTable(st, w, tableH)
+		tbl = p.procTable(st, tw, tableH)
 	}
-	out := block(tbl, w, tableH)
+	sel := -1
+	if p.rows() > 0 {
+		sel = 1 + p.cursor - procWindow(p.cursor, p.rows(), tableH-1) // below the header
+	}
+	out := block(selGutter(st, tbl, sel), w, tableH)
 	if len(status) > 0 {
 		out += "\n" + strings.Join(status, "\n")
 	}
