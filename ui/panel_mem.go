@@ -13,6 +13,7 @@ import (
 	tslc "github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/memtui/memtui/probes"
 )
@@ -181,8 +182,18 @@ func (p memPanel) body(st Styles, w, h int) string {
 	}
 	switch {
 	case w >= 100 && h >= 8:
-		// Wide: figures on the left, the chart beside them.
+		// Wide: figures on the left, the chart beside them. The figures
+		// take the width their longest line needs (the time to full, swap,
+		// paging and pressure lines were cut at 46), the chart the rest but
+		// never less than chartMinW.
+		const chartMinW = 48
 		figW := 46
+		for i, l := range strings.Split(p.figures(st, 46, h, false), "\n") {
+			if i != 1 { // the bar fills whatever width it gets
+				figW = max(figW, ansi.StringWidth(l))
+			}
+		}
+		figW = max(min(figW, w-chartMinW-1), 46)
 		return joinColumns(block(p.figures(st, figW, h, false), figW, h), block(p.chart(st, w-figW-1, h), w-figW-1, h), " ")
 	case h >= 18:
 		// Tall and narrow (the grid's memory cell): figures above the chart.
