@@ -21,3 +21,18 @@ func TestMemoryFactsNotCutAt120(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpListsEachKeyOnce: the help listed x twice (end the incident,
+// cancel action); a key means one thing on the help screen.
+func TestHelpListsEachKeyOnce(t *testing.T) {
+	seen := map[string]string{}
+	for _, g := range DefaultKeyMap(false).helpGroups() {
+		for _, b := range g.keys {
+			k := b.Help().Key
+			if prev, dup := seen[k]; dup {
+				t.Errorf("key %q listed twice: %q and %q", k, prev, b.Help().Desc)
+			}
+			seen[k] = b.Help().Desc
+		}
+	}
+}
