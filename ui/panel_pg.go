@@ -171,7 +171,16 @@ func (p pgPanel) view(st Styles, w, h int, focused bool) string {
 	case p.have:
 		note = p.r.Time.In(p.loc).Format("15:04:05")
 	}
-	return frame(st, "PostgreSQL", note, p.body(st, w-2, h-2), w, h, focused)
+	// o switches the session list: the title says which one is shown.
+	title := "PostgreSQL"
+	switch {
+	case p.lastGood() == nil: // no figures, no list
+	case p.queries:
+		title += " · longest queries"
+	default:
+		title += " · oldest transactions"
+	}
+	return frame(st, title, note, p.body(st, w-2, h-2), w, h, focused)
 }
 
 // body is the panel's inside, w×h.

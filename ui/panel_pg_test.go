@@ -321,3 +321,17 @@ func TestPGPanelSaysWhenRoleSeesNoState(t *testing.T) {
 		t.Errorf("a role that sees everything is warned:\n%s", v)
 	}
 }
+
+// TestPGTitleSaysWhichList: o switches between the oldest transactions
+// and the longest queries; the title says which is shown.
+func TestPGTitleSaysWhichList(t *testing.T) {
+	p := pgPanelWith(&fakePG{}, connectedAt(t0))
+	st := NewStyles(nil, DarkTheme())
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · oldest transactions") {
+		t.Errorf("title before o: %q", strings.Split(v, "\n")[0])
+	}
+	p, _ = p.update(key1("o"))
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · longest queries") {
+		t.Errorf("title after o: %q", strings.Split(v, "\n")[0])
+	}
+}
