@@ -36,3 +36,34 @@ func TestHelpListsEachKeyOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestProcKeysElsewhereSayHowToGetThere: s, g, m, d and K do nothing
+// outside the process panel; they say where they work and how to get there.
+func TestProcKeysElsewhereSayHowToGetThere(t *testing.T) {
+	m := procModel(120, 40)
+	m = feed(m, tea.KeyMsg{Type: tea.KeyShiftTab}) // back to memory
+	for _, tc := range []struct {
+		focus panelID
+		want  string
+	}{
+		{pMem, "press tab, then the key again"},
+		{pPG, "press shift+tab, then the key again"},
+		{pOOM, "press shift+tab 2 times, then the key again"},
+		{pTimeline, "press tab 2 times, then the key again"},
+	} {
+		m.setFocus(tc.focus)
+		for _, k := range []string{"s", "g", "m", "d"} {
+			next, cmd := m.Update(procKeyMsg(k))
+			if cmd == nil {
+				t.Fatalf("%s with focus %v: nothing said", k, tc.focus)
+			}
+			fl, ok := cmd().(flashMsg)
+			if !ok || !strings.Contains(fl.text, k+" works in the Processes panel: "+tc.want) {
+				t.Errorf("%s with focus %v: %+v", k, tc.focus, fl)
+			}
+			if next.(Model).procs.sort != m.procs.sort || next.(Model).procs.groups {
+				t.Errorf("%s with focus %v changed the process panel", k, tc.focus)
+			}
+		}
+	}
+}

@@ -220,6 +220,12 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Export):
 		return m, m.timeline.exportCmd()
 	}
+	if m.focus != pProcs && m.isProcKey(k) {
+		// Nothing else binds these: say where they work instead of
+		// silently doing nothing.
+		return m, msgCmd(flashMsg{level: flashInfo, text: fmt.Sprintf("%s works in the Processes panel: %s",
+			k.String(), m.howToProcs())})
+	}
 	var cmd tea.Cmd
 	switch m.focus {
 	case pMem:
@@ -235,6 +241,29 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.timeline, cmd = m.timeline.update(k)
 	}
 	return m, cmd
+}
+
+// isProcKey: k is one of the process panel's own keys (sort, group,
+// baseline, diff, signal).
+func (m Model) isProcKey(k tea.KeyMsg) bool {
+	km := m.keys
+	return key.Matches(k, km.ProcSort, km.ProcGroups, km.ProcMark, km.ProcDiff, km.ProcSignal)
+}
+
+// howToProcs says how to reach the process panel from the current focus:
+// tab presses forward or back, whichever is fewer.
+func (m Model) howToProcs() string {
+	fwd := int(pProcs-m.focus+numPanels) % int(numPanels)
+	back := int(m.focus-pProcs+numPanels) % int(numPanels)
+	switch {
+	case fwd <= back && fwd == 1:
+		return "press tab, then the key again"
+	case fwd <= back:
+		return fmt.Sprintf("press tab %d times, then the key again", fwd)
+	case back == 1:
+		return "press shift+tab, then the key again"
+	}
+	return fmt.Sprintf("press shift+tab %d times, then the key again", back)
 }
 
 // setFocus moves focus; in the stacked layout it also picks the lower tab.
