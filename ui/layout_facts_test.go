@@ -67,3 +67,26 @@ func TestProcKeysElsewhereSayHowToGetThere(t *testing.T) {
 		}
 	}
 }
+
+// TestChartAxisLabelsTheLevels: the y axis read 80/53/27/0 on a short
+// chart; it now labels 0, 50 and the three levels, each on the row its
+// dotted level line is drawn on, and nothing else.
+func TestChartAxisLabelsTheLevels(t *testing.T) {
+	p := newMemPanel(testDeps(&fakeMemory{}).withDefaults())
+	for _, rows := range []int{6, 10, 13, 30} {
+		yf := p.yLabels(rows)
+		var got []string
+		for i := 0; i <= rows; i++ {
+			if l := strings.TrimSpace(yf(i, float64(i)*100/float64(rows))); l != "" {
+				got = append(got, l)
+			}
+		}
+		want := "0 50 75 85 95"
+		if rows < 10 {
+			want = "0 50 85 95" // 75 and 85 share a row: the higher level wins
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%d rows: labels %q, want %q", rows, strings.Join(got, " "), want)
+		}
+	}
+}

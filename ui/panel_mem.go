@@ -399,6 +399,26 @@ func (p memPanel) chart(st Styles, w, h int) string {
 	return out
 }
 
+// yLabels labels the chart's y axis on rows graph rows: 0, 50 and the
+// three severity levels, each on the row its dotted line is drawn on (the
+// same rounding), and nothing elsewhere. Evenly spaced ticks read
+// 80/53/27/0 on a short chart, and a level whose dotted line is hidden
+// under the memory line still has its number on the axis.
+func (p memPanel) yLabels(rows int) func(int, float64) string {
+	marks := []float64{0, 50, p.th.Warning, p.th.High, p.th.Critical}
+	r := float64(max(rows, 1))
+	return func(_ int, v float64) string {
+		row := int(math.Round(v * r / 100))
+		label := "   "
+		for _, m := range marks { // the higher level wins a shared row
+			if int(math.Round(m*r/100)) == row {
+				label = fmt.Sprintf("%3.0f", m)
+			}
+		}
+		return label
+	}
+}
+
 func (p memPanel) drawChart(st Styles, w, h int) string {
 	pts := *p.scratch
 	if len(pts) < 2 {
@@ -419,7 +439,7 @@ func (p memPanel) drawChart(st Styles, w, h int) string {
 	loc := p.loc
 	chartH := h - 1 // the legend takes a line
 	xf := func(_ int, v float64) string { return time.Unix(int64(v), 0).In(loc).Format("15:04") }
-	yf := func(_ int, v float64) string { return fmt.Sprintf("%3.0f", v) }
+	yf := p.yLabels(chartH - 2) // the x axis and its labels take two lines
 	// Reuse the chart of the last draw when the size is the same: a new
 	// one allocates its whole canvas of styled cells again.
 	c := p.cache.chart
@@ -429,7 +449,7 @@ func (p memPanel) drawChart(st Styles, w, h int) string {
 			tslc.WithYRange(0, 100),
 			tslc.WithXLabelFormatter(xf),
 			tslc.WithYLabelFormatter(yf),
-			tslc.WithXYSteps(max(w/4, 8), max(chartH/4, 2)),
+			tslc.WithXYSteps(max(w/4, 8), 1), // yLabels picks the rows to label
 			tslc.WithAxesStyles(st.Border, st.Muted),
 		)
 		nc.AutoMinX, nc.AutoMaxX, nc.AutoMinY, nc.AutoMaxY = false, false, false, false
