@@ -41,6 +41,7 @@ type pgPanel struct {
 	r           probes.PGReading
 	hideQueries bool
 	queries     bool // show the longest queries instead of the oldest transactions
+	sel         int  // selected row of the session list; ↑/↓ move it and scroll
 	keys        KeyMap
 }
 
@@ -135,7 +136,11 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 		case key.Matches(msg, p.keys.PGHideQueries):
 			p.hideQueries = !p.hideQueries
 		case key.Matches(msg, p.keys.PGList):
-			p.queries = !p.queries
+			p.queries, p.sel = !p.queries, 0
+		case key.Matches(msg, p.keys.Up):
+			p.sel = max(p.sel-1, 0)
+		case key.Matches(msg, p.keys.Down):
+			p.sel = min(p.sel+1, max(len(p.listRows())-1, 0))
 		}
 	}
 	return p, nil
@@ -483,7 +488,22 @@ type pgCol struct {
 
 // table is the oldest transactions (or longest queries): a header and up
 // to h-1 rows, with the columns that fit in w.
+// listRows is the session list on screen: oldest transactions or longest
+// queries of the newest figures.
+func (p pgPanel) listRows() []probes.PGBackend {
+	s := p.lastGood()
+	switch {
+	case s == nil:
+		return nil
+	case p.queries:
+		return s.LongestQueries
+	}
+	return s.OldestXacts
+}
+
 func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
+	// One column is the selection mark (selGutter).
+	w--
 	rows := s.OldestXacts
 	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return shortDuration(b.XactAge) }
 	if p.queries {
@@ -534,22 +554,28 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 	if qw > 0 {
 		hdr.WriteString(fit(qTitle, qw))
 	}
-	out := []string{st.Header.Render(fit(hdr.String(), w))}
+	out := []string{" " + st.Header.Render(fit(hdr.String(), w))}
 	if len(rows) == 0 {
 		what := "no open transactions"
 		if p.queries {
 			what = "no running queries"
 		}
-		return append(out, st.Muted.Render(what+" · o switches list"))
+		return append(out, " "+st.Muted.Render(what+" · o switches list"))
 	}
-	for i, b := range rows {
-		if len(out) >= h {
-			break
-		}
-		if i == h-2 && len(rows) > h-1 {
-			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more", len(rows)-i)))
-			break
-		}
+	// A list longer than the room scrolls with the selection (↑/↓) and
+	// says which rows are shown: at 80×24 there is room for one or two.
+	n := min(len(rows), h-1)
+	footer := ""
+	if len(rows) > h-1 && h >= 3 {
+		n = h - 2
+	}
+	sel := min(p.sel, len(rows)-1)
+	off := procWindow(sel, len(rows), n)
+	if n < len(rows) {
+		footer = fmt.Sprintf("rows %d–%d of %d · ↑/↓ scroll", off+1, off+n, len(rows))
+	}
+	for i := off; i < off+n; i++ {
+		b := rows[i]
 		var line strings.Builder
 		for _, c := range cols {
 			line.WriteString(cell(c, c.cell(b)) + " ")
@@ -565,7 +591,14 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		if strings.HasPrefix(b.State, "idle in transaction") {
 			style = st.Warn
 		}
-		out = append(out, style.Render(fit(line.String(), w)))
+		mark := 1 // selGutter marks line 0 of what it is given
+		if i == sel {
+			mark = 0
+		}
+		out = append(out, selGutter(st, style.Render(fit(line.String(), w)), mark))
+	}
+	if footer != "" {
+		out = append(out, " "+st.Muted.Render(footer))
 	}
 	return out
 }

@@ -335,3 +335,36 @@ func TestPGTitleSaysWhichList(t *testing.T) {
 		t.Errorf("title after o: %q", strings.Split(v, "\n")[0])
 	}
 }
+
+// TestPGListScrollsAt80x24: at 80×24 the session list has room for one or
+// two rows; it said "… 4 more" and could not scroll. ↑/↓ now move a marked
+// selection through it and the footer says which rows are shown.
+func TestPGListScrollsAt80x24(t *testing.T) {
+	now := t0.Add(10 * time.Minute)
+	d := testDeps(&fakeMemory{readings: risingSeries()})
+	d.PG = &fakePG{readings: []probes.PGReading{connectedAt(now)}}
+	m := New(d)
+	m = feed(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = feed(m, sampled(risingSeries())...)
+	m = feed(m, pgSampledMsg{at: now, r: connectedAt(now)})
+	m = feed(m, tea.KeyMsg{Type: tea.KeyTab}, tea.KeyMsg{Type: tea.KeyTab})
+	rows := connectedAt(now).Stats.OldestXacts
+	if len(rows) < 3 {
+		t.Fatalf("fixture has %d sessions, want several", len(rows))
+	}
+	last := fmt.Sprint(rows[len(rows)-1].PID)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) || strings.Contains(v, "┃▸ "+strings.Repeat(" ", 7-len(last))+last) {
+		t.Fatalf("before scrolling:\n%s", v)
+	}
+	for range len(rows) {
+		m = feed(m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, "┃▸"+strings.Repeat(" ", 7-len(last))+last+" ") {
+		t.Errorf("after scrolling down, the last session (pid %s) is not the marked row:\n%s", last, v)
+	}
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) {
+		t.Errorf("no footer after scrolling:\n%s", v)
+	}
+}
