@@ -92,3 +92,19 @@ func bar(st Styles, pct float64, w int, th probes.Thresholds) string {
 	// One Render per run, not per cell: styling is the costly part.
 	return st.For(probes.SeverityOf(pct, th)).Render(strings.Repeat("█", filled)) + st.Muted.Render(rest.String())
 }
+
+// selGutter puts a column before every line of a list: "▸" on line sel (the
+// selected row), a space elsewhere. The highlight's colour alone vanishes
+// under NO_COLOR or on a monochrome projector, and K and enter act on that
+// row. sel < 0 marks none.
+func selGutter(st Styles, list string, sel int) string {
+	lines := strings.Split(list, "\n")
+	for i, l := range lines {
+		if i == sel {
+			lines[i] = st.Selected.Render("▸") + l
+		} else {
+			lines[i] = " " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}

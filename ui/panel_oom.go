@@ -298,8 +298,9 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 		}
 		return strings.Join(lines, "\n")
 	}
-	cols := oomColumns(w)
-	lines = append(lines, st.Header.Render(oomRow(cols, oomHeaderCells())))
+	// One column is the selection mark (selGutter).
+	cols := oomColumns(w - 1)
+	lines = append(lines, " "+st.Header.Render(oomRow(cols, oomHeaderCells())))
 	rows := h - len(lines)
 	if rows <= 0 {
 		return strings.Join(lines[:h], "\n")
@@ -315,14 +316,14 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 		row := oomRow(cols, cells)
 		switch {
 		case focused && i == p.sel:
-			lines = append(lines, st.Selected.Render(fit(row, w)))
+			lines = append(lines, selGutter(st, st.Selected.Render(fit(row, w-1)), 0))
 		case e.isNew:
 			// The mark column leads the row, so styling it apart keeps the
 			// word visible without colour.
 			mw := cols[0].w
-			lines = append(lines, st.Crit.Render(ansi.Truncate(row, mw, ""))+st.Bold.Render(ansi.TruncateLeft(row, mw, "")))
+			lines = append(lines, " "+st.Crit.Render(ansi.Truncate(row, mw, ""))+st.Bold.Render(ansi.TruncateLeft(row, mw, "")))
 		default:
-			lines = append(lines, st.Text.Render(row))
+			lines = append(lines, " "+st.Text.Render(row))
 		}
 	}
 	return strings.Join(lines, "\n")

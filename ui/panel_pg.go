@@ -43,6 +43,7 @@ type pgPanel struct {
 	r           probes.PGReading
 	hideQueries bool
 	queries     bool // show the longest queries instead of the oldest transactions
+	sel         int  // selected row of the session list; ↑/↓ move it and scroll
 	keys        KeyMap
 }
 
@@ -137,10 +138,28 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 		case key.Matches(msg, p.keys.PGHideQueries):
 			p.hideQueries = !p.hideQueries
 		case key.Matches(msg, p.keys.PGList):
-			p.queries = !p.queries
+			p.queries, p.sel = !p.queries, 0
+		case key.Matches(msg, p.keys.Up):
+			p.sel = max(p.sel-1, 0)
+		case key.Matches(msg, p.keys.Down):
+			p.sel = min(p.sel+1, max(len(p.listRows())-1, 0))
 		}
 	}
 	return p, nil
+}
+
+// current is this reading's figures, nil when the last reading failed or
+// PostgreSQL is off: old figures never drive the header's severity.
+func (p pgPanel) current() *probes.PGStats {
+	if !p.have || !p.r.Connected {
+		return nil
+	}
+	return p.r.Stats
+}
+
+// refusedFull: the last reading was refused because every slot is taken.
+func (p pgPanel) refusedFull() bool {
+	return p.have && p.r.Err != nil && p.r.Err.Kind == probes.PGErrTooMany
 }
 
 // lastGood is the newest figures the panel holds.
@@ -159,7 +178,16 @@ func (p pgPanel) view(st Styles, w, h int, focused bool) string {
 	case p.have:
 		note = p.r.Time.In(p.loc).Format("15:04:05")
 	}
-	return frame(st, "PostgreSQL", note, p.body(st, w-2, h-2), w, h, focused)
+	// o switches the session list: the title says which one is shown.
+	title := "PostgreSQL"
+	switch {
+	case p.lastGood() == nil: // no figures, no list
+	case p.queries:
+		title += " · longest queries"
+	default:
+		title += " · oldest transactions"
+	}
+	return frame(st, title, note, p.body(st, w-2, h-2), w, h, focused)
 }
 
 // body is the panel's inside, w×h.
@@ -220,6 +248,9 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 	var lines []string
 	if !stale {
 		lines = append(lines, p.statusLine(st, s, w))
+		if l := p.privilegeLine(st, s, w); l != "" {
+			lines = append(lines, l)
+		}
 	}
 	lines = append(lines, p.connBar(st, s, w))
 	lines = append(lines, p.statesLine(st, s))
@@ -245,6 +276,22 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 		lines = lines[:h]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// privilegeLine warns when the role cannot see other roles' sessions: their
+// state is hidden, so the counts below would look idle while they work. It
+// names the fix. Empty when the role sees everything (or the reading
+// predates the check: no role).
+func (p pgPanel) privilegeLine(st Styles, s *probes.PGStats, w int) string {
+	if s.SeesAll || s.Role == "" {
+		return ""
+	}
+	role := probes.PGText(s.Role)
+	msg := fmt.Sprintf("role %s cannot see other sessions' state", role)
+	if s.Hidden > 0 {
+		msg = fmt.Sprintf("%d sessions' state hidden from role %s", s.Hidden, role)
+	}
+	return fit(st.High.Render("▲ "+msg+": ")+st.Text.Render("GRANT pg_monitor TO "+role+";"), w)
 }
 
 // statusLine: server version and uptime, and a FULL warning.
@@ -339,6 +386,9 @@ func (p pgPanel) statesLine(st Styles, s *probes.PGStats) string {
 	}
 	for state, c := range s.ByState {
 		if !known[state] && c > 0 {
+			if state == "unknown" {
+				state = "state hidden" // another role's session, to a role without pg_monitor
+			}
 			parts = append(parts, st.Text.Render(fmt.Sprintf("%s %d", state, c)))
 		}
 	}
@@ -443,7 +493,22 @@ type pgCol struct {
 
 // table is the oldest transactions (or longest queries): a header and up
 // to h-1 rows, with the columns that fit in w.
+// listRows is the session list on screen: oldest transactions or longest
+// queries of the newest figures.
+func (p pgPanel) listRows() []probes.PGBackend {
+	s := p.lastGood()
+	switch {
+	case s == nil:
+		return nil
+	case p.queries:
+		return s.LongestQueries
+	}
+	return s.OldestXacts
+}
+
 func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
+	// One column is the selection mark (selGutter).
+	w--
 	rows := s.OldestXacts
 	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return units.DurationCompact(b.XactAge) }
 	if p.queries {
@@ -494,22 +559,28 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 	if qw > 0 {
 		hdr.WriteString(fit(qTitle, qw))
 	}
-	out := []string{st.Header.Render(fit(hdr.String(), w))}
+	out := []string{" " + st.Header.Render(fit(hdr.String(), w))}
 	if len(rows) == 0 {
 		what := "no open transactions"
 		if p.queries {
 			what = "no running queries"
 		}
-		return append(out, st.Muted.Render(what+" · o switches list"))
+		return append(out, " "+st.Muted.Render(what+" · o switches list"))
 	}
-	for i, b := range rows {
-		if len(out) >= h {
-			break
-		}
-		if i == h-2 && len(rows) > h-1 {
-			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more", len(rows)-i)))
-			break
-		}
+	// A list longer than the room scrolls with the selection (↑/↓) and
+	// says which rows are shown: at 80×24 there is room for one or two.
+	n := min(len(rows), h-1)
+	footer := ""
+	if len(rows) > h-1 && h >= 3 {
+		n = h - 2
+	}
+	sel := min(p.sel, len(rows)-1)
+	off := procWindow(sel, len(rows), n)
+	if n < len(rows) {
+		footer = fmt.Sprintf("rows %d–%d of %d · ↑/↓ scroll", off+1, off+n, len(rows))
+	}
+	for i := off; i < off+n; i++ {
+		b := rows[i]
 		var line strings.Builder
 		for _, c := range cols {
 			line.WriteString(cell(c, c.cell(b)) + " ")
@@ -525,7 +596,14 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		if strings.HasPrefix(b.State, "idle in transaction") {
 			style = st.Warn
 		}
-		out = append(out, style.Render(fit(line.String(), w)))
+		mark := 1 // selGutter marks line 0 of what it is given
+		if i == sel {
+			mark = 0
+		}
+		out = append(out, selGutter(st, style.Render(fit(line.String(), w)), mark))
+	}
+	if footer != "" {
+		out = append(out, " "+st.Muted.Render(footer))
 	}
 	return out
 }

@@ -285,3 +285,77 @@ func BenchmarkPGPanelView(b *testing.B) {
 		_ = p.view(st, 120, 22, true)
 	}
 }
+
+// TestPGPanelSaysWhenRoleSeesNoState: a role without pg_monitor sees other
+// sessions without state; the panel says so and gives the GRANT, at 80
+// columns too.
+func TestPGPanelSaysWhenRoleSeesNoState(t *testing.T) {
+	r := connectedAt(t0)
+	s := *r.Stats
+	s.Role, s.SeesAll, s.Hidden = "watcher", false, 6
+	s.ByState = map[string]int{"active": 0, "idle": 1, "unknown": 6}
+	r.Stats = &s
+	p := pgPanelWith(&fakePG{}, r)
+	for _, w := range []int{80, 120} {
+		v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), w, 20, false))
+		for _, want := range []string{"▲ 6 sessions' state hidden from role watcher", "GRANT pg_monitor TO watcher;", "state hidden 6"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("at %d columns the panel lacks %q:\n%s", w, want, v)
+			}
+		}
+	}
+	ok := *r.Stats
+	ok.SeesAll, ok.Hidden = true, 0
+	r.Stats = &ok
+	p = pgPanelWith(&fakePG{}, r)
+	if v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), 120, 20, false)); strings.Contains(v, "GRANT") {
+		t.Errorf("a role that sees everything is warned:\n%s", v)
+	}
+}
+
+// TestPGTitleSaysWhichList: o switches between the oldest transactions
+// and the longest queries; the title says which is shown.
+func TestPGTitleSaysWhichList(t *testing.T) {
+	p := pgPanelWith(&fakePG{}, connectedAt(t0))
+	st := NewStyles(nil, DarkTheme())
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · oldest transactions") {
+		t.Errorf("title before o: %q", strings.Split(v, "\n")[0])
+	}
+	p, _ = p.update(key1("o"))
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · longest queries") {
+		t.Errorf("title after o: %q", strings.Split(v, "\n")[0])
+	}
+}
+
+// TestPGListScrollsAt80x24: at 80×24 the session list has room for one or
+// two rows; it said "… 4 more" and could not scroll. ↑/↓ now move a marked
+// selection through it and the footer says which rows are shown.
+func TestPGListScrollsAt80x24(t *testing.T) {
+	now := t0.Add(10 * time.Minute)
+	d := testDeps(&fakeMemory{readings: risingSeries()})
+	d.PG = &fakePG{readings: []probes.PGReading{connectedAt(now)}}
+	m := New(d)
+	m = feed(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = feed(m, sampled(risingSeries())...)
+	m = feed(m, pgSampledMsg{at: now, r: connectedAt(now)})
+	m = feed(m, tea.KeyMsg{Type: tea.KeyTab}, tea.KeyMsg{Type: tea.KeyTab})
+	rows := connectedAt(now).Stats.OldestXacts
+	if len(rows) < 3 {
+		t.Fatalf("fixture has %d sessions, want several", len(rows))
+	}
+	last := fmt.Sprint(rows[len(rows)-1].PID)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) || strings.Contains(v, "┃▸ "+strings.Repeat(" ", 7-len(last))+last) {
+		t.Fatalf("before scrolling:\n%s", v)
+	}
+	for range len(rows) {
+		m = feed(m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, "┃▸"+strings.Repeat(" ", 7-len(last))+last+" ") {
+		t.Errorf("after scrolling down, the last session (pid %s) is not the marked row:\n%s", last, v)
+	}
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) {
+		t.Errorf("no footer after scrolling:\n%s", v)
+	}
+}

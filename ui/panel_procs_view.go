@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
@@ -79,18 +80,24 @@ func (p procPanel) body(st Styles, w, h int) string {
 		status = status[:max(h-3, 0)]
 	}
 	tableH := h - len(status)
+	// The tables leave one column for the selection mark.
+	tw := w - 1
 	var tbl string
 	switch {
 	case p.diff && p.groups:
-		tbl = p.groupDiffTable(st, w, tableH)
+		tbl = p.groupDiffTable(st, tw, tableH)
 	case p.diff:
-		tbl = p.procDiffTable(st, w, tableH)
+		tbl = p.procDiffTable(st, tw, tableH)
 	case p.groups:
-		tbl = p.groupTable(st, w, tableH)
+		tbl = p.groupTable(st, tw, tableH)
 	default:
-		tbl = p.procTable(st, w, tableH)
+		tbl = p.procTable(st, tw, tableH)
 	}
-	out := block(tbl, w, tableH)
+	sel := -1
+	if p.rows() > 0 {
+		sel = 1 + p.cursor - procWindow(p.cursor, p.rows(), tableH-1) // below the header
+	}
+	out := block(selGutter(st, tbl, sel), w, tableH)
 	if len(status) > 0 {
 		out += "\n" + strings.Join(status, "\n")
 	}
@@ -136,12 +143,12 @@ func procHeader(st Styles, cols []procCol) string {
 
 // procColumns picks the process table's columns for width w; the command
 // takes what is left.
-func procColumns(w int) (cols []procCol, spark bool) {
+func procColumns(w int, window time.Duration) (cols []procCol, spark bool) {
 	userW := 8
 	if w >= 140 {
 		userW = 10
 	}
-	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
+	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {procGrowthTitle(window), 10, true}}
 	if w >= 110 {
 		sw := 12
 		if w >= 160 {
@@ -171,7 +178,7 @@ func procMarkText(m probes.ProcMark) string {
 }
 
 func (p procPanel) procTable(st Styles, w, h int) string {
-	cols, spark := procColumns(w)
+	cols, spark := procColumns(w, p.res.Window)
 	lines := []string{procHeader(st, cols)}
 	visible := h - 1
 	if len(p.order) == 0 {
@@ -191,7 +198,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 			cols[2].cell(units.Bytes(pr.RSS)),
 			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
-			cols[5].cell(procGrowthText(pr.Growth, pr.GrowthOK)),
+			cols[5].cell(procGrowthCell(pr)),
 		}
 		if spark {
 			cells = append(cells, cols[6].cell(procSparkline(p.res.Histories[pr.Key()], cols[6].w)))
@@ -236,6 +243,28 @@ func procPctText(v float64, ok bool) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.1f", v)
+}
+
+// procGrowthTitle heads the growth column with the window it is measured
+// over: the figure is the change over that window, per minute.
+func procGrowthTitle(window time.Duration) string {
+	switch {
+	case window <= 0:
+		return "GROWTH/m"
+	case window%time.Minute == 0:
+		return fmt.Sprintf("GROWTH %dm", int(window/time.Minute))
+	}
+	return fmt.Sprintf("GROWTH %ds", int(window/time.Second))
+}
+
+// procGrowthCell is a process's growth, "new" while a process that started
+// under memtui's eyes has not been followed for a whole window (its
+// start-up allocation is not growth), "—" while nobody has been.
+func procGrowthCell(p *probes.Proc) string {
+	if !p.GrowthOK && p.Mark&probes.MarkNew != 0 {
+		return "new"
+	}
+	return procGrowthText(p.Growth, p.GrowthOK)
 }
 
 // procGrowthText formats bytes per second as a signed amount per minute.
@@ -285,7 +314,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	if w < 100 {
 		progW = 14 // leave the notes room for "▲ 1 LEAK? · odoo"
 	}
-	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {procGrowthTitle(p.res.Window), 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
