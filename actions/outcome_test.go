@@ -108,7 +108,7 @@ func TestSignalOutcomes(t *testing.T) {
 		if kill.Signal == nil || kill.Signal.Signal != "SIGKILL" || !kill.Signal.Exited || kill.Signal.After < quick.Grace {
 			t.Errorf("KILL step %+v %+v", kill, kill.Signal)
 		}
-		if !strings.Contains(res.Outcome, "(sh) killed by SIGKILL after the 400ms grace") {
+		if !strings.Contains(res.Outcome, "(sh) killed by SIGKILL after the 400 ms grace") {
 			t.Errorf("outcome %q", res.Outcome)
 		}
 	})
