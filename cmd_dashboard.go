@@ -56,6 +56,7 @@ func runDashboard(o *options) error {
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
 		ReadOnly:   o.readOnly,
+		WarRoom:    o.warRoom,
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---

@@ -30,6 +30,8 @@ type Deps struct {
 	Interval   time.Duration // refresh interval of the fast sources
 	Thresholds probes.Thresholds
 	ReadOnly   bool
+	// WarRoom starts in the presentation view (--war-room), privacy on.
+	WarRoom  bool
 	Styles     Styles
 	Location   *time.Location // for clock labels; tests pin UTC
 
