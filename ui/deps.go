@@ -30,10 +30,11 @@ type Deps struct {
 	Interval   time.Duration // refresh interval of the fast sources
 	Thresholds probes.Thresholds
 	ReadOnly   bool
-	// WarRoom starts in the presentation view (--war-room), privacy on.
-	WarRoom  bool
 	Styles     Styles
 	Location   *time.Location // for clock labels; tests pin UTC
+
+	// WarRoom starts in the presentation view (--war-room), privacy on.
+	WarRoom bool
 
 	// --- processes (panel_procs.go) ---
 	Procs ProcSource // the process table; nil leaves the panel empty

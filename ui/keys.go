@@ -64,15 +64,15 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause refresh")),
 		WarRoom:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "war-room view")),
 		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom panel")),
-		// H was the PostgreSQL panel's own "hide query text"; it now flips
-		// the one privacy state, so a shared screen has a single switch.
-		Privacy: key.NewBinding(key.WithKeys("P", "H"), key.WithHelp("P", "privacy: hide queries, args, users")),
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / close")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
+	// H was the PostgreSQL panel's own "hide query text"; it now flips the
+	// one privacy state, so a shared screen has a single switch.
+	k.Privacy = key.NewBinding(key.WithKeys("P", "H"), key.WithHelp("P", "privacy: hide queries, args, users"))
 	// --- processes: bindings ---
 	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort"))
 	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group"))
