@@ -120,7 +120,7 @@ func clockCmd() tea.Cmd {
 // Update is the Elm loop: global keys first, then the dialog, then panels.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
-	if !refreshTick(msg) && !m.clockFollowsReadings(msg) {
+	if !refreshTick(msg) && !m.clockFollowsReadings(msg) && !m.joinsNextReading(msg) {
 		m.gen++ // this model may draw differently: the cached frame is stale
 	}
 	switch msg := msg.(type) {
