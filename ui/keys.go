@@ -142,8 +142,7 @@ type helpGroup struct {
 // helpGroups is the help screen's content, one titled group per concern.
 func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
-		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause}},
-		{"Shared screen", []key.Binding{k.WarRoom, k.Zoom, k.Privacy}},
+		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.WarRoom, k.Zoom, k.Privacy}},
 		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter}},
 		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff}},
 		{"PostgreSQL", []key.Binding{k.PGList}},

@@ -187,7 +187,9 @@ func (m Model) warRoomConsumers(w int, spread bool) []string {
 		}
 		top = append(top, best)
 	}
-	nameW := max(w-36, 10)
+	// The figures stay near the names: on a wide screen a long gap makes
+	// the eye lose the row.
+	nameW := min(max(w-36, 10), 32)
 	for n, i := range top {
 		pr := &procs[i]
 		// The kernel's comm is the program without its arguments: safe to
