@@ -423,6 +423,7 @@ func (p procPanel) openDetail() tea.Cmd {
 	t := p.res.Table
 	t.Procs = append([]probes.Proc(nil), t.Procs...)
 	d := newProcDetailDialog(p.src, proc, t, p.loc, p.now)
+	d.private = p.private
 	return tea.Batch(openDialogCmd(d), d.readCmd())
 }
 

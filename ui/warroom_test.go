@@ -185,3 +185,20 @@ func TestBigText(t *testing.T) {
 		t.Errorf("bigText(1.5%%, 3):\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The process detail opened with privacy on shows neither the user nor the
+// arguments.
+func TestPrivacyInProcessDetail(t *testing.T) {
+	table := procOdooHost(t0)
+	st := NewStyles(nil, DarkTheme())
+	for _, private := range []bool{false, true} {
+		d := newProcDetailDialog(nil, table.Procs[1], table, time.UTC, func() time.Time { return t0 })
+		d.private = private
+		s := ansi.Strip(d.view(st, 116, 38))
+		for _, v := range []string{"/usr/bin/python3", "odoo-bin · odoo "} {
+			if strings.Contains(s, v) == private {
+				t.Errorf("privacy %v: %q shown %v:\n%s", private, v, !private, s)
+			}
+		}
+	}
+}
