@@ -60,6 +60,7 @@ func runDashboard(o *options) error {
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
 		ReadOnly:   actErr != nil,
+		WarRoom:    o.warRoom,
 		Styles:     ui.NewStyles(renderer, theme),
 		Location:   time.Local,
 		// --- deps: wire sources below ---

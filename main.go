@@ -31,6 +31,7 @@ type options struct {
 	pg       string
 	incident string
 	runbook  string
+	warRoom  bool // start in the war-room presentation view
 	// --- options: add fields below ---
 }
 
@@ -56,7 +57,8 @@ step on an incident timeline that becomes the post-incident report.
 Run it as root over SSH for the full picture (the kernel log and other users'
 processes need it). Press ? inside for the keys.`,
 		Example: `  memtui                          # the dashboard
-  memtui --theme high-contrast    # for projectors and screen shares
+  memtui --theme high-contrast    # for screen shares that wash out colour
+  memtui --war-room --theme light # on a projector in a war room
   memtui snapshot --json          # one reading of every panel, for scripts
   memtui --proc probes/testdata/fixtures/swap-thrash/proc --sys probes/testdata/fixtures/swap-thrash/sys`,
 		SilenceUsage:  true,
@@ -73,7 +75,8 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")
 	pf.DurationVar(&o.interval, "interval", time.Second, "refresh interval of memory, swap and the OOM counter")
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
-	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
+	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark", "high-contrast", "colorblind" (Okabe–Ito) or "light" (projectors) (NO_COLOR turns colour off)`)
+	pf.BoolVar(&o.warRoom, "war-room", false, "start in the war-room view for a shared screen or projector (large figures, privacy on; w toggles)")
 	// --- flags: add persistent flags below ---
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
 	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
@@ -111,7 +114,7 @@ func (o *options) validate() error {
 		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
 	}
 	if _, ok := ui.ThemeByName(o.theme); !ok {
-		return fmt.Errorf("--theme %q: use dark or high-contrast", o.theme)
+		return fmt.Errorf("--theme %q: use dark, high-contrast, colorblind or light", o.theme)
 	}
 	return nil
 }

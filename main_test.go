@@ -505,7 +505,7 @@ func TestEndToEndPostgresPanel(t *testing.T) {
 		t.Errorf("the password is on screen:\n%s", screen)
 	}
 	s.keys("H")
-	s.waitFor(5*time.Second, "hidden: H shows")
+	s.waitFor(5*time.Second, "hidden: P shows")
 	srv.Stop()
 	t.Logf("down:\n%s", s.waitFor(5*time.Second, "NOT CONNECTED", "last known at"))
 	srv.Restart()

@@ -40,6 +40,8 @@ type Deps struct {
 	// ReadOnlyWhy is what the palette and the acting keys say when
 	// ReadOnly stops them ("" means --read-only): the host's reason.
 	ReadOnlyWhy string
+	// WarRoom starts in the presentation view (--war-room), privacy on.
+	WarRoom bool
 
 	// --- processes (panel_procs.go) ---
 	Procs ProcSource // the process table; nil leaves the panel empty

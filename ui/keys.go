@@ -12,6 +12,9 @@ type KeyMap struct {
 	FocusNext key.Binding
 	FocusPrev key.Binding
 	Pause     key.Binding
+	WarRoom   key.Binding // the presentation view for a shared screen
+	Zoom      key.Binding // the focused panel on the whole screen
+	Privacy   key.Binding // hide query text, arguments, users and clients
 
 	// Navigation inside the focused panel.
 	Up     key.Binding
@@ -31,8 +34,7 @@ type KeyMap struct {
 
 	// --- postgres (panel_pg.go) ---
 
-	PGHideQueries key.Binding // hide query text on a shared screen
-	PGList        key.Binding // oldest transactions ↔ longest queries
+	PGList key.Binding // oldest transactions ↔ longest queries
 
 	// --- oom (panel_oom.go) ---
 
@@ -64,12 +66,17 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		FocusNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
 		FocusPrev: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous panel")),
 		Pause:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause refresh")),
+		WarRoom:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "war-room view")),
+		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom panel")),
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / close")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
+	// H was the PostgreSQL panel's own "hide query text"; it now flips the
+	// one privacy state, so a shared screen has a single switch.
+	k.Privacy = key.NewBinding(key.WithKeys("P", "H"), key.WithHelp("P", "privacy: hide queries, args, users"))
 	// --- processes: bindings ---
 	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort"))
 	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group"))
@@ -81,7 +88,6 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 
 	// --- postgres: bindings ---
 
-	k.PGHideQueries = key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "pg: hide/show query text"))
 	k.PGList = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "pg: oldest xacts / longest queries"))
 
 	// --- oom: bindings ---
@@ -127,6 +133,12 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.FocusNext, k.Pause, k.Quit}
 }
 
+// warRoomHelp is the bottom bar's hint in the war-room view: the way back
+// and the privacy switch, nothing that needs a panel.
+func (k KeyMap) warRoomHelp() []key.Binding {
+	return []key.Binding{k.WarRoom, k.Privacy, k.Help, k.Quit}
+}
+
 // helpGroup is one titled column of the help screen.
 type helpGroup struct {
 	title string
@@ -136,10 +148,10 @@ type helpGroup struct {
 // helpGroups is the help screen's content, one titled group per concern.
 func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
-		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause}},
+		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.WarRoom, k.Zoom, k.Privacy}},
 		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter}},
 		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff}},
-		{"PostgreSQL", []key.Binding{k.PGHideQueries, k.PGList}},
+		{"PostgreSQL", []key.Binding{k.PGList}},
 		{"Incident", []key.Binding{k.Note, k.ReportFields, k.Export, k.EndIncident}},
 		// x cancels a run only inside its dialog, which says so; listed
 		// here it read as a second meaning of the timeline's x.

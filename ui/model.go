@@ -33,6 +33,12 @@ type Model struct {
 	paused bool
 	now    time.Time
 
+	// Shared-screen state (warroom.go, zoom.go): the presentation view,
+	// the focused panel on the whole screen, and privacy.
+	warRoom bool
+	zoom    bool
+	private bool
+
 	flash    flashMsg
 	flashSeq int
 	flashOn  bool
@@ -91,6 +97,10 @@ func New(d Deps) Model {
 		pg:       newPGPanel(d),
 		timeline: newTimelinePanel(d),
 	}
+	if d.WarRoom {
+		m.warRoom = true
+		m.setPrivacy(true)
+	}
 	return m
 }
 
@@ -116,7 +126,7 @@ func clockCmd() tea.Cmd {
 // Update is the Elm loop: global keys first, then the dialog, then panels.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
-	if !refreshTick(msg) && !m.clockFollowsReadings(msg) {
+	if !refreshTick(msg) && !m.clockFollowsReadings(msg) && !m.joinsNextReading(msg) {
 		m.gen++ // this model may draw differently: the cached frame is stale
 	}
 	switch msg := msg.(type) {
@@ -217,6 +227,14 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		next, cmd := m.Update(pauseToggledMsg{paused: m.paused})
 		return next, tea.Batch(cmd, func() tea.Msg { return flashMsg{level: flashInfo, text: text} })
+	case key.Matches(k, m.keys.WarRoom):
+		return m.toggleWarRoom()
+	case key.Matches(k, m.keys.Zoom):
+		m.zoom = !m.zoom
+		return m, nil
+	case key.Matches(k, m.keys.Privacy):
+		m.setPrivacy(!m.private)
+		return m, nil
 		// --- global keys of panels (palette, note, export) ---
 	case key.Matches(k, m.keys.Palette):
 		// Opened from the process panel, the palette aims signal-process
@@ -337,6 +355,9 @@ func (m Model) render() string {
 			m.w, m.h, minWidth, minHeight)
 		return block(m.st.Crit.Render(msg), m.w, m.h)
 	}
+	if m.warRoom || m.zoom {
+		return m.fullScreen()
+	}
 	// Panels tile the body without overlapping, so each screen row is the
 	// concatenation, left to right, of the lines of the panels crossing it:
 	// no cell-width arithmetic per line (it dominated the frame time).
@@ -436,6 +457,11 @@ func (m Model) topBar() string {
 		}
 		sev = m.st.SevBadgeFor(c.Level) + m.st.Bar.Render(text)
 	}
+	if m.private {
+		// Beside the severity, which is never cut: whoever shares the
+		// screen must see at any width that secrets are hidden.
+		sev = m.st.Bar.Render("privacy on ") + sev
+	}
 	room := m.w - ansi.StringWidth(sev) - 1
 	// Narrow screens drop the date, then the uptime, before anything an
 	// observer needs (host, read-only, pause, the incident clock) is cut.
@@ -504,7 +530,11 @@ func (m Model) bottomBar() string {
 		}
 		return fit(style.Render(glyph+m.flash.text), m.w)
 	}
-	return fit(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.w)
+	hints := m.keys.ShortHelp()
+	if m.warRoom {
+		hints = m.keys.warRoomHelp()
+	}
+	return fit(" "+m.help.ShortHelpView(hints), m.w)
 }
 
 // helpDialog is the full key map, grouped.

@@ -279,3 +279,26 @@ func TestFrameCache(t *testing.T) {
 		t.Error("a new reading did not redraw the frame")
 	}
 }
+
+// A process scan or PostgreSQL reading that lands between two memory
+// readings is drawn with the next one, not in a frame of its own; the first
+// scan and anything while paused are drawn at once.
+func TestResultsJoinTheNextReading(t *testing.T) {
+	m := procModel(200, 50)
+	first := m.View()
+	scan := procOdooHost(t0.Add(time.Second))
+	scan.Procs[0].RSS += 1 << 30 // init now reads 1.01 GiB
+	joined := feed(m, procScanned(m, scan))
+	if joined.View() != first {
+		t.Error("a scan between readings drew a frame of its own")
+	}
+	next := feed(joined, memSampledMsg{at: t0.Add(time.Second), mem: memAt(t0.Add(time.Second), 93, 60, 1000)})
+	if v := ansi.Strip(next.View()); v == ansi.Strip(first) || !strings.Contains(v, "1.01 GiB") {
+		t.Errorf("the next reading did not draw the scan:\n%s", v)
+	}
+	paused := feed(m, pauseToggledMsg{paused: true})
+	paused.paused = true
+	if now := feed(paused, procScanned(paused, scan)); now.gen == paused.gen {
+		t.Error("paused, a scan must draw at once: no reading will come")
+	}
+}

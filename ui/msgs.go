@@ -262,3 +262,8 @@ type actionRecheckedMsg struct {
 	token int
 	rc    actions.Recheck
 }
+
+// privacyChangedMsg is sent by the root when P (or H) flips privacy or the
+// war-room view turns it on; the process and PostgreSQL panels consume it
+// to hide command-line arguments, users, client addresses and query text.
+type privacyChangedMsg struct{ on bool }

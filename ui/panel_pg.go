@@ -41,7 +41,7 @@ type pgPanel struct {
 
 	have        bool
 	r           probes.PGReading
-	hideQueries bool
+	hideQueries bool // privacy: query text, users and client addresses hidden
 	queries     bool // show the longest queries instead of the oldest transactions
 	sel         int  // selected row of the session list; ↑/↓ move it and scroll
 	keys        KeyMap
@@ -133,10 +133,10 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 			p.inFlight = true
 			return p, readPGCmd(p.src, p.timeout)
 		}
+	case privacyChangedMsg:
+		p.hideQueries = msg.on
 	case tea.KeyMsg:
 		switch {
-		case key.Matches(msg, p.keys.PGHideQueries):
-			p.hideQueries = !p.hideQueries
 		case key.Matches(msg, p.keys.PGList):
 			p.queries, p.sel = !p.queries, 0
 		case key.Matches(msg, p.keys.Up):
@@ -524,12 +524,12 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		minW int
 		col  pgCol
 	}{
-		{60, pgCol{"USER", 10, false, func(b probes.PGBackend) string { return b.User }}},
+		{60, pgCol{"USER", 10, false, func(b probes.PGBackend) string { return p.private(b.User) }}},
 		{70, pgCol{"RSS", 8, true, func(b probes.PGBackend) string { return valBytes(b.RSS) }}},
 		{100, pgCol{"DB", 12, false, func(b probes.PGBackend) string { return b.Database }}},
 		{110, pgCol{"WAIT", 16, false, func(b probes.PGBackend) string { return b.WaitEvent }}},
 		{130, pgCol{"APP", 14, false, func(b probes.PGBackend) string { return b.Application }}},
-		{150, pgCol{"CLIENT", 15, false, func(b probes.PGBackend) string { return b.ClientAddr }}},
+		{150, pgCol{"CLIENT", 15, false, func(b probes.PGBackend) string { return p.private(b.ClientAddr) }}},
 	}
 	for _, o := range opt {
 		if w >= o.minW && !(o.col.title == "RSS" && !s.Memory.Known) {
@@ -554,7 +554,7 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 	}
 	qTitle := "QUERY"
 	if p.hideQueries {
-		qTitle = "QUERY (hidden: H shows)"
+		qTitle = "QUERY (hidden: P shows)"
 	}
 	if qw > 0 {
 		hdr.WriteString(fit(qTitle, qw))

@@ -117,7 +117,7 @@ func TestPGPanelGolden(t *testing.T) {
 		{"connected", pgPanelWith(&fakePG{}, connectedAt(now))},
 		{"queries_hidden_longest", func() pgPanel {
 			p := pgPanelWith(&fakePG{}, connectedAt(now))
-			p, _ = p.update(key1("H"))
+			p, _ = p.update(privacyChangedMsg{on: true})
 			p, _ = p.update(key1("o"))
 			return p
 		}()},
@@ -153,11 +153,11 @@ func TestPGPanelSays(t *testing.T) {
 			t.Errorf("connected view lacks %q:\n%s", want, v)
 		}
 	}
-	p, _ = p.update(key1("H"))
-	if v := view(p, 120, 22); strings.Contains(v, "sale_order") || !strings.Contains(v, "hidden: H shows") {
-		t.Errorf("H did not hide the query text:\n%s", v)
+	p, _ = p.update(privacyChangedMsg{on: true})
+	if v := view(p, 120, 22); strings.Contains(v, "sale_order") || !strings.Contains(v, "hidden: P shows") {
+		t.Errorf("privacy did not hide the query text:\n%s", v)
 	}
-	p, _ = p.update(key1("H"))
+	p, _ = p.update(privacyChangedMsg{on: false})
 	p, _ = p.update(key1("o"))
 	if v := view(p, 120, 22); !strings.Contains(v, "RUNNING") || strings.Contains(v, "48121") {
 		t.Errorf("o did not switch to the longest queries:\n%s", v)
@@ -270,7 +270,7 @@ func TestPGInDashboard(t *testing.T) {
 	m = feed(m, key1("H"))
 	v := m.View()
 	checkBlock(t, v, 80, 24)
-	if s := ansi.Strip(v); !strings.Contains(s, "79/100") || !strings.Contains(s, "hidden: H shows") {
+	if s := ansi.Strip(v); !strings.Contains(s, "79/100") || !strings.Contains(s, "hidden: P shows") {
 		t.Errorf("dashboard at 80×24 lacks the PostgreSQL panel or its key:\n%s", s)
 	}
 	golden(t, v)

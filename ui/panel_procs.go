@@ -106,6 +106,10 @@ type procPanel struct {
 	seq   int64
 	cache *procViewCache
 
+	// private hides users and command-line arguments (privacy on a
+	// shared screen): the program name is kept, it is what the room needs.
+	private bool
+
 	// rowsShown is the table's height in rows, from the window size.
 	rowsShown int
 
@@ -229,7 +233,7 @@ func (p *procPanel) startScan() tea.Cmd {
 
 func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 	switch msg := msg.(type) {
-	case procsScannedMsg, pauseToggledMsg, procFilterSetMsg, tea.KeyMsg:
+	case procsScannedMsg, pauseToggledMsg, procFilterSetMsg, tea.KeyMsg, privacyChangedMsg:
 		p.seq = procViewSeq.Add(1)
 	case memSampledMsg:
 		if v := msg.mem.Meminfo.MemTotal; v.OK && v.V != p.memTotal {
@@ -281,6 +285,8 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 		if !p.paused && !p.inFlight && p.src != nil {
 			return p, p.startScan()
 		}
+	case privacyChangedMsg:
+		p.private = msg.on
 	case procFilterSetMsg:
 		p.filter = msg.text
 		p.toTop()
@@ -417,6 +423,7 @@ func (p procPanel) openDetail() tea.Cmd {
 	t := p.res.Table
 	t.Procs = append([]probes.Proc(nil), t.Procs...)
 	d := newProcDetailDialog(p.src, proc, t, p.loc, p.now)
+	d.private = p.private
 	return tea.Batch(openDialogCmd(d), d.readCmd())
 }
 

@@ -23,6 +23,9 @@ const procDetailTimeout = 3 * time.Second
 // the OOM killer's view, parent and children, and its RSS since memtui began
 // following it. It re-reads after every scan while open.
 type procDetailDialog struct {
+	// private: privacy was on when it opened, so no user, no arguments.
+	private bool
+
 	src   ProcSource
 	key   probes.ProcKey
 	proc  probes.Proc // the row as the table showed it, until the first read
@@ -100,7 +103,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if d.loaded {
 		p = d.d.Proc
 	}
-	title := fmt.Sprintf("Process %d · %s · %s", p.PID, p.Comm, p.User)
+	title := fmt.Sprintf("Process %d · %s · %s", p.PID, p.Comm, hideIf(d.private, p.User))
 	var lines []string
 	add := func(s string) { lines = append(lines, s) }
 	kv := func(k, v string) string { return st.Muted.Render(fit(k, 10)) + st.Text.Render(v) }
@@ -115,7 +118,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 		}
 	}
 	cmd := p.Comm
-	if p.CmdlineOK && p.Cmdline != "" {
+	if p.CmdlineOK && p.Cmdline != "" && !d.private {
 		cmd = p.Cmdline
 	}
 	for i, l := range procWrap(cmd, inner-10, 3) {

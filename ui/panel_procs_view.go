@@ -194,7 +194,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 		pr := &procs[p.order[i]]
 		cells := []string{
 			cols[0].cell(fmt.Sprint(pr.PID)),
-			cols[1].cell(pr.User),
+			cols[1].cell(hideIf(p.private, pr.User)),
 			cols[2].cell(units.Bytes(pr.RSS)),
 			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
@@ -205,7 +205,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 		}
 		mark := procMarkText(pr.Mark)
 		cmd := pr.Comm
-		if pr.CmdlineOK && pr.Cmdline != "" {
+		if pr.CmdlineOK && pr.Cmdline != "" && !p.private {
 			cmd = pr.Cmdline
 		}
 		if pr.State == 'Z' {
@@ -348,7 +348,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		if g.Restarted > 0 {
 			notes = append(notes, fmt.Sprintf("↻ %d RESTARTED", g.Restarted))
 		}
-		notes = append(notes, g.Users)
+		notes = append(notes, hideIf(p.private, g.Users))
 		row := strings.Join([]string{
 			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(units.Bytes(g.RSS)),
 			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(procGrowthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
@@ -401,7 +401,7 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 			now = "—"
 		}
 		row := strings.Join([]string{
-			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
+			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(hideIf(p.private, d.User)),
 			cols[3].cell(before), cols[4].cell(now), cols[5].cell(units.SignedBytes(d.Delta())), cols[6].cell(d.Comm),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))

@@ -63,10 +63,10 @@ func NewStyles(r *lipgloss.Renderer, t Theme) Styles {
 	s.High = n().Foreground(t.High).Bold(true)
 	s.Crit = n().Foreground(t.Crit).Bold(true)
 	s.SevBadge = [4]lipgloss.Style{
-		n().Foreground(lipgloss.Color("0")).Background(t.OK).Bold(true).Padding(0, 1),
-		n().Foreground(lipgloss.Color("0")).Background(t.Warn).Bold(true).Padding(0, 1),
-		n().Foreground(lipgloss.Color("0")).Background(t.High).Bold(true).Padding(0, 1),
-		n().Foreground(lipgloss.Color("15")).Background(t.Crit).Bold(true).Blink(false).Padding(0, 1),
+		n().Foreground(readableOn(t.OK)).Background(t.OK).Bold(true).Padding(0, 1),
+		n().Foreground(readableOn(t.Warn)).Background(t.Warn).Bold(true).Padding(0, 1),
+		n().Foreground(readableOn(t.High)).Background(t.High).Bold(true).Padding(0, 1),
+		n().Foreground(readableOn(t.Crit)).Background(t.Crit).Bold(true).Blink(false).Padding(0, 1),
 	}
 	return s
 }

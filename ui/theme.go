@@ -17,6 +17,11 @@ type Theme struct {
 	Crit      lipgloss.TerminalColor
 	SelectedB lipgloss.TerminalColor // background of the selected row
 	BarBg     lipgloss.TerminalColor // background of the status bars
+
+	// Background is the colour the text is read against: memtui does not
+	// paint it, so for the dark themes it is the assumed terminal default.
+	// The contrast test holds every text colour to WCAG AA against it.
+	Background lipgloss.TerminalColor
 }
 
 // DarkTheme is the default, for dark terminals.
@@ -34,6 +39,10 @@ func DarkTheme() Theme {
 		Crit:      lipgloss.Color("196"),
 		SelectedB: lipgloss.Color("237"),
 		BarBg:     lipgloss.Color("236"),
+
+		// Assumed, not painted: near-black, as xterm and iTerm2 draw
+		// #000000 and most dark schemes sit between it and #1e1e1e.
+		Background: lipgloss.Color("#121212"),
 	}
 }
 
@@ -53,16 +62,25 @@ func HighContrastTheme() Theme {
 		Crit:      lipgloss.Color("9"),
 		SelectedB: lipgloss.Color("4"),
 		BarBg:     lipgloss.Color("0"),
+
+		// Assumed, not painted: the terminal's black, like the rest at
+		// full strength.
+		Background: lipgloss.Color("0"),
 	}
 }
 
-// ThemeByName returns the theme called name ("dark" or "high-contrast").
+// ThemeByName returns the theme called name: "dark", "high-contrast",
+// "colorblind" (Okabe–Ito) or "light".
 func ThemeByName(name string) (Theme, bool) {
 	switch name {
 	case "", "dark":
 		return DarkTheme(), true
 	case "high-contrast", "contrast":
 		return HighContrastTheme(), true
+	case "colorblind", "colourblind", "okabe-ito":
+		return ColorblindTheme(), true
+	case "light":
+		return LightTheme(), true
 	}
 	return Theme{}, false
 }
