@@ -22,11 +22,18 @@ func TestArchitecture(t *testing.T) {
 				// indirect dependencies of pgx and gopsutil
 				"golang.org/x/text", "golang.org/x/sync", "golang.org/x/crypto", "github.com/tklauser/", "github.com/ebitengine/purego",
 				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/"}},
+		// The Redis driver and what it brings, allowed in its own package
+		// only (go-redis v9: xxhash for cluster slots, uber's atomic).
+		{pkg: mod + "/probes/redisprobe", forbidden: append(ui, mod+"/actions", mod+"/incident"),
+			allowed: []string{mod + "/probes", "golang.org/x/sys", "github.com/shirou/gopsutil", "github.com/tklauser/", "github.com/ebitengine/purego",
+				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/",
+				"github.com/redis/go-redis/v9", "github.com/cespare/xxhash/v2", "go.uber.org/atomic"}},
 		{pkg: mod + "/actions", forbidden: ui},
 		{pkg: mod + "/incident", forbidden: ui},
 		// The ui reaches Postgres only through Deps: not even a transitive
 		// path to pgx (the pgx code lives in probes/pgprobe and actions/pgexec).
-		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec"}},
+		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec",
+			"github.com/redis/", mod + "/probes/redisprobe"}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", r.pkg).CombinedOutput()
@@ -47,7 +54,7 @@ func TestArchitecture(t *testing.T) {
 				ok = ok || strings.HasPrefix(dep, a)
 			}
 			if !ok {
-				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx and gopsutil", r.pkg, dep)
+				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx, gopsutil (and go-redis in probes/redisprobe)", r.pkg, dep)
 			}
 		}
 	}
