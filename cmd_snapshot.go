@@ -30,8 +30,9 @@ type snapshot struct {
 	Processes      []probes.SnapshotProc `json:"processes"`
 	ProcessesError string                `json:"processes_error,omitempty"`
 
-	OOM      probes.OOMSection `json:"oom"`
-	Postgres probes.PGSnapshot `json:"postgres"`
+	OOM      probes.OOMSection    `json:"oom"`
+	Postgres probes.PGSnapshot    `json:"postgres"`
+	Redis    probes.RedisSnapshot `json:"redis"`
 }
 
 // hostJSON are the machine's facts in the snapshot (an extra section).
@@ -191,6 +192,7 @@ alerting hooks; unknown values are null.`,
 			snap.Processes, snap.ProcessesError = processesSection(fs, o.proc, cur)
 			snap.OOM = oomSnapshotSection(oomFS(o))
 			snap.Postgres = o.pgSnapshot(fs)
+			snap.Redis = o.redisSnapshot()
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -258,6 +260,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	writeProcessesText(&b, s)
 	writeOOMText(&b, s.OOM)
 	writePGText(&b, s.Postgres)
+	writeRedisText(&b, s.Redis)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
