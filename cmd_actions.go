@@ -71,6 +71,7 @@ func newActionService(o *options, fs probes.FS, sudoUser string) (actions.Servic
 		Who:      actions.Who{User: userName(), SudoUser: sudoUser},
 		ReadOnly: o.readOnly,
 		ProcRoot: o.proc,
+		Redis:    o.redisActions(),
 	}
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/redisexec"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/redisprobe"
 )
@@ -91,3 +92,27 @@ func writeRedisText(b *strings.Builder, r probes.RedisSnapshot) {
 		fmt.Fprintf(b, "  %-10s %d keys\n", db, r.Keys[db])
 	}
 }
+
+// redisActions is the Redis the runbook's flushes act on: the --redis
+// server through a connection of its own, nil with --redis none, and a
+// stand-in that says what is wrong with a --redis that cannot be read.
+func (o *options) redisActions() actions.Redis {
+	t, err := o.redisTarget()
+	switch {
+	case err != nil:
+		return redisUnavailable{err: err}
+	case t.Disabled:
+		return nil
+	}
+	return redisexec.Session{P: redisprobe.New(t, redisprobe.Options{})}
+}
+
+// redisUnavailable is a Redis whose --redis could not be read; every call
+// says why.
+type redisUnavailable struct{ err error }
+
+func (r redisUnavailable) Target() string { return "(--redis not usable)" }
+func (r redisUnavailable) Usage(context.Context) (actions.RedisUsage, error) {
+	return actions.RedisUsage{}, r.err
+}
+func (r redisUnavailable) Flush(context.Context, int) error { return r.err }

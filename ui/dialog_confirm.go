@@ -44,8 +44,7 @@ type confirmDialog struct {
 // kind has one.
 func newConfirmDialog(d Deps, keys KeyMap, a actions.Action, target *actions.Target, w, h int) (dialog, tea.Cmd) {
 	c := &confirmDialog{d: d, keys: keys, a: a, target: target, w: w, h: h}
-	c.needPreview = a.Kind == actions.KindTerminateIdle || a.Kind == actions.KindSignal ||
-		(a.Kind == actions.KindSQL && a.Preview != "")
+	c.needPreview = a.HasPreview()
 	if a.Risk == actions.RiskHigh || a.Kind == actions.KindNote {
 		c.input = textinput.New()
 		c.input.Prompt = "> "
