@@ -250,9 +250,9 @@ func TestPaletteTypingFilters(t *testing.T) {
 		{"redis", []string{"clear-redis-cache-db", "clear-redis"}},
 		{"drop", []string{"drop-page-caches"}},
 		{"restart", []string{"restart-odoo", "restart-postgresql"}},
-		{"rpg", []string{"restart-postgresql", "terminate-idle-postgres"}},          // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
-		{"idle pg", []string{"terminate-idle-postgres"}},                            // in the name "Terminate idle PostgreSQL …"
-		{"pg idle", []string{}},                                                     // out of order: no match
+		{"rpg", []string{"restart-postgresql", "terminate-idle-postgres"}},                   // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
+		{"idle pg", []string{"terminate-idle-postgres"}},                                     // in the name "Terminate idle PostgreSQL …"
+		{"pg idle", []string{}},                                                              // out of order: no match
 		{"CACHE", []string{"drop-page-caches", "clear-odoo-caches", "clear-redis-cache-db"}}, // earlier in the id ranks first
 		{"note", []string{"add-note"}},
 		{"zzz", []string{}},
