@@ -27,11 +27,18 @@ func TestArchitecture(t *testing.T) {
 		{pkg: mod + "/probes/host/...", forbidden: append(ui, mod+"/actions", mod+"/incident")},
 		// The shared helpers are pure: the standard library only.
 		{pkg: mod + "/internal/...", allowed: []string{mod + "/internal/"}},
+		// The Redis driver and what it brings, allowed in its own package
+		// only (go-redis v9: xxhash for cluster slots, uber's atomic).
+		{pkg: mod + "/probes/redisprobe", forbidden: append(ui, mod+"/actions", mod+"/incident"),
+			allowed: []string{mod + "/probes", mod + "/internal/", "golang.org/x/sys", "github.com/shirou/gopsutil", "github.com/tklauser/", "github.com/ebitengine/purego",
+				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/",
+				"github.com/redis/go-redis/v9", "github.com/cespare/xxhash/v2", "go.uber.org/atomic"}},
 		{pkg: mod + "/actions", forbidden: ui},
 		{pkg: mod + "/incident", forbidden: ui},
 		// The ui reaches Postgres only through Deps: not even a transitive
 		// path to pgx (the pgx code lives in probes/pgprobe and actions/pgexec).
-		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec"}},
+		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec",
+			"github.com/redis/", mod + "/probes/redisprobe"}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", r.pkg).CombinedOutput()
@@ -52,7 +59,7 @@ func TestArchitecture(t *testing.T) {
 				ok = ok || strings.HasPrefix(dep, a)
 			}
 			if !ok {
-				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx and gopsutil", r.pkg, dep)
+				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx, gopsutil (and go-redis in probes/redisprobe)", r.pkg, dep)
 			}
 		}
 	}

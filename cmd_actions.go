@@ -82,6 +82,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (actions.Service
 		// environment's server is the live one, not the replayed one's.
 		return actions.Service{Runbook: rb, Runner: r}, nil
 	}
+	r.Redis = o.redisActions()
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
 	t, err := probes.ResolvePGTarget(o.pg, pgEnv())

@@ -28,8 +28,9 @@ type snapshot struct {
 	Processes      []probes.SnapshotProc `json:"processes"`
 	ProcessesError string                `json:"processes_error,omitempty"`
 
-	OOM      probes.OOMSection `json:"oom"`
-	Postgres probes.PGSnapshot `json:"postgres"`
+	OOM      probes.OOMSection    `json:"oom"`
+	Postgres probes.PGSnapshot    `json:"postgres"`
+	Redis    probes.RedisSnapshot `json:"redis"`
 }
 
 // hostJSON are the machine's facts in the snapshot (an extra section).
@@ -190,6 +191,7 @@ alerting hooks; unknown values are null.`,
 			snap.Processes, snap.ProcessesError = processesSection(h, cur)
 			snap.OOM = oomSnapshotSection(h)
 			snap.Postgres = pgSnapshot(h)
+			snap.Redis = redisSnapshot(o, h)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -261,6 +263,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	writeProcessesText(&b, s)
 	writeOOMText(&b, s.OOM)
 	writePGText(&b, s.Postgres)
+	writeRedisText(&b, s.Redis)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

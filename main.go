@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -32,6 +33,7 @@ type options struct {
 	incident string
 	runbook  string
 	warRoom  bool // start in the war-room presentation view
+	redis    string
 	// --- options: add fields below ---
 }
 
@@ -82,6 +84,8 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
 		`empty: DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, else the local socket as psql; "none" turns it off. `+
 		`Give the password in PGPASSWORD or ~/.pgpass: a command line is visible to other users`)
+	pf.StringVar(&o.redis, "redis", "", `Redis to watch and flush (default `+probes.DefaultRedisURL+`; a replay reads none unless given): redis://[:password@]host:port/db, rediss://… or unix:///run/redis/redis.sock; `+
+		`"none" turns it off. Give the password in REDISCLI_AUTH: a command line is visible to other users`)
 	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident under $XDG_STATE_HOME/memtui/incidents; for report, the newest there)")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))

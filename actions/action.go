@@ -49,13 +49,17 @@ const (
 	KindSignal Kind = "signal-process"
 	// KindDropCaches runs sync(2) and writes "3" to <proc>/sys/vm/drop_caches.
 	KindDropCaches Kind = "drop-caches"
+	// KindRedisFlushAll runs FLUSHALL on the Redis server memtui reads.
+	KindRedisFlushAll Kind = "redis-flushall"
+	// KindRedisFlushDB runs FLUSHDB on database RedisDB of that server.
+	KindRedisFlushDB Kind = "redis-flushdb"
 	// KindChecklist shows manual steps and runs nothing.
 	KindChecklist Kind = "checklist"
 	// KindNote adds a note to the timeline and runs nothing.
 	KindNote Kind = "note"
 )
 
-var kinds = []Kind{KindCommands, KindSQL, KindTerminateIdle, KindSignal, KindDropCaches, KindChecklist, KindNote}
+var kinds = []Kind{KindCommands, KindSQL, KindTerminateIdle, KindSignal, KindDropCaches, KindRedisFlushAll, KindRedisFlushDB, KindChecklist, KindNote}
 
 // Valid reports whether k is a kind the runner knows.
 func (k Kind) Valid() bool {
@@ -106,6 +110,9 @@ type Action struct {
 	Grace time.Duration
 	// File is the drop_caches file KindDropCaches writes to.
 	File string
+	// RedisDB is the database KindRedisFlushDB flushes; NoRedisDB when
+	// none is configured (the run is refused and says how to set it).
+	RedisDB int
 	// Steps are the manual steps of KindChecklist.
 	Steps []string
 
@@ -186,6 +193,13 @@ func (a Action) plan(t *Target) []string {
 		}
 	case KindDropCaches:
 		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
+	case KindRedisFlushAll:
+		return []string{"FLUSHALL on the Redis server memtui reads (--redis): deletes every key of every database, sessions included"}
+	case KindRedisFlushDB:
+		if a.RedisDB < 0 {
+			return []string{"FLUSHDB of the Redis cache database: none configured ([builtin] redis_cache_db = N)"}
+		}
+		return []string{fmt.Sprintf("SELECT %d, FLUSHDB on the Redis server memtui reads (--redis): deletes the keys of db%d only", a.RedisDB, a.RedisDB)}
 	case KindChecklist:
 		out := []string{"runs nothing; steps to do by hand:"}
 		for _, s := range a.Steps {
@@ -196,6 +210,19 @@ func (a Action) plan(t *Target) []string {
 		return []string{"runs nothing; adds a note to the timeline"}
 	}
 	return nil
+}
+
+// HasPreview reports whether the confirmation must show a preview from
+// Runner.Preview (what will be terminated, signalled, deleted) before the
+// action may run.
+func (a Action) HasPreview() bool {
+	switch a.Kind {
+	case KindTerminateIdle, KindSignal, KindRedisFlushAll, KindRedisFlushDB:
+		return true
+	case KindSQL:
+		return a.Preview != ""
+	}
+	return false
 }
 
 func (a Action) idleAfter() time.Duration {
@@ -279,7 +306,7 @@ func (a Action) Validate() error {
 		if a.grace()+5*time.Second > a.EffectiveTimeout() {
 			errs = append(errs, "timeout leaves no time for KILL after the grace period")
 		}
-	case KindTerminateIdle, KindNote:
+	case KindTerminateIdle, KindNote, KindRedisFlushAll, KindRedisFlushDB:
 	default:
 		errs = append(errs, fmt.Sprintf("kind %q is not one of %s", a.Kind, kindList()))
 	}

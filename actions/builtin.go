@@ -12,6 +12,11 @@ type Options struct {
 	AppDatabase  string // database the Odoo cache SQL is for; default "odoo_production"
 	PostgresUnit string // systemd unit of PostgreSQL; default "postgresql"
 	ProcRoot     string // /proc root; default "/proc"
+	// RedisCacheDB is the Redis database that holds only the application's
+	// cache ([builtin] redis_cache_db); nil: none configured, so
+	// clear-redis-cache-db is refused rather than guessing (db0 often
+	// holds sessions).
+	RedisCacheDB *int
 }
 
 // withDefaults fills the seed's values for anything left empty.
@@ -39,17 +44,33 @@ const (
 )
 
 // Builtin returns the built-in runbook: the seed's remediation options with
-// the seed's risk levels, plus "signal the selected process" and "add a
-// note". The order is the order of the seed (the palette keeps it).
+// the seed's risk levels (clear-redis raised to medium), plus "signal the
+// selected process" and "add a note". The palette keeps this order: the
+// note first, then the seed's order.
 func Builtin(o Options) []Action {
 	o = o.withDefaults()
 	const src = "built-in"
 	return []Action{
 		{
-			// Seed Option 1 (Low Risk): "Clear Redis cache (if used)".
-			ID: "clear-redis", Name: "Clear Redis cache", Risk: RiskLow, Kind: KindCommands,
-			Description: "Flush every Redis database (redis-cli FLUSHALL). Cached data is rebuilt on demand.",
-			Commands:    [][]string{{"redis-cli", "FLUSHALL"}},
+			// First, so the entry the palette opens on is harmless: Enter
+			// twice must never delete or restart anything.
+			ID: "add-note", Name: "Add a note", Risk: RiskLow, Kind: KindNote,
+			Description: "Write a note on the incident timeline.",
+			Source:      src,
+		},
+		{
+			// Seed Option 1 (Low Risk): "Clear Redis cache (if used)", narrowed
+			// to the database only the cache uses, so sessions survive.
+			ID: "clear-redis-cache-db", Name: "Clear the Redis cache database", Risk: RiskLow, Kind: KindRedisFlushDB,
+			Description: "FLUSHDB of the Redis database set as [builtin] redis_cache_db; every other database is kept.",
+			RedisDB:     redisCacheDB(o),
+			Timeout:     30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			// The seed's `redis-cli FLUSHALL`, on the server memtui reads. Medium,
+			// not the seed's low: it deletes every database, sessions included.
+			ID: "clear-redis", Name: "Clear all of Redis (FLUSHALL)", Risk: RiskMedium, Kind: KindRedisFlushAll,
+			Description: "Flush every Redis database: caches and sessions (users are logged out). Cached data is rebuilt on demand.",
 			Timeout:     30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
 		},
 		{
@@ -123,10 +144,14 @@ func Builtin(o Options) []Action {
 			Description: "Send TERM to the selected process, then KILL if it is still running after the grace period.",
 			Grace:       DefaultGrace, Timeout: 30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
 		},
-		{
-			ID: "add-note", Name: "Add a note", Risk: RiskLow, Kind: KindNote,
-			Description: "Write a note on the incident timeline.",
-			Source:      src,
-		},
 	}
+
+}
+
+// redisCacheDB is the configured cache database, or NoRedisDB.
+func redisCacheDB(o Options) int {
+	if o.RedisCacheDB == nil {
+		return NoRedisDB
+	}
+	return *o.RedisCacheDB
 }

@@ -29,6 +29,7 @@ type Step struct {
 	SQL       *StatementOutcome `json:"sql,omitempty"`
 	Terminate *TerminateOutcome `json:"terminate,omitempty"`
 	Signal    *SignalOutcome    `json:"signal,omitempty"`
+	Redis     *RedisOutcome     `json:"redis,omitempty"`
 }
 
 // StatementOutcome is what the server answered to one SQL statement.

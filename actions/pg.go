@@ -63,6 +63,8 @@ type Preview struct {
 	Truncated bool       `json:"truncated,omitempty"` // more rows than MaxPreviewRows
 	Backends  []Backend  `json:"backends,omitempty"`
 	Target    *Target    `json:"target,omitempty"`
+	// Redis is what a Redis flush would delete, as read for the preview.
+	Redis *RedisUsage `json:"redis,omitempty"`
 	// Message is a one-line summary ("3 idle client backends", "no rows").
 	Message string `json:"message"`
 }
@@ -111,6 +113,8 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 			return Preview{}, err
 		}
 		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, units.Bytes(v.RSSBytes))}, nil
+	case KindRedisFlushAll, KindRedisFlushDB:
+		return r.previewRedis(ctx, a)
 	}
 	return Preview{}, nil
 }

@@ -157,12 +157,26 @@ func (p *fileParser) errAt(line int, format string, args ...any) {
 	}
 }
 
+// maxRedisDB bounds redis_cache_db: Redis has 16 databases unless its
+// "databases" setting says more.
+const maxRedisDB = 1 << 16
+
 var unitRe = regexp.MustCompile(`^[A-Za-z0-9@._:\\-]+$`)
 
 // builtinOptions applies the [builtin] table.
 func (p *fileParser) builtinOptions(m map[string]any, o Options) Options {
 	for _, k := range sortedKeys(m) {
 		line := p.loc.tableKey("builtin", k)
+		if k == "redis_cache_db" {
+			n, ok := m[k].(int64)
+			if !ok || n < 0 || n > maxRedisDB {
+				p.errAt(line, "[builtin] redis_cache_db: want a database number from 0 to %d, got %v", maxRedisDB, m[k])
+				continue
+			}
+			db := int(n)
+			o.RedisCacheDB = &db
+			continue
+		}
 		s, ok := m[k].(string)
 		if !ok {
 			p.errAt(line, "[builtin] %s: want a string, got %s", k, tomlType(m[k]))
@@ -186,7 +200,7 @@ func (p *fileParser) builtinOptions(m map[string]any, o Options) Options {
 			}
 			o.AppDatabase = s
 		default:
-			p.errAt(line, "[builtin] unknown key %q (known: app_unit, app_database, postgres_unit)", k)
+			p.errAt(line, "[builtin] unknown key %q (known: app_unit, app_database, postgres_unit, redis_cache_db)", k)
 		}
 	}
 	return o
@@ -325,6 +339,11 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 		if _, has := m["risk"]; !has {
 			p.errAt(p.loc.block(i), "%s: no risk (low, medium or high)", what)
 		}
+	}
+	if a.Kind == KindRedisFlushDB && (base < 0 || builtins[base].Kind != KindRedisFlushDB) {
+		// A kind changed to redis-flushdb would otherwise flush db0, which
+		// often holds sessions: only the configured cache database.
+		a.RedisDB = redisCacheDB(o)
 	}
 	if a.Kind == KindDropCaches && a.File == "" {
 		a.File = Builtin(o)[slices.IndexFunc(Builtin(o), func(b Action) bool { return b.Kind == KindDropCaches })].File

@@ -25,9 +25,12 @@ func TestBuiltinRunbook(t *testing.T) {
 	}
 	wants := map[string]want{
 		// Option 1: Clear Application Caches (Low Risk).
-		"clear-redis":       {risk: RiskLow, kind: KindCommands, commands: [][]string{{"redis-cli", "FLUSHALL"}}},
-		"clear-odoo-caches": {risk: RiskLow, kind: KindSQL, sql: "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';", database: "odoo_production"},
-		"restart-odoo":      {risk: RiskLow, kind: KindCommands, commands: [][]string{{"systemctl", "restart", "odoo"}}},
+		// FLUSHALL deletes sessions too: medium, on memtui's own connection;
+		// the cache database alone is the low-risk step.
+		"clear-redis":          {risk: RiskMedium, kind: KindRedisFlushAll},
+		"clear-redis-cache-db": {risk: RiskLow, kind: KindRedisFlushDB},
+		"clear-odoo-caches":    {risk: RiskLow, kind: KindSQL, sql: "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';", database: "odoo_production"},
+		"restart-odoo":         {risk: RiskLow, kind: KindCommands, commands: [][]string{{"systemctl", "restart", "odoo"}}},
 		// Option 2: Reduce Database Connections (Low Risk).
 		"terminate-idle-postgres": {risk: RiskLow, kind: KindTerminateIdle},
 		// Option 3: Adjust Odoo Configuration (Medium Risk).
@@ -118,8 +121,8 @@ func TestParseGoodRunbook(t *testing.T) {
 	for _, a := range rb.Actions {
 		ids = append(ids, a.ID)
 	}
-	wantIDs := []string{"clear-redis", "clear-odoo-caches", "restart-odoo", "terminate-idle-postgres", "adjust-odoo-workers",
-		"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "add-note", "clear-nginx-cache", "vacuum-sessions"}
+	wantIDs := []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "terminate-idle-postgres", "adjust-odoo-workers",
+		"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "clear-nginx-cache", "vacuum-sessions"}
 	if diff := cmp.Diff(wantIDs, ids); diff != "" {
 		t.Errorf("ids (-want +got):\n%s", diff)
 	}
@@ -196,11 +199,13 @@ func TestParseBrokenRunbook(t *testing.T) {
 		{"key of another kind", "[[actions]]\nid = \"restart-odoo\"\nsql = \"DELETE FROM x\"\n",
 			[]string{`bad.toml:3: action "restart-odoo": sql does not apply to kind commands`}},
 		{"unknown kind", "[[actions]]\nid = \"x\"\nrisk = \"low\"\nkind = \"magic\"\n",
-			[]string{`bad.toml:4: action "x": kind "magic" is not one of commands, sql, terminate-idle-postgres, signal-process, drop-caches, checklist, note`}},
+			[]string{`bad.toml:4: action "x": kind "magic" is not one of commands, sql, terminate-idle-postgres, signal-process, drop-caches, redis-flushall, redis-flushdb, checklist, note`}},
 		{"unknown top-level key", "title = \"x\"\n[[actions]]\nid = \"restart-odoo\"\n",
 			[]string{`bad.toml:1: unknown top-level key "title" (want [[actions]] or [builtin])`}},
 		{"bad builtin", "[builtin]\napp_unit = \"odoo; rm -rf /\"\ncolour = \"red\"\n",
-			[]string{`bad.toml:2: [builtin] app_unit: "odoo; rm -rf /" is not a systemd unit name`, `bad.toml:3: [builtin] unknown key "colour" (known: app_unit, app_database, postgres_unit)`}},
+			[]string{`bad.toml:2: [builtin] app_unit: "odoo; rm -rf /" is not a systemd unit name`, `bad.toml:3: [builtin] unknown key "colour" (known: app_unit, app_database, postgres_unit, redis_cache_db)`}},
+		{"bad redis_cache_db", "[builtin]\nredis_cache_db = \"3\"\n",
+			[]string{`bad.toml:2: [builtin] redis_cache_db: want a database number from 0 to 65536, got 3`}},
 		{"signal grace longer than timeout", "[[actions]]\nid = \"signal-process\"\ngrace = \"50s\"\n",
 			[]string{`bad.toml:3: action "signal-process": timeout 30 s must exceed grace 50 s by at least 5 s (KILL needs time too)`}},
 		{"several errors at once", "[[actions]]\nid = \"a\"\nrisk = \"huge\"\ntimeout = \"x\"\ncommands = [[\"true\"]]\n",
@@ -376,5 +381,27 @@ commands = [["echo", "\u001b]0;title\u0007", "a\rb"]]
 	}
 	if !strings.Contains(out, "Clear ?[2J screen?FAKE LINE") {
 		t.Errorf("name not shown with ? for the controls:\n%s", out)
+	}
+}
+
+// The cache database comes from [builtin] redis_cache_db and nowhere else:
+// unset, clear-redis-cache-db is listed but flushes nothing, and an action
+// turned into redis-flushdb never falls back to db0 (often the sessions).
+func TestRedisCacheDB(t *testing.T) {
+	rb, err := Parse("rb.toml", []byte("[builtin]\nredis_cache_db = 2\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := rb.Find("clear-redis-cache-db"); a.RedisDB != 2 || !strings.Contains(strings.Join(a.Plan(nil), " "), "db2 only") {
+		t.Errorf("configured: %d %q", a.RedisDB, a.Plan(nil))
+	}
+	rb, err = Parse("rb.toml", []byte("[[actions]]\nid = \"flush-sessions-never\"\nrisk = \"low\"\nkind = \"redis-flushdb\"\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"clear-redis-cache-db", "flush-sessions-never"} {
+		if a, _ := rb.Find(id); a.RedisDB != NoRedisDB {
+			t.Errorf("%s: unconfigured database is %d", id, a.RedisDB)
+		}
 	}
 }

@@ -133,6 +133,9 @@ type Runner struct {
 	// PG is memtui's own PostgreSQL session (nil: --pg none); see
 	// actions/pgexec.
 	PG Postgres
+	// Redis is the server of the redis kinds (nil: --redis none); see
+	// actions/redisexec.
+	Redis Redis
 	// Memory gives the before/after and re-check readings (nil: none).
 	Memory MemorySampler
 	// Who is recorded with every run.
@@ -368,6 +371,8 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		err = r.runSignal(ctx, a, req, h.out, &res)
 	case KindDropCaches:
 		err = r.runDropCaches(ctx, a, h.out, &res)
+	case KindRedisFlushAll, KindRedisFlushDB:
+		err = r.runRedisFlush(ctx, a, h.out, &res)
 	case KindChecklist:
 		for _, s := range a.Steps {
 			h.out.Line(s)

@@ -72,8 +72,7 @@ func newConfirmDialog(d Deps, keys KeyMap, a actions.Action, target *actions.Tar
 	if a.Kind == actions.KindSignal && isPostgresTarget(target) {
 		c.warning = pgSignalWarning(target)
 	}
-	c.needPreview = a.Kind == actions.KindTerminateIdle || a.Kind == actions.KindSignal ||
-		(a.Kind == actions.KindSQL && a.Preview != "")
+	c.needPreview = a.HasPreview()
 	if a.Risk == actions.RiskHigh || a.Kind == actions.KindNote {
 		c.input = textinput.New()
 		c.input.Prompt = "> "

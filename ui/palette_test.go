@@ -244,15 +244,16 @@ func TestPaletteTypingFilters(t *testing.T) {
 		typed string
 		want  []string
 	}{
-		{"", []string{"clear-redis", "clear-odoo-caches", "restart-odoo", "terminate-idle-postgres", "adjust-odoo-workers",
-			"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "add-note", "rotate-logs"}},
-		{"redis", []string{"clear-redis"}},
+		// The note first: the entry the palette opens on must be harmless.
+		{"", []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "terminate-idle-postgres", "adjust-odoo-workers",
+			"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "rotate-logs"}},
+		{"redis", []string{"clear-redis-cache-db", "clear-redis"}},
 		{"drop", []string{"drop-page-caches"}},
 		{"restart", []string{"restart-odoo", "restart-postgresql"}},
-		{"rpg", []string{"restart-postgresql", "terminate-idle-postgres"}},          // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
-		{"idle pg", []string{"terminate-idle-postgres"}},                            // in the name "Terminate idle PostgreSQL …"
-		{"pg idle", []string{}},                                                     // out of order: no match
-		{"CACHE", []string{"drop-page-caches", "clear-odoo-caches", "clear-redis"}}, // earlier in the id ranks first; the last matches by name
+		{"rpg", []string{"restart-postgresql", "terminate-idle-postgres"}},                   // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
+		{"idle pg", []string{"terminate-idle-postgres"}},                                     // in the name "Terminate idle PostgreSQL …"
+		{"pg idle", []string{}},                                                              // out of order: no match
+		{"CACHE", []string{"drop-page-caches", "clear-odoo-caches", "clear-redis-cache-db"}}, // earlier in the id ranks first
 		{"note", []string{"add-note"}},
 		{"zzz", []string{}},
 	}
@@ -280,7 +281,7 @@ func TestPaletteTypingFilters(t *testing.T) {
 			t.Fatalf("%d matches for redisx", n)
 		}
 		m = palPress(t, m, "backspace")
-		if n := len(m.dlg.(*paletteDialog).matches); n != 1 {
+		if n := len(m.dlg.(*paletteDialog).matches); n != 2 {
 			t.Fatalf("%d matches after backspace", n)
 		}
 	})
@@ -492,10 +493,10 @@ func TestSignalNeedsASelectedProcess(t *testing.T) {
 // with the timeline records the Cmds make.
 func TestRunFlow(t *testing.T) {
 	d, svc, tl := palDeps(false)
-	svc.recheck = actions.Recheck{ActionID: "clear-redis", Known: true, FreedBytes: 2 << 30,
+	svc.recheck = actions.Recheck{ActionID: "restart-odoo", Known: true, FreedBytes: 2 << 30,
 		Before: &actions.Memory{UsedPercent: 93.4}, Memory: &actions.Memory{UsedPercent: 71.2}}
 	m := palOpen(t, d, 120, 40)
-	m = palType(t, m, "redis")
+	m = palType(t, m, "restart-odoo")
 	m = palPress(t, m, "enter", "y")
 	r, ok := m.dlg.(*runDialog)
 	if !ok || len(svc.runs) != 1 {
@@ -503,13 +504,13 @@ func TestRunFlow(t *testing.T) {
 	}
 	run := svc.runs[0]
 	v := palScreen(m)
-	for _, want := range []string{"Running: Clear Redis cache", "$ redis-cli FLUSHALL", "running for 0 s · timeout 30 s", "x cancels"} {
+	for _, want := range []string{"Running: Restart odoo", "$ systemctl restart odoo", "running for 0 s · timeout 2 min", "x cancels"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("running view lacks %q:\n%s", want, v)
 		}
 	}
 	// Live output arrives while it runs.
-	m = feed(m, actionOutputMsg{token: r.token, out: "$ redis-cli FLUSHALL\nOK"})
+	m = feed(m, actionOutputMsg{token: r.token, out: "$ systemctl restart odoo\nOK"})
 	if !strings.Contains(palScreen(m), "OK") {
 		t.Errorf("live output not shown:\n%s", palScreen(m))
 	}
@@ -522,15 +523,15 @@ func TestRunFlow(t *testing.T) {
 	// The run ends: the wait Cmd has it recorded, then tells the dialog,
 	// then flashes and schedules the re-check.
 	fin := t0.Add(10 * time.Minute)
-	res := actions.Result{RunID: run.info.RunID, ActionID: "clear-redis", Kind: actions.KindCommands, Status: actions.StatusOK,
-		Message: "redis-cli exited 0", Output: "$ redis-cli FLUSHALL\nOK", Duration: 420 * time.Millisecond,
+	res := actions.Result{RunID: run.info.RunID, ActionID: "restart-odoo", Kind: actions.KindCommands, Status: actions.StatusOK,
+		Message: "systemctl exited 0", Output: "$ systemctl restart odoo\nOK", Duration: 420 * time.Millisecond,
 		Finished: fin.Add(-5 * time.Second), RecheckAfter: 30 * time.Second, ExitCode: new(int),
-		Steps:     []actions.Step{{Argv: []string{"redis-cli", "FLUSHALL"}, Status: actions.StatusOK, ExitCode: new(int)}},
+		Steps:     []actions.Step{{Argv: []string{"systemctl", "restart", "odoo"}, Status: actions.StatusOK, ExitCode: new(int)}},
 		MemBefore: &actions.Memory{UsedPercent: 93.4}, MemAfter: &actions.Memory{UsedPercent: 92.9}}
 	run.finish(res)
 	m = palRunCmd(t, m, waitActionCmd(svc, run, r.token, d.Thresholds, d.Author))
 	v = palScreen(m)
-	for _, want := range []string{"Finished: Clear Redis cache", "✔ OK redis-cli exited 0 · took 420 ms", "memory 93.4 % → 92.9 % used", "re-checking memory in 25 s", "✔ clear-redis: ✔ OK — redis-cli exited 0"} {
+	for _, want := range []string{"Finished: Restart odoo", "✔ OK systemctl exited 0 · took 420 ms", "memory 93.4 % → 92.9 % used", "re-checking memory in 25 s", "✔ restart-odoo: ✔ OK — systemctl exited 0"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("finished view lacks %q:\n%s", want, v)
 		}
@@ -544,9 +545,9 @@ func TestRunFlow(t *testing.T) {
 		t.Errorf("re-check not shown; want %q in:\n%s", want, v)
 	}
 	wantTL := []string{
-		`action_started clear-redis "pressed y" by : [[redis-cli FLUSHALL]]`,
-		`action_finished clear-redis exit=0 error=""`,
-		`action_rechecked clear-redis after 1ms: improved`,
+		`action_started restart-odoo "pressed y" by : [[systemctl restart odoo]]`,
+		`action_finished restart-odoo exit=0 error=""`,
+		`action_rechecked restart-odoo after 1ms: improved`,
 	}
 	if diff := cmp.Diff(wantTL, recordedActions(tl)); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
