@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -110,6 +111,11 @@ func (o *options) validate() error {
 		}
 	}
 	if _, err := os.Stat(o.proc + "/meminfo"); err != nil {
+		if runtime.GOOS != "linux" {
+			// The darwin build exists for report and fleet on a laptop; say so
+			// instead of leaving the user to guess why /proc is missing.
+			return fmt.Errorf("--proc %s: no meminfo there: the live panels read Linux /proc and this is %s; point --proc and --sys at a captured tree, or use memtui report", o.proc, runtime.GOOS)
+		}
 		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
 	}
 	if _, ok := ui.ThemeByName(o.theme); !ok {
