@@ -71,6 +71,9 @@ processes need it). Press ? inside for the keys.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// --version and -v, as users of other tools expect, beside `memtui version`.
+	root.Version = version
+	root.SetVersionTemplate(versionLine() + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.proc, "proc", "/proc", "procfs root to read (point it at a fixture tree to replay a host)")
 	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")
@@ -89,6 +92,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))
+	root.AddCommand(newManCmd(stdout))
 	return root
 }
 
