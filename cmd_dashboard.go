@@ -39,10 +39,16 @@ func runDashboard(o *options) error {
 		debug.SetMemoryLimit(24 << 20)
 	}
 	renderer := lipgloss.NewRenderer(os.Stdout)
-	if _, noColor := os.LookupEnv("NO_COLOR"); noColor {
+	// no-color.org: NO_COLOR counts only when it holds something, so
+	// `NO_COLOR=` left over in an environment does not take colour away.
+	if os.Getenv("NO_COLOR") != "" {
 		renderer.SetColorProfile(termenv.Ascii)
 	}
 	theme, _ := ui.ThemeByName(o.theme)
+	styles := ui.NewStyles(renderer, theme)
+	// A dumb terminal (a serial console, an editor's shell) cannot draw box
+	// lines or glyphs; give it plain ASCII.
+	styles.ASCII = os.Getenv("TERM") == "dumb"
 	fs := probes.NewFS(o.proc, o.sys)
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
 	actionSvc, aerr := newActionService(o, fs, os.Getenv("SUDO_USER"))
@@ -56,7 +62,7 @@ func runDashboard(o *options) error {
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
 		ReadOnly:   o.readOnly,
-		Styles:     ui.NewStyles(renderer, theme),
+		Styles:     styles,
 		Location:   time.Local,
 		// --- deps: wire sources below ---
 		Procs: probes.NewProcMonitor(fs, probes.ProcScannerConfig{PasswdPath: passwdFor(o.proc)}, probes.GrowthConfig{}),

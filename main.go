@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +78,8 @@ processes need it). Press ? inside for the keys.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.proc, "proc", "/proc", "procfs root to read (point it at a fixture tree to replay a host)")
 	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")
-	pf.DurationVar(&o.interval, "interval", time.Second, "refresh interval of memory, swap and the OOM counter")
+	o.interval = time.Second
+	pf.Var((*secondsDuration)(&o.interval), "interval", "refresh interval of memory, swap and the OOM counter (2s, 500ms; a bare number is seconds)")
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
 	// --- flags: add persistent flags below ---
@@ -127,3 +129,31 @@ func (o *options) validate() error {
 	}
 	return nil
 }
+
+// secondsDuration is a duration flag that also takes a bare number as
+// seconds (--interval 5), as top, vmstat and watch do.
+type secondsDuration time.Duration
+
+// Set parses "5" or "2.5" as seconds and anything else as time.ParseDuration.
+func (d *secondsDuration) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		// NaN, Inf and huge values do not convert to a Duration.
+		if !(f >= 0 && f <= 24*3600) {
+			return fmt.Errorf("%q is not a number of seconds from 0 to 86400", s)
+		}
+		*d = secondsDuration(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use 5 (seconds), 2s or 500ms", s)
+	}
+	*d = secondsDuration(v)
+	return nil
+}
+
+// String is the value as a duration (1s), for --help's default.
+func (d *secondsDuration) String() string { return time.Duration(*d).String() }
+
+// Type names the value in --help.
+func (d *secondsDuration) Type() string { return "duration" }

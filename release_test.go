@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestManAndCompletionsGenerate runs what goreleaser's before hooks run:
@@ -184,4 +185,27 @@ func debFiles(t *testing.T, path string) map[string]bool {
 		t.Fatalf("%s: no data.tar.gz found", path)
 	}
 	return files
+}
+
+// TestIntervalFlag: --interval takes bare seconds as well as durations.
+func TestIntervalFlag(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		bad  bool
+	}{
+		{"5", 5 * time.Second, false},
+		{"0.5", 500 * time.Millisecond, false},
+		{"2s", 2 * time.Second, false},
+		{"250ms", 250 * time.Millisecond, false},
+		{"NaN", 0, true},
+		{"1e300", 0, true},
+		{"abc", 0, true},
+	} {
+		var d secondsDuration
+		err := d.Set(c.in)
+		if (err != nil) != c.bad || (!c.bad && time.Duration(d) != c.want) {
+			t.Errorf("Set(%q) = %v, %v; want %v (error: %v)", c.in, time.Duration(d), err, c.want, c.bad)
+		}
+	}
 }
