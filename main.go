@@ -84,9 +84,9 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark" or "high-contrast" (NO_COLOR turns colour off)`)
 	// --- flags: add persistent flags below ---
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
-	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
-		`empty: DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, else the local socket as psql; "none" turns it off. `+
-		`Give the password in PGPASSWORD or ~/.pgpass: a command line is visible to other users`)
+	pf.StringVar(&o.pg, "pg", "", "PostgreSQL to watch: a DSN (\"host=/var/run/postgresql user=postgres\") or postgres:// URL;\n"+
+		"empty: DATABASE_URL, else the libpq environment (PGHOST, PGSERVICE, PGSSLMODE, …) as psql; \"none\": off.\n"+
+		"Keep the password in ~/.pgpass or PGPASSWORD: other users can read a command line")
 	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident under $XDG_STATE_HOME/memtui/incidents; for report, the newest there)")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
