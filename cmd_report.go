@@ -14,7 +14,12 @@ import (
 	"github.com/memtui/memtui/ui"
 )
 
-func incidentDir() (string, error) {
+// incidentDir is where timelines live: --incident-dir (or incident_dir in a
+// config file), else the per-user default from XDG_STATE_HOME or HOME.
+func incidentDir(o *options) (string, error) {
+	if o.incidentDir != "" {
+		return o.incidentDir, nil
+	}
 	return incident.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
 }
 
@@ -23,7 +28,7 @@ func incidentDir() (string, error) {
 // says so) when neither is usable; the error shows in the panel then.
 func newTimeline(o *options) ui.Timeline {
 	host, _ := os.Hostname()
-	dir, err := incidentDir()
+	dir, err := incidentDir(o)
 	if err != nil && o.incident == "" {
 		return nil
 	}
@@ -62,7 +67,7 @@ progress says so.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir := ""
 			if o.incident == "" {
-				d, err := incidentDir()
+				d, err := incidentDir(o)
 				if err != nil {
 					return err
 				}

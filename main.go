@@ -26,16 +26,19 @@ var version = "dev"
 
 // options are the flags shared by every subcommand.
 type options struct {
-	proc     string
-	sys      string
-	interval time.Duration
-	readOnly bool
-	theme    string
-	pg       string
-	incident string
-	runbook  string
+	proc        string
+	sys         string
+	interval    time.Duration
+	readOnly    bool
+	theme       string
+	pg          string
+	incident    string
+	runbook     string
+	incidentDir string
 	// --- options: add fields below ---
 	pgProbe *pgprobe.Probe // opened by pgSource, closed by closePG
+
+	settings []setting // each config key's value and source, for memtui config
 }
 
 func main() {
@@ -69,6 +72,20 @@ processes need it). Press ? inside for the keys.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDashboard(o)
 		},
+		// The config files and MEMTUI_* fill the flags the user did not
+		// type, before any command reads them.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			switch cmd.Name() {
+			case "man", "version":
+				return nil // the same output on every machine
+			}
+			layers, err := configLayers()
+			if err != nil {
+				return err
+			}
+			o.settings, err = applyConfig(cmd, layers)
+			return err
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -87,7 +104,8 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.pg, "pg", "", "PostgreSQL to watch: a DSN (\"host=/var/run/postgresql user=postgres\") or postgres:// URL;\n"+
 		"empty: DATABASE_URL, else the libpq environment (PGHOST, PGSERVICE, PGSSLMODE, …) as psql; \"none\": off.\n"+
 		"Keep the password in ~/.pgpass or PGPASSWORD: other users can read a command line")
-	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident under $XDG_STATE_HOME/memtui/incidents; for report, the newest there)")
+	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident in the incident directory; for report, the newest there)")
+	pf.StringVar(&o.incidentDir, "incident-dir", "", "directory of incident timelines (default $XDG_STATE_HOME/memtui/incidents); a team shares one, e.g. /var/lib/memtui/incidents")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
@@ -95,6 +113,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))
 	root.AddCommand(newManCmd(stdout))
+	root.AddCommand(newConfigCmd(o, stdout))
 	return root
 }
 
