@@ -17,6 +17,7 @@ import (
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/pgexec"
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/pgprobe"
 )
 
 func newActionsCmd(o *options, stdout io.Writer) *cobra.Command {
@@ -72,7 +73,7 @@ func newActionService(o *options, fs probes.FS, sudoUser string) (actions.Servic
 	}
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
-	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	t, err := probes.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
 	switch {
 	case err != nil:
 		r.PG = pgexec.Unavailable{Err: err}

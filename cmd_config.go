@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/pgprobe"
 )
 
 func newConfigCmd(o *options, stdout io.Writer) *cobra.Command {
@@ -47,7 +48,7 @@ func shownValue(key, v string) string {
 	case key == "pg" && v == "":
 		return "(libpq environment)"
 	case key == "pg" && v != "none":
-		t, err := probes.ResolvePGTarget(v, pgEnv())
+		t, err := probes.ResolvePGTargetWith(v, pgEnv(), pgprobe.ReadService)
 		if err != nil {
 			return "(unreadable DSN, not shown)"
 		}

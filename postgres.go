@@ -42,7 +42,7 @@ func pgEnv() map[string]string {
 // typo in --pg shows in the panel instead of keeping the dashboard from
 // starting in an incident.
 func (o *options) pgSource(fs probes.FS) ui.PGSource {
-	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	t, err := probes.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
 	switch {
 	case err != nil:
 		return pgConfigError{err: err}

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgservicefile"
 )
 
 // pgEnvKeywords maps each libpq environment variable to its keyword: the
@@ -74,6 +72,18 @@ var pgKeyAliases = map[string]string{"database": "dbname"}
 // like the user, the local socket directory that holds the server's socket).
 // An empty dsn means DATABASE_URL if set; "none" disables PostgreSQL.
 func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
+	return ResolvePGTargetWith(dsn, env, nil)
+}
+
+// PGServiceReader reads one service's settings from a pg_service.conf file
+// (pgprobe.ReadService). It is handed in rather than called here so that
+// probes, which the ui imports for its types, depends on no pgx package.
+type PGServiceReader func(path, name string) (map[string]string, error)
+
+// ResolvePGTargetWith is ResolvePGTarget that also resolves a service
+// (PGSERVICE or service= in the DSN) with services; with nil services a
+// named service is an error.
+func ResolvePGTargetWith(dsn string, env map[string]string, services PGServiceReader) (PGTarget, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "none" {
 		return PGTarget{Disabled: true, Source: "--pg none"}, nil
@@ -107,7 +117,13 @@ func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
 	// below, so a default never hides what the service file says.
 	if svc := cmpOr(from["service"], t.settings["service"]); svc != "" {
 		file := cmpOr(from["servicefile"], t.settings["servicefile"])
-		ss, err := readPGService(file, svc)
+		if file == "" {
+			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: no service file (set PGSERVICEFILE or create ~/.pg_service.conf); %s", svc, t.Source, PGConfigHelp)
+		}
+		if services == nil {
+			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: service files are not read here; %s", svc, t.Source, PGConfigHelp)
+		}
+		ss, err := services(file, svc)
 		if err != nil {
 			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: %w; %s", svc, t.Source, err, PGConfigHelp)
 		}
@@ -149,31 +165,6 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// readPGService reads one service's settings from a pg_service.conf file
-// (path from servicefile or PGSERVICEFILE; main defaults it to
-// ~/.pg_service.conf), with pgx's own parser.
-func readPGService(path, name string) (map[string]string, error) {
-	if path == "" {
-		return nil, errors.New("no service file (set PGSERVICEFILE or create ~/.pg_service.conf)")
-	}
-	sf, err := pgservicefile.ReadServicefile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	svc, err := sf.GetService(name)
-	if err != nil {
-		return nil, fmt.Errorf("not in %s", path)
-	}
-	out := make(map[string]string, len(svc.Settings))
-	for k, v := range svc.Settings {
-		if a, ok := pgKeyAliases[k]; ok {
-			k = a
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 func anyPGEnv(env map[string]string) bool {

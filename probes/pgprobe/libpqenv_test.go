@@ -64,7 +64,7 @@ func TestLibpqEnvironmentReachesTheServer(t *testing.T) {
 			"memtui", 3 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tg, err := probes.ResolvePGTarget("", c.env)
+			tg, err := probes.ResolvePGTargetWith("", c.env, ReadService)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestPGServiceMissing(t *testing.T) {
 	if err := os.WriteFile(f, []byte("[other]\nhost=h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := probes.ResolvePGTarget("", map[string]string{"PGSERVICE": "incident-db", "PGSERVICEFILE": f})
+	_, err := probes.ResolvePGTargetWith("", map[string]string{"PGSERVICE": "incident-db", "PGSERVICEFILE": f}, ReadService)
 	if err == nil {
 		t.Fatal("no error for a missing service")
 	}
