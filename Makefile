@@ -48,5 +48,5 @@ lint: ## Fail on unformatted files (gofmt -l) and go vet findings
 release-check: ## Validate .goreleaser.yaml
 	$(GORELEASER) check
 
-clean: ## Remove the local binary and dist/
-	rm -rf $(BINARY) dist
+clean: ## Remove the local binary, dist/ and build/ (man pages, completions)
+	rm -rf $(BINARY) dist build

@@ -19,6 +19,7 @@ import (
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
+	"github.com/memtui/memtui/probes/pgprobe"
 )
 
 // newActionsCmd is `memtui actions`: the effective runbook (built-in plus
@@ -85,7 +86,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (actions.Service
 	r.Redis = o.redisActions()
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
-	t, err := probes.ResolvePGTarget(o.pg, pgEnv())
+	t, err := probes.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
 	switch {
 	case err != nil:
 		r.PG = pgexec.Unavailable{Err: err}

@@ -34,12 +34,18 @@ func runDashboard(o *options) error {
 		debug.SetMemoryLimit(24 << 20)
 	}
 	renderer := lipgloss.NewRenderer(os.Stdout)
-	if _, noColor := os.LookupEnv("NO_COLOR"); noColor {
+	// no-color.org: NO_COLOR counts only when it holds something, so
+	// `NO_COLOR=` left over in an environment does not take colour away.
+	if os.Getenv("NO_COLOR") != "" {
 		renderer.SetColorProfile(termenv.Ascii)
 	}
 	theme, _ := ui.ThemeByName(o.theme)
 	h := o.openHost()
 	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
+	styles := ui.NewStyles(renderer, theme)
+	// A dumb terminal (a serial console, an editor's shell) cannot draw box
+	// lines or glyphs; give it plain ASCII.
+	styles.ASCII = os.Getenv("TERM") == "dumb"
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
@@ -61,7 +67,7 @@ func runDashboard(o *options) error {
 		Thresholds: probes.DefaultThresholds(),
 		ReadOnly:   actErr != nil,
 		WarRoom:    o.warRoom,
-		Styles:     ui.NewStyles(renderer, theme),
+		Styles:     styles,
 		Location:   time.Local,
 		// --- deps: wire sources below ---
 		Procs: h.Processes(probes.GrowthConfig{}),

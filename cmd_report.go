@@ -16,9 +16,12 @@ import (
 	"github.com/memtui/memtui/ui"
 )
 
-// incidentDir is where timelines live by default, from the environment
-// (XDG_STATE_HOME, else HOME).
-func incidentDir() (string, error) {
+// incidentDir is where timelines live: --incident-dir (or incident_dir in a
+// config file), else the per-user default from XDG_STATE_HOME or HOME.
+func incidentDir(o *options) (string, error) {
+	if o.incidentDir != "" {
+		return o.incidentDir, nil
+	}
 	return incident.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
 }
 
@@ -29,7 +32,7 @@ func incidentDir() (string, error) {
 // directory of their own beside the live one, so a replay never resumes a
 // live incident and `memtui report` never takes one for the newest.
 func newTimeline(o *options, h host.Host) ui.Timeline {
-	dir, err := incidentDir()
+	dir, err := incidentDir(o)
 	if err != nil && o.incident == "" {
 		return nil
 	}
@@ -83,7 +86,7 @@ be read".`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir := ""
 			if o.incident == "" {
-				d, err := incidentDir()
+				d, err := incidentDir(o)
 				if err != nil {
 					return err
 				}

@@ -16,7 +16,15 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print memtui's version",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			fmt.Fprintf(stdout, "memtui %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(stdout, versionLine())
 		},
 	}
 }
+
+// versionLine is what both `memtui version` and `memtui --version` print, so
+// scripts may use either.
+func versionLine() string {
+	return fmt.Sprintf("memtui %s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).

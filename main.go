@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,17 +26,20 @@ var version = "dev"
 
 // options are the flags shared by every subcommand.
 type options struct {
-	proc     string
-	sys      string
-	interval time.Duration
-	readOnly bool
-	theme    string
-	pg       string
-	incident string
-	runbook  string
-	warRoom  bool // start in the war-room presentation view
-	redis    string
+	proc        string
+	sys         string
+	interval    time.Duration
+	readOnly    bool
+	theme       string
+	pg          string
+	incident    string
+	runbook     string
+	incidentDir string
+	warRoom     bool // start in the war-room presentation view
+	redis       string
 	// --- options: add fields below ---
+
+	settings []setting // each config key's value and source, for memtui config
 }
 
 func main() {
@@ -69,30 +74,51 @@ processes need it). Press ? inside for the keys.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDashboard(o)
 		},
+		// The config files and MEMTUI_* fill the flags the user did not
+		// type, before any command reads them.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			switch cmd.Name() {
+			case "man", "version":
+				return nil // the same output on every machine
+			}
+			layers, err := configLayers()
+			if err != nil {
+				return err
+			}
+			o.settings, err = applyConfig(cmd, layers)
+			return err
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// --version and -v, as users of other tools expect, beside `memtui version`.
+	root.Version = version
+	root.SetVersionTemplate(versionLine() + "\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.proc, "proc", "/proc", "procfs root to read (point it at a fixture tree to replay a host)")
 	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")
-	pf.DurationVar(&o.interval, "interval", time.Second, "refresh interval of memory, swap and the OOM counter")
+	o.interval = time.Second
+	pf.Var((*secondsDuration)(&o.interval), "interval", "refresh interval of memory, swap and the OOM counter (2s, 500ms; a bare number is seconds)")
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark", "high-contrast", "colorblind" (Okabe–Ito) or "light" (projectors) (NO_COLOR turns colour off)`)
 	pf.BoolVar(&o.warRoom, "war-room", false, "start in the war-room view for a shared screen or projector (large figures, privacy on; w toggles)")
 	// --- flags: add persistent flags below ---
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
-	pf.StringVar(&o.pg, "pg", "", `PostgreSQL to watch: a DSN ("host=/var/run/postgresql user=postgres dbname=postgres") or a postgres:// URL; `+
-		`empty: DATABASE_URL, else PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, else the local socket as psql; "none" turns it off. `+
-		`Give the password in PGPASSWORD or ~/.pgpass: a command line is visible to other users`)
+	pf.StringVar(&o.pg, "pg", "", "PostgreSQL to watch: a DSN (\"host=/var/run/postgresql user=postgres\") or postgres:// URL;\n"+
+		"empty: DATABASE_URL, else the libpq environment (PGHOST, PGSERVICE, PGSSLMODE, …) as psql; \"none\": off.\n"+
+		"Keep the password in ~/.pgpass or PGPASSWORD: other users can read a command line")
 	pf.StringVar(&o.redis, "redis", "", `Redis to watch and flush (default `+probes.DefaultRedisURL+`; a replay reads none unless given): redis://[:password@]host:port/db, rediss://… or unix:///run/redis/redis.sock; `+
 		`"none" turns it off. Give the password in REDISCLI_AUTH: a command line is visible to other users`)
-	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident under $XDG_STATE_HOME/memtui/incidents; for report, the newest there)")
+	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident in the incident directory; for report, the newest there)")
+	pf.StringVar(&o.incidentDir, "incident-dir", "", "directory of incident timelines (default $XDG_STATE_HOME/memtui/incidents); a team shares one, e.g. /var/lib/memtui/incidents")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
 	// --- subcommands: add below ---
 	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))
+	root.AddCommand(newManCmd(stdout))
+	root.AddCommand(newConfigCmd(o, stdout))
 	return root
 }
 
@@ -115,6 +141,11 @@ func (o *options) validate() error {
 		}
 	}
 	if _, err := os.Stat(o.proc + "/meminfo"); err != nil {
+		if runtime.GOOS != "linux" {
+			// The darwin build exists for report and fleet on a laptop; say so
+			// instead of leaving the user to guess why /proc is missing.
+			return fmt.Errorf("--proc %s: no meminfo there: the live panels read Linux /proc and this is %s; point --proc and --sys at a captured tree, or use memtui report", o.proc, runtime.GOOS)
+		}
 		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
 	}
 	if _, ok := ui.ThemeByName(o.theme); !ok {
@@ -122,3 +153,31 @@ func (o *options) validate() error {
 	}
 	return nil
 }
+
+// secondsDuration is a duration flag that also takes a bare number as
+// seconds (--interval 5), as top, vmstat and watch do.
+type secondsDuration time.Duration
+
+// Set parses "5" or "2.5" as seconds and anything else as time.ParseDuration.
+func (d *secondsDuration) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		// NaN, Inf and huge values do not convert to a Duration.
+		if !(f >= 0 && f <= 24*3600) {
+			return fmt.Errorf("%q is not a number of seconds from 0 to 86400", s)
+		}
+		*d = secondsDuration(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use 5 (seconds), 2s or 500ms", s)
+	}
+	*d = secondsDuration(v)
+	return nil
+}
+
+// String is the value as a duration (1s), for --help's default.
+func (d *secondsDuration) String() string { return time.Duration(*d).String() }
+
+// Type names the value in --help.
+func (d *secondsDuration) Type() string { return "duration" }

@@ -15,8 +15,8 @@ import (
 	"github.com/memtui/memtui/probes/host"
 )
 
-// pgEnv reads the libpq environment that --pg falls back to (only main
-// reads the environment). Without PGPASSFILE, ~/.pgpass is used as libpq does.
+// pgEnv is every libpq environment variable that is set (probes.PGEnvKeys),
+// for probes.ResolvePGTarget.
 func pgEnv() map[string]string {
 	env := map[string]string{}
 	for _, k := range probes.PGEnvKeys {
@@ -24,9 +24,13 @@ func pgEnv() map[string]string {
 			env[k] = v
 		}
 	}
-	if env["PGPASSFILE"] == "" {
-		if home, err := os.UserHomeDir(); err == nil {
+	// libpq's per-user files, named here because only main reads $HOME.
+	if home, err := os.UserHomeDir(); err == nil {
+		if env["PGPASSFILE"] == "" {
 			env["PGPASSFILE"] = filepath.Join(home, ".pgpass")
+		}
+		if env["PGSERVICEFILE"] == "" {
+			env["PGSERVICEFILE"] = filepath.Join(home, ".pg_service.conf")
 		}
 	}
 	return env

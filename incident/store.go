@@ -60,12 +60,22 @@ type Store struct {
 
 // Open opens the timeline at path for appending, creating it (mode 0600, and
 // its directory 0700) with a header naming host and created when it does not
-// exist. An existing file must be a timeline of a version this package reads.
+// exist. In a directory an administrator set up for a team — setgid and
+// group-readable, e.g. /var/lib/memtui/incidents 2750 root:adm — the file
+// is created 0640, so the group (the directory's, through setgid) can read
+// last night's incident. Both bits are asked for because an ordinary
+// directory is group-readable under the usual umask 022, and that alone
+// must not widen who reads a timeline.
+// An existing file must be a timeline of a version this package reads.
 func Open(path, host string, created time.Time) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("incident timeline: create directory: %w", hint(err))
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	mode := os.FileMode(0o600)
+	if st, err := os.Stat(filepath.Dir(path)); err == nil && st.Mode()&os.ModeSetgid != 0 && st.Mode().Perm()&0o040 != 0 {
+		mode = 0o640
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, mode)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", hint(err))
 	}

@@ -627,3 +627,32 @@ func TestScanAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamDirectoryIsGroupReadable: in a setgid, group-readable directory
+// (a team's) the timeline is 0640, so the team can read it; in a private or
+// merely umask-022 one it stays 0600.
+func TestTeamDirectoryIsGroupReadable(t *testing.T) {
+	for _, c := range []struct {
+		dirMode, want os.FileMode
+	}{{0o750 | os.ModeSetgid, 0o640}, {0o755, 0o600}, {0o700, 0o600}} {
+		dir := filepath.Join(t.TempDir(), "incidents")
+		if err := os.Mkdir(dir, c.dirMode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, c.dirMode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+		s, err := Open(filepath.Join(dir, "i.jsonl"), "db1", time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		fi, err := os.Stat(filepath.Join(dir, "i.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != c.want {
+			t.Errorf("directory %v: file %v, want %v", c.dirMode, fi.Mode().Perm(), c.want)
+		}
+	}
+}

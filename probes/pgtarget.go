@@ -14,14 +14,36 @@ import (
 	"time"
 )
 
-// PGEnvKeys are the libpq environment variables memtui honours, in the order
-// they are documented. main reads them (only main reads the environment) and
-// passes their values to ResolvePGTarget.
-var PGEnvKeys = []string{"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGPASSFILE", "DATABASE_URL"}
+// pgEnvKeywords maps each libpq environment variable to its keyword: the
+// same table pgconn.ParseConfig reads (pgx v5 parseEnvSettings), so every
+// variable psql and pgx honour is honoured here too, not just the common ones.
+var pgEnvKeywords = map[string]string{
+	"PGHOST": "host", "PGPORT": "port", "PGDATABASE": "dbname", "PGUSER": "user",
+	"PGPASSWORD": "password", "PGPASSFILE": "passfile", "PGAPPNAME": "application_name",
+	"PGCONNECT_TIMEOUT": "connect_timeout", "PGSSLMODE": "sslmode", "PGSSLKEY": "sslkey",
+	"PGSSLCERT": "sslcert", "PGSSLCERTMODE": "sslcertmode", "PGSSLSNI": "sslsni",
+	"PGSSLROOTCERT": "sslrootcert", "PGSSLPASSWORD": "sslpassword", "PGSSLNEGOTIATION": "sslnegotiation",
+	"PGTARGETSESSIONATTRS": "target_session_attrs", "PGSERVICE": "service", "PGSERVICEFILE": "servicefile",
+	"PGTZ": "timezone", "PGOPTIONS": "options", "PGMINPROTOCOLVERSION": "min_protocol_version",
+	"PGMAXPROTOCOLVERSION": "max_protocol_version", "PGCHANNELBINDING": "channel_binding",
+	"PGREQUIREAUTH": "require_auth",
+}
+
+// PGEnvKeys are the environment variables memtui honours for PostgreSQL:
+// every libpq variable pgconn knows, and DATABASE_URL. main reads them (only
+// main reads the environment) and passes their values to ResolvePGTarget.
+var PGEnvKeys = func() []string {
+	keys := []string{"DATABASE_URL"}
+	for k := range pgEnvKeywords {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}()
 
 // PGConfigHelp is the plain-words "how to configure" line used in every
 // connection error.
-const PGConfigHelp = "configure with --pg 'host=… port=… user=… dbname=…' (or a postgres:// URL), or the PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE environment; --pg none turns PostgreSQL off"
+const PGConfigHelp = "configure with --pg 'host=… port=… user=… dbname=…' (or a postgres:// URL), or the libpq environment (PGHOST, PGPORT, PGUSER, PGSERVICE, …), ~/.pg_service.conf and ~/.pgpass; --pg none turns PostgreSQL off"
 
 // defaultSocketDirs are where psql looks for the local server's socket:
 // Debian/Ubuntu builds use /var/run/postgresql, upstream builds /tmp.
@@ -50,6 +72,18 @@ var pgKeyAliases = map[string]string{"database": "dbname"}
 // like the user, the local socket directory that holds the server's socket).
 // An empty dsn means DATABASE_URL if set; "none" disables PostgreSQL.
 func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
+	return ResolvePGTargetWith(dsn, env, nil)
+}
+
+// PGServiceReader reads one service's settings from a pg_service.conf file
+// (pgprobe.ReadService). It is handed in rather than called here so that
+// probes, which the ui imports for its types, depends on no pgx package.
+type PGServiceReader func(path, name string) (map[string]string, error)
+
+// ResolvePGTargetWith is ResolvePGTarget that also resolves a service
+// (PGSERVICE or service= in the DSN) with services; with nil services a
+// named service is an error.
+func ResolvePGTargetWith(dsn string, env map[string]string, services PGServiceReader) (PGTarget, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "none" {
 		return PGTarget{Disabled: true, Source: "--pg none"}, nil
@@ -65,24 +99,44 @@ func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
 			t.Source = "defaults"
 		}
 	}
-	for envKey, kw := range map[string]string{
-		"PGHOST": "host", "PGPORT": "port", "PGUSER": "user", "PGDATABASE": "dbname",
-		"PGPASSWORD": "password", "PGSSLMODE": "sslmode", "PGPASSFILE": "passfile",
-	} {
+	for envKey, kw := range pgEnvKeywords {
 		if v := env[envKey]; v != "" {
 			t.settings[kw] = v
 		}
 	}
+	from := map[string]string{}
 	if dsn != "" {
-		from, err := parsePGDSN(dsn)
-		if err != nil {
+		var err error
+		if from, err = parsePGDSN(dsn); err != nil {
 			// Never quote the DSN: it may hold a password.
 			return PGTarget{}, fmt.Errorf("cannot read the PostgreSQL connection string from %s: %w; %s", t.Source, err, PGConfigHelp)
 		}
-		for k, v := range from {
+	}
+	// libpq's order: environment, then the service file's entry, then the
+	// connection string. The service is applied here, before the defaults
+	// below, so a default never hides what the service file says.
+	if svc := cmpOr(from["service"], t.settings["service"]); svc != "" {
+		file := cmpOr(from["servicefile"], t.settings["servicefile"])
+		if file == "" {
+			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: no service file (set PGSERVICEFILE or create ~/.pg_service.conf); %s", svc, t.Source, PGConfigHelp)
+		}
+		if services == nil {
+			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: service files are not read here; %s", svc, t.Source, PGConfigHelp)
+		}
+		ss, err := services(file, svc)
+		if err != nil {
+			return PGTarget{}, fmt.Errorf("PostgreSQL service %q from %s: %w; %s", svc, t.Source, err, PGConfigHelp)
+		}
+		for k, v := range ss {
 			t.settings[k] = v
 		}
 	}
+	for k, v := range from {
+		t.settings[k] = v
+	}
+	// Applied above; the driver must not read the file a second time.
+	delete(t.settings, "service")
+	delete(t.settings, "servicefile")
 	if t.settings["user"] == "" {
 		if u, err := user.Current(); err == nil {
 			t.settings["user"] = u.Username
@@ -103,6 +157,14 @@ func ResolvePGTarget(dsn string, env map[string]string) (PGTarget, error) {
 		t.settings["host"] = defaultSocketDir(t.Port())
 	}
 	return t, nil
+}
+
+// cmpOr is the first non-empty string.
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func anyPGEnv(env map[string]string) bool {
@@ -198,7 +260,7 @@ var pgNeutral = map[string]string{
 // DriverSettings are what the database driver needs to connect: conn is a
 // complete keyword/value connection string (the password included — a
 // secret: hand it to the driver, never print or log it) with
-// application_name=memtui, connect_timeout and a server-side
+// application_name=memtui and connect_timeout where the user set none, a server-side
 // statement_timeout for memtui's own session, and an explicit value for
 // every keyword the driver would otherwise take from the process
 // environment or $HOME; runtime are exactly the server parameters to send.
@@ -210,9 +272,16 @@ func (t PGTarget) DriverSettings(connectTimeout, statementTimeout time.Duration)
 	for k, v := range t.settings {
 		s[k] = v
 	}
-	secs := int((connectTimeout + time.Second - 1) / time.Second)
-	s["connect_timeout"] = strconv.Itoa(max(secs, 1))
-	s["application_name"] = "memtui"
+	// The user's connect_timeout and application_name (PGCONNECT_TIMEOUT,
+	// PGAPPNAME, the DSN) win; memtui's are the fallback, as libpq's
+	// fallback_application_name is.
+	if t.settings["connect_timeout"] == "" {
+		secs := int((connectTimeout + time.Second - 1) / time.Second)
+		s["connect_timeout"] = strconv.Itoa(max(secs, 1))
+	}
+	if t.settings["application_name"] == "" {
+		s["application_name"] = "memtui"
+	}
 	// Set in the startup packet: no extra round trip, and it holds for every
 	// statement memtui's session runs, so a saturated server cannot keep one
 	// of memtui's queries running after the client gave up.

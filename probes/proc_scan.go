@@ -226,36 +226,8 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 		return t, fmt.Errorf("process table: rewind %s: %w", s.fs.ProcRoot(), err)
 	}
 	s.gen++
-	for {
-		n, err := unix.Getdents(s.dirfd, s.dents)
-		if err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			return t, fmt.Errorf("process table: list %s: %w", s.fs.ProcRoot(), err)
-		}
-		if n <= 0 {
-			break
-		}
-		for off := 0; off < n; {
-			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
-			ino := *(*uint64)(unsafe.Pointer(&s.dents[off]))
-			reclen := int(*(*uint16)(unsafe.Pointer(&s.dents[off+16])))
-			name := s.dents[off+19 : off+reclen]
-			off += reclen
-			if len(name) == 0 || name[0] < '1' || name[0] > '9' {
-				continue
-			}
-			end := 0
-			for end < len(name) && name[end] != 0 {
-				end++
-			}
-			pid, ok := parseUint(name[:end])
-			if !ok || pid > 1<<31-1 {
-				continue
-			}
-			s.scanOne(&t, int32(pid), ino, opt)
-		}
+	if err := s.eachPID(func(pid int32, ino uint64) { s.scanOne(&t, pid, ino, opt) }); err != nil {
+		return t, err
 	}
 	for pid, e := range s.entries {
 		if e.gen != s.gen {

@@ -312,6 +312,9 @@ func (m Model) View() string {
 		return c.out
 	}
 	out := m.render()
+	if m.st.ASCII {
+		out = toASCII(out)
+	}
 	if m.frame != nil {
 		*m.frame = frameCache{out: out, w: m.w, h: m.h, gen: m.gen}
 	}

@@ -34,6 +34,10 @@ type Styles struct {
 
 	// SevBadge is the inverse badge of each level, indexed by probes.Severity.
 	SevBadge [4]lipgloss.Style
+
+	// ASCII draws every frame with ASCII characters only (borders, glyphs,
+	// charts), for terminals that cannot show more; main sets it for TERM=dumb.
+	ASCII bool
 }
 
 // NewStyles builds the styles of theme t for renderer r (whose colour

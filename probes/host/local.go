@@ -105,7 +105,7 @@ func (h *Local) Postgres() (PGSource, string) {
 // openPG resolves the target and opens a probe of it; a target that cannot
 // be read is a source that says why at every reading.
 func openPG(dsn string, env map[string]string, fs probes.FS, c *closers) (PGSource, string) {
-	t, err := probes.ResolvePGTarget(dsn, env)
+	t, err := probes.ResolvePGTargetWith(dsn, env, pgprobe.ReadService)
 	switch {
 	case err != nil:
 		return pgConfigError{err: err}, ""

@@ -237,8 +237,8 @@ func (p *Probe) readProcMem() probes.PGProcMem {
 }
 
 // ConnConfig builds the pgx configuration for target t: its settings with
-// application_name=memtui, connect_timeout and the server-side
-// statement_timeout (0: none). Every keyword is written out, so nothing
+// application_name=memtui and connect_timeout unless the user set them, and
+// the server-side statement_timeout (0: none). Every keyword is written out, so nothing
 // comes from the process environment; the runtime parameters are replaced
 // outright because pgconn adds PGOPTIONS, PGTZ and PGAPPNAME from the
 // environment to them. Other sessions of memtui (the runbook's SQL actions)
@@ -251,8 +251,9 @@ func ConnConfig(t probes.PGTarget, connectTimeout, statementTimeout time.Duratio
 		// them); say only where the settings came from.
 		return nil, fmt.Errorf("invalid PostgreSQL connection settings from %s (%s); %s", t.Source, t.Redacted(), probes.PGConfigHelp)
 	}
+	// ConnectTimeout came from connect_timeout in conn: the user's, else
+	// connectTimeout rounded up to whole seconds.
 	cfg.RuntimeParams = runtime
-	cfg.ConnectTimeout = max((connectTimeout+time.Second-1)/time.Second*time.Second, time.Second)
 	return cfg, nil
 }
 
