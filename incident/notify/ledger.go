@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
 )
 
 // Issue is the GitHub issue opened for one incident.
@@ -25,9 +27,9 @@ type Issue struct {
 // the session may keep it on the timeline instead by implementing this.
 type IssueLedger interface {
 	// Issue returns the issue opened in repo for the incident, if any.
-	Issue(incident, repo string) (Issue, bool, error)
+	Issue(incidentKey, repo string) (Issue, bool, error)
 	// SaveIssue records the issue durably before it returns.
-	SaveIssue(incident string, is Issue) error
+	SaveIssue(incidentKey string, is Issue) error
 }
 
 // maxLedger bounds the ledger file read: it holds a few issues.
@@ -54,7 +56,8 @@ type ledgerFile struct {
 
 func (l *FileLedger) load() (ledgerFile, error) {
 	lf := ledgerFile{Issues: map[string][]Issue{}}
-	f, err := os.Open(l.path)
+	// Not a device or FIFO: a ledger path aimed at one must not block.
+	f, err := probes.OpenRegular(l.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return lf, nil
 	}
@@ -76,14 +79,14 @@ func (l *FileLedger) load() (ledgerFile, error) {
 }
 
 // Issue implements IssueLedger.
-func (l *FileLedger) Issue(incident, repo string) (Issue, bool, error) {
+func (l *FileLedger) Issue(incidentKey, repo string) (Issue, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lf, err := l.load()
 	if err != nil {
 		return Issue{}, false, err
 	}
-	for _, is := range lf.Issues[incident] {
+	for _, is := range lf.Issues[incidentKey] {
 		if is.Repo == repo {
 			return is, true, nil
 		}
@@ -91,10 +94,10 @@ func (l *FileLedger) Issue(incident, repo string) (Issue, bool, error) {
 	return Issue{}, false, nil
 }
 
-// SaveIssue implements IssueLedger: write a temporary file, fsync it,
-// rename it over the ledger and fsync the directory, so a crash leaves
-// the old ledger or the new one, never half of one.
-func (l *FileLedger) SaveIssue(incident string, is Issue) error {
+// SaveIssue implements IssueLedger. The file is replaced atomically
+// (incident.WriteFileAtomic), so a crash leaves the old ledger or the new
+// one, never half of one.
+func (l *FileLedger) SaveIssue(incidentKey string, is Issue) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lf, err := l.load()
@@ -102,40 +105,16 @@ func (l *FileLedger) SaveIssue(incident string, is Issue) error {
 		// A corrupt ledger is replaced rather than blocking every save.
 		lf = ledgerFile{Issues: map[string][]Issue{}}
 	}
-	list := lf.Issues[incident][:0:0]
-	for _, old := range lf.Issues[incident] {
+	list := lf.Issues[incidentKey][:0:0]
+	for _, old := range lf.Issues[incidentKey] {
 		if old.Repo != is.Repo {
 			list = append(list, old)
 		}
 	}
-	lf.Issues[incident] = append(list, is)
+	lf.Issues[incidentKey] = append(list, is)
 	b, err := json.MarshalIndent(lf, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(l.path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(l.path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return incident.WriteFileAtomic(l.path, append(b, '\n'))
 }
