@@ -24,7 +24,8 @@ type Memcg struct {
 
 // MemcgReading is one reading of a Memcg. Cgroup carries usage and limit
 // as the host's own cgroup probe does, so UsedPercent and Limited mean the
-// same thing everywhere.
+// same thing everywhere; its Path is the directory read. The limit is the
+// cgroup's own: a lower limit on a parent is not taken into account.
 type MemcgReading struct {
 	Cgroup
 	Anon Val // memory.stat anon (v2) / total_rss (v1)

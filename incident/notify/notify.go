@@ -152,8 +152,10 @@ func (d Delivery) LogAttrs() []slog.Attr {
 		slog.String("outcome", outcome),
 		slog.Int("attempts", d.Attempts),
 	}
+	// "sent", not "action": action= on watch's lines is the runbook
+	// action, and a grep for it must not match notifications.
 	if d.Action != "" {
-		as = append(as, slog.String("action", d.Action))
+		as = append(as, slog.String("sent", d.Action))
 	}
 	if d.URL != "" {
 		as = append(as, slog.String("url", d.URL))
