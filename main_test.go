@@ -543,7 +543,7 @@ func TestReportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Memory Incident Report", "**Host**: db1", "**Peak Memory Usage**: 91.5% at 09:01:00 UTC", "**Duration**: 30m00s", "note (alice): leak in module X"} {
+	for _, want := range []string{"## Memory Incident Report", "**Host**: db1", "**Peak Memory Usage**: 91.5% at 09:01:00 UTC", "**Duration**: 30 min", "note (alice): leak in module X"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -155,10 +157,10 @@ func (a Action) plan(t *Target) []string {
 		out := make([]string, 0, len(a.Commands))
 		for _, argv := range a.Commands {
 			if a.Shell && len(argv) == 1 {
-				out = append(out, "/bin/sh -c "+shellQuote(Redact(argv[0])))
+				out = append(out, "/bin/sh -c "+shellQuote(redact.Redact(argv[0])))
 				continue
 			}
-			out = append(out, QuoteArgv(RedactArgv(argv)))
+			out = append(out, QuoteArgv(redact.RedactArgv(argv)))
 		}
 		return out
 	case KindSQL:
@@ -168,26 +170,26 @@ func (a Action) plan(t *Target) []string {
 			db = "database " + a.Database
 		}
 		if a.Preview != "" {
-			out = append(out, "preview on "+db+": "+oneLine(Redact(a.Preview)))
+			out = append(out, "preview on "+db+": "+oneLine(redact.Redact(a.Preview)))
 		}
-		return append(out, "SQL on "+db+": "+oneLine(Redact(a.SQL)))
+		return append(out, "SQL on "+db+": "+oneLine(redact.Redact(a.SQL)))
 	case KindTerminateIdle:
-		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", fmtDur(a.idleAfter()))}
+		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", units.Duration(a.idleAfter()))}
 	case KindSignal:
 		who := "<selected process>"
 		if t != nil {
-			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, FormatBytes(t.RSSBytes))
+			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, units.Bytes(t.RSSBytes))
 		}
 		return []string{
 			"kill -TERM " + who,
-			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", fmtDur(a.grace()), who),
+			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", units.Duration(a.grace()), who),
 		}
 	case KindDropCaches:
 		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
 	case KindChecklist:
 		out := []string{"runs nothing; steps to do by hand:"}
 		for _, s := range a.Steps {
-			out = append(out, "  "+Redact(s))
+			out = append(out, "  "+redact.Redact(s))
 		}
 		return out
 	case KindNote:
@@ -240,32 +242,6 @@ func shellQuote(s string) string {
 // oneLine folds whitespace runs (SQL written over several lines) into one
 // space so a plan step stays one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// fmtDur prints a duration without trailing zero units ("30m", "1m30s").
-func fmtDur(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-// FormatBytes prints a byte count in binary units ("512 MiB").
-func FormatBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
-}
 
 // Validate checks the rules every action obeys, whatever its source: a
 // well-formed id, a known risk and kind, and what its kind needs to run.

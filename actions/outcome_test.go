@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // TestCommandOutcomes: every command step says how it ended, and the run's
@@ -35,7 +36,7 @@ func TestCommandOutcomes(t *testing.T) {
 		{"killed by a signal", cmdAction(5*time.Second, []string{"sh", "-c", "kill -TERM $$"}), false, StatusFailed,
 			[]string{"failed no exit status: sh: killed by signal SIGTERM"}, "no exit status: sh: killed by signal SIGTERM"},
 		{"timed out", cmdAction(300*time.Millisecond, []string{"sleep", "30"}), false, StatusTimedOut,
-			[]string{"timed out no exit status: timed out after 300ms; stopped it (process group killed)"}, "sleep: no exit status: timed out after 300ms"},
+			[]string{"timed out no exit status: timed out after 300 ms; stopped it (process group killed)"}, "sleep: no exit status: timed out after 300 ms"},
 		{"not installed", cmdAction(5*time.Second, []string{"memtui-no-such-program"}), false, StatusError,
 			[]string{"error not run: could not start: memtui-no-such-program: not installed (not found in PATH)"}, "not run: could not start: memtui-no-such-program: not installed"},
 		{"refused", cmdAction(5*time.Second, []string{"true"}), true, StatusRefused,
@@ -85,7 +86,7 @@ func TestSignalOutcomes(t *testing.T) {
 		if so.After < 250*time.Millisecond || so.After >= sig.Grace {
 			t.Errorf("exited %s after SIGTERM, want about 0.3s", so.After)
 		}
-		want := "pid " + strconv.Itoa(c.Process.Pid) + " (sh) exited " + fmtDur(so.After) + " after SIGTERM"
+		want := "pid " + strconv.Itoa(c.Process.Pid) + " (sh) exited " + units.Duration(so.After) + " after SIGTERM"
 		if st.Outcome != want || res.Outcome != want {
 			t.Errorf("outcome %q / %q, want %q", st.Outcome, res.Outcome, want)
 		}
@@ -107,7 +108,7 @@ func TestSignalOutcomes(t *testing.T) {
 		if kill.Signal == nil || kill.Signal.Signal != "SIGKILL" || !kill.Signal.Exited || kill.Signal.After < quick.Grace {
 			t.Errorf("KILL step %+v %+v", kill, kill.Signal)
 		}
-		if !strings.Contains(res.Outcome, "(sh) killed by SIGKILL after the 400ms grace") {
+		if !strings.Contains(res.Outcome, "(sh) killed by SIGKILL after the 400 ms grace") {
 			t.Errorf("outcome %q", res.Outcome)
 		}
 	})

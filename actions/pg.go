@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Postgres runs the statements of the sql and terminate-idle-postgres
@@ -81,11 +84,11 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		}
 		p := Preview{Backends: bs, Columns: []string{"pid", "user", "database", "idle for"}}
 		for _, b := range bs {
-			p.Rows = append(p.Rows, []string{fmt.Sprint(b.PID), b.User, b.Database, fmtDur(b.IdleFor.Truncate(time.Second))})
+			p.Rows = append(p.Rows, []string{fmt.Sprint(b.PID), b.User, b.Database, units.Duration(b.IdleFor.Truncate(time.Second))})
 		}
-		p.Message = fmt.Sprintf("%d idle client backend(s) idle for more than %s", len(bs), fmtDur(a.idleAfter()))
+		p.Message = fmt.Sprintf("%d idle client backend(s) idle for more than %s", len(bs), units.Duration(a.idleAfter()))
 		if len(bs) == 0 {
-			p.Message = fmt.Sprintf("no client backend is idle for more than %s; nothing to terminate", fmtDur(a.idleAfter()))
+			p.Message = fmt.Sprintf("no client backend is idle for more than %s; nothing to terminate", units.Duration(a.idleAfter()))
 		}
 		return p, nil
 	case KindSQL:
@@ -107,7 +110,7 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		if err != nil {
 			return Preview{}, err
 		}
-		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, FormatBytes(v.RSSBytes))}, nil
+		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, units.Bytes(v.RSSBytes))}, nil
 	}
 	return Preview{}, nil
 }
@@ -122,7 +125,7 @@ func queryPreview(ctx context.Context, pg Postgres, q string) (Preview, error) {
 	}
 	for _, row := range rows {
 		for i := range row {
-			row[i] = Redact(row[i])
+			row[i] = redact.Redact(row[i])
 		}
 	}
 	return Preview{Columns: cols, Rows: rows, Truncated: n > len(rows), Message: fmt.Sprintf("%d row(s)", n)}, nil
@@ -239,7 +242,7 @@ func (r *Runner) runTerminateIdle(ctx context.Context, a Action, p *Preview, out
 		if t.OK {
 			to.Ended = append(to.Ended, t.PID)
 			res.Terminated = append(res.Terminated, t.Backend)
-			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, fmtDur(t.IdleFor.Truncate(time.Second))))
+			out.Line(fmt.Sprintf("terminated pid %d (%s@%s, idle %s)", t.PID, t.User, t.Database, units.Duration(t.IdleFor.Truncate(time.Second))))
 		} else {
 			to.NotEnded = append(to.NotEnded, t.PID)
 			out.Line(fmt.Sprintf("pid %d: pg_terminate_backend returned false", t.PID))

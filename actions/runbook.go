@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -378,7 +379,7 @@ func (p *fileParser) validate(a Action, m map[string]any, what string, at func(s
 			if _, has := m[k]; !has {
 				k = "grace"
 			}
-			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5s (KILL needs time too)", what, fmtDur(a.EffectiveTimeout()), fmtDur(a.grace()))
+			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5 s (KILL needs time too)", what, units.Duration(a.EffectiveTimeout()), units.Duration(a.grace()))
 		}
 	}
 }
@@ -449,7 +450,7 @@ func (p *fileParser) duration(v any, what, key string, line int, lo, hi time.Dur
 		return 0, false
 	}
 	if d < lo || d > hi {
-		p.errAt(line, "%s: %s: %s is outside %s … %s", what, key, s, fmtDur(lo), fmtDur(hi))
+		p.errAt(line, "%s: %s: %s is outside %s … %s", what, key, s, units.Duration(lo), units.Duration(hi))
 		return 0, false
 	}
 	return d, true

@@ -202,7 +202,7 @@ func TestParseBrokenRunbook(t *testing.T) {
 		{"bad builtin", "[builtin]\napp_unit = \"odoo; rm -rf /\"\ncolour = \"red\"\n",
 			[]string{`bad.toml:2: [builtin] app_unit: "odoo; rm -rf /" is not a systemd unit name`, `bad.toml:3: [builtin] unknown key "colour" (known: app_unit, app_database, postgres_unit)`}},
 		{"signal grace longer than timeout", "[[actions]]\nid = \"signal-process\"\ngrace = \"50s\"\n",
-			[]string{`bad.toml:3: action "signal-process": timeout 30s must exceed grace 50s by at least 5s (KILL needs time too)`}},
+			[]string{`bad.toml:3: action "signal-process": timeout 30 s must exceed grace 50 s by at least 5 s (KILL needs time too)`}},
 		{"several errors at once", "[[actions]]\nid = \"a\"\nrisk = \"huge\"\ntimeout = \"x\"\ncommands = [[\"true\"]]\n",
 			[]string{`bad.toml:3: action "a": risk "huge" is not one of low, medium, high`, `bad.toml:4: action "a": timeout: "x" is not a duration (like "60s", "2m", "1h30m")`}},
 		{"multi-line string hides a header", "[[actions]]\nid = \"a\"\nrisk = \"low\"\nsql = \"\"\"\n[[actions]]\nrisk = 1\n\"\"\"\ntimeout = 5\n",

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -281,7 +283,7 @@ func (r *Runner) Start(ctx context.Context, req Request) *Run {
 	}
 	h.info = Started{
 		RunID: id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Commands: startedCommands(a, req.Target), Confirmation: Redact(req.Confirmation),
+		Commands: startedCommands(a, req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, At: started, Target: req.Target,
 	}
 	if !(r.ReadOnly || a.Kind.RunsNothing()) {
@@ -308,7 +310,7 @@ func startedCommands(a Action, t *Target) [][]string {
 			if a.Shell {
 				argv = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 			}
-			out = append(out, RedactArgv(argv))
+			out = append(out, redact.RedactArgv(argv))
 		}
 		return out
 	}
@@ -330,7 +332,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	a := req.Action
 	res := Result{
 		RunID: h.id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Plan: a.Plan(req.Target), Confirmation: Redact(req.Confirmation),
+		Plan: a.Plan(req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, Started: h.started, RecheckAfter: a.RecheckAfter,
 	}
 	if req.Target != nil {
@@ -372,7 +374,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		}
 		res.Status, res.Message = StatusOK, "checklist shown; nothing was run"
 	case KindNote:
-		res.Note = Redact(req.Note)
+		res.Note = redact.Redact(req.Note)
 		h.out.Line(res.Note)
 		res.Status, res.Message = StatusOK, "note added"
 	default:
@@ -389,7 +391,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	switch cause := context.Cause(ctx); {
 	case errors.Is(cause, errTimedOut) && res.Status != StatusOK:
 		res.Status = StatusTimedOut
-		res.Message = fmt.Sprintf("timed out after %s", fmtDur(a.EffectiveTimeout())) + stopped
+		res.Message = fmt.Sprintf("timed out after %s", units.Duration(a.EffectiveTimeout())) + stopped
 	case cause != nil && res.Status != StatusOK:
 		res.Status = StatusCancelled
 		res.Message = "cancelled" + stopped
@@ -437,7 +439,7 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		if a.Shell {
 			run = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 		}
-		shown := RedactArgv(run)
+		shown := redact.RedactArgv(run)
 		res.Argv = append(res.Argv, shown)
 		out.Line("$ " + QuoteArgv(shown))
 		step := Step{Argv: shown}
@@ -616,7 +618,7 @@ func (r *Runner) Recheck(ctx context.Context, res Result) Recheck {
 		if n < 0 {
 			verb, n = "grew by", -n
 		}
-		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, FormatBytes(uint64(n)))
+		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, units.Bytes(uint64(n)))
 	}
 	return rc
 }

@@ -100,7 +100,7 @@ wait`, pids)
 	if res.Status != StatusTimedOut {
 		t.Fatalf("status = %q (%s), want timed out", res.Status, res.Message)
 	}
-	if !strings.Contains(res.Message, "timed out after 700ms") {
+	if !strings.Contains(res.Message, "timed out after 700 ms") {
 		t.Errorf("message = %q", res.Message)
 	}
 	if took > 4*time.Second {
@@ -217,7 +217,7 @@ func TestRunRedactsOutputAndArgv(t *testing.T) {
 	if diff := cmp.Diff([]string{"echo", "--password", "***", "token=***"}, res.Argv[0]); diff != "" {
 		t.Errorf("argv (-want +got):\n%s", diff)
 	}
-	for _, want := range []string{"--password *** token=***", "PGPASSWORD=*** psql postgres://odoo:***@db/odoo", "Authorization: ***"} {
+	for _, want := range []string{"--password *** token=***", "PGPASSWORD=*** psql postgres://odoo:***@db/odoo", "Authorization: Bearer ***"} {
 		if !strings.Contains(res.Output, want) {
 			t.Errorf("output %q lacks %q", res.Output, want)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/memtui/memtui/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,7 +44,7 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 		return nil
 	}
 	res.Target.StartTicks = v.StartTicks
-	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, FormatBytes(v.RSSBytes))
+	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, units.Bytes(v.RSSBytes))
 	short := fmt.Sprintf("pid %d (%s)", v.PID, v.Comm)
 	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil {
 		res.Status, res.Message = signalError(err, v)
@@ -57,8 +58,8 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 	term := &SignalOutcome{Signal: "SIGTERM", SentAt: r.now()}
 	if waitPidfd(ctx, fd, a.grace()) {
 		term.Exited, term.After = true, time.Since(t0).Round(10*time.Millisecond)
-		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, fmtDur(term.After))
-		res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, short+" exited "+fmtDur(term.After)+" after SIGTERM", term))
+		res.Status, res.Message = StatusOK, fmt.Sprintf("%s exited %s after SIGTERM", who, units.Duration(term.After))
+		res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, short+" exited "+units.Duration(term.After)+" after SIGTERM", term))
 		out.Line(res.Message)
 		return nil
 	}
@@ -67,15 +68,15 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 		res.Steps = append(res.Steps, signalStep("SIGTERM", StatusFailed, short+" still running after SIGTERM", term))
 		return ctx.Err()
 	}
-	res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, fmt.Sprintf("%s still running %s after SIGTERM", short, fmtDur(a.grace())), term))
-	out.Line(fmt.Sprintf("still running after %s", fmtDur(a.grace())))
+	res.Steps = append(res.Steps, signalStep("SIGTERM", StatusOK, fmt.Sprintf("%s still running %s after SIGTERM", short, units.Duration(a.grace())), term))
+	out.Line(fmt.Sprintf("still running after %s", units.Duration(a.grace())))
 	// The pidfd pins the process: if it is still running, it is still ours.
 	kill := &SignalOutcome{Signal: "SIGKILL", SentAt: r.now()}
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil {
 		if errors.Is(err, unix.ESRCH) {
 			res.Status, res.Message = StatusOK, who+" exited just before SIGKILL"
 			res.Steps[0].Signal.Exited, res.Steps[0].Signal.After = true, time.Since(t0).Round(10*time.Millisecond)
-			res.Steps[0].Outcome = short + " exited " + fmtDur(res.Steps[0].Signal.After) + " after SIGTERM, just before SIGKILL"
+			res.Steps[0].Outcome = short + " exited " + units.Duration(res.Steps[0].Signal.After) + " after SIGTERM, just before SIGKILL"
 			return nil
 		}
 		res.Status, res.Message = signalError(err, v)
@@ -87,7 +88,7 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 		kill.Exited, kill.After = true, time.Since(t0).Round(10*time.Millisecond)
 		res.Status, res.Message = StatusOK, who+" killed (SIGKILL after the grace period)"
 		res.Steps = append(res.Steps, signalStep("SIGKILL", StatusOK,
-			fmt.Sprintf("%s killed by SIGKILL after the %s grace (%s after SIGTERM)", short, fmtDur(a.grace()), fmtDur(kill.After)), kill))
+			fmt.Sprintf("%s killed by SIGKILL after the %s grace (%s after SIGTERM)", short, units.Duration(a.grace()), units.Duration(kill.After)), kill))
 		out.Line(res.Message)
 		return nil
 	}

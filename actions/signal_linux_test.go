@@ -59,7 +59,7 @@ func TestSignalProcess(t *testing.T) {
 		if res.Status != StatusOK || !strings.Contains(res.Message, "SIGKILL after the grace period") {
 			t.Errorf("%q %q\n%s", res.Status, res.Message, res.Output)
 		}
-		if !strings.Contains(res.Output, "still running after 400ms") {
+		if !strings.Contains(res.Output, "still running after 400 ms") {
 			t.Errorf("output %q", res.Output)
 		}
 		select {

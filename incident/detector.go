@@ -3,6 +3,8 @@ package incident
 import (
 	"fmt"
 	"time"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Reading is what the detector needs from one probe round. The ui fills it
@@ -257,7 +259,7 @@ func (d *Detector) Observe(r Reading) []Event {
 	if changed, from := d.stepLevel(r); changed {
 		if !active && d.level.rank() >= d.cfg.StartLevel.rank() {
 			out = d.emit(out, r.At, d.started(fmt.Sprintf("memory %.1f%% held at %s (≥ %s%%) for %s",
-				r.UsedPct, d.level, pctText(d.threshold(d.level)), d.cfg.MinDuration)))
+				r.UsedPct, d.level, pctText(d.threshold(d.level)), units.Duration(d.cfg.MinDuration))))
 			active, opened = true, true
 			d.winStart, d.best = time.Time{}, nil
 		}
@@ -506,7 +508,7 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 		out = d.emit(out, r.At, Escalation{Stage: StagePageOnCall, Reason: fmt.Sprintf("%d OOM kill(s) during the incident", s.OOMKills)})
 	}
 	if elapsed >= seniorAfter && !d.reached(StageSeniorDevOps) && s.Growing(d.cfg.GrowthWindow, d.cfg.GrowthMinPct) {
-		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", durText(elapsed), r.UsedPct)
+		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", units.Duration(elapsed), r.UsedPct)
 		if s.SwapGrowing {
 			reason += " (swap growing)"
 		}
@@ -516,10 +518,10 @@ func (d *Detector) escalate(out []Event, r Reading) []Event {
 	// warning level; after that the incident is being watched, not fought.
 	still := r.UsedPct >= d.cfg.Levels.Warning
 	if elapsed >= maintenanceAfter && still && !d.reached(StageMaintenance) {
-		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
 	}
 	if elapsed >= emergencyAfter && still && !d.reached(StageEmergency) {
-		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", durText(elapsed), r.UsedPct)})
+		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
 	}
 	return out
 }
@@ -544,5 +546,5 @@ func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 		return out
 	}
 	d.recoveredSince = time.Time{}
-	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", d.cfg.RecoveryHold, r.UsedPct))
+	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", units.Duration(d.cfg.RecoveryHold), r.UsedPct))
 }

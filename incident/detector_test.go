@@ -57,7 +57,7 @@ func TestDetectorSeries(t *testing.T) {
 			want: []string{
 				// Warning held from 10 s to 20 s but opens no incident (start level is high).
 				// High from 30 s, held for 10 s:
-				"+40s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+40s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+40s severity warning → high at 90.0%",
 				"+40s memory 90.0%",
 				"+45s memory 92.5%",
@@ -79,7 +79,7 @@ func TestDetectorSeries(t *testing.T) {
 				r.SwapTotalBytes, r.SwapUsedBytes = 2<<30, 100<<20
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 90.0%",
 			},
 		},
@@ -104,7 +104,7 @@ func TestDetectorSeries(t *testing.T) {
 			}),
 			want: []string{
 				// High is pending from the last flap's 85.5% at 5m19s.
-				"+5m29s incident started: memory 88.0% held at high (≥ 85%) for 10s",
+				"+5m29s incident started: memory 88.0% held at high (≥ 85%) for 10 s",
 				"+5m29s severity warning → high at 88.0%",
 			},
 		},
@@ -119,10 +119,10 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 90.0%",
 				"+1m10s severity high → normal at 70.0%",
-				"+16m0s incident ended: recovered: success criteria held for 15m0s (memory 70.0%)",
+				"+16m0s incident ended: recovered: success criteria held for 15 min (memory 70.0%)",
 			},
 		},
 		{
@@ -139,7 +139,7 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 86.0% held at high (≥ 85%) for 10s",
+				"+10s incident started: memory 86.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 86.0%",
 				"+19m59s OOM kill: pid 4242 odoo-bin",
 				"+20m0s OOM kill: (process not named)",
@@ -175,10 +175,10 @@ func TestDetectorSeries(t *testing.T) {
 				r.SwapUsedBytes = uint64(min(s, 180)) << 20
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 90.0%",
-				"+1m0s swap growing: +60.0 MiB in 1m0s (now 60.0 MiB)",
-				"+4m0s swap stopped growing (180.0 MiB used)",
+				"+1m0s swap growing: +60.0 MiB in 1 min (now 60.0 MiB)",
+				"+4m0s swap stopped growing (180 MiB used)",
 			},
 		},
 		{
@@ -197,7 +197,7 @@ func TestDetectorSeries(t *testing.T) {
 				}
 			}),
 			want: []string{
-				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 90.0%",
 				"+10s PostgreSQL connections saturated: 95 of 100",
 				"+45s service restarted: odoo",
@@ -237,7 +237,7 @@ func TestDetectorKillDetails(t *testing.T) {
 	})
 	got, _ := observe(Config{}, rs, false)
 	want := []string{
-		"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
+		"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 		"+10s severity normal → high at 90.0%",
 		"+22s OOM kill: pid 4242 odoo-bin",
 		"+22s escalation: OOM killer active: page the on-call engineer",
@@ -327,9 +327,9 @@ func TestCriteria(t *testing.T) {
 	got := s.Criteria()
 	want := []Criterion{
 		{"Memory usage below 75%", Met, "72.0% at 09:06:40"},
-		{"No swap usage or decreasing", Met, "400.0 MiB at 09:06:40, 500.0 MiB at 09:00:00 (decreasing)"},
+		{"No swap usage or decreasing", Met, "400 MiB at 09:06:40, 500 MiB at 09:00:00 (decreasing)"},
 		{"No OOM killer activity since the last action", Met, "no OOM kill since the last action (restart-odoo at 09:02:00); 1 during the incident"},
-		{"Stable process memory footprint", Met, "3.0 GiB at 09:06:40, 4.0 GiB at 09:00:00 (-25.0%, stable within +5%)"},
+		{"Stable process memory footprint", Met, "3.00 GiB at 09:06:40, 4.00 GiB at 09:00:00 (-25.0%, stable within +5%)"},
 		{"No service crashes", NotMet, "watched service restarted at 09:03:20, after the last action (restart-odoo at 09:02:00)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Kind names an event type on disk. The strings are part of the file format:
@@ -716,9 +718,9 @@ func (e Event) Summary() string {
 		return fmt.Sprintf("severity %s → %s at %.1f%%", v.From, v.To, v.UsedPct)
 	case SwapGrowth:
 		if v.Growing {
-			return fmt.Sprintf("swap growing: +%s in %s (now %s)", bytesText(uint64(max(v.DeltaBytes, 0))), time.Duration(v.Window), bytesText(v.SwapUsedBytes))
+			return fmt.Sprintf("swap growing: +%s in %s (now %s)", units.Bytes(uint64(max(v.DeltaBytes, 0))), units.Duration(time.Duration(v.Window)), units.Bytes(v.SwapUsedBytes))
 		}
-		return fmt.Sprintf("swap stopped growing (%s used)", bytesText(v.SwapUsedBytes))
+		return fmt.Sprintf("swap stopped growing (%s used)", units.Bytes(v.SwapUsedBytes))
 	case OOMKill:
 		return "OOM kill: " + v.describe()
 	case PGSaturation:
@@ -738,11 +740,11 @@ func (e Event) Summary() string {
 		return s
 	case ActionFinished:
 		if v.Outcome == "" {
-			return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + durText(time.Duration(v.Duration))
+			return "action " + v.Action + " finished: " + exitText(v.Exit, v.Error) + " in " + units.Duration(time.Duration(v.Duration))
 		}
 		// The duration goes first: outcomes carry times of their own
 		// ("exited 1.2s after SIGTERM").
-		return "action " + v.Action + " finished in " + durText(time.Duration(v.Duration)) + ": " + v.OutcomeText()
+		return "action " + v.Action + " finished in " + units.Duration(time.Duration(v.Duration)) + ": " + v.OutcomeText()
 	case ActionRechecked:
 		s := "action " + v.Action + " re-checked: " + v.Result
 		if v.MemBefore != nil && v.MemAfter != nil {
@@ -764,7 +766,7 @@ func (e Event) Summary() string {
 	return string(e.Kind())
 }
 
-// describe is "pid 4242 odoo-bin (uid 1001, anon-rss 1.9 GiB)".
+// describe is "pid 4242 odoo-bin (uid 1001, anon-rss 1.90 GiB)".
 func (k OOMKill) describe() string {
 	var b strings.Builder
 	if k.PID != nil {
@@ -780,7 +782,7 @@ func (k OOMKill) describe() string {
 		extra = append(extra, fmt.Sprintf("uid %d", *k.UID))
 	}
 	if k.AnonRSSKB != nil {
-		extra = append(extra, "anon-rss "+bytesText(*k.AnonRSSKB*1024))
+		extra = append(extra, "anon-rss "+units.KiB(*k.AnonRSSKB))
 	}
 	if k.Count > 1 {
 		extra = append(extra, fmt.Sprintf("%d kills", k.Count))
@@ -807,33 +809,4 @@ func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", " ⏎ ")
-}
-
-// bytesText is a short binary size: "512 B", "1.5 MiB".
-func bytesText(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
-}
-
-// durText is a compact duration rounded for people: "850ms", "12.3s", "4m05s", "1h32m".
-func durText(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		d = d.Round(time.Second)
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }

@@ -19,9 +19,9 @@ func TestActionOutcomeOldLines(t *testing.T) {
 		summary string
 	}{
 		{`{"at":"2026-11-28T09:10:03Z","kind":"action_finished","data":{"run":"r1","action":"restart-odoo","commands":[{"argv":["systemctl","restart","odoo"],"exit":0,"duration":"2.5s"}],"exit":0,"duration":"2.5s"}}`,
-			true, "action restart-odoo finished: exit 0 in 2.5s"},
+			true, "action restart-odoo finished: exit 0 in 2.5 s"},
 		{`{"at":"2026-11-28T09:10:03Z","kind":"action_finished","data":{"run":"r2","action":"clear-odoo-caches","commands":null,"duration":"40ms"}}`,
-			false, "action clear-odoo-caches finished: no exit status in 40ms"},
+			false, "action clear-odoo-caches finished: no exit status in 40 ms"},
 	}
 	for _, tt := range tests {
 		var ev Event
@@ -70,9 +70,9 @@ func TestActionOutcomeRoundTrip(t *testing.T) {
 		ok = append(ok, ev.Data.(ActionFinished).Succeeded())
 	}
 	want := []string{
-		"action clear-odoo-caches finished in 40ms: DELETE 5000; DELETE 100",
-		"action signal-process finished in 1.2s: pid 1234 (odoo-bin) exited 1.2s after SIGTERM",
-		"action x finished in 0s: failed: password=*** rejected",
+		"action clear-odoo-caches finished in 40 ms: DELETE 5000; DELETE 100",
+		"action signal-process finished in 1.3 s: pid 1234 (odoo-bin) exited 1.2s after SIGTERM",
+		"action x finished in 0 s: failed: password=*** rejected",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("summaries (-want +got):\n%s", diff)

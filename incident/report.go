@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -115,9 +117,9 @@ func (r *reportWriter) header(path string, h Header, s *Summary, fields map[stri
 	case !s.Started():
 		r.f("**Duration**: %s  \n", notRecorded)
 	case s.Active():
-		r.f("**Duration**: %s so far (since %s UTC, still in progress)  \n", durText(s.Elapsed(now)), utc(s.Start))
+		r.f("**Duration**: %s so far (since %s UTC, still in progress)  \n", units.Duration(s.Elapsed(now)), utc(s.Start))
 	default:
-		r.f("**Duration**: %s (%s → %s UTC)  \n", durText(s.Elapsed(now)), utc(s.Start), utc(s.End))
+		r.f("**Duration**: %s (%s → %s UTC)  \n", units.Duration(s.Elapsed(now)), utc(s.Start), utc(s.End))
 	}
 	r.f("**Root Cause**: %s  \n", field(fields[FieldRootCause]))
 	r.f("**Resolution**: %s  \n", field(fields[FieldResolution]))
@@ -143,7 +145,7 @@ func (r *reportWriter) header(path string, h Header, s *Summary, fields map[stri
 	}
 }
 
-// hostLine is "db1: kernel 6.8.0, 7.8 GiB RAM, 2.0 GiB swap, 4 CPUs".
+// hostLine is "db1: kernel 6.8.0, 7.80 GiB RAM, 2.00 GiB swap, 4 CPUs".
 func hostLine(s *Summary, h Header) string {
 	name := s.Facts.Host
 	if name == "" {
@@ -157,11 +159,11 @@ func hostLine(s *Summary, h Header) string {
 		facts = append(facts, "kernel "+s.Facts.Kernel)
 	}
 	if s.Facts.MemTotalBytes > 0 {
-		facts = append(facts, bytesText(s.Facts.MemTotalBytes)+" RAM")
+		facts = append(facts, units.Bytes(s.Facts.MemTotalBytes)+" RAM")
 	}
 	if s.Facts.known() {
 		if s.Facts.SwapTotalBytes > 0 {
-			facts = append(facts, bytesText(s.Facts.SwapTotalBytes)+" swap")
+			facts = append(facts, units.Bytes(s.Facts.SwapTotalBytes)+" swap")
 		} else {
 			facts = append(facts, "no swap")
 		}
@@ -207,7 +209,7 @@ func actionItems(v string) []string {
 var htmlish = strings.NewReplacer("<", "&lt;", ">", "&gt;")
 
 // text is redacted free text safe outside tables.
-func text(s string) string { return htmlish.Replace(Redact(strings.TrimSpace(s))) }
+func text(s string) string { return htmlish.Replace(redact.Redact(strings.TrimSpace(s))) }
 
 // cell is redacted free text safe inside a table cell: one line, pipes escaped.
 func cell(s string) string {
@@ -254,7 +256,7 @@ func shellWord(a string) string {
 
 // commandText is an argv list as one redacted shell-quoted line.
 func commandText(argv []string) string {
-	argv = RedactArgv(argv)
+	argv = redact.RedactArgv(argv)
 	w := make([]string, len(argv))
 	for i, a := range argv {
 		w[i] = shellWord(a)
@@ -478,7 +480,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 			}
 			cmds = strings.Join(cs, "<br>")
 			if s.Confirmation != "" {
-				confirm = cellCode(Redact(s.Confirmation))
+				confirm = cellCode(redact.Redact(s.Confirmation))
 			}
 			before = s.MemBefore
 		}
@@ -495,7 +497,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 			if len(failed) > 0 && len(f.Commands) > 1 && f.Outcome == "" {
 				exit += "<br>" + strings.Join(failed, "<br>")
 			}
-			dur = durText(time.Duration(f.Duration))
+			dur = units.Duration(time.Duration(f.Duration))
 			after = f.MemAfter
 			if a.started == nil {
 				cmds = ""
@@ -510,7 +512,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 			exit = "_" + UnfinishedRun(a.at, now, active) + "_"
 		}
 		if c := a.recheck; c != nil {
-			re = cell(fmt.Sprintf("%s after %s", c.Result, time.Duration(c.Waited)))
+			re = cell(fmt.Sprintf("%s after %s", c.Result, units.Duration(time.Duration(c.Waited))))
 			if c.MemAfter != nil {
 				re += cell(fmt.Sprintf(": %.1f%%", c.MemAfter.UsedPct))
 			}
@@ -528,7 +530,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 		if a.finished == nil || strings.TrimSpace(a.finished.OutputTail) == "" {
 			continue
 		}
-		out := tail(Redact(a.finished.OutputTail), MaxOutputTail)
+		out := tail(redact.Redact(a.finished.OutputTail), MaxOutputTail)
 		r.f("Output of %s at %s UTC (last part):\n\n", inline(a.action), utc(a.at))
 		fence := "```"
 		for strings.Contains(out, fence) {
@@ -580,7 +582,7 @@ func (r *reportWriter) kills(evs []Event) {
 		if p == nil {
 			return "?"
 		}
-		return bytesText(*p * 1024)
+		return units.KiB(*p)
 	}
 	for _, ev := range ks {
 		k := ev.Data.(OOMKill)

@@ -64,7 +64,7 @@ func busyIncident(ended bool) []Event {
 	mid := &MemFigure{At: at(15, 0), UsedPct: 94.8, SwapUsedBytes: 1700 << 20}
 	after := &MemFigure{At: at(21, 0), UsedPct: 68.4, SwapUsedBytes: 1200 << 20}
 	evs := []Event{
-		{At: at(0, 0), Data: Started{Host: "odoo-prod-1", Kernel: "6.8.0-45-generic", MemTotalBytes: 8 << 30, SwapTotalBytes: 2 << 30, CPUs: 4, Levels: DefaultLevels, Reason: "memory 86.2% held at high (≥ 85%) for 10s"}},
+		{At: at(0, 0), Data: Started{Host: "odoo-prod-1", Kernel: "6.8.0-45-generic", MemTotalBytes: 8 << 30, SwapTotalBytes: 2 << 30, CPUs: 4, Levels: DefaultLevels, Reason: "memory 86.2% held at high (≥ 85%) for 10 s"}},
 		{At: at(0, 0), Data: SeverityChanged{From: LevelWarning, To: LevelHigh, UsedPct: 86.2}},
 	}
 	// Memory climbs for 12 minutes, holds near 96 %, then falls after the restart.

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Memcg is one memory cgroup chosen by `memtui watch --cgroup PATH` or
@@ -44,7 +46,7 @@ func (r MemcgReading) LimitText() string {
 	if !r.Limited() {
 		return "no limit"
 	}
-	return fmt.Sprintf("%d bytes", r.Limit.V)
+	return units.Bytes(r.Limit.V)
 }
 
 // OpenMemcg checks that dir is a memory cgroup directory (v2: it has

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -186,7 +186,8 @@ type oomParser struct {
 	now   time.Time
 	ev    oomEvent
 	log   OOMLog
-	fresh int // kills appended since the follower last took them
+	fresh int      // kills appended since the follower last took them
+	table [][]byte // rows of a log viewer's table export, parsed by result
 }
 
 func newOOMParser(opts OOMParseOptions) *oomParser {
@@ -204,6 +205,7 @@ func newOOMParser(opts OOMParseOptions) *oomParser {
 // a log made of several captures (dmesg, then syslog) is sorted by wall time
 // when every kill has one, else by kernel time when every kill has that.
 func (p *oomParser) result() OOMLog {
+	p.flushTable()
 	out := p.log
 	// Empty, not nil: `memtui oom --json` prints [] for a log without kills.
 	out.Kills = append(make([]OOMKill, 0, len(p.log.Kills)), p.log.Kills...)
@@ -228,6 +230,44 @@ func (p *oomParser) line(raw []byte) {
 	if !ok {
 		return
 	}
+	if ll.wallKind == wallTable {
+		// Log viewers export newest first; an event's lines must be read
+		// in the kernel's order, so table rows wait for result().
+		if len(p.table) < maxTableRows {
+			p.table = append(p.table, append([]byte(nil), raw...))
+		}
+		return
+	}
+	p.handle(ll)
+}
+
+// maxTableRows bounds the table-export rows held for reordering.
+const maxTableRows = 1 << 20
+
+// flushTable parses the held table-export rows in the kernel's order:
+// reversed when the export is newest first.
+func (p *oomParser) flushTable() {
+	rows := p.table
+	p.table = nil
+	if len(rows) == 0 {
+		return
+	}
+	first, _ := splitLogPrefix(rows[0])
+	last, _ := splitLogPrefix(rows[len(rows)-1])
+	t0, ok0 := first.wallTime(p.loc, p.now)
+	t1, ok1 := last.wallTime(p.loc, p.now)
+	if ok0 && ok1 && t0.After(t1) {
+		slices.Reverse(rows)
+	}
+	for _, r := range rows {
+		if ll, ok := splitLogPrefix(r); ok {
+			p.handle(ll)
+		}
+	}
+}
+
+// handle parses one line whose prefix is taken apart.
+func (p *oomParser) handle(ll logLine) {
 	msg := ll.msg
 	if len(msg) < 8 {
 		return
@@ -509,12 +549,13 @@ func (p *oomParser) killProcess(ll logLine, head, rest []byte) {
 // shmem-rss:0kB, UID:0 pgtables:80kB oom_score_adj:0" and its older forms
 // ("Killed process N (comm) total-vm:…" on its own line; vsz: on 2.6).
 func (p *oomParser) killed(ll logLine, head, rest []byte) {
+	rest, rhelUID := rhel6Kill(rest)
 	pid, comm, tail, ok := pidComm(rest, []string{") total-vm:", ") vsz:", "), UID:", ")"})
 	if !ok {
 		return
 	}
 	st := p.stamp(ll)
-	k := OOMKill{PID: pid, Comm: comm, Source: "kernel"}
+	k := OOMKill{PID: pid, Comm: comm, Source: "kernel", UID: rhelUID}
 	fs := bytes.FieldsFunc(tail[1:], func(r rune) bool { return r == ' ' || r == ',' })
 	for i, f := range fs {
 		key, v, ok := bytes.Cut(f, []byte(":"))
@@ -552,6 +593,30 @@ func (p *oomParser) killed(ll logLine, head, rest []byte) {
 	}
 	p.fill(&k, st, true)
 	p.add(k)
+}
+
+// rhel6Kill rewrites RHEL 6's "215701, UID 679, (java) total-vm:…" to the
+// usual "215701 (java) total-vm:…" and returns the uid; other forms pass
+// through unchanged with a nil uid.
+func rhel6Kill(rest []byte) ([]byte, *int) {
+	c := bytes.Index(rest, []byte(", UID "))
+	if c <= 0 || c > 10 || !allDigits(rest[:c]) {
+		return rest, nil
+	}
+	after := rest[c+len(", UID "):]
+	j := bytes.Index(after, []byte(", ("))
+	if j <= 0 || j > 10 || !allDigits(after[:j]) {
+		return rest, nil
+	}
+	uid, ok := oomAtoi(after[:j])
+	if !ok {
+		return rest, nil
+	}
+	out := make([]byte, 0, len(rest))
+	out = append(out, rest[:c]...)
+	out = append(out, ' ')
+	out = append(out, after[j+2:]...)
+	return out, &uid
 }
 
 // fill adds what the current event knows to a kill line's record.
@@ -872,15 +937,3 @@ func oomAtoi64(b []byte) *int64 {
 }
 
 func oomP[T any](v T) *T { return &v }
-
-// oomKB renders a size in kB for people: "7.8 MiB".
-func oomKB(kb int64) string {
-	const k = 1024
-	switch {
-	case kb >= k*k:
-		return strconv.FormatFloat(float64(kb)/(k*k), 'f', 1, 64) + " GiB"
-	case kb >= k:
-		return strconv.FormatFloat(float64(kb)/k, 'f', 1, 64) + " MiB"
-	}
-	return strconv.FormatInt(kb, 10) + " kB"
-}

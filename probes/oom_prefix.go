@@ -23,6 +23,7 @@ const (
 	wallISO             // 2026-11-28T13:53:10,177400+00:00 (dmesg --time-format iso, journal short-iso, rsyslog)
 	wallSyslog          // Nov 28 13:02:28[.123456] (syslog, journal short/short-precise)
 	wallCtime           // Sat Nov 28 13:53:10 2026 (dmesg -T)
+	wallTable           // Jun 25, 2021 @ 12:42:13.029 (a log viewer's table export: Kibana, OpenSearch)
 )
 
 // logLine is one line with its prefix taken apart. Stamps stay as text and
@@ -79,7 +80,15 @@ func splitLogPrefix(b []byte) (logLine, bool) {
 			}
 		}
 	case c >= 'A' && c <= 'Z':
-		if n := syslogStampLen(b); n > 0 {
+		if wall, src, msg, ok := splitTableExport(b); ok {
+			// "Jun 25, 2021 @ 12:42:13.029 | kernel | [113782.6] …": the
+			// source column says who wrote the message.
+			ll.wall, ll.wallKind = wall, wallTable
+			if string(src) != "kernel" {
+				ll.ident = identOther
+			}
+			b = msg
+		} else if n := syslogStampLen(b); n > 0 {
 			ll.wall, ll.wallKind = b[:n], wallSyslog
 			id, msg, ok := splitHostIdent(b[n+1:])
 			if !ok {
@@ -108,6 +117,11 @@ func splitLogPrefix(b []byte) (logLine, bool) {
 				ll.wall, ll.wallKind = in, wallCtime
 			}
 			b = b[j+1:]
+			// CONFIG_PRINTK_CALLER: "[   37.123371][ T9185] oom-kill:…" —
+			// the caller (thread or CPU) is not part of the message.
+			if n := callerIDLen(b); n > 0 {
+				b = b[n:]
+			}
 			if len(b) > 0 && b[0] == ' ' {
 				b = b[1:]
 			}
@@ -221,6 +235,43 @@ func isTag(b []byte) bool {
 	return true
 }
 
+// callerIDLen is the length of a printk caller id "[ T9185]" or "[  C3]"
+// (thread or CPU, padded) at the start of b, or 0.
+func callerIDLen(b []byte) int {
+	if len(b) < 4 || b[0] != '[' {
+		return 0
+	}
+	j := bytes.IndexByte(b, ']')
+	if j < 0 || j > 16 {
+		return 0
+	}
+	in := bytes.TrimLeft(b[1:j], " ")
+	if len(in) < 2 || (in[0] != 'T' && in[0] != 'C') || !allDigits(in[1:]) {
+		return 0
+	}
+	return j + 1
+}
+
+// splitTableExport takes apart a row of a log viewer's table export,
+// "Jun 25, 2021 @ 12:42:13.029 | kernel | message": stamp, source, message.
+func splitTableExport(b []byte) (wall, src, msg []byte, ok bool) {
+	if len(b) < 30 || !isMonth(b[:3]) || b[3] != ' ' {
+		return nil, nil, nil, false
+	}
+	at := bytes.Index(b[:min(len(b), 40)], []byte(" @ "))
+	bar := bytes.Index(b, []byte(" | "))
+	if at < 0 || bar < at || bar > 40 {
+		return nil, nil, nil, false
+	}
+	wall = b[:bar]
+	rest := b[bar+3:]
+	bar2 := bytes.Index(rest, []byte(" | "))
+	if bar2 <= 0 || bar2 > 64 {
+		return nil, nil, nil, false
+	}
+	return wall, bytes.TrimSpace(rest[:bar2]), rest[bar2+3:], true
+}
+
 // isKernelStamp matches "  194.318808" (spaces, digits, one dot, digits).
 func isKernelStamp(b []byte) bool {
 	b = bytes.TrimLeft(b, " ")
@@ -330,6 +381,10 @@ func (ll logLine) wallTime(loc *time.Location, now time.Time) (time.Time, bool) 
 	case wallCtime:
 		if t, err := time.ParseInLocation("Mon Jan _2 15:04:05 2006", s, loc); err == nil {
 			return t, true
+		}
+	case wallTable:
+		if t, err := time.ParseInLocation("Jan 2, 2006 @ 15:04:05", s, loc); err == nil {
+			return t, true // fractional seconds are accepted after the seconds
 		}
 	}
 	return time.Time{}, false

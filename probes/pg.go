@@ -43,6 +43,14 @@ type PGStats struct {
 	SlotsUsed int
 	ByState   map[string]int
 
+	// Role is the role memtui reads as. SeesAll: it is a superuser or has
+	// pg_read_all_stats (pg_monitor grants it); without, pg_stat_activity
+	// shows other roles' sessions with no state, query or wait, and Hidden
+	// counts those sessions — the panel would look idle when it is not.
+	Role    string
+	SeesAll bool
+	Hidden  int
+
 	IdleThreshold time.Duration
 	IdleOver      int // state 'idle' for longer than IdleThreshold
 

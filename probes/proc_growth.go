@@ -13,8 +13,9 @@ type RSSSample struct {
 
 // GrowthConfig tunes the growth tracker. Zero fields take the defaults.
 type GrowthConfig struct {
-	// GrowthWindow is the span the growth rate is measured over (default
-	// 1 min): the rate is first/last over the last ½–1 window.
+	// GrowthWindow is the span growth is measured over (default 1 min): the
+	// change since a reading between one and one and a quarter windows old.
+	// A process has no growth until it has been followed that long.
 	GrowthWindow time.Duration
 	// LeakWindow is how long RSS must grow without a drop before the process
 	// is a leak suspect (default 5 min).
@@ -71,15 +72,57 @@ type Restart struct {
 	New     ProcKey
 }
 
-// growthAnchor is what the tracker keeps for every process: two readings a
-// half window apart, enough for a first/last growth rate without history.
+// growthPoints is how many readings the tracker keeps per process, a
+// quarter window apart: once full, the oldest is at least a window old.
+const growthPoints = 5
+
+// growthPoint is one kept reading (unix nanoseconds: a time.Time would
+// triple the size of every process's anchor).
+type growthPoint struct {
+	at  int64
+	rss uint64
+}
+
+// growthAnchor is what the tracker keeps for every process: a few readings
+// spaced a quarter window apart, enough to measure the change over a whole
+// window without a history.
 type growthAnchor struct {
-	start      uint64
-	program    string
-	root       bool
-	gen        uint32
-	at0, at1   time.Time
-	rss0, rss1 uint64
+	start   uint64
+	program string
+	root    bool
+	// young: first seen after the tracker's first scan and not yet measured
+	// over a whole window. Its first reading is never a baseline: a process
+	// caught mid-start-up (a 1.5 GiB allocation in its first second) would
+	// show its start-up as growth.
+	young bool
+	gen   uint32
+	n     int
+	pts   [growthPoints]growthPoint
+}
+
+// keep records a reading when the last kept one is at least step old.
+func (a *growthAnchor) keep(now time.Time, rss uint64, step time.Duration) {
+	at := now.UnixNano()
+	if a.n > 0 && at-a.pts[a.n-1].at < int64(step) {
+		return
+	}
+	if a.n == growthPoints {
+		copy(a.pts[:], a.pts[1:])
+		a.n--
+	}
+	a.pts[a.n] = growthPoint{at: at, rss: rss}
+	a.n++
+}
+
+// baseline is the newest kept reading at least window old.
+func (a *growthAnchor) baseline(now time.Time, window time.Duration) (growthPoint, bool) {
+	at := now.UnixNano()
+	for i := a.n - 1; i >= 0; i-- {
+		if at-a.pts[i].at >= int64(window) {
+			return a.pts[i], true
+		}
+	}
+	return growthPoint{}, false
 }
 
 // rssSeries is the bounded history of one tracked process.
@@ -193,31 +236,37 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 		}
 	}
 	// Pass 2: rates, new processes, restarts.
-	half := g.cfg.GrowthWindow / 2
+	step := g.cfg.GrowthWindow / (growthPoints - 1)
 	for i := range t.Procs {
 		p := &t.Procs[i]
 		p.Mark &^= MarkLeak | MarkRestarted | MarkNew
 		a, known := g.anchors[p.PID]
-		if !known {
-			a = growthAnchor{start: p.Start, at0: now, at1: now, rss0: p.RSS, rss1: p.RSS}
-			if !first {
-				p.Mark |= MarkNew
-				g.checkRestart(now, p, vanished)
-			}
-		} else if now.Sub(a.at1) >= half {
-			a.at0, a.rss0 = a.at1, a.rss1
-			a.at1, a.rss1 = now, p.RSS
+		switch {
+		case !known && first:
+			a = growthAnchor{start: p.Start}
+			a.keep(now, p.RSS, step)
+		case !known:
+			// The first reading of a new process is skipped (see young).
+			a = growthAnchor{start: p.Start, young: true}
+			g.checkRestart(now, p, vanished)
+		default:
+			a.keep(now, p.RSS, step)
 		}
 		a.program, a.root, a.gen = p.Program, isServiceRoot(p), g.gen
-		g.anchors[p.PID] = a
-		// A rate over a few seconds is noise (a process that just started
-		// "grows" by its whole size): wait for a quarter of the window.
-		if dt := now.Sub(a.at0); dt > 0 && dt >= g.cfg.GrowthWindow/4 {
-			p.Growth = (float64(p.RSS) - float64(a.rss0)) / dt.Seconds()
-			p.GrowthOK = true
+		// Growth is the change measured over a whole window, never a rate
+		// extrapolated from a few seconds.
+		if b, ok := a.baseline(now, g.cfg.GrowthWindow); ok {
+			span := time.Duration(now.UnixNano() - b.at)
+			p.Growth = (float64(p.RSS) - float64(b.rss)) / span.Seconds()
+			p.GrowthOK, p.GrowthSpan = true, span
+			a.young = false
 		} else {
-			p.Growth, p.GrowthOK = 0, false
+			p.Growth, p.GrowthOK, p.GrowthSpan = 0, false, 0
 		}
+		if a.young {
+			p.Mark |= MarkNew
+		}
+		g.anchors[p.PID] = a
 		if at, ok := g.restarted[p.Key()]; ok {
 			if now.Sub(at) <= g.cfg.RestartMemory {
 				p.Mark |= MarkRestarted

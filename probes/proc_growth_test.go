@@ -51,13 +51,15 @@ func TestGrowthTrackerLeakAndRate(t *testing.T) {
 	leaky := Proc{PID: 10, Start: 100, Program: "odoo-bin", PPID: 5, RSS: 500 << 20}
 	flat := Proc{PID: 11, Start: 100, Program: "postgres", PPID: 5, RSS: 300 << 20}
 	var last ProcTable
-	for sec := 0; sec <= 330; sec += 2 {
+	// An unpinned grower is followed once its growth over a whole window is
+	// known (1 min), then flagged after a leak window (5 min) of history.
+	for sec := 0; sec <= 390; sec += 2 {
 		leaky.RSS = (500 << 20) + uint64(sec)*(64<<10) // 64 KiB/s = 3.75 MiB/min
 		tab := procTableAt(sec, leaky, flat)
 		g.Observe(&tab, nil)
 		last = tab
-		if sec == 10 && last.Procs[0].GrowthOK {
-			t.Error("a rate after 10 s of history: noise, not growth")
+		if sec == 58 && last.Procs[0].GrowthOK {
+			t.Error("growth before a whole window was measured")
 		}
 		if sec == 60 {
 			// Within a minute the grower has the top rate.
@@ -73,7 +75,7 @@ func TestGrowthTrackerLeakAndRate(t *testing.T) {
 		}
 	}
 	if last.Procs[0].Mark&MarkLeak == 0 {
-		t.Error("steady grower not flagged after 5.5 min")
+		t.Error("steady grower not flagged after 6.5 min")
 	}
 	if last.Procs[1].Mark&MarkLeak != 0 || last.Procs[1].Growth != 0 {
 		t.Errorf("flat process: mark %v growth %v", last.Procs[1].Mark, last.Procs[1].Growth)
@@ -160,6 +162,39 @@ func TestGrowthTrackerRestarts(t *testing.T) {
 	for _, p := range t3.Procs {
 		if p.Mark&MarkRestarted != 0 {
 			t.Errorf("pid %d still marked restarted after 11 min", p.PID)
+		}
+	}
+}
+
+// TestGrowthNotFromStartup: a process that allocates 1.48 GiB in its first
+// second and then stays flat has no growth ("new") until it has been
+// followed for a whole window, and then none: its start-up is not growth.
+// Before, 20 s later it read about +3.7 GiB a minute.
+func TestGrowthNotFromStartup(t *testing.T) {
+	g := NewGrowthTracker(GrowthConfig{})
+	old := Proc{PID: 10, Start: 100, Program: "postgres", PPID: 1, RSS: 300 << 20}
+	tab := procTableAt(0, old)
+	g.Observe(&tab, nil)
+	starter := Proc{PID: 20, Start: 500, Program: "java", PPID: 1, RSS: 40 << 20}
+	for sec := 1; sec <= 120; sec++ {
+		if sec > 1 {
+			starter.RSS = 1516 << 20 // 1.48 GiB after its first second
+		}
+		tab := procTableAt(sec, old, starter)
+		g.Observe(&tab, nil)
+		p := tab.Procs[1]
+		switch {
+		case sec <= 61:
+			if p.GrowthOK || p.Mark&MarkNew == 0 {
+				t.Fatalf("at %d s: growth %v (ok %v), mark %v; want new, no growth yet", sec, p.Growth*60/(1<<20), p.GrowthOK, p.Mark)
+			}
+		default:
+			if !p.GrowthOK || p.Growth != 0 || p.Mark&MarkNew != 0 {
+				t.Fatalf("at %d s: growth %.1f MiB/min (ok %v), mark %v; want 0 measured over a window", sec, p.Growth*60/(1<<20), p.GrowthOK, p.Mark)
+			}
+			if p.GrowthSpan < time.Minute || p.GrowthSpan > 75*time.Second {
+				t.Fatalf("at %d s: measured over %s, want one to 1¼ windows", sec, p.GrowthSpan)
+			}
 		}
 	}
 }

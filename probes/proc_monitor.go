@@ -43,6 +43,9 @@ type ProcScanResult struct {
 	Histories map[ProcKey][]RSSSample
 	Restarts  []Restart // the last hour's
 	Leak      time.Duration
+	// Window is the span growth is measured over (GrowthConfig.GrowthWindow),
+	// for the table to say what its growth column means.
+	Window time.Duration
 }
 
 // Scan reads the process table and applies the growth tracker.
@@ -63,7 +66,7 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 		return ProcScanResult{}, err
 	}
 	m.tracker.Observe(&t, req.Track)
-	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow}
+	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow, Window: m.tracker.cfg.GrowthWindow}
 	if len(req.HistoryFor) > 0 {
 		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
 		for _, k := range req.HistoryFor {

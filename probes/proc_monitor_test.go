@@ -22,7 +22,7 @@ func TestProcMonitor(t *testing.T) {
 			t.Fatal(err)
 		}
 		last = r
-		now = now.Add(10 * time.Second)
+		now = now.Add(30 * time.Second) // three scans span the growth window
 	}
 	if got := len(last.Histories[shown]); got != 3 {
 		t.Errorf("history of the shown row: %d samples, want 3", got)

@@ -43,7 +43,8 @@ const (
 	// MarkRestarted: the pid came back with a new start time, or the
 	// process replaced a service process of the same program that went away.
 	MarkRestarted
-	// MarkNew: first seen after the tracker's first scan.
+	// MarkNew: first seen after the tracker's first scan and not yet
+	// followed for a whole growth window, so its growth is not known yet.
 	MarkNew
 )
 
@@ -62,16 +63,17 @@ type Proc struct {
 	PSS     uint64 // smaps_rollup Pss, bytes
 	SwapOK  bool
 	PSSOK   bool
-	// GrowthOK is set once readings of the process span a quarter of the
-	// tracker's growth window; Growth is its RSS trend in bytes per second
-	// over that window.
-	GrowthOK  bool
-	Growth    float64
-	Comm      string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
-	User      string // name of UID, or the number when not in passwd
-	Program   string // grouping name: comm, or the script an interpreter runs
-	Cmdline   string // /proc/<pid>/cmdline joined by spaces, secrets masked
-	CmdlineOK bool
+	// GrowthOK is set once the process has been followed for the tracker's
+	// whole growth window; Growth is its RSS change in bytes per second
+	// over GrowthSpan, the measured span (one to 1¼ windows).
+	GrowthOK   bool
+	Growth     float64
+	GrowthSpan time.Duration
+	Comm       string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
+	User       string // name of UID, or the number when not in passwd
+	Program    string // grouping name: comm, or the script an interpreter runs
+	Cmdline    string // /proc/<pid>/cmdline joined by spaces, secrets masked
+	CmdlineOK  bool
 }
 
 // Key returns the process identity across scans.
@@ -146,6 +148,11 @@ type procEntry struct {
 	state       byte
 	ppid        int32
 	threads     int32
+	// ino is the inode number of the /proc/<pid> directory as listed.
+	// procfs gives every new process a new inode, so a changed number is a
+	// pid reused since the last scan: the cached stat fields (identity,
+	// comm, a kernel thread's skip) belong to another process.
+	ino uint64
 }
 
 // ProcScanner scans the process table of one FS. It keeps buffers and
@@ -232,6 +239,7 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 		}
 		for off := 0; off < n; {
 			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+			ino := *(*uint64)(unsafe.Pointer(&s.dents[off]))
 			reclen := int(*(*uint16)(unsafe.Pointer(&s.dents[off+16])))
 			name := s.dents[off+19 : off+reclen]
 			off += reclen
@@ -246,7 +254,7 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 			if !ok || pid > 1<<31-1 {
 				continue
 			}
-			s.scanOne(&t, int32(pid), opt)
+			s.scanOne(&t, int32(pid), ino, opt)
 		}
 	}
 	for pid, e := range s.entries {
@@ -267,9 +275,18 @@ func (s *ProcScanner) Scan(dst []Proc, opt ScanOptions) (ProcTable, error) {
 // zombie, an exiting process) always get a fresh stat.
 const refreshEvery = 8
 
-// scanOne reads one process and appends it to t.Procs.
-func (s *ProcScanner) scanOne(t *ProcTable, pid int32, opt ScanOptions) {
+// scanOne reads one process and appends it to t.Procs. ino is its
+// directory's inode number from the listing.
+func (s *ProcScanner) scanOne(t *ProcTable, pid int32, ino uint64, opt ScanOptions) {
 	e, known := s.entries[pid]
+	if known && e.ino != ino {
+		// The pid was reused since the last scan (on a host that forks a
+		// lot, pid_max 32768 wraps in minutes): a statm read, or the skip of
+		// a kernel thread that held the pid, would hide the new process for
+		// up to refreshEvery scans.
+		delete(s.entries, pid)
+		e, known = procEntry{}, false
+	}
 	var p Proc
 	ok := false
 	if known && (uint32(pid)+s.gen)%refreshEvery != 0 {
@@ -285,9 +302,14 @@ func (s *ProcScanner) scanOne(t *ProcTable, pid int32, opt ScanOptions) {
 	}
 	if !ok {
 		if p, ok = s.full(t, pid, &e, known); !ok {
+			if e.kthread {
+				e.ino = ino
+				s.entries[pid] = e
+			}
 			return
 		}
 	}
+	e.ino = ino
 	if opt.AllPSS {
 		if !e.pssOK || t.At.Sub(e.pssAt) >= opt.PSSMaxAge {
 			if n, err := s.read(pid, "smaps_rollup", false); err == nil {
@@ -357,10 +379,12 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 		known = false // the pid was reused since the last scan: a new process
 	}
 	if !known {
-		*e = procEntry{start: st.StartTime}
+		*e = procEntry{start: st.StartTime, ino: e.ino}
 	}
 	e.gen = s.gen
-	if st.Flags&pfKthread != 0 || pid == 2 || st.PPID == 2 {
+	// The flag alone: inside a pid namespace (a container) pid 2 and its
+	// children are ordinary processes, never kernel threads.
+	if st.Flags&pfKthread != 0 {
 		e.kthread = true
 		s.entries[pid] = *e
 		t.KernelThreads++
@@ -482,7 +506,7 @@ func (s *ProcScanner) detailOne(t *ProcTable, p *Proc, opt ScanOptions) {
 	sum := h.Sum64()
 	if !e.cmdlineOK || sum != e.cmdHash {
 		// The raw line is hashed, never kept: only the masked form is stored.
-		e.cmdline, e.cmdHash, e.cmdlineOK = MaskSecrets(joinCmdline(s.buf[:n])), sum, true
+		e.cmdline, e.cmdHash, e.cmdlineOK = maskedCmdline(s.buf[:n]), sum, true
 		s.entries[p.PID] = e
 	}
 	p.Cmdline, p.CmdlineOK = e.cmdline, true

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // previewTimeout bounds the read-only queries of a confirmation.
@@ -38,12 +39,39 @@ type confirmDialog struct {
 	input   textinput.Model
 	note    string // why the last key did nothing
 	done    bool
+	// warning says what the action will really do when that is worse than
+	// its description (a signal to PostgreSQL), drawn before the plan.
+	warning string
+}
+
+// pgSignalWarning is what signalling a PostgreSQL process does, and what
+// to do instead.
+func pgSignalWarning(t *actions.Target) string {
+	return fmt.Sprintf("pid %d is a PostgreSQL process (the postmaster or a backend). "+
+		"If a backend dies by SIGKILL the postmaster ends every session and restarts the whole cluster "+
+		"(crash recovery: every client is cut off); a signalled postmaster stops the database. "+
+		"To end one session use SELECT pg_terminate_backend(%d); (the terminate-idle-postgres action does it for idle ones).",
+		t.PID, t.PID)
+}
+
+// isPostgresTarget: the process is the PostgreSQL server or one of its
+// backends (their comm is the server program's name; the title in the
+// command line is not).
+func isPostgresTarget(t *actions.Target) bool {
+	return t != nil && (t.Comm == "postgres" || t.Comm == "postmaster")
 }
 
 // newConfirmDialog opens the confirmation of a, starting its preview if its
 // kind has one.
 func newConfirmDialog(d Deps, keys KeyMap, a actions.Action, target *actions.Target, w, h int) (dialog, tea.Cmd) {
+	if a.Kind == actions.KindSignal && isPostgresTarget(target) {
+		// One y must not restart a database: typed id, and the reason.
+		a.Risk = actions.RiskHigh
+	}
 	c := &confirmDialog{d: d, keys: keys, a: a, target: target, w: w, h: h}
+	if a.Kind == actions.KindSignal && isPostgresTarget(target) {
+		c.warning = pgSignalWarning(target)
+	}
 	c.needPreview = a.Kind == actions.KindTerminateIdle || a.Kind == actions.KindSignal ||
 		(a.Kind == actions.KindSQL && a.Preview != "")
 	if a.Risk == actions.RiskHigh || a.Kind == actions.KindNote {
@@ -84,6 +112,10 @@ func (c *confirmDialog) closed() bool { return c.done }
 func (c *confirmDialog) content() []string {
 	w := dialogInner(c.screenW())
 	var out []string
+	if c.warning != "" {
+		out = append(out, wrapLine("▲ "+c.warning, w, "  ")...)
+		out = append(out, "")
+	}
 	for i, l := range c.a.Plan(c.targetShown()) {
 		if c.a.Kind == actions.KindChecklist {
 			out = append(out, wrapLine("  "+l, w, "    ")...)
@@ -343,9 +375,9 @@ func (c *confirmDialog) view(st Styles, w, h int) string {
 	if more := len(content) - (start + rows); more > 0 {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("  ↓ %d more line(s): scroll to see all before confirming", more)))
 	}
-	settings := fmt.Sprintf("timeout %s", humanDuration(a.EffectiveTimeout()))
+	settings := fmt.Sprintf("timeout %s", units.Duration(a.EffectiveTimeout()))
 	if a.RecheckAfter > 0 {
-		settings += fmt.Sprintf(" · re-checks memory %s after", humanDuration(a.RecheckAfter))
+		settings += fmt.Sprintf(" · re-checks memory %s after", units.Duration(a.RecheckAfter))
 	}
 	if !a.Kind.RunsNothing() {
 		lines = append(lines, st.Muted.Render(settings))

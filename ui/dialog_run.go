@@ -13,6 +13,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -231,7 +232,7 @@ func statusLabel(s actions.Status) string {
 // is under, and what was freed.
 func recheckText(rc actions.Recheck, th probes.Thresholds, waited time.Duration) string {
 	if rc.Memory == nil {
-		return fmt.Sprintf("re-check after %s: %s", humanDuration(waited), rc.Message)
+		return fmt.Sprintf("re-check after %s: %s", units.Duration(waited), rc.Message)
 	}
 	pct := rc.Memory.UsedPercent
 	level := probes.SeverityOf(pct, th)
@@ -246,14 +247,14 @@ func recheckText(rc actions.Recheck, th probes.Thresholds, waited time.Duration)
 	default:
 		where = fmt.Sprintf("above critical %.0f %%", th.Critical)
 	}
-	s := fmt.Sprintf("re-check after %s: memory %.1f %% used — %s, %s", humanDuration(waited), pct, sevLabel(level), where)
+	s := fmt.Sprintf("re-check after %s: memory %.1f %% used — %s, %s", units.Duration(waited), pct, sevLabel(level), where)
 	switch {
 	case !rc.Known:
 		s += " — nothing to compare with"
 	case rc.FreedBytes > 0:
-		s += fmt.Sprintf(" — freed %s (was %.1f %%)", humanBytes(uint64(rc.FreedBytes)), rc.Before.UsedPercent)
+		s += fmt.Sprintf(" — freed %s (was %.1f %%)", units.Bytes(uint64(rc.FreedBytes)), rc.Before.UsedPercent)
 	case rc.FreedBytes < 0:
-		s += fmt.Sprintf(" — NOT freed: grew by %s (was %.1f %%)", humanBytes(uint64(-rc.FreedBytes)), rc.Before.UsedPercent)
+		s += fmt.Sprintf(" — NOT freed: grew by %s (was %.1f %%)", units.Bytes(uint64(-rc.FreedBytes)), rc.Before.UsedPercent)
 	default:
 		s += " — nothing freed"
 	}
@@ -334,14 +335,6 @@ func (r *runDialog) key(k tea.KeyMsg) (dialog, tea.Cmd) {
 	return r, nil
 }
 
-// durText is a run's duration with the precision a person wants.
-func durText(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	}
-	return humanDuration(d)
-}
-
 func (r *runDialog) view(st Styles, w, h int) string {
 	w = min(w, 110)
 	inner := max(w-4, 10)
@@ -372,18 +365,18 @@ func (r *runDialog) view(st Styles, w, h int) string {
 		top = append(top, r.spin.View()+st.Warn.Render(" cancelling: killing its process group…"))
 	case r.res == nil:
 		el := now.Sub(r.info.At)
-		top = append(top, r.spin.View()+st.Text.Render(fmt.Sprintf(" running for %s · timeout %s", humanDuration(el), humanDuration(a.EffectiveTimeout()))))
+		top = append(top, r.spin.View()+st.Text.Render(fmt.Sprintf(" running for %s · timeout %s", units.Duration(el), units.Duration(a.EffectiveTimeout()))))
 	default:
 		res := r.res
 		style := st.OK
 		if res.Status != actions.StatusOK {
 			style = st.Crit
 		}
-		line := style.Render(statusLabel(res.Status)) + st.Text.Render(" "+res.Message+" · took "+durText(res.Duration))
+		line := style.Render(statusLabel(res.Status)) + st.Text.Render(" "+res.Message+" · took "+units.Duration(res.Duration))
 		top = append(top, line)
 		if res.MemBefore != nil && res.MemAfter != nil {
 			top = append(top, st.Text.Render(fmt.Sprintf("memory %.1f %% → %.1f %% used (swap %s → %s)",
-				res.MemBefore.UsedPercent, res.MemAfter.UsedPercent, humanBytes(res.MemBefore.SwapUsedBytes), humanBytes(res.MemAfter.SwapUsedBytes))))
+				res.MemBefore.UsedPercent, res.MemAfter.UsedPercent, units.Bytes(res.MemBefore.SwapUsedBytes), units.Bytes(res.MemAfter.SwapUsedBytes))))
 		}
 	}
 
@@ -398,7 +391,7 @@ func (r *runDialog) view(st Styles, w, h int) string {
 		bottom = append(bottom, style.Render(recheckText(rc, r.d.Thresholds, r.res.RecheckAfter)))
 	case r.recheckPending():
 		left := r.res.Finished.Add(r.res.RecheckAfter).Sub(now)
-		bottom = append(bottom, r.spin.View()+st.Text.Render(fmt.Sprintf(" re-checking memory in %s…", humanDuration(max(left, 0)))))
+		bottom = append(bottom, r.spin.View()+st.Text.Render(fmt.Sprintf(" re-checking memory in %s…", units.Duration(max(left, 0)))))
 	}
 	if r.note != "" {
 		bottom = append(bottom, st.Warn.Render("△ "+r.note))

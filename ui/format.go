@@ -4,60 +4,19 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
-
-// humanBytes formats a byte count in binary units with three significant
-// digits at most: "512 B", "13.9 GiB", "812 MiB".
-func humanBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit && exp < 5; n /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(b) / float64(div)
-	suffix := "KMGTPE"[exp : exp+1]
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %siB", v, suffix)
-	}
-	if v >= 10 {
-		return fmt.Sprintf("%.1f %siB", v, suffix)
-	}
-	return fmt.Sprintf("%.2f %siB", v, suffix)
-}
 
 // valBytes formats a probes.Val as bytes, or "—" when unknown.
 func valBytes(v probes.Val) string {
 	if !v.OK {
 		return "—"
 	}
-	return humanBytes(v.V)
-}
-
-// humanDuration formats a duration for people under stress: "7 min",
-// "1 h 05 min", "45 s".
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		return fmt.Sprintf("%d h %02d min", h, int(d.Minutes())-60*h)
-	}
-	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
+	return units.Bytes(v.V)
 }
 
 // rate formats a per-second rate compactly ("0", "12", "1.2k").
@@ -132,4 +91,20 @@ func bar(st Styles, pct float64, w int, th probes.Thresholds) string {
 	}
 	// One Render per run, not per cell: styling is the costly part.
 	return st.For(probes.SeverityOf(pct, th)).Render(strings.Repeat("█", filled)) + st.Muted.Render(rest.String())
+}
+
+// selGutter puts a column before every line of a list: "▸" on line sel (the
+// selected row), a space elsewhere. The highlight's colour alone vanishes
+// under NO_COLOR or on a monochrome projector, and K and enter act on that
+// row. sel < 0 marks none.
+func selGutter(st Styles, list string, sel int) string {
+	lines := strings.Split(list, "\n")
+	for i, l := range lines {
+		if i == sel {
+			lines[i] = st.Selected.Render("▸") + l
+		} else {
+			lines[i] = " " + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -141,7 +141,9 @@ func (k KeyMap) helpGroups() []helpGroup {
 		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff}},
 		{"PostgreSQL", []key.Binding{k.PGHideQueries, k.PGList}},
 		{"Incident", []key.Binding{k.Note, k.ReportFields, k.Export, k.EndIncident}},
-		{"Actions", []key.Binding{k.Palette, k.ProcSignal, k.ActionConfirm, k.ActionCancel}},
+		// x cancels a run only inside its dialog, which says so; listed
+		// here it read as a second meaning of the timeline's x.
+		{"Actions", []key.Binding{k.Palette, k.ProcSignal, k.ActionConfirm}},
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/memtui/memtui/internal/units"
+	"github.com/memtui/memtui/probes"
 )
 
 // flashDuration is how long a flash line stays.
@@ -228,6 +230,12 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.ActingOff):
 		return m, msgCmd(flashMsg{level: flashWarn, text: m.d.readOnlyReason()})
 	}
+	if m.focus != pProcs && m.isProcKey(k) {
+		// Nothing else binds these: say where they work instead of
+		// silently doing nothing.
+		return m, msgCmd(flashMsg{level: flashInfo, text: fmt.Sprintf("%s works in the Processes panel: %s",
+			k.String(), m.howToProcs())})
+	}
 	var cmd tea.Cmd
 	switch m.focus {
 	case pMem:
@@ -243,6 +251,29 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.timeline, cmd = m.timeline.update(k)
 	}
 	return m, cmd
+}
+
+// isProcKey: k is one of the process panel's own keys (sort, group,
+// baseline, diff, signal).
+func (m Model) isProcKey(k tea.KeyMsg) bool {
+	km := m.keys
+	return key.Matches(k, km.ProcSort, km.ProcGroups, km.ProcMark, km.ProcDiff, km.ProcSignal)
+}
+
+// howToProcs says how to reach the process panel from the current focus:
+// tab presses forward or back, whichever is fewer.
+func (m Model) howToProcs() string {
+	fwd := int(pProcs-m.focus+numPanels) % int(numPanels)
+	back := int(m.focus-pProcs+numPanels) % int(numPanels)
+	switch {
+	case fwd <= back && fwd == 1:
+		return "press tab, then the key again"
+	case fwd <= back:
+		return fmt.Sprintf("press tab %d times, then the key again", fwd)
+	case back == 1:
+		return "press shift+tab, then the key again"
+	}
+	return fmt.Sprintf("press shift+tab %d times, then the key again", back)
 }
 
 // setFocus moves focus; in the stacked layout it also picks the lower tab.
@@ -383,15 +414,27 @@ func (m Model) tabStrip(w int) string {
 // topBar: host, uptime, clock, severity — what an observer joining the
 // screen share needs first.
 func (m Model) topBar() string {
-	level, pct, ok := m.mem.severity()
 	sev := m.st.Muted.Render("● reading…")
 	if m.mem.readErr() != nil {
 		// Not "reading…" forever: the reading came back and failed (the
 		// memory panel says why).
 		sev = m.st.Warn.Render("▲ memory unreadable ")
 	}
-	if ok {
-		sev = m.st.SevBadgeFor(level) + m.st.Bar.Render(fmt.Sprintf(" %.1f %% ", pct))
+	if c, ok := m.condition(); ok {
+		_, pct, memOK := m.mem.severity()
+		text := " " + c.Cause + " "
+		if c.Memory && m.w < 100 {
+			text = fmt.Sprintf(" mem %.1f %% ", pct) // room for the incident clock at 80 columns
+		}
+		if memOK && !c.Memory {
+			// The cause is elsewhere; memory use stays in view.
+			word := "memory"
+			if m.w < 100 {
+				word = "mem"
+			}
+			text = fmt.Sprintf(" %s · %s %.1f %% ", c.Cause, word, pct)
+		}
+		sev = m.st.SevBadgeFor(c.Level) + m.st.Bar.Render(text)
 	}
 	room := m.w - ansi.StringWidth(sev) - 1
 	// Narrow screens drop the date, then the uptime, before anything an
@@ -406,7 +449,7 @@ func (m Model) topBar() string {
 			parts = []string{m.st.Title.Render(" memtui"), m.st.Crit.Render("▶ " + strings.ToUpper(kind)), m.st.Bar.Render(m.d.Host.Name)}
 		}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
-			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
+			parts = append(parts, m.st.Bar.Render("up "+units.Duration(m.now.Sub(m.d.Host.BootTime))))
 		}
 		layout := "15:04:05 MST"
 		if variant.date {
@@ -429,6 +472,24 @@ func (m Model) topBar() string {
 		}
 	}
 	return m.st.Bar.Render(fit(left, max(room, 0))) + " " + sev
+}
+
+// condition is the worst current condition of memory, PostgreSQL
+// connections and recent OOM kills, with its cause: the header must not say
+// NORMAL while PostgreSQL refuses clients or the OOM killer is at work.
+func (m Model) condition() (probes.Condition, bool) {
+	var r probes.Readings
+	if _, pct, ok := m.mem.severity(); ok {
+		r.MemPercent, r.MemOK = pct, true
+	}
+	if s := m.pg.current(); s != nil {
+		r.PGUsed, r.PGMax, r.PGOrdinaryLimit = s.SlotsUsed, s.MaxConnections, s.OrdinaryLimit()
+	}
+	r.PGRefusedFull = m.pg.refusedFull()
+	if m.oom.src != nil && m.oom.loaded {
+		r.OOMKillsLastHour, r.OOMOK = m.oom.lastHour(), true
+	}
+	return probes.Assess(r, m.d.Thresholds)
 }
 
 // bottomBar shows the flash line while one is live, else the key hints.

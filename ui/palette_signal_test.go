@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestSignalSelectedProcessKey(t *testing.T) {
 			t.Fatalf("%dx%d: confirmation of %s for %+v", size.w, size.h, c.a.ID, c.target)
 		}
 		v := palScreen(m)
-		for _, want := range []string{"Confirm: Signal the selected process", "kill -TERM 820 (odoo-bin, RSS 1.1 GiB)", "if still running: kill -KILL 820"} {
+		for _, want := range []string{"Confirm: Signal the selected process", "kill -TERM 820 (odoo-bin, RSS 1.10 GiB)", "if still running: kill -KILL 820"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%dx%d: confirmation lacks %q:\n%s", size.w, size.h, want, v)
 			}
@@ -100,7 +101,7 @@ func TestPaletteTargetsTheSelectedProcess(t *testing.T) {
 	if !ok || p.target == nil || p.target.PID != 823 {
 		t.Fatalf("palette %T with target %+v, want pid 823 (largest RSS)", m.dlg, p.target)
 	}
-	if v := palScreen(m); !strings.Contains(v, "target: pid 823 odoo-bin · RSS 1.6 GiB (selected in the process panel)") {
+	if v := palScreen(m); !strings.Contains(v, "target: pid 823 odoo-bin · RSS 1.60 GiB (selected in the process panel)") {
 		t.Errorf("palette does not say its target:\n%s", v)
 	}
 	m = palType(t, m, "signal")
@@ -117,5 +118,44 @@ func TestPaletteTargetsTheSelectedProcess(t *testing.T) {
 	}
 	if strings.Contains(palScreen(m), "target: pid") {
 		t.Errorf("palette names a target it does not have:\n%s", palScreen(m))
+	}
+}
+
+// TestSignalPostgresIsHighRisk: K on a PostgreSQL backend (or the
+// postmaster) is high risk — the id typed out, never one y — and the
+// confirmation says a backend's SIGKILL restarts the whole cluster and
+// points at pg_terminate_backend, at 80×24 too.
+func TestSignalPostgresIsHighRisk(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+		for _, pick := range []struct {
+			downs int
+			pid   int
+		}{{4, 903}, {7, 900}} {
+			m, svc := sigModel(t, size.w, size.h, false)
+			for range pick.downs {
+				m = sigPress(t, m, "down")
+			}
+			if got := procSelected(m); got != int32(pick.pid) {
+				t.Fatalf("selected %d, want %d", got, pick.pid)
+			}
+			m = sigPress(t, m, "K")
+			c, ok := m.dlg.(*confirmDialog)
+			if !ok || c.a.Risk != actions.RiskHigh {
+				t.Fatalf("%dx%d pid %d: %T, want a high-risk confirmation", size.w, size.h, pick.pid, m.dlg)
+			}
+			v := strings.Join(strings.Fields(strings.Join(c.content(), " ")), " ")
+			for _, want := range []string{"PostgreSQL process", "restarts the whole cluster", fmt.Sprintf("pg_terminate_backend(%d)", pick.pid)} {
+				if !strings.Contains(v, want) {
+					t.Errorf("%dx%d pid %d: the warning lacks %q:\n%s", size.w, size.h, pick.pid, want, v)
+				}
+			}
+			if s := palScreen(m); !strings.Contains(s, "HIGH RISK — type "+c.a.ID) {
+				t.Errorf("%dx%d: no typed-id prompt:\n%s", size.w, size.h, s)
+			}
+			m = sigPress(t, m, "y", "enter")
+			if len(svc.started) != 0 {
+				t.Errorf("%dx%d: y and enter signalled PostgreSQL: %+v", size.w, size.h, svc.started)
+			}
+		}
 	}
 }

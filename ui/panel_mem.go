@@ -13,7 +13,9 @@ import (
 	tslc "github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -193,8 +195,18 @@ func (p memPanel) body(st Styles, w, h int) string {
 	}
 	switch {
 	case w >= 100 && h >= 8:
-		// Wide: figures on the left, the chart beside them.
+		// Wide: figures on the left, the chart beside them. The figures
+		// take the width their longest line needs (the time to full, swap,
+		// paging and pressure lines were cut at 46), the chart the rest but
+		// never less than chartMinW.
+		const chartMinW = 48
 		figW := 46
+		for i, l := range strings.Split(p.figures(st, 46, h, false), "\n") {
+			if i != 1 { // the bar fills whatever width it gets
+				figW = max(figW, ansi.StringWidth(l))
+			}
+		}
+		figW = max(min(figW, w-chartMinW-1), 46)
 		return joinColumns(block(p.figures(st, figW, h, false), figW, h), block(p.chart(st, w-figW-1, h), w-figW-1, h), " ")
 	case h >= 18:
 		// Tall and narrow (the grid's memory cell): figures above the chart.
@@ -316,11 +328,7 @@ func (p memPanel) psiLine(st Styles) string {
 func (p memPanel) trendLine(st Styles) string {
 	t := p.trend
 	if !t.OK {
-		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", humanDuration(t.Window), humanDuration(probes.MinTrendSpan)))
-	}
-	g := t.GrowthBytesPerMin / (1 << 20)
-	if math.Abs(g) < 0.05 {
-		g = 0 // never print "-0.0": flat is flat
+		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", units.Duration(t.Window), units.Duration(probes.MinTrendSpan)))
 	}
 	arrow := "→"
 	switch {
@@ -329,9 +337,9 @@ func (p memPanel) trendLine(st Styles) string {
 	case t.GrowthBytesPerMin <= -probes.FlatBytesPerMin:
 		arrow = "↓"
 	}
-	s := fmt.Sprintf("%s %+.1f MiB/min over %s", arrow, g, humanDuration(t.Window))
+	s := fmt.Sprintf("%s %s/min over %s", arrow, units.SignedRate(t.GrowthBytesPerMin), units.Duration(t.Window))
 	if t.FullOK {
-		est := fmt.Sprintf(" · full in ~%s at this rate", humanDuration(t.TimeToFull))
+		est := fmt.Sprintf(" · full in ~%s at this rate", units.Duration(t.TimeToFull))
 		style := st.Warn
 		if t.TimeToFull < 15*time.Minute {
 			style = st.Crit
@@ -400,6 +408,26 @@ func (p memPanel) chart(st Styles, w, h int) string {
 	return out
 }
 
+// yLabels labels the chart's y axis on rows graph rows: 0, 50 and the
+// three severity levels, each on the row its dotted line is drawn on (the
+// same rounding), and nothing elsewhere. Evenly spaced ticks read
+// 80/53/27/0 on a short chart, and a level whose dotted line is hidden
+// under the memory line still has its number on the axis.
+func (p memPanel) yLabels(rows int) func(int, float64) string {
+	marks := []float64{0, 50, p.th.Warning, p.th.High, p.th.Critical}
+	r := float64(max(rows, 1))
+	return func(_ int, v float64) string {
+		row := int(math.Round(v * r / 100))
+		label := "   "
+		for _, m := range marks { // the higher level wins a shared row
+			if int(math.Round(m*r/100)) == row {
+				label = fmt.Sprintf("%3.0f", m)
+			}
+		}
+		return label
+	}
+}
+
 func (p memPanel) drawChart(st Styles, w, h int) string {
 	pts := *p.scratch
 	if len(pts) < 2 {
@@ -420,7 +448,7 @@ func (p memPanel) drawChart(st Styles, w, h int) string {
 	loc := p.loc
 	chartH := h - 1 // the legend takes a line
 	xf := func(_ int, v float64) string { return time.Unix(int64(v), 0).In(loc).Format("15:04") }
-	yf := func(_ int, v float64) string { return fmt.Sprintf("%3.0f", v) }
+	yf := p.yLabels(chartH - 2) // the x axis and its labels take two lines
 	// Reuse the chart of the last draw when the size is the same: a new
 	// one allocates its whole canvas of styled cells again.
 	c := p.cache.chart
@@ -430,7 +458,7 @@ func (p memPanel) drawChart(st Styles, w, h int) string {
 			tslc.WithYRange(0, 100),
 			tslc.WithXLabelFormatter(xf),
 			tslc.WithYLabelFormatter(yf),
-			tslc.WithXYSteps(max(w/4, 8), max(chartH/4, 2)),
+			tslc.WithXYSteps(max(w/4, 8), 1), // yLabels picks the rows to label
 			tslc.WithAxesStyles(st.Border, st.Muted),
 		)
 		nc.AutoMinX, nc.AutoMaxX, nc.AutoMinY, nc.AutoMaxY = false, false, false, false

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -190,7 +191,7 @@ func oomFlashCmd(ks []probes.OOMKill) tea.Cmd {
 	k := ks[len(ks)-1]
 	rss := "unknown"
 	if k.AnonRSSKB != nil {
-		rss = humanBytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
+		rss = units.KiB(uint64(max(*k.AnonRSSKB, 0)))
 	}
 	text := fmt.Sprintf("OOM kill: pid %d (%s) in %s, anon-rss %s", k.PID, oneLine(k.Comm), probes.OOMKillUnit(k), rss)
 	if len(ks) > 1 {
@@ -297,8 +298,9 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 		}
 		return strings.Join(lines, "\n")
 	}
-	cols := oomColumns(w)
-	lines = append(lines, st.Header.Render(oomRow(cols, oomHeaderCells())))
+	// One column is the selection mark (selGutter).
+	cols := oomColumns(w - 1)
+	lines = append(lines, " "+st.Header.Render(oomRow(cols, oomHeaderCells())))
 	rows := h - len(lines)
 	if rows <= 0 {
 		return strings.Join(lines[:h], "\n")
@@ -314,14 +316,14 @@ func (p oomPanel) body(st Styles, w, h int, focused bool) string {
 		row := oomRow(cols, cells)
 		switch {
 		case focused && i == p.sel:
-			lines = append(lines, st.Selected.Render(fit(row, w)))
+			lines = append(lines, selGutter(st, st.Selected.Render(fit(row, w-1)), 0))
 		case e.isNew:
 			// The mark column leads the row, so styling it apart keeps the
 			// word visible without colour.
 			mw := cols[0].w
-			lines = append(lines, st.Crit.Render(ansi.Truncate(row, mw, ""))+st.Bold.Render(ansi.TruncateLeft(row, mw, "")))
+			lines = append(lines, " "+st.Crit.Render(ansi.Truncate(row, mw, ""))+st.Bold.Render(ansi.TruncateLeft(row, mw, "")))
 		default:
-			lines = append(lines, st.Text.Render(row))
+			lines = append(lines, " "+st.Text.Render(row))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -477,9 +479,9 @@ func (p oomPanel) cells(e oomEntry, cols []oomCol) [ocCount]string {
 	c[ocComm] = oneLine(k.Comm)
 	switch {
 	case k.AnonRSSKB != nil:
-		c[ocRSS] = humanBytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
+		c[ocRSS] = units.KiB(uint64(max(*k.AnonRSSKB, 0)))
 	case k.RSSKB != nil:
-		c[ocRSS] = humanBytes(uint64(max(*k.RSSKB, 0)) * 1024) // earlyoom's VmRSS
+		c[ocRSS] = units.KiB(uint64(max(*k.RSSKB, 0))) // earlyoom's VmRSS
 	default:
 		c[ocRSS] = "—"
 	}
@@ -592,7 +594,7 @@ func (d *oomDetailDialog) view(st Styles, w, h int) string {
 		if p == nil {
 			return unknown
 		}
-		return humanBytes(uint64(max(*p, 0)) * 1024)
+		return units.KiB(uint64(max(*p, 0)))
 	}
 	when := unknown
 	if t, ok := d.e.when(); ok {

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -42,6 +43,7 @@ type pgPanel struct {
 	r           probes.PGReading
 	hideQueries bool
 	queries     bool // show the longest queries instead of the oldest transactions
+	sel         int  // selected row of the session list; ↑/↓ move it and scroll
 	keys        KeyMap
 }
 
@@ -136,10 +138,28 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 		case key.Matches(msg, p.keys.PGHideQueries):
 			p.hideQueries = !p.hideQueries
 		case key.Matches(msg, p.keys.PGList):
-			p.queries = !p.queries
+			p.queries, p.sel = !p.queries, 0
+		case key.Matches(msg, p.keys.Up):
+			p.sel = max(p.sel-1, 0)
+		case key.Matches(msg, p.keys.Down):
+			p.sel = min(p.sel+1, max(len(p.listRows())-1, 0))
 		}
 	}
 	return p, nil
+}
+
+// current is this reading's figures, nil when the last reading failed or
+// PostgreSQL is off: old figures never drive the header's severity.
+func (p pgPanel) current() *probes.PGStats {
+	if !p.have || !p.r.Connected {
+		return nil
+	}
+	return p.r.Stats
+}
+
+// refusedFull: the last reading was refused because every slot is taken.
+func (p pgPanel) refusedFull() bool {
+	return p.have && p.r.Err != nil && p.r.Err.Kind == probes.PGErrTooMany
 }
 
 // lastGood is the newest figures the panel holds.
@@ -158,7 +178,16 @@ func (p pgPanel) view(st Styles, w, h int, focused bool) string {
 	case p.have:
 		note = p.r.Time.In(p.loc).Format("15:04:05")
 	}
-	return frame(st, "PostgreSQL", note, p.body(st, w-2, h-2), w, h, focused)
+	// o switches the session list: the title says which one is shown.
+	title := "PostgreSQL"
+	switch {
+	case p.lastGood() == nil: // no figures, no list
+	case p.queries:
+		title += " · longest queries"
+	default:
+		title += " · oldest transactions"
+	}
+	return frame(st, title, note, p.body(st, w-2, h-2), w, h, focused)
 }
 
 // body is the panel's inside, w×h.
@@ -190,7 +219,7 @@ func (p pgPanel) errorBody(st Styles, w, h int) string {
 	}
 	lines := wrapText(st.Crit.Render("✖ NOT CONNECTED")+" "+st.Text.Render(msg), w)
 	if lg := p.r.LastGood; lg != nil && len(lines)+2 <= h {
-		age := humanDuration(p.now().Sub(lg.Time))
+		age := units.Duration(p.now().Sub(lg.Time))
 		lines = append(lines, st.Header.Render(fmt.Sprintf("last known at %s (%s ago):", lg.Time.In(p.loc).Format("15:04:05"), age)))
 		lines = append(lines, strings.Split(p.statsBody(st, lg, w, h-len(lines), true), "\n")...)
 	}
@@ -205,7 +234,7 @@ func (p pgPanel) errorBody(st Styles, w, h int) string {
 		retry := ""
 		if !p.r.RetryAt.IsZero() {
 			if d := p.r.RetryAt.Sub(p.now()); d > 0 {
-				retry = " · retry in " + humanDuration(d)
+				retry = " · retry in " + units.Duration(d)
 			}
 		}
 		lines = append(lines, st.Muted.Render("target "+p.r.Target+retry))
@@ -219,6 +248,9 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 	var lines []string
 	if !stale {
 		lines = append(lines, p.statusLine(st, s, w))
+		if l := p.privilegeLine(st, s, w); l != "" {
+			lines = append(lines, l)
+		}
 	}
 	lines = append(lines, p.connBar(st, s, w))
 	lines = append(lines, p.statesLine(st, s))
@@ -246,13 +278,29 @@ func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) s
 	return strings.Join(lines, "\n")
 }
 
+// privilegeLine warns when the role cannot see other roles' sessions: their
+// state is hidden, so the counts below would look idle while they work. It
+// names the fix. Empty when the role sees everything (or the reading
+// predates the check: no role).
+func (p pgPanel) privilegeLine(st Styles, s *probes.PGStats, w int) string {
+	if s.SeesAll || s.Role == "" {
+		return ""
+	}
+	role := probes.PGText(s.Role)
+	msg := fmt.Sprintf("role %s cannot see other sessions' state", role)
+	if s.Hidden > 0 {
+		msg = fmt.Sprintf("%d sessions' state hidden from role %s", s.Hidden, role)
+	}
+	return fit(st.High.Render("▲ "+msg+": ")+st.Text.Render("GRANT pg_monitor TO "+role+";"), w)
+}
+
 // statusLine: server version and uptime, and a FULL warning.
 func (p pgPanel) statusLine(st Styles, s *probes.PGStats, w int) string {
 	ver := s.ServerVersion
 	if i := strings.IndexByte(ver, ' '); i > 0 {
 		ver = ver[:i] // "15.18 (Debian …)" → "15.18"
 	}
-	out := st.OK.Render("● connected") + st.Text.Render(fmt.Sprintf(" · PostgreSQL %s · up %s", ver, humanDuration(s.Uptime)))
+	out := st.OK.Render("● connected") + st.Text.Render(fmt.Sprintf(" · PostgreSQL %s · up %s", ver, units.Duration(s.Uptime)))
 	out += st.Muted.Render(" · " + p.r.Target)
 	return fit(out, w)
 }
@@ -338,6 +386,9 @@ func (p pgPanel) statesLine(st Styles, s *probes.PGStats) string {
 	}
 	for state, c := range s.ByState {
 		if !known[state] && c > 0 {
+			if state == "unknown" {
+				state = "state hidden" // another role's session, to a role without pg_monitor
+			}
 			parts = append(parts, st.Text.Render(fmt.Sprintf("%s %d", state, c)))
 		}
 	}
@@ -346,7 +397,7 @@ func (p pgPanel) statesLine(st Styles, s *probes.PGStats) string {
 
 // idleMemLine: idle over the threshold, then the processes' memory.
 func (p pgPanel) idleMemLine(st Styles, s *probes.PGStats) string {
-	idle := fmt.Sprintf("%d over %s", s.IdleOver, humanDuration(s.IdleThreshold))
+	idle := fmt.Sprintf("%d over %s", s.IdleOver, units.Duration(s.IdleThreshold))
 	if s.IdleOver > 0 {
 		idle = st.Warn.Render(idle)
 	} else {
@@ -355,7 +406,7 @@ func (p pgPanel) idleMemLine(st Styles, s *probes.PGStats) string {
 	m := s.Memory
 	mem := ""
 	if m.Known {
-		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", humanBytes(m.RSSSum), m.Processes, humanBytes(m.Estimate()), humanBytes(m.BackendRSS))
+		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", units.Bytes(m.RSSSum), m.Processes, units.Bytes(m.Estimate()), units.Bytes(m.BackendRSS))
 	} else {
 		mem = m.Reason
 	}
@@ -387,7 +438,7 @@ func (p pgPanel) settingsLines(st Styles, s *probes.PGStats) []string {
 		hp += " (" + s.Settings.HugePagesStatus + ")"
 	}
 	if s.Settings.SharedMemorySize.OK {
-		hp += " · shared memory " + humanBytes(s.Settings.SharedMemorySize.V)
+		hp += " · shared memory " + units.Bytes(s.Settings.SharedMemorySize.V)
 	}
 	out = append(out, st.Muted.Render(fmt.Sprintf("%-11s", "huge_pages"))+"  "+st.Text.Render(hp))
 	return out
@@ -442,12 +493,27 @@ type pgCol struct {
 
 // table is the oldest transactions (or longest queries): a header and up
 // to h-1 rows, with the columns that fit in w.
+// listRows is the session list on screen: oldest transactions or longest
+// queries of the newest figures.
+func (p pgPanel) listRows() []probes.PGBackend {
+	s := p.lastGood()
+	switch {
+	case s == nil:
+		return nil
+	case p.queries:
+		return s.LongestQueries
+	}
+	return s.OldestXacts
+}
+
 func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
+	// One column is the selection mark (selGutter).
+	w--
 	rows := s.OldestXacts
-	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return shortDuration(b.XactAge) }
+	ageTitle, age := "XACT AGE", func(b probes.PGBackend) string { return units.DurationCompact(b.XactAge) }
 	if p.queries {
 		rows = s.LongestQueries
-		ageTitle, age = "RUNNING", func(b probes.PGBackend) string { return shortDuration(b.QueryAge) }
+		ageTitle, age = "RUNNING", func(b probes.PGBackend) string { return units.DurationCompact(b.QueryAge) }
 	}
 	cols := []pgCol{
 		{"PID", 7, true, func(b probes.PGBackend) string { return fmt.Sprint(b.PID) }},
@@ -493,22 +559,28 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 	if qw > 0 {
 		hdr.WriteString(fit(qTitle, qw))
 	}
-	out := []string{st.Header.Render(fit(hdr.String(), w))}
+	out := []string{" " + st.Header.Render(fit(hdr.String(), w))}
 	if len(rows) == 0 {
 		what := "no open transactions"
 		if p.queries {
 			what = "no running queries"
 		}
-		return append(out, st.Muted.Render(what+" · o switches list"))
+		return append(out, " "+st.Muted.Render(what+" · o switches list"))
 	}
-	for i, b := range rows {
-		if len(out) >= h {
-			break
-		}
-		if i == h-2 && len(rows) > h-1 {
-			out = append(out, st.Muted.Render(fmt.Sprintf("… %d more", len(rows)-i)))
-			break
-		}
+	// A list longer than the room scrolls with the selection (↑/↓) and
+	// says which rows are shown: at 80×24 there is room for one or two.
+	n := min(len(rows), h-1)
+	footer := ""
+	if len(rows) > h-1 && h >= 3 {
+		n = h - 2
+	}
+	sel := min(p.sel, len(rows)-1)
+	off := procWindow(sel, len(rows), n)
+	if n < len(rows) {
+		footer = fmt.Sprintf("rows %d–%d of %d · ↑/↓ scroll", off+1, off+n, len(rows))
+	}
+	for i := off; i < off+n; i++ {
+		b := rows[i]
 		var line strings.Builder
 		for _, c := range cols {
 			line.WriteString(cell(c, c.cell(b)) + " ")
@@ -524,7 +596,14 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		if strings.HasPrefix(b.State, "idle in transaction") {
 			style = st.Warn
 		}
-		out = append(out, style.Render(fit(line.String(), w)))
+		mark := 1 // selGutter marks line 0 of what it is given
+		if i == sel {
+			mark = 0
+		}
+		out = append(out, selGutter(st, style.Render(fit(line.String(), w)), mark))
+	}
+	if footer != "" {
+		out = append(out, " "+st.Muted.Render(footer))
 	}
 	return out
 }
@@ -537,24 +616,6 @@ func shortState(s string) string {
 		}
 	}
 	return s
-}
-
-// shortDuration is a compact age for table cells: "45s", "7m12s",
-// "1h05m", "3d02h".
-func shortDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
 
 // wrapText breaks styled text into lines of at most w cells.

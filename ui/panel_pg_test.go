@@ -148,7 +148,7 @@ func TestPGPanelSays(t *testing.T) {
 	v := view(p, 120, 22)
 	for _, want := range []string{"● connected", "PostgreSQL 15.18", "79/100", "3 reserved", "active 9", "idle 64",
 		"idle in tx 4", "aborted tx 1", "12 over 30 min", "RSS Σ 9.00 GiB in 86 processes", "shared_buf",
-		"low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4 GiB", "× 9 active", "48121", "47m00s", "sale_order"} {
+		"low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4.00 GiB", "× 9 active", "48121", "47m", "sale_order"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("connected view lacks %q:\n%s", want, v)
 		}
@@ -276,15 +276,6 @@ func TestPGInDashboard(t *testing.T) {
 	golden(t, v)
 }
 
-func TestShortDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{0: "0s", 45 * time.Second: "45s", 7*time.Minute + 12*time.Second: "7m12s",
-		65 * time.Minute: "1h05m", 74 * time.Hour: "3d02h", -time.Second: "0s"} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // BenchmarkPGPanelView draws the connected panel at its 120×40 size.
 func BenchmarkPGPanelView(b *testing.B) {
 	p := pgPanelWith(&fakePG{}, connectedAt(t0))
@@ -292,5 +283,79 @@ func BenchmarkPGPanelView(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = p.view(st, 120, 22, true)
+	}
+}
+
+// TestPGPanelSaysWhenRoleSeesNoState: a role without pg_monitor sees other
+// sessions without state; the panel says so and gives the GRANT, at 80
+// columns too.
+func TestPGPanelSaysWhenRoleSeesNoState(t *testing.T) {
+	r := connectedAt(t0)
+	s := *r.Stats
+	s.Role, s.SeesAll, s.Hidden = "watcher", false, 6
+	s.ByState = map[string]int{"active": 0, "idle": 1, "unknown": 6}
+	r.Stats = &s
+	p := pgPanelWith(&fakePG{}, r)
+	for _, w := range []int{80, 120} {
+		v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), w, 20, false))
+		for _, want := range []string{"▲ 6 sessions' state hidden from role watcher", "GRANT pg_monitor TO watcher;", "state hidden 6"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("at %d columns the panel lacks %q:\n%s", w, want, v)
+			}
+		}
+	}
+	ok := *r.Stats
+	ok.SeesAll, ok.Hidden = true, 0
+	r.Stats = &ok
+	p = pgPanelWith(&fakePG{}, r)
+	if v := ansi.Strip(p.view(NewStyles(nil, DarkTheme()), 120, 20, false)); strings.Contains(v, "GRANT") {
+		t.Errorf("a role that sees everything is warned:\n%s", v)
+	}
+}
+
+// TestPGTitleSaysWhichList: o switches between the oldest transactions
+// and the longest queries; the title says which is shown.
+func TestPGTitleSaysWhichList(t *testing.T) {
+	p := pgPanelWith(&fakePG{}, connectedAt(t0))
+	st := NewStyles(nil, DarkTheme())
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · oldest transactions") {
+		t.Errorf("title before o: %q", strings.Split(v, "\n")[0])
+	}
+	p, _ = p.update(key1("o"))
+	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · longest queries") {
+		t.Errorf("title after o: %q", strings.Split(v, "\n")[0])
+	}
+}
+
+// TestPGListScrollsAt80x24: at 80×24 the session list has room for one or
+// two rows; it said "… 4 more" and could not scroll. ↑/↓ now move a marked
+// selection through it and the footer says which rows are shown.
+func TestPGListScrollsAt80x24(t *testing.T) {
+	now := t0.Add(10 * time.Minute)
+	d := testDeps(&fakeMemory{readings: risingSeries()})
+	d.PG = &fakePG{readings: []probes.PGReading{connectedAt(now)}}
+	m := New(d)
+	m = feed(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = feed(m, sampled(risingSeries())...)
+	m = feed(m, pgSampledMsg{at: now, r: connectedAt(now)})
+	m = feed(m, tea.KeyMsg{Type: tea.KeyTab}, tea.KeyMsg{Type: tea.KeyTab})
+	rows := connectedAt(now).Stats.OldestXacts
+	if len(rows) < 3 {
+		t.Fatalf("fixture has %d sessions, want several", len(rows))
+	}
+	last := fmt.Sprint(rows[len(rows)-1].PID)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) || strings.Contains(v, "┃▸ "+strings.Repeat(" ", 7-len(last))+last) {
+		t.Fatalf("before scrolling:\n%s", v)
+	}
+	for range len(rows) {
+		m = feed(m, tea.KeyMsg{Type: tea.KeyDown})
+	}
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, "┃▸"+strings.Repeat(" ", 7-len(last))+last+" ") {
+		t.Errorf("after scrolling down, the last session (pid %s) is not the marked row:\n%s", last, v)
+	}
+	if !strings.Contains(v, fmt.Sprintf("of %d · ↑/↓ scroll", len(rows))) {
+		t.Errorf("no footer after scrolling:\n%s", v)
 	}
 }

@@ -76,6 +76,8 @@ func procOdooHost(at time.Time) probes.ProcTable {
 	procs[5].Mark = probes.MarkLeak
 	procs[6].Mark = probes.MarkRestarted
 	procs[12].State = 'Z'
+	// psql started a few seconds ago: no growth measured over a window yet.
+	procs[11].Mark, procs[11].GrowthOK, procs[11].Growth = probes.MarkNew, false, 0
 	procs[12].SwapOK = false
 	for i := range procs {
 		procs[i].PSS, procs[i].PSSOK = procs[i].RSS*7/10, true
@@ -95,7 +97,7 @@ func procHistory(p probes.Proc, end time.Time, n int) []probes.RSSSample {
 }
 
 func procScanResult(t probes.ProcTable) probes.ProcScanResult {
-	r := probes.ProcScanResult{Table: t, Histories: map[probes.ProcKey][]probes.RSSSample{}}
+	r := probes.ProcScanResult{Table: t, Histories: map[probes.ProcKey][]probes.RSSSample{}, Window: time.Minute}
 	for _, p := range t.Procs {
 		r.Histories[p.Key()] = procHistory(p, t.At, 60)
 	}

@@ -2,9 +2,10 @@ package ui
 
 import (
 	"fmt"
-	"math"
 	"strings"
+	"time"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -79,18 +80,24 @@ func (p procPanel) body(st Styles, w, h int) string {
 		status = status[:max(h-3, 0)]
 	}
 	tableH := h - len(status)
+	// The tables leave one column for the selection mark.
+	tw := w - 1
 	var tbl string
 	switch {
 	case p.diff && p.groups:
-		tbl = p.groupDiffTable(st, w, tableH)
+		tbl = p.groupDiffTable(st, tw, tableH)
 	case p.diff:
-		tbl = p.procDiffTable(st, w, tableH)
+		tbl = p.procDiffTable(st, tw, tableH)
 	case p.groups:
-		tbl = p.groupTable(st, w, tableH)
+		tbl = p.groupTable(st, tw, tableH)
 	default:
-		tbl = p.procTable(st, w, tableH)
+		tbl = p.procTable(st, tw, tableH)
 	}
-	out := block(tbl, w, tableH)
+	sel := -1
+	if p.rows() > 0 {
+		sel = 1 + p.cursor - procWindow(p.cursor, p.rows(), tableH-1) // below the header
+	}
+	out := block(selGutter(st, tbl, sel), w, tableH)
 	if len(status) > 0 {
 		out += "\n" + strings.Join(status, "\n")
 	}
@@ -136,12 +143,12 @@ func procHeader(st Styles, cols []procCol) string {
 
 // procColumns picks the process table's columns for width w; the command
 // takes what is left.
-func procColumns(w int) (cols []procCol, spark bool) {
+func procColumns(w int, window time.Duration) (cols []procCol, spark bool) {
 	userW := 8
 	if w >= 140 {
 		userW = 10
 	}
-	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {"GROWTH/m", 10, true}}
+	cols = []procCol{{"PID", 7, true}, {"USER", userW, false}, {"RSS", 9, true}, {"SWAP", 9, true}, {"%MEM", 5, true}, {procGrowthTitle(window), 10, true}}
 	if w >= 110 {
 		sw := 12
 		if w >= 160 {
@@ -171,7 +178,7 @@ func procMarkText(m probes.ProcMark) string {
 }
 
 func (p procPanel) procTable(st Styles, w, h int) string {
-	cols, spark := procColumns(w)
+	cols, spark := procColumns(w, p.res.Window)
 	lines := []string{procHeader(st, cols)}
 	visible := h - 1
 	if len(p.order) == 0 {
@@ -188,10 +195,10 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 		cells := []string{
 			cols[0].cell(fmt.Sprint(pr.PID)),
 			cols[1].cell(pr.User),
-			cols[2].cell(humanBytes(pr.RSS)),
+			cols[2].cell(units.Bytes(pr.RSS)),
 			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
-			cols[5].cell(procGrowthText(pr.Growth, pr.GrowthOK)),
+			cols[5].cell(procGrowthCell(pr)),
 		}
 		if spark {
 			cells = append(cells, cols[6].cell(procSparkline(p.res.Histories[pr.Key()], cols[6].w)))
@@ -228,7 +235,7 @@ func procSwapText(p *probes.Proc) string {
 	if !p.SwapOK {
 		return "—"
 	}
-	return humanBytes(p.Swap)
+	return units.Bytes(p.Swap)
 }
 
 func procPctText(v float64, ok bool) string {
@@ -238,31 +245,34 @@ func procPctText(v float64, ok bool) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
+// procGrowthTitle heads the growth column with the window it is measured
+// over: the figure is the change over that window, per minute.
+func procGrowthTitle(window time.Duration) string {
+	switch {
+	case window <= 0:
+		return "GROWTH/m"
+	case window%time.Minute == 0:
+		return fmt.Sprintf("GROWTH %dm", int(window/time.Minute))
+	}
+	return fmt.Sprintf("GROWTH %ds", int(window/time.Second))
+}
+
+// procGrowthCell is a process's growth, "new" while a process that started
+// under memtui's eyes has not been followed for a whole window (its
+// start-up allocation is not growth), "—" while nobody has been.
+func procGrowthCell(p *probes.Proc) string {
+	if !p.GrowthOK && p.Mark&probes.MarkNew != 0 {
+		return "new"
+	}
+	return procGrowthText(p.Growth, p.GrowthOK)
+}
+
 // procGrowthText formats bytes per second as a signed amount per minute.
 func procGrowthText(perSec float64, ok bool) string {
 	if !ok {
 		return "—"
 	}
-	perMin := perSec * 60
-	if math.Abs(perMin) < 1024 {
-		return "0"
-	}
-	sign := "+"
-	if perMin < 0 {
-		sign = "-"
-	}
-	return sign + humanBytes(uint64(math.Abs(perMin)))
-}
-
-// procSignedBytes formats a byte delta with its sign.
-func procSignedBytes(d int64) string {
-	switch {
-	case d > 0:
-		return "+" + humanBytes(uint64(d))
-	case d < 0:
-		return "-" + humanBytes(uint64(-d))
-	}
-	return "0"
+	return units.SignedRate(perSec * 60)
 }
 
 // procSparkline draws samples as w cells, each the highest RSS of its slice of
@@ -304,7 +314,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 	if w < 100 {
 		progW = 14 // leave the notes room for "▲ 1 LEAK? · odoo"
 	}
-	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {"GROWTH/m", 10, true}}
+	cols := []procCol{{"PROGRAM", progW, false}, {"COUNT", 5, true}, {"RSS", 9, true}, {"PSS", 9, true}, {"SWAP", 9, true}, {procGrowthTitle(p.res.Window), 10, true}}
 	used := 0
 	for _, c := range cols {
 		used += c.w + 1
@@ -320,15 +330,15 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		g := p.grp[i]
 		pss := "—"
 		if g.PSSOK {
-			pss = humanBytes(g.PSS)
+			pss = units.Bytes(g.PSS)
 		} else if g.PSS > 0 {
-			pss = "≥" + humanBytes(g.PSS)
+			pss = "≥" + units.Bytes(g.PSS)
 		}
 		swap := "—"
 		if g.SwapOK {
-			swap = humanBytes(g.Swap)
+			swap = units.Bytes(g.Swap)
 		} else if g.Swap > 0 {
-			swap = "≥" + humanBytes(g.Swap)
+			swap = "≥" + units.Bytes(g.Swap)
 		}
 		// Flags first: at 80 columns the users are what gets cut.
 		var notes []string
@@ -340,7 +350,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		}
 		notes = append(notes, g.Users)
 		row := strings.Join([]string{
-			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
+			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(units.Bytes(g.RSS)),
 			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(procGrowthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
 		}, " ")
 		if i == p.cursor {
@@ -383,7 +393,7 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 	start := procWindow(p.cursor, len(p.diffP), visible)
 	for i := start; i < len(p.diffP) && i < start+visible; i++ {
 		d := p.diffP[i]
-		before, now := humanBytes(d.RSSBefore), humanBytes(d.RSSAfter)
+		before, now := units.Bytes(d.RSSBefore), units.Bytes(d.RSSAfter)
 		if d.Status == probes.DiffNew {
 			before = "—"
 		}
@@ -392,7 +402,7 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 		}
 		row := strings.Join([]string{
 			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
-			cols[3].cell(before), cols[4].cell(now), cols[5].cell(procSignedBytes(d.Delta())), cols[6].cell(d.Comm),
+			cols[3].cell(before), cols[4].cell(now), cols[5].cell(units.SignedBytes(d.Delta())), cols[6].cell(d.Comm),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}
@@ -412,7 +422,7 @@ func (p procPanel) groupDiffTable(st Styles, w, h int) string {
 		row := strings.Join([]string{
 			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(d.Program),
 			cols[2].cell(fmt.Sprintf("%d→%d", d.CountBefore, d.CountAfter)),
-			cols[3].cell(humanBytes(d.RSSBefore)), cols[4].cell(humanBytes(d.RSSAfter)), cols[5].cell(procSignedBytes(d.Delta())),
+			cols[3].cell(units.Bytes(d.RSSBefore)), cols[4].cell(units.Bytes(d.RSSAfter)), cols[5].cell(units.SignedBytes(d.Delta())),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -639,7 +640,7 @@ func (p timelinePanel) status(st Styles) string {
 	switch {
 	case !s.Started():
 	case s.Active():
-		seg := "⏱ incident " + humanDuration(s.Elapsed(p.now()))
+		seg := "⏱ incident " + units.Duration(s.Elapsed(p.now()))
 		if s.Samples > 0 {
 			seg += fmt.Sprintf(" · peak %.1f%%", s.Peak.UsedPct)
 		}
@@ -648,7 +649,7 @@ func (p timelinePanel) status(st Styles) string {
 			parts = append(parts, st.High.Render("⚑ "+stageShort(s.Stage)))
 		}
 	default:
-		parts = append(parts, st.Bar.Render("■ incident ended after "+humanDuration(s.Elapsed(p.now()))))
+		parts = append(parts, st.Bar.Render("■ incident ended after "+units.Duration(s.Elapsed(p.now()))))
 	}
 	return strings.Join(parts, st.Bar.Render(" "))
 }
@@ -675,7 +676,7 @@ func (p timelinePanel) body(st Styles, w, h int) string {
 	top = append(top, p.headline(st))
 	if p.writeErr != nil {
 		// Two lines: the count must survive a narrow panel cutting the error.
-		top = append(top, st.Crit.Render("✖ NOT RECORDED: ")+st.Text.Render(fmt.Sprintf("%d event(s) waiting, retrying every %s", len(p.pending), humanDuration(p.interval))),
+		top = append(top, st.Crit.Render("✖ NOT RECORDED: ")+st.Text.Render(fmt.Sprintf("%d event(s) waiting, retrying every %s", len(p.pending), units.Duration(p.interval))),
 			st.Text.Render("  "+p.writeErr.Error()))
 	}
 	if p.followErr != nil {
@@ -713,9 +714,9 @@ func (p timelinePanel) headline(st Styles) string {
 	case !s.Started():
 		return st.OK.Render("○ no incident open") + st.Muted.Render(fmt.Sprintf(" · one opens when memory holds ≥ %g%% or the OOM killer acts", p.det.Config().Levels.High))
 	case !s.Active():
-		return st.Text.Render(fmt.Sprintf("■ incident ended %s after %s", s.End.In(p.loc).Format("15:04"), humanDuration(s.Elapsed(p.now()))))
+		return st.Text.Render(fmt.Sprintf("■ incident ended %s after %s", s.End.In(p.loc).Format("15:04"), units.Duration(s.Elapsed(p.now()))))
 	}
-	line := st.Accent.Render("▶") + st.Bold.Render(" INCIDENT ") + st.Text.Render(humanDuration(s.Elapsed(p.now())))
+	line := st.Accent.Render("▶") + st.Bold.Render(" INCIDENT ") + st.Text.Render(units.Duration(s.Elapsed(p.now())))
 	if s.Samples > 0 {
 		line += st.Text.Render(fmt.Sprintf(" · peak %.1f%% at %s", s.Peak.UsedPct, s.PeakAt.In(p.loc).Format("15:04")))
 	}

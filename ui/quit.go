@@ -11,6 +11,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Quitting while an action runs. A run's commands live in their own
@@ -212,7 +213,7 @@ func (m Model) quitCancelling(grace time.Duration) (tea.Model, tea.Cmd) {
 	}
 	cmds = append(cmds, msgCmd(flashMsg{level: flashWarn, text: fmt.Sprintf(
 		"quitting: cancelling %s and recording it on the timeline (at most %s) · ctrl+c quits at once",
-		strings.Join(names, ", "), humanDuration(grace))}))
+		strings.Join(names, ", "), units.Duration(grace))}))
 	return m, tea.Batch(cmds...)
 }
 
@@ -265,7 +266,7 @@ func (d *quitDialog) view(st Styles, w, h int) string {
 	for _, r := range d.runs {
 		line := "  » " + r.action
 		if r.run != nil {
-			line += " — running for " + humanDuration(d.now().Sub(r.at))
+			line += " — running for " + units.Duration(d.now().Sub(r.at))
 		} else {
 			line += " — starting"
 		}

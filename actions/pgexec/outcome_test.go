@@ -110,7 +110,7 @@ func TestSQLOutcomes(t *testing.T) {
 			slow.Timeout = 300 * time.Millisecond
 			res = r.RunSync(ctx, actions.Request{Action: slow})
 			got = sqlSteps(res)
-			if res.Status != actions.StatusTimedOut || len(got) == 0 || got[len(got)-1] != "timed out not finished: timed out after 300ms; stopped it" {
+			if res.Status != actions.StatusTimedOut || len(got) == 0 || got[len(got)-1] != "timed out not finished: timed out after 300 ms; stopped it" {
 				t.Errorf("timed out: %q %q", res.Status, got)
 			}
 			if n := count(); n != 5100 {

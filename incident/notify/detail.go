@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // IncidentKey identifies an incident across restarts of the watcher: the
@@ -28,7 +29,7 @@ func EscalationDetail(e incident.Escalation, usedPct float64, at time.Time) stri
 
 // RemediationDetail is a message's Detail for an action's result, with
 // the re-check when there was one: "Automated step `drop-caches`: ok
-// (dropped 1.2 GiB); memory 93 % → 92 % after 30s: unchanged."
+// (dropped 1.2 GiB); memory 93 % → 92 % after 30 s: unchanged."
 func RemediationDetail(f incident.ActionFinished, r *incident.ActionRechecked) string {
 	var b strings.Builder
 	status := f.Status
@@ -42,7 +43,7 @@ func RemediationDetail(f incident.ActionFinished, r *incident.ActionRechecked) s
 		fmt.Fprintf(&b, " (%s)", oneLine(f.OutcomeText(), 200))
 	}
 	if r != nil && r.MemBefore != nil && r.MemAfter != nil {
-		fmt.Fprintf(&b, "; memory %.0f %% → %.0f %% after %s: %s", r.MemBefore.UsedPct, r.MemAfter.UsedPct, time.Duration(r.Waited), r.Result)
+		fmt.Fprintf(&b, "; memory %.0f %% → %.0f %% after %s: %s", r.MemBefore.UsedPct, r.MemAfter.UsedPct, units.Duration(time.Duration(r.Waited)), r.Result)
 	}
 	b.WriteString(".")
 	return b.String()

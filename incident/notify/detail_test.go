@@ -15,7 +15,7 @@ func TestDetails(t *testing.T) {
 		{RemediationDetail(incident.ActionFinished{Action: "drop-caches", Status: "ok", Outcome: "dropped 1.2 GiB"},
 			&incident.ActionRechecked{Waited: incident.Duration(30 * time.Second), Result: "unchanged",
 				MemBefore: &incident.MemFigure{UsedPct: 93.2}, MemAfter: &incident.MemFigure{UsedPct: 92.6}}),
-			"Automated step `drop-caches`: ok (dropped 1.2 GiB); memory 93 % → 93 % after 30s: unchanged."},
+			"Automated step `drop-caches`: ok (dropped 1.2 GiB); memory 93 % → 93 % after 30 s: unchanged."},
 		{RemediationDetail(incident.ActionFinished{Action: "clear-redis", Status: "timed out"}, nil),
 			"Automated step `clear-redis`: timed out."},
 		{RecoveryDetail(61.2, at), "**Recovered**: memory 61 % at 09:30 UTC."},

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // Retry bounds how hard a notifier tries. The zero value is the default:
@@ -98,12 +98,12 @@ func newSender(c *http.Client, r Retry, secrets ...string) *sender {
 }
 
 // scrub masks the known secrets verbatim (a token need not look like
-// one), then anything else the timeline's redactor recognises.
+// one), then anything else the project's one redactor recognises.
 func (s *sender) scrub(t string) string {
 	for _, x := range s.secrets {
-		t = strings.ReplaceAll(t, x, "***")
+		t = strings.ReplaceAll(t, x, redact.Mask)
 	}
-	return incident.Redact(t)
+	return redact.Redact(t)
 }
 
 // post sends req until it succeeds, fails for good, or ctx ends. It

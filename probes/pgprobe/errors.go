@@ -39,6 +39,16 @@ func classify(err error, t probes.PGTarget, timeout time.Duration) *probes.PGErr
 			e.Kind = probes.PGErrAuth
 			e.Msg = fmt.Sprintf("not allowed in on %s (%s): %s", addr, who, probes.PGText(t.Scrub(pgErr.Message)))
 			e.Hint = "the role or a pg_hba.conf entry for it is missing; " + probes.PGConfigHelp
+			if m := strings.ToLower(pgErr.Message); strings.Contains(m, "peer authentication failed") || strings.Contains(m, "ident authentication failed") {
+				// Stock Debian/Ubuntu: local socket connections use peer
+				// authentication, so the system user must be the role.
+				// Root asking for postgres is the usual case, and no role
+				// or pg_hba entry is missing.
+				e.Hint = fmt.Sprintf("pg_hba.conf lets system users in over the local socket only as the role of the same name, "+
+					"and memtui runs as another system user; run it as that user (sudo -u %s memtui), or map this system user to role %s "+
+					"in pg_ident.conf (map=… on the local line of pg_hba.conf, then reload), or connect over TCP with a password "+
+					"(--pg 'host=127.0.0.1 user=%s', the password in ~/.pgpass); the README's \"Connecting as root\" shows each", t.User(), t.User(), t.User())
+			}
 		case "3D000":
 			e.Kind = probes.PGErrNoDatabase
 			e.Msg = fmt.Sprintf("database %s does not exist on %s", t.Database(), addr)

@@ -68,3 +68,22 @@ func TestClassifyPGError(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyPeerAuth: on stock Debian/Ubuntu, root connecting as postgres
+// over the socket is refused by peer authentication. Nothing is missing;
+// the hint must say how to get in (run as postgres, a pg_ident map, or TCP
+// with a password), not "the role or a pg_hba entry is missing".
+func TestClassifyPeerAuth(t *testing.T) {
+	sock, _ := probes.ResolvePGTarget("host=/var/run/postgresql port=5432 user=postgres dbname=postgres", nil)
+	for _, msg := range []string{`Peer authentication failed for user "postgres"`, `Ident authentication failed for user "postgres"`} {
+		e := classify(&pgconn.PgError{Code: "28000", Message: msg}, sock, 3*time.Second)
+		for _, want := range []string{"sudo -u postgres memtui", "pg_ident.conf", "~/.pgpass", "host=127.0.0.1 user=postgres", "Connecting as root"} {
+			if !strings.Contains(e.Hint, want) {
+				t.Errorf("%s: hint %q lacks %q", msg, e.Hint, want)
+			}
+		}
+		if strings.Contains(e.Hint, "is missing") {
+			t.Errorf("%s: hint still blames a missing role or entry: %q", msg, e.Hint)
+		}
+	}
+}

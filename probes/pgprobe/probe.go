@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -284,7 +285,9 @@ func (r pgRow) backend() probes.PGBackend {
 	b.XactAge = secs(r.XactAgeS)
 	b.QueryAge = secs(r.QueryAgeS)
 	b.StateAge = secs(r.StateAgeS)
-	b.Query = probes.RedactQuery(probes.PGText(b.Query))
+	// Query text is what a client sent: ALTER ROLE … PASSWORD '…', dblink
+	// connection strings and DSNs among it.
+	b.Query = redact.Redact(probes.PGText(b.Query))
 	for _, f := range []*string{&b.User, &b.Database, &b.Application, &b.ClientAddr, &b.State, &b.WaitEvent} {
 		*f = probes.PGText(*f)
 	}
@@ -336,7 +339,11 @@ func pgQuery(v int, idle time.Duration, topN int) string {
 	SELECT pid, usename, datname, application_name, client_addr, state, wait_event_type, wait_event,
 	       xact_start, query_start, state_change, query
 	FROM pg_stat_activity
-	WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+	WHERE (backend_type = 'client backend'
+	       -- Another role's session, to a role without pg_read_all_stats:
+	       -- every column but pid, user and database is NULL, the type too.
+	       OR (backend_type IS NULL AND usesysid IS NOT NULL AND datid IS NOT NULL))
+	  AND pid <> pg_backend_pid()
 )
 SELECT current_setting('server_version'),
 	extract(epoch FROM now() - pg_postmaster_start_time())::float8,
@@ -352,7 +359,10 @@ SELECT current_setting('server_version'),
 	   FROM (SELECT * FROM a WHERE state IN ('active', 'fastpath function call') ORDER BY query_start, pid LIMIT ` + n + `) q),
 	(SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM a),
 	(SELECT coalesce(array_agg(coalesce(state, '') ORDER BY pid), '{}') FROM a),
-	json_build_object(` + set.String() + `)`
+	json_build_object(` + set.String() + `),
+	current_user::text,
+	pg_has_role('pg_read_all_stats', 'USAGE'),
+	(SELECT count(*) FROM a WHERE state IS NULL)::int`
 }
 
 // query runs the reading's statement: one round trip once the statement is
@@ -376,7 +386,8 @@ func (p *Probe) query(ctx context.Context) (*probes.PGStats, int, error) {
 	}
 	err := p.conn.QueryRow(ctx, p.sql).Scan(
 		&st.ServerVersion, &uptime, &st.MaxConnections, &st.SuperuserReserved, &reserved,
-		&st.Total, &byState, &st.IdleOver, &xacts, &queries, &pids, &states, &settings)
+		&st.Total, &byState, &st.IdleOver, &xacts, &queries, &pids, &states, &settings,
+		&st.Role, &st.SeesAll, &st.Hidden)
 	if err != nil {
 		return nil, rt, err
 	}
