@@ -49,13 +49,16 @@ ts=2026-12-03T09:00:00.005Z level=error event=notify_failed host=db1 error="GitH
 func TestDeliveryLogs(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(NewLogHandler(&buf, slog.LevelInfo))
-	d := Delivery{Channel: "github", Target: "o/n", Attempts: 4, Err: errors.New("GitHub said 502 Bad Gateway")}
+	d := Delivery{Channel: "github", Target: "o/n", Action: "issue opened", Attempts: 4, Err: errors.New("GitHub said 502 Bad Gateway")}
 	log.LogAttrs(context.Background(), slog.LevelWarn, "notify", d.LogAttrs()...)
 	got := buf.String()
-	for _, want := range []string{"event=notify", "channel=github", "outcome=failed", "attempts=4", `error="GitHub said 502 Bad Gateway"`} {
+	for _, want := range []string{"event=notify", "channel=github", "outcome=failed", "attempts=4", `sent="issue opened"`, `error="GitHub said 502 Bad Gateway"`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
 		}
+	}
+	if strings.Contains(got, "action=") {
+		t.Errorf("%q: action= is for runbook actions", got)
 	}
 	if n := d.Note(); n.Text != "github notification to o/n failed after 4 tries: GitHub said 502 Bad Gateway" {
 		t.Errorf("note %q", n.Text)

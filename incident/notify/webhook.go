@@ -26,9 +26,10 @@ type WebhookConfig struct {
 // Webhook posts each message as JSON {"text": …}, the shape Slack and
 // Mattermost incoming webhooks take.
 type Webhook struct {
-	url  string
-	host string
-	send *sender
+	url   string
+	host  string
+	where string // "POST https://host/…": the URL as errors may show it
+	send  *sender
 }
 
 // NewWebhook checks cfg and returns the notifier. Its errors show the
@@ -44,7 +45,7 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if p := strings.TrimPrefix(u.RequestURI(), "/"); len(p) >= 8 {
 		secrets = append(secrets, p)
 	}
-	return &Webhook{url: cfg.URL, host: u.Host, send: newSender(cfg.Client, cfg.Retry, secrets...)}, nil
+	return &Webhook{url: cfg.URL, host: u.Host, where: "POST " + u.Scheme + "://" + u.Host + "/…", send: newSender(cfg.Client, cfg.Retry, secrets...)}, nil
 }
 
 // Host is the webhook's host, the only part of its URL safe to show.
@@ -60,7 +61,7 @@ func (w *Webhook) Notify(ctx context.Context, m Message) Delivery {
 		d.Err = err
 		return d
 	}
-	_, tries, err := w.send.post(ctx, request{url: w.url, header: http.Header{}, body: b, where: "POST https://" + w.host + "/…"})
+	_, tries, err := w.send.post(ctx, request{url: w.url, header: http.Header{}, body: b, where: w.where})
 	d.Attempts = tries
 	if err != nil {
 		d.Err = fmt.Errorf("webhook at %s: %w", w.host, err)
