@@ -35,6 +35,8 @@ func TestArchitecture(t *testing.T) {
 				"github.com/redis/go-redis/v9", "github.com/cespare/xxhash/v2", "go.uber.org/atomic"}},
 		{pkg: mod + "/actions", forbidden: ui},
 		{pkg: mod + "/incident", forbidden: ui},
+		// Notifications run headless in watch, beside the session.
+		{pkg: mod + "/incident/notify", forbidden: ui},
 		// The ui reaches Postgres only through Deps: not even a transitive
 		// path to pgx (the pgx code lives in probes/pgprobe and actions/pgexec).
 		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec",
