@@ -18,13 +18,15 @@ func TestArchitecture(t *testing.T) {
 		allowed   []string // prefixes allowed outside the standard library (nil: anything)
 	}{
 		{pkg: mod + "/probes", forbidden: append(ui, mod+"/actions", mod+"/incident"),
-			allowed: []string{mod + "/probes", "golang.org/x/sys", "github.com/jackc/", "github.com/shirou/gopsutil",
+			allowed: []string{mod + "/probes", mod + "/internal/", "golang.org/x/sys", "github.com/jackc/", "github.com/shirou/gopsutil",
 				// indirect dependencies of pgx and gopsutil
 				"golang.org/x/text", "golang.org/x/sync", "golang.org/x/crypto", "github.com/tklauser/", "github.com/ebitengine/purego",
 				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/"}},
 		// A host hands sources to the ui, the commands and the actions
 		// runner; it knows none of them.
 		{pkg: mod + "/probes/host/...", forbidden: append(ui, mod+"/actions", mod+"/incident")},
+		// The shared helpers are pure: the standard library only.
+		{pkg: mod + "/internal/...", allowed: []string{mod + "/internal/"}},
 		{pkg: mod + "/actions", forbidden: ui},
 		{pkg: mod + "/incident", forbidden: ui},
 		// The ui reaches Postgres only through Deps: not even a transitive

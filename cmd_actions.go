@@ -16,6 +16,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/pgexec"
+	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 )
@@ -92,7 +93,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (actions.Service
 		conn, _ := t.DriverSettings(10*time.Second, 0)
 		pg, err := pgexec.NewLazyConn(conn)
 		if err != nil {
-			r.PG = pgexec.Unavailable{Err: fmt.Errorf("PostgreSQL settings (%s): %s", t.Redacted(), t.Scrub(actions.Redact(err.Error())))}
+			r.PG = pgexec.Unavailable{Err: fmt.Errorf("PostgreSQL settings (%s): %s", t.Redacted(), t.Scrub(redact.Redact(err.Error())))}
 		} else {
 			r.PG = pgexec.Session{C: pg}
 		}

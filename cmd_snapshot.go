@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 )
@@ -224,7 +224,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 		if p == nil {
 			return "unknown"
 		}
-		return actions.FormatBytes(*p)
+		return units.Bytes(*p)
 	}
 	if m.UsedPercent != nil {
 		fmt.Fprintf(&b, "  used       %.1f %% (%s) — %s of %s\n", *m.UsedPercent, strings.ToUpper(m.Severity), bytesOr(m.UsedBytes), bytesOr(m.TotalBytes))
@@ -300,7 +300,7 @@ func writeProcessesText(b *strings.Builder, s snapshot) {
 	for _, p := range s.Processes {
 		swap := "—"
 		if p.SwapBytes != nil {
-			swap = actions.FormatBytes(*p.SwapBytes)
+			swap = units.Bytes(*p.SwapBytes)
 		}
 		cmd := p.Cmdline
 		if cmd == "" {
@@ -309,6 +309,6 @@ func writeProcessesText(b *strings.Builder, s snapshot) {
 		if r := []rune(cmd); len(r) > 60 {
 			cmd = string(r[:59]) + "…"
 		}
-		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, actions.FormatBytes(p.RSSBytes), swap, cmd)
+		fmt.Fprintf(b, "  %7d %-10s %10s %10s  %s\n", p.PID, p.User, units.Bytes(p.RSSBytes), swap, cmd)
 	}
 }

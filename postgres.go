@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 )
@@ -84,7 +84,7 @@ func writePGText(b *strings.Builder, p probes.PGSnapshot) {
 	fmt.Fprintf(b, "  idle over %s: %d\n", idleText, *p.IdleOver30m)
 	if m := p.Memory; m != nil {
 		fmt.Fprintf(b, "  memory     RSS sum %s in %d processes (ps-style, counts shared memory per process); own ≈ %s\n",
-			actions.FormatBytes(m.RSSSumBytes), m.Processes, actions.FormatBytes(m.EstimateBytes))
+			units.Bytes(m.RSSSumBytes), m.Processes, units.Bytes(m.EstimateBytes))
 	} else if p.MemoryNote != "" {
 		fmt.Fprintf(b, "  memory     %s\n", p.MemoryNote)
 	}

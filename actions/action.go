@@ -13,6 +13,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -143,10 +146,10 @@ func (a Action) Plan(t *Target) []string {
 		out := make([]string, 0, len(a.Commands))
 		for _, argv := range a.Commands {
 			if a.Shell && len(argv) == 1 {
-				out = append(out, "/bin/sh -c "+shellQuote(Redact(argv[0])))
+				out = append(out, "/bin/sh -c "+shellQuote(redact.Redact(argv[0])))
 				continue
 			}
-			out = append(out, QuoteArgv(RedactArgv(argv)))
+			out = append(out, QuoteArgv(redact.RedactArgv(argv)))
 		}
 		return out
 	case KindSQL:
@@ -156,15 +159,15 @@ func (a Action) Plan(t *Target) []string {
 			db = "database " + a.Database
 		}
 		if a.Preview != "" {
-			out = append(out, "preview on "+db+": "+oneLine(Redact(a.Preview)))
+			out = append(out, "preview on "+db+": "+oneLine(redact.Redact(a.Preview)))
 		}
-		return append(out, "SQL on "+db+": "+oneLine(Redact(a.SQL)))
+		return append(out, "SQL on "+db+": "+oneLine(redact.Redact(a.SQL)))
 	case KindTerminateIdle:
 		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", fmtDur(a.idleAfter()))}
 	case KindSignal:
 		who := "<selected process>"
 		if t != nil {
-			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, FormatBytes(t.RSSBytes))
+			who = fmt.Sprintf("%d (%s, RSS %s)", t.PID, t.Comm, units.Bytes(t.RSSBytes))
 		}
 		return []string{
 			"kill -TERM " + who,
@@ -175,7 +178,7 @@ func (a Action) Plan(t *Target) []string {
 	case KindChecklist:
 		out := []string{"runs nothing; steps to do by hand:"}
 		for _, s := range a.Steps {
-			out = append(out, "  "+Redact(s))
+			out = append(out, "  "+redact.Redact(s))
 		}
 		return out
 	case KindNote:
@@ -239,20 +242,6 @@ func fmtDur(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// FormatBytes prints a byte count in binary units ("512 MiB").
-func FormatBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }
 
 // Validate checks the rules every action obeys, whatever its source: a

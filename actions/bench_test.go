@@ -7,23 +7,6 @@ import (
 	"time"
 )
 
-// BenchmarkRedact measures redaction of one output line: the common case
-// (no secret, the pre-check skips the regexps) and a line with secrets.
-func BenchmarkRedact(b *testing.B) {
-	for _, bc := range []struct{ name, line string }{
-		{"plain", "Nov 28 14:02:11 odoo-prod-1 systemd[1]: Started odoo.service - Odoo Open Source ERP."},
-		{"secrets", "connecting postgres://odoo:s3cret@db:5432/odoo with PGPASSWORD=s3cret token=abc"},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(bc.line)))
-			for b.Loop() {
-				_ = Redact(bc.line)
-			}
-		})
-	}
-}
-
 // BenchmarkTailWrite measures capturing program output: 1 MiB in 4 KiB
 // writes of 80-byte lines through cleaning, redaction and the bounded tail.
 func BenchmarkTailWrite(b *testing.B) {

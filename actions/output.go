@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // Output bounds: the tail keeps the last DefaultTailBytes bytes and at most
@@ -132,7 +134,7 @@ func (t *tail) stats() (dropped int, total int64) {
 // dropped, invalid UTF-8 replaced, and secrets redacted.
 func cleanLine(s string) string {
 	if plainASCII(s) {
-		return Redact(s) // the usual line: nothing to strip
+		return redact.Redact(s) // the usual line: nothing to strip
 	}
 	if i := strings.LastIndexByte(strings.TrimRight(s, "\r"), '\r'); i >= 0 {
 		s = s[i+1:]
@@ -148,7 +150,7 @@ func cleanLine(s string) string {
 		}
 		return r
 	}, s)
-	return Redact(s)
+	return redact.Redact(s)
 }
 
 // stripEscapes removes terminal escape sequences: CSI (ESC [ … final byte,

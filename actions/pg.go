@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Postgres runs the statements of the sql and terminate-idle-postgres
@@ -107,7 +110,7 @@ func (r *Runner) Preview(ctx context.Context, a Action, t *Target) (Preview, err
 		if err != nil {
 			return Preview{}, err
 		}
-		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, FormatBytes(v.RSSBytes))}, nil
+		return Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, units.Bytes(v.RSSBytes))}, nil
 	}
 	return Preview{}, nil
 }
@@ -122,7 +125,7 @@ func queryPreview(ctx context.Context, pg Postgres, q string) (Preview, error) {
 	}
 	for _, row := range rows {
 		for i := range row {
-			row[i] = Redact(row[i])
+			row[i] = redact.Redact(row[i])
 		}
 	}
 	return Preview{Columns: cols, Rows: rows, Truncated: n > len(rows), Message: fmt.Sprintf("%d row(s)", n)}, nil

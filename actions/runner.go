@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -277,7 +279,7 @@ func (r *Runner) Start(ctx context.Context, req Request) *Run {
 	}
 	h.info = Started{
 		RunID: id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Commands: startedCommands(a, req.Target), Confirmation: Redact(req.Confirmation),
+		Commands: startedCommands(a, req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, At: started, Target: req.Target,
 	}
 	if !(r.ReadOnly || a.Kind.RunsNothing()) {
@@ -304,7 +306,7 @@ func startedCommands(a Action, t *Target) [][]string {
 			if a.Shell {
 				argv = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 			}
-			out = append(out, RedactArgv(argv))
+			out = append(out, redact.RedactArgv(argv))
 		}
 		return out
 	}
@@ -326,7 +328,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 	a := req.Action
 	res := Result{
 		RunID: h.id, ActionID: a.ID, ActionName: a.Name, Risk: a.Risk, Kind: a.Kind,
-		Plan: a.Plan(req.Target), Confirmation: Redact(req.Confirmation),
+		Plan: a.Plan(req.Target), Confirmation: redact.Redact(req.Confirmation),
 		Who: r.Who, Started: h.started, RecheckAfter: a.RecheckAfter,
 	}
 	if req.Target != nil {
@@ -368,7 +370,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) Result {
 		}
 		res.Status, res.Message = StatusOK, "checklist shown; nothing was run"
 	case KindNote:
-		res.Note = Redact(req.Note)
+		res.Note = redact.Redact(req.Note)
 		h.out.Line(res.Note)
 		res.Status, res.Message = StatusOK, "note added"
 	default:
@@ -433,7 +435,7 @@ func (r *Runner) runCommands(ctx context.Context, a Action, out *tail, res *Resu
 		if a.Shell {
 			run = []string{"/bin/sh", "-c", strings.Join(argv, " ")}
 		}
-		shown := RedactArgv(run)
+		shown := redact.RedactArgv(run)
 		res.Argv = append(res.Argv, shown)
 		out.Line("$ " + QuoteArgv(shown))
 		step := Step{Argv: shown}
@@ -607,7 +609,7 @@ func (r *Runner) Recheck(ctx context.Context, res Result) Recheck {
 		if n < 0 {
 			verb, n = "grew by", -n
 		}
-		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, FormatBytes(uint64(n)))
+		rc.Message = fmt.Sprintf("memory %.1f%% → %.1f%% used; %s %s", rc.Before.UsedPercent, rc.Memory.UsedPercent, verb, units.Bytes(uint64(n)))
 	}
 	return rc
 }

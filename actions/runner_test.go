@@ -217,7 +217,7 @@ func TestRunRedactsOutputAndArgv(t *testing.T) {
 	if diff := cmp.Diff([]string{"echo", "--password", "***", "token=***"}, res.Argv[0]); diff != "" {
 		t.Errorf("argv (-want +got):\n%s", diff)
 	}
-	for _, want := range []string{"--password *** token=***", "PGPASSWORD=*** psql postgres://odoo:***@db/odoo", "Authorization: ***"} {
+	for _, want := range []string{"--password *** token=***", "PGPASSWORD=*** psql postgres://odoo:***@db/odoo", "Authorization: Bearer ***"} {
 		if !strings.Contains(res.Output, want) {
 			t.Errorf("output %q lacks %q", res.Output, want)
 		}

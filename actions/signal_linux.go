@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/memtui/memtui/internal/units"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,7 +44,7 @@ func (r *Runner) runSignal(ctx context.Context, a Action, req Request, out *tail
 		return nil
 	}
 	res.Target.StartTicks = v.StartTicks
-	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, FormatBytes(v.RSSBytes))
+	who := fmt.Sprintf("pid %d (%s, RSS %s)", v.PID, v.Comm, units.Bytes(v.RSSBytes))
 	short := fmt.Sprintf("pid %d (%s)", v.PID, v.Comm)
 	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil {
 		res.Status, res.Message = signalError(err, v)

@@ -178,7 +178,7 @@ func TestDetectorSeries(t *testing.T) {
 				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
 				"+10s severity normal → high at 90.0%",
 				"+1m0s swap growing: +60.0 MiB in 1m0s (now 60.0 MiB)",
-				"+4m0s swap stopped growing (180.0 MiB used)",
+				"+4m0s swap stopped growing (180 MiB used)",
 			},
 		},
 		{
@@ -327,9 +327,9 @@ func TestCriteria(t *testing.T) {
 	got := s.Criteria()
 	want := []Criterion{
 		{"Memory usage below 75%", Met, "72.0% at 09:06:40"},
-		{"No swap usage or decreasing", Met, "400.0 MiB at 09:06:40, 500.0 MiB at 09:00:00 (decreasing)"},
+		{"No swap usage or decreasing", Met, "400 MiB at 09:06:40, 500 MiB at 09:00:00 (decreasing)"},
 		{"No OOM killer activity since the last action", Met, "no OOM kill since the last action (restart-odoo at 09:02:00); 1 during the incident"},
-		{"Stable process memory footprint", Met, "3.0 GiB at 09:06:40, 4.0 GiB at 09:00:00 (-25.0%, stable within +5%)"},
+		{"Stable process memory footprint", Met, "3.00 GiB at 09:06:40, 4.00 GiB at 09:00:00 (-25.0%, stable within +5%)"},
 		{"No service crashes", NotMet, "watched service restarted at 09:03:20, after the last action (restart-odoo at 09:02:00)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

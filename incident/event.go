@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // Kind names an event type on disk. The strings are part of the file format:
@@ -716,9 +718,9 @@ func (e Event) Summary() string {
 		return fmt.Sprintf("severity %s → %s at %.1f%%", v.From, v.To, v.UsedPct)
 	case SwapGrowth:
 		if v.Growing {
-			return fmt.Sprintf("swap growing: +%s in %s (now %s)", bytesText(uint64(max(v.DeltaBytes, 0))), time.Duration(v.Window), bytesText(v.SwapUsedBytes))
+			return fmt.Sprintf("swap growing: +%s in %s (now %s)", units.Bytes(uint64(max(v.DeltaBytes, 0))), time.Duration(v.Window), units.Bytes(v.SwapUsedBytes))
 		}
-		return fmt.Sprintf("swap stopped growing (%s used)", bytesText(v.SwapUsedBytes))
+		return fmt.Sprintf("swap stopped growing (%s used)", units.Bytes(v.SwapUsedBytes))
 	case OOMKill:
 		return "OOM kill: " + v.describe()
 	case PGSaturation:
@@ -780,7 +782,7 @@ func (k OOMKill) describe() string {
 		extra = append(extra, fmt.Sprintf("uid %d", *k.UID))
 	}
 	if k.AnonRSSKB != nil {
-		extra = append(extra, "anon-rss "+bytesText(*k.AnonRSSKB*1024))
+		extra = append(extra, "anon-rss "+units.Bytes(*k.AnonRSSKB*1024))
 	}
 	if k.Count > 1 {
 		extra = append(extra, fmt.Sprintf("%d kills", k.Count))
@@ -807,20 +809,6 @@ func oneLine(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", " ⏎ ")
-}
-
-// bytesText is a short binary size: "512 B", "1.5 MiB".
-func bytesText(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
 
 // durText is a compact duration rounded for people: "850ms", "12.3s", "4m05s", "1h32m".

@@ -11,6 +11,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // notRecorded marks a field nobody filled in; it is never replaced by a guess.
@@ -154,11 +157,11 @@ func hostLine(s *Summary, h Header) string {
 		facts = append(facts, "kernel "+s.Facts.Kernel)
 	}
 	if s.Facts.MemTotalBytes > 0 {
-		facts = append(facts, bytesText(s.Facts.MemTotalBytes)+" RAM")
+		facts = append(facts, units.Bytes(s.Facts.MemTotalBytes)+" RAM")
 	}
 	if s.Facts.known() {
 		if s.Facts.SwapTotalBytes > 0 {
-			facts = append(facts, bytesText(s.Facts.SwapTotalBytes)+" swap")
+			facts = append(facts, units.Bytes(s.Facts.SwapTotalBytes)+" swap")
 		} else {
 			facts = append(facts, "no swap")
 		}
@@ -204,7 +207,7 @@ func actionItems(v string) []string {
 var htmlish = strings.NewReplacer("<", "&lt;", ">", "&gt;")
 
 // text is redacted free text safe outside tables.
-func text(s string) string { return htmlish.Replace(Redact(strings.TrimSpace(s))) }
+func text(s string) string { return htmlish.Replace(redact.Redact(strings.TrimSpace(s))) }
 
 // cell is redacted free text safe inside a table cell: one line, pipes escaped.
 func cell(s string) string {
@@ -251,7 +254,7 @@ func shellWord(a string) string {
 
 // commandText is an argv list as one redacted shell-quoted line.
 func commandText(argv []string) string {
-	argv = RedactArgv(argv)
+	argv = redact.RedactArgv(argv)
 	w := make([]string, len(argv))
 	for i, a := range argv {
 		w[i] = shellWord(a)
@@ -475,7 +478,7 @@ func (r *reportWriter) actions(evs []Event) {
 			}
 			cmds = strings.Join(cs, "<br>")
 			if s.Confirmation != "" {
-				confirm = cellCode(Redact(s.Confirmation))
+				confirm = cellCode(redact.Redact(s.Confirmation))
 			}
 			before = s.MemBefore
 		}
@@ -525,7 +528,7 @@ func (r *reportWriter) actions(evs []Event) {
 		if a.finished == nil || strings.TrimSpace(a.finished.OutputTail) == "" {
 			continue
 		}
-		out := tail(Redact(a.finished.OutputTail), MaxOutputTail)
+		out := tail(redact.Redact(a.finished.OutputTail), MaxOutputTail)
 		r.f("Output of %s at %s UTC (last part):\n\n", inline(a.action), utc(a.at))
 		fence := "```"
 		for strings.Contains(out, fence) {
@@ -577,7 +580,7 @@ func (r *reportWriter) kills(evs []Event) {
 		if p == nil {
 			return "?"
 		}
-		return bytesText(*p * 1024)
+		return units.KiB(*p)
 	}
 	for _, ev := range ks {
 		k := ev.Data.(OOMKill)

@@ -3,6 +3,8 @@ package incident
 import (
 	"fmt"
 	"time"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // criteriaWindow is how far back the success criteria compare swap and the
@@ -205,7 +207,7 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.SwapUsedBytes == 0:
 		swap.State, swap.Figure = Met, "no swap in use"
 	case !ok:
-		swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", bytesText(s.Last.SwapUsedBytes), criteriaWindow)
+		swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", units.Bytes(s.Last.SwapUsedBytes), criteriaWindow)
 	default:
 		// Pages stay in swap until touched, so a flat level after a crisis
 		// means nothing new is being pushed out: that counts as met.
@@ -217,7 +219,7 @@ func (s *Summary) Criteria() []Criterion {
 			word = "flat"
 		}
 		swap.State = metIf(s.Last.SwapUsedBytes <= old.SwapUsedBytes)
-		swap.Figure = fmt.Sprintf("%s at %s, %s at %s (%s)", bytesText(s.Last.SwapUsedBytes), clock(s.LastAt), bytesText(old.SwapUsedBytes), clock(old.At), word)
+		swap.Figure = fmt.Sprintf("%s at %s, %s at %s (%s)", units.Bytes(s.Last.SwapUsedBytes), clock(s.LastAt), units.Bytes(old.SwapUsedBytes), clock(old.At), word)
 	}
 	out = append(out, swap)
 
@@ -240,7 +242,7 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.ProcRSSBytes == nil:
 		fp.Figure = "process footprint not measured"
 	case !ok || old.ProcRSSBytes == nil:
-		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", bytesText(*s.Last.ProcRSSBytes), criteriaWindow)
+		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), criteriaWindow)
 	default:
 		a, b := float64(*old.ProcRSSBytes), float64(*s.Last.ProcRSSBytes)
 		change := 0.0
@@ -248,7 +250,7 @@ func (s *Summary) Criteria() []Criterion {
 			change = 100 * (b - a) / a
 		}
 		fp.State = metIf(change <= footprintTolerancePct)
-		fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f%%, stable within +%s%%)", bytesText(uint64(b)), clock(s.LastAt), bytesText(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
+		fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f%%, stable within +%s%%)", units.Bytes(uint64(b)), clock(s.LastAt), units.Bytes(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
 	}
 	out = append(out, fp)
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -877,15 +876,3 @@ func oomAtoi64(b []byte) *int64 {
 }
 
 func oomP[T any](v T) *T { return &v }
-
-// oomKB renders a size in kB for people: "7.8 MiB".
-func oomKB(kb int64) string {
-	const k = 1024
-	switch {
-	case kb >= k*k:
-		return strconv.FormatFloat(float64(kb)/(k*k), 'f', 1, 64) + " GiB"
-	case kb >= k:
-		return strconv.FormatFloat(float64(kb)/k, 'f', 1, 64) + " MiB"
-	}
-	return strconv.FormatInt(kb, 10) + " kB"
-}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // OOMCommand is what `memtui oom [--file PATH|-] [--json]` was asked; main
@@ -161,9 +163,9 @@ func FormatAge(d time.Duration) string {
 func OOMKillRSS(k OOMKill) string {
 	switch {
 	case k.AnonRSSKB != nil:
-		return oomKB(*k.AnonRSSKB)
+		return units.KiB(uint64(max(0, *k.AnonRSSKB)))
 	case k.RSSKB != nil:
-		return oomKB(*k.RSSKB) + " rss"
+		return units.KiB(uint64(max(0, *k.RSSKB))) + " rss"
 	}
 	return "-"
 }

@@ -2,9 +2,10 @@ package probes
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/memtui/memtui/internal/units"
 )
 
 // PGAdvice is one memory setting measured against the runbook's guidance
@@ -34,12 +35,12 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		switch {
 		case a.Percent > 40:
 			a.Level = High
-			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 25 %% = %s; leaves too little for the OS and sessions", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 25 %% = %s; leaves too little for the OS and sessions", units.Bytes(v), a.Percent, units.Bytes(ram/4))
 		case a.Percent < 15:
 			a.Level = Warning
-			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", units.Bytes(v), a.Percent, units.Bytes(ram/4))
 		default:
-			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4))
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 25 %% = %s", units.Bytes(v), a.Percent, units.Bytes(ram/4))
 		}
 		out = append(out, a)
 	}
@@ -49,12 +50,12 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		switch {
 		case a.Percent > 90:
 			a.Level = Warning
-			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+			a.Text = fmt.Sprintf("high: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", units.Bytes(v), a.Percent, units.Bytes(ram/4*3))
 		case a.Percent < 50:
 			a.Level = Warning
-			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+			a.Text = fmt.Sprintf("low: %s = %.1f %% of RAM, guide ≈ 75 %% = %s (a planner hint, not allocated)", units.Bytes(v), a.Percent, units.Bytes(ram/4*3))
 		default:
-			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 75 %% = %s", fmtBytes(v), a.Percent, fmtBytes(ram/4*3))
+			a.Text = fmt.Sprintf("ok: %s = %.1f %% of RAM, guide ≈ 75 %% = %s", units.Bytes(v), a.Percent, units.Bytes(ram/4*3))
 		}
 		out = append(out, a)
 	}
@@ -68,9 +69,9 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		case a.Percent >= 25:
 			a.Level = Warning
 		}
-		a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", fmtBytes(v), active, fmtBytes(worst), a.Percent)
+		a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", units.Bytes(v), active, units.Bytes(worst), a.Percent)
 		if s.MaxConnections > 0 {
-			a.Text += fmt.Sprintf("; × max_connections %d = %s", s.MaxConnections, fmtBytes(v*uint64(s.MaxConnections)))
+			a.Text += fmt.Sprintf("; × max_connections %d = %s", s.MaxConnections, units.Bytes(v*uint64(s.MaxConnections)))
 		}
 		out = append(out, a)
 	}
@@ -82,40 +83,10 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 			av = s.AutovacuumWorkMem.V
 		}
 		a := PGAdvice{Setting: "maintenance_work_mem", Current: v, Percent: pct(v)}
-		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s", fmtBytes(v), a.Percent, workers, fmtBytes(av), fmtBytes(av*uint64(workers)))
+		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s", units.Bytes(v), a.Percent, workers, units.Bytes(av), units.Bytes(av*uint64(workers)))
 		out = append(out, a)
 	}
 	return out
-}
-
-// fmtBytes writes a size in binary units, short: "128 MiB", "6.0 GiB".
-func fmtBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit && exp < 5; n /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(b) / float64(div)
-	suffix := "KMGTPE"[exp : exp+1]
-	if v >= 100 || v == float64(int64(v)) {
-		return fmt.Sprintf("%.0f %siB", v, suffix)
-	}
-	return fmt.Sprintf("%.1f %siB", v, suffix)
-}
-
-// pgSecretInQuery matches the literals that carry secrets in SQL text:
-// PASSWORD '…' (CREATE/ALTER ROLE) and quoted values after password/secret/
-// token keywords, as seen in pg_stat_activity.query.
-var pgSecretInQuery = regexp.MustCompile(`(?i)((?:password|passwd|secret|token|api_key)\s*(?:=\s*|\s)\s*)('(?:[^']|'')*'?|"[^"]*"?|\$\$.*?(?:\$\$|$))`)
-
-// RedactQuery hides password literals in a query text before it is drawn or
-// written: ALTER ROLE x PASSWORD 'hunter2' becomes PASSWORD '********'.
-func RedactQuery(q string) string {
-	return pgSecretInQuery.ReplaceAllString(q, "${1}'********'")
 }
 
 // PGText makes text a client or the server chose (query text, application

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"path"
 	"strings"
+
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // parseCmdline splits /proc/<pid>/cmdline (NUL-separated argv, usually with
@@ -21,6 +23,14 @@ func parseCmdline(b []byte) []string {
 		args[i] = string(p)
 	}
 	return args
+}
+
+// maskedCmdline is the command line memtui shows and keeps: argv with its
+// secrets masked, joined as joinCmdline does. Masking works on the argv, not
+// the joined line, so "--password" "a b" masks all of "a b".
+func maskedCmdline(b []byte) string {
+	args := redact.RedactArgv(parseCmdline(b))
+	return joinCmdline([]byte(strings.Join(args, "\x00")))
 }
 
 // joinCmdline renders argv the way ps does: arguments joined by one space,

@@ -98,7 +98,7 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 	}
 	p.User = newUserCache(passwdPath).name(p.UID, time.Time{})
 	if b, err := os.ReadFile(fs.procPath(k.PID, "cmdline")); err == nil {
-		p.Cmdline, p.CmdlineOK = MaskSecrets(joinCmdline(b)), true
+		p.Cmdline, p.CmdlineOK = maskedCmdline(b), true
 		if isInterpreter(p.Comm) {
 			if name := scriptName(parseCmdline(b)); name != "" {
 				p.Program = name

@@ -479,7 +479,7 @@ func (s *ProcScanner) detailOne(t *ProcTable, p *Proc, opt ScanOptions) {
 	sum := h.Sum64()
 	if !e.cmdlineOK || sum != e.cmdHash {
 		// The raw line is hashed, never kept: only the masked form is stored.
-		e.cmdline, e.cmdHash, e.cmdlineOK = MaskSecrets(joinCmdline(s.buf[:n])), sum, true
+		e.cmdline, e.cmdHash, e.cmdlineOK = maskedCmdline(s.buf[:n]), sum, true
 		s.entries[p.PID] = e
 	}
 	p.Cmdline, p.CmdlineOK = e.cmdline, true

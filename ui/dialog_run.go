@@ -13,6 +13,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -251,9 +252,9 @@ func recheckText(rc actions.Recheck, th probes.Thresholds, waited time.Duration)
 	case !rc.Known:
 		s += " — nothing to compare with"
 	case rc.FreedBytes > 0:
-		s += fmt.Sprintf(" — freed %s (was %.1f %%)", humanBytes(uint64(rc.FreedBytes)), rc.Before.UsedPercent)
+		s += fmt.Sprintf(" — freed %s (was %.1f %%)", units.Bytes(uint64(rc.FreedBytes)), rc.Before.UsedPercent)
 	case rc.FreedBytes < 0:
-		s += fmt.Sprintf(" — NOT freed: grew by %s (was %.1f %%)", humanBytes(uint64(-rc.FreedBytes)), rc.Before.UsedPercent)
+		s += fmt.Sprintf(" — NOT freed: grew by %s (was %.1f %%)", units.Bytes(uint64(-rc.FreedBytes)), rc.Before.UsedPercent)
 	default:
 		s += " — nothing freed"
 	}
@@ -383,7 +384,7 @@ func (r *runDialog) view(st Styles, w, h int) string {
 		top = append(top, line)
 		if res.MemBefore != nil && res.MemAfter != nil {
 			top = append(top, st.Text.Render(fmt.Sprintf("memory %.1f %% → %.1f %% used (swap %s → %s)",
-				res.MemBefore.UsedPercent, res.MemAfter.UsedPercent, humanBytes(res.MemBefore.SwapUsedBytes), humanBytes(res.MemAfter.SwapUsedBytes))))
+				res.MemBefore.UsedPercent, res.MemAfter.UsedPercent, units.Bytes(res.MemBefore.SwapUsedBytes), units.Bytes(res.MemAfter.SwapUsedBytes))))
 		}
 	}
 

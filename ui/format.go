@@ -8,38 +8,16 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
-
-// humanBytes formats a byte count in binary units with three significant
-// digits at most: "512 B", "13.9 GiB", "812 MiB".
-func humanBytes(b uint64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := uint64(unit), 0
-	for n := b / unit; n >= unit && exp < 5; n /= unit {
-		div *= unit
-		exp++
-	}
-	v := float64(b) / float64(div)
-	suffix := "KMGTPE"[exp : exp+1]
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %siB", v, suffix)
-	}
-	if v >= 10 {
-		return fmt.Sprintf("%.1f %siB", v, suffix)
-	}
-	return fmt.Sprintf("%.2f %siB", v, suffix)
-}
 
 // valBytes formats a probes.Val as bytes, or "—" when unknown.
 func valBytes(v probes.Val) string {
 	if !v.OK {
 		return "—"
 	}
-	return humanBytes(v.V)
+	return units.Bytes(v.V)
 }
 
 // humanDuration formats a duration for people under stress: "7 min",

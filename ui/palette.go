@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/units"
 )
 
 // ActionService is the runbook and its runner as the palette uses them.
@@ -271,7 +272,7 @@ func (p *paletteDialog) view(st Styles, w, h int) string {
 	if t := p.target; t != nil {
 		// Which process signal-process would hit, before anyone picks it.
 		lines = append(lines, fit(st.Muted.Render("target: ")+st.Bold.Render(fmt.Sprintf("pid %d %s", t.PID, t.Comm))+
-			st.Text.Render(" · RSS "+actions.FormatBytes(t.RSSBytes))+st.Muted.Render(" (selected in the process panel)"), inner))
+			st.Text.Render(" · RSS "+units.Bytes(t.RSSBytes))+st.Muted.Render(" (selected in the process panel)"), inner))
 	}
 
 	// Room: box borders and title take 3 lines; input, separators, the

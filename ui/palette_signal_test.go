@@ -56,7 +56,7 @@ func TestSignalSelectedProcessKey(t *testing.T) {
 			t.Fatalf("%dx%d: confirmation of %s for %+v", size.w, size.h, c.a.ID, c.target)
 		}
 		v := palScreen(m)
-		for _, want := range []string{"Confirm: Signal the selected process", "kill -TERM 820 (odoo-bin, RSS 1.1 GiB)", "if still running: kill -KILL 820"} {
+		for _, want := range []string{"Confirm: Signal the selected process", "kill -TERM 820 (odoo-bin, RSS 1.10 GiB)", "if still running: kill -KILL 820"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("%dx%d: confirmation lacks %q:\n%s", size.w, size.h, want, v)
 			}
@@ -100,7 +100,7 @@ func TestPaletteTargetsTheSelectedProcess(t *testing.T) {
 	if !ok || p.target == nil || p.target.PID != 823 {
 		t.Fatalf("palette %T with target %+v, want pid 823 (largest RSS)", m.dlg, p.target)
 	}
-	if v := palScreen(m); !strings.Contains(v, "target: pid 823 odoo-bin · RSS 1.6 GiB (selected in the process panel)") {
+	if v := palScreen(m); !strings.Contains(v, "target: pid 823 odoo-bin · RSS 1.60 GiB (selected in the process panel)") {
 		t.Errorf("palette does not say its target:\n%s", v)
 	}
 	m = palType(t, m, "signal")

@@ -482,7 +482,7 @@ func TestSignalNeedsASelectedProcess(t *testing.T) {
 	m = feed(m, tea.WindowSizeMsg{Width: 120, Height: 40}, openDialogMsg{d: newPalette(d, m.keys, tg, 120, 40)})
 	m = palType(t, m, "signal")
 	m = palPress(t, m, "enter")
-	if !strings.Contains(palScreen(m), "kill -TERM 4242 (odoo-bin, RSS 3.0 GiB)") {
+	if !strings.Contains(palScreen(m), "kill -TERM 4242 (odoo-bin, RSS 3.00 GiB)") {
 		t.Errorf("confirmation lacks the target:\n%s", palScreen(m))
 	}
 }

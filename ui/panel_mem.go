@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -306,10 +307,6 @@ func (p memPanel) trendLine(st Styles) string {
 	if !t.OK {
 		return kv(st, "trend", fmt.Sprintf("collecting (%s of %s)", humanDuration(t.Window), humanDuration(probes.MinTrendSpan)))
 	}
-	g := t.GrowthBytesPerMin / (1 << 20)
-	if math.Abs(g) < 0.05 {
-		g = 0 // never print "-0.0": flat is flat
-	}
 	arrow := "→"
 	switch {
 	case t.GrowthBytesPerMin >= probes.FlatBytesPerMin:
@@ -317,7 +314,7 @@ func (p memPanel) trendLine(st Styles) string {
 	case t.GrowthBytesPerMin <= -probes.FlatBytesPerMin:
 		arrow = "↓"
 	}
-	s := fmt.Sprintf("%s %+.1f MiB/min over %s", arrow, g, humanDuration(t.Window))
+	s := fmt.Sprintf("%s %s/min over %s", arrow, units.SignedRate(t.GrowthBytesPerMin), humanDuration(t.Window))
 	if t.FullOK {
 		est := fmt.Sprintf(" · full in ~%s at this rate", humanDuration(t.TimeToFull))
 		style := st.Warn

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -190,7 +191,7 @@ func oomFlashCmd(ks []probes.OOMKill) tea.Cmd {
 	k := ks[len(ks)-1]
 	rss := "unknown"
 	if k.AnonRSSKB != nil {
-		rss = humanBytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
+		rss = units.Bytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
 	}
 	text := fmt.Sprintf("OOM kill: pid %d (%s) in %s, anon-rss %s", k.PID, oneLine(k.Comm), probes.OOMKillUnit(k), rss)
 	if len(ks) > 1 {
@@ -472,9 +473,9 @@ func (p oomPanel) cells(e oomEntry, cols []oomCol) [ocCount]string {
 	c[ocComm] = oneLine(k.Comm)
 	switch {
 	case k.AnonRSSKB != nil:
-		c[ocRSS] = humanBytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
+		c[ocRSS] = units.Bytes(uint64(max(*k.AnonRSSKB, 0)) * 1024)
 	case k.RSSKB != nil:
-		c[ocRSS] = humanBytes(uint64(max(*k.RSSKB, 0)) * 1024) // earlyoom's VmRSS
+		c[ocRSS] = units.Bytes(uint64(max(*k.RSSKB, 0)) * 1024) // earlyoom's VmRSS
 	default:
 		c[ocRSS] = "—"
 	}
@@ -594,7 +595,7 @@ func (d *oomDetailDialog) view(st Styles, w, h int) string {
 		if p == nil {
 			return unknown
 		}
-		return humanBytes(uint64(max(*p, 0)) * 1024)
+		return units.Bytes(uint64(max(*p, 0)) * 1024)
 	}
 	when := unknown
 	if t, ok := d.e.when(); ok {

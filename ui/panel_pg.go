@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -355,7 +356,7 @@ func (p pgPanel) idleMemLine(st Styles, s *probes.PGStats) string {
 	m := s.Memory
 	mem := ""
 	if m.Known {
-		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", humanBytes(m.RSSSum), m.Processes, humanBytes(m.Estimate()), humanBytes(m.BackendRSS))
+		mem = fmt.Sprintf("RSS Σ %s in %d processes · own ≈ %s · backends %s", units.Bytes(m.RSSSum), m.Processes, units.Bytes(m.Estimate()), units.Bytes(m.BackendRSS))
 	} else {
 		mem = m.Reason
 	}
@@ -387,7 +388,7 @@ func (p pgPanel) settingsLines(st Styles, s *probes.PGStats) []string {
 		hp += " (" + s.Settings.HugePagesStatus + ")"
 	}
 	if s.Settings.SharedMemorySize.OK {
-		hp += " · shared memory " + humanBytes(s.Settings.SharedMemorySize.V)
+		hp += " · shared memory " + units.Bytes(s.Settings.SharedMemorySize.V)
 	}
 	out = append(out, st.Muted.Render(fmt.Sprintf("%-11s", "huge_pages"))+"  "+st.Text.Render(hp))
 	return out

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -158,7 +159,7 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	if n := len(det.Children); n > 0 {
 		var names []string
 		for _, c := range det.Children[:min(n, 4)] {
-			names = append(names, fmt.Sprintf("%d %s %s", c.PID, c.Comm, humanBytes(c.RSS)))
+			names = append(names, fmt.Sprintf("%d %s %s", c.PID, c.Comm, units.Bytes(c.RSS)))
 		}
 		kids = fmt.Sprintf("%d: %s", n, strings.Join(names, ", "))
 		if n > 4 {
@@ -180,21 +181,21 @@ func (d *procDetailDialog) view(st Styles, w, h int) string {
 	add(st.Header.Render("memory (smaps_rollup, as pmap -x sums it)"))
 	if det.SmapsErr != nil {
 		add(kv("", "— ("+procShortErr(det.SmapsErr)+")"))
-		add(kv("RSS", humanBytes(p.RSS)+" · swap "+procSwapText(&p)))
+		add(kv("RSS", units.Bytes(p.RSS)+" · swap "+procSwapText(&p)))
 	} else {
 		s := det.Smaps
-		pss := humanBytes(s.Pss)
+		pss := units.Bytes(s.Pss)
 		if s.PssSplitOK {
-			pss += fmt.Sprintf(" (anon %s, file %s, shmem %s)", humanBytes(s.PssAnon), humanBytes(s.PssFile), humanBytes(s.PssShmem))
+			pss += fmt.Sprintf(" (anon %s, file %s, shmem %s)", units.Bytes(s.PssAnon), units.Bytes(s.PssFile), units.Bytes(s.PssShmem))
 		}
-		add(kv("RSS", humanBytes(s.Rss)+" · PSS "+pss))
+		add(kv("RSS", units.Bytes(s.Rss)+" · PSS "+pss))
 		add(kv("private", fmt.Sprintf("clean %s, dirty %s · shared clean %s, dirty %s",
-			humanBytes(s.PrivateClean), humanBytes(s.PrivateDirty), humanBytes(s.SharedClean), humanBytes(s.SharedDirty))))
+			units.Bytes(s.PrivateClean), units.Bytes(s.PrivateDirty), units.Bytes(s.SharedClean), units.Bytes(s.SharedDirty))))
 		swp := "—"
 		if s.SwapOK {
-			swp = humanBytes(s.Swap)
+			swp = units.Bytes(s.Swap)
 			if s.SwapPssOK {
-				swp += " · swap PSS " + humanBytes(s.SwapPss)
+				swp += " · swap PSS " + units.Bytes(s.SwapPss)
 			}
 		}
 		add(kv("swap", swp))
@@ -312,9 +313,9 @@ func procRSSChart(st Styles, samples []probes.RSSSample, w, h int, loc *time.Loc
 		label := ""
 		switch r {
 		case plotH - 1:
-			label = humanBytes(top)
+			label = units.Bytes(top)
 		case 0:
-			label = humanBytes(base)
+			label = units.Bytes(base)
 		}
 		rows = append(rows, st.Muted.Render(procCol{"", axisW, true}.cell(label))+st.Border.Render("┤")+st.Accent.Render(b.String()))
 	}

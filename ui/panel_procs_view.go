@@ -2,9 +2,9 @@ package ui
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -188,7 +188,7 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 		cells := []string{
 			cols[0].cell(fmt.Sprint(pr.PID)),
 			cols[1].cell(pr.User),
-			cols[2].cell(humanBytes(pr.RSS)),
+			cols[2].cell(units.Bytes(pr.RSS)),
 			cols[3].cell(procSwapText(pr)),
 			cols[4].cell(procPctText(pr.MemPercent(p.memTotal), p.memTotal != 0)),
 			cols[5].cell(procGrowthText(pr.Growth, pr.GrowthOK)),
@@ -228,7 +228,7 @@ func procSwapText(p *probes.Proc) string {
 	if !p.SwapOK {
 		return "—"
 	}
-	return humanBytes(p.Swap)
+	return units.Bytes(p.Swap)
 }
 
 func procPctText(v float64, ok bool) string {
@@ -243,26 +243,7 @@ func procGrowthText(perSec float64, ok bool) string {
 	if !ok {
 		return "—"
 	}
-	perMin := perSec * 60
-	if math.Abs(perMin) < 1024 {
-		return "0"
-	}
-	sign := "+"
-	if perMin < 0 {
-		sign = "-"
-	}
-	return sign + humanBytes(uint64(math.Abs(perMin)))
-}
-
-// procSignedBytes formats a byte delta with its sign.
-func procSignedBytes(d int64) string {
-	switch {
-	case d > 0:
-		return "+" + humanBytes(uint64(d))
-	case d < 0:
-		return "-" + humanBytes(uint64(-d))
-	}
-	return "0"
+	return units.SignedRate(perSec * 60)
 }
 
 // procSparkline draws samples as w cells, each the highest RSS of its slice of
@@ -320,15 +301,15 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		g := p.grp[i]
 		pss := "—"
 		if g.PSSOK {
-			pss = humanBytes(g.PSS)
+			pss = units.Bytes(g.PSS)
 		} else if g.PSS > 0 {
-			pss = "≥" + humanBytes(g.PSS)
+			pss = "≥" + units.Bytes(g.PSS)
 		}
 		swap := "—"
 		if g.SwapOK {
-			swap = humanBytes(g.Swap)
+			swap = units.Bytes(g.Swap)
 		} else if g.Swap > 0 {
-			swap = "≥" + humanBytes(g.Swap)
+			swap = "≥" + units.Bytes(g.Swap)
 		}
 		// Flags first: at 80 columns the users are what gets cut.
 		var notes []string
@@ -340,7 +321,7 @@ func (p procPanel) groupTable(st Styles, w, h int) string {
 		}
 		notes = append(notes, g.Users)
 		row := strings.Join([]string{
-			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(humanBytes(g.RSS)),
+			cols[0].cell(g.Program), cols[1].cell(fmt.Sprint(g.Count)), cols[2].cell(units.Bytes(g.RSS)),
 			cols[3].cell(pss), cols[4].cell(swap), cols[5].cell(procGrowthText(g.Growth, g.GrowthOK)), cols[6].cell(strings.Join(notes, " · ")),
 		}, " ")
 		if i == p.cursor {
@@ -383,7 +364,7 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 	start := procWindow(p.cursor, len(p.diffP), visible)
 	for i := start; i < len(p.diffP) && i < start+visible; i++ {
 		d := p.diffP[i]
-		before, now := humanBytes(d.RSSBefore), humanBytes(d.RSSAfter)
+		before, now := units.Bytes(d.RSSBefore), units.Bytes(d.RSSAfter)
 		if d.Status == probes.DiffNew {
 			before = "—"
 		}
@@ -392,7 +373,7 @@ func (p procPanel) procDiffTable(st Styles, w, h int) string {
 		}
 		row := strings.Join([]string{
 			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(fmt.Sprint(d.Key.PID)), cols[2].cell(d.User),
-			cols[3].cell(before), cols[4].cell(now), cols[5].cell(procSignedBytes(d.Delta())), cols[6].cell(d.Comm),
+			cols[3].cell(before), cols[4].cell(now), cols[5].cell(units.SignedBytes(d.Delta())), cols[6].cell(d.Comm),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}
@@ -412,7 +393,7 @@ func (p procPanel) groupDiffTable(st Styles, w, h int) string {
 		row := strings.Join([]string{
 			cols[0].cell(procDiffStatus(d.Status, d.Delta())), cols[1].cell(d.Program),
 			cols[2].cell(fmt.Sprintf("%d→%d", d.CountBefore, d.CountAfter)),
-			cols[3].cell(humanBytes(d.RSSBefore)), cols[4].cell(humanBytes(d.RSSAfter)), cols[5].cell(procSignedBytes(d.Delta())),
+			cols[3].cell(units.Bytes(d.RSSBefore)), cols[4].cell(units.Bytes(d.RSSAfter)), cols[5].cell(units.SignedBytes(d.Delta())),
 		}, " ")
 		lines = append(lines, p.diffRow(st, row, i, w))
 	}

@@ -102,7 +102,7 @@ func TestTimelineTakesProcessScans(t *testing.T) {
 	}
 	crit := p.det.Summary().Criteria()
 	fp, crash := crit[3], crit[4]
-	if fp.State != incident.Met || !strings.HasPrefix(fp.Figure, "6.0 GiB at 13:07:00, 6.0 GiB at 13:02:00 (+0.0%") {
+	if fp.State != incident.Met || !strings.HasPrefix(fp.Figure, "5.97 GiB at 13:07:00, 5.97 GiB at 13:02:00 (+0.0%") {
 		t.Errorf("footprint criterion %+v", fp)
 	}
 	if crash.State != incident.NotMet || !strings.Contains(crash.Figure, "restarted at 13:03:20") {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/redact"
 )
 
 // PGConn is the part of a PostgreSQL connection the kinds use. *pgx.Conn
@@ -213,7 +214,7 @@ func wordErr(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New("postgres: no answer before the timeout")
 	}
-	return fmt.Errorf("postgres: %s", actions.Redact(err.Error()))
+	return fmt.Errorf("postgres: %s", redact.Redact(err.Error()))
 }
 
 // Unavailable is the PostgreSQL of actions when the connection settings

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -284,7 +285,9 @@ func (r pgRow) backend() probes.PGBackend {
 	b.XactAge = secs(r.XactAgeS)
 	b.QueryAge = secs(r.QueryAgeS)
 	b.StateAge = secs(r.StateAgeS)
-	b.Query = probes.RedactQuery(probes.PGText(b.Query))
+	// Query text is what a client sent: ALTER ROLE … PASSWORD '…', dblink
+	// connection strings and DSNs among it.
+	b.Query = redact.Redact(probes.PGText(b.Query))
 	for _, f := range []*string{&b.User, &b.Database, &b.Application, &b.ClientAddr, &b.State, &b.WaitEvent} {
 		*f = probes.PGText(*f)
 	}
