@@ -86,6 +86,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))
+	root.AddCommand(newCaptureCmd(o, stdout))
 	return root
 }
 
