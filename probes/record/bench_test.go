@@ -1,0 +1,73 @@
+package record
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// BenchmarkHour records one simulated hour of a host with 2,000
+// processes — memory every second, the top 50 every 5 s — and reports the
+// file's bytes per hour and per 24 h (target: under 50 MB a day).
+func BenchmarkHour(b *testing.B) {
+	dir := b.TempDir()
+	var size int64
+	for i := 0; b.Loop(); i++ {
+		path := filepath.Join(dir, "rec"+strconv.Itoa(i))
+		w := writeFake(b, path, 3600, 2000, 50, WriterOptions{})
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		st, _ := os.Stat(path)
+		size = st.Size()
+		os.Remove(path)
+	}
+	b.ReportMetric(float64(size), "bytes/hour")
+	b.ReportMetric(float64(size)*24/1e6, "MB/24h")
+}
+
+// BenchmarkMemorySample is the cost of recording one memory reading
+// (once a second).
+func BenchmarkMemorySample(b *testing.B) {
+	w, err := Create(filepath.Join(b.TempDir(), "rec"), Header{}, WriterOptions{BlockLines: 1 << 30, BlockBytes: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	m := fakeMemory(5)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := w.Memory(m); err != nil {
+			b.Fatal(err)
+		}
+		if i%120 == 119 {
+			if err := w.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkProcessSample is the cost of recording the top 50 of a
+// 2,000-process table (every 5 s), compression included: one block of
+// 120 lines holds about 24 of them.
+func BenchmarkProcessSample(b *testing.B) {
+	w, err := Create(filepath.Join(b.TempDir(), "rec"), Header{}, WriterOptions{BlockLines: 1 << 30, BlockBytes: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	t := fakeTable(2000, 1)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := w.Processes(t, 50); err != nil {
+			b.Fatal(err)
+		}
+		if i%24 == 23 {
+			if err := w.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
