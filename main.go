@@ -87,6 +87,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))
 	root.AddCommand(newCaptureCmd(o, stdout))
+	root.AddCommand(newRecordCmd(o, stdout))
 	return root
 }
 
