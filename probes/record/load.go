@@ -25,6 +25,9 @@ type Recording struct {
 	Procs  []ProcSample
 	PG     []probes.PGReading
 	Kills  []probes.OOMKill
+	// KillAt is when each kill was recorded (the log's time when it gave
+	// one), for kills whose Time the log left unknown.
+	KillAt []time.Time
 	// Events are the recorded events and one per kill, oldest first.
 	Events []Event
 	// Truncated says the file ended inside a block or a line (memtui was
@@ -108,6 +111,7 @@ func (rec *Recording) add(l *line) {
 	case kindKill:
 		if l.Kill != nil {
 			rec.Kills = append(rec.Kills, *l.Kill)
+			rec.KillAt = append(rec.KillAt, at)
 			rec.Events = append(rec.Events, Event{At: at, Kind: EventKill, Text: killText(*l.Kill)})
 		}
 	case kindEvent:
