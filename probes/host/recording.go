@@ -247,4 +247,3 @@ func (s recPG) Read(context.Context) probes.PGReading {
 
 // Close releases nothing: the recording is in memory.
 func (h *Recording) Close() error { return nil }
-
