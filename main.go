@@ -88,6 +88,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newReportCmd(o, stdout))
 	root.AddCommand(newCaptureCmd(o, stdout))
 	root.AddCommand(newRecordCmd(o, stdout))
+	root.AddCommand(newReplayCmd(o))
 	return root
 }
 
