@@ -5,17 +5,28 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkHour records one simulated hour of a host with 2,000
 // processes — memory every second, the top 50 every 5 s — and reports the
 // file's bytes per hour and per 24 h (target: under 50 MB a day).
 func BenchmarkHour(b *testing.B) {
+	// 36 lines is what a 30 s block (BlockAge) holds at one memory line a
+	// second and a process line every 5 s: the block size of a real run.
+	benchHour(b, WriterOptions{BlockLines: 36})
+}
+
+// BenchmarkHourBlocks120 is the same hour in blocks of 120 lines (a
+// 2-minute BlockAge): how much the crash window costs in size.
+func BenchmarkHourBlocks120(b *testing.B) { benchHour(b, WriterOptions{BlockLines: 120, BlockAge: time.Hour}) }
+
+func benchHour(b *testing.B, o WriterOptions) {
 	dir := b.TempDir()
 	var size int64
 	for i := 0; b.Loop(); i++ {
 		path := filepath.Join(dir, "rec"+strconv.Itoa(i))
-		w := writeFake(b, path, 3600, 2000, 50, WriterOptions{})
+		w := writeFake(b, path, 3600, 2000, 50, o)
 		if err := w.Close(); err != nil {
 			b.Fatal(err)
 		}
