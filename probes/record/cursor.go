@@ -144,3 +144,17 @@ func (c *Cursor) Status() string {
 	start, end := c.rec.Start(), c.rec.End()
 	return fmt.Sprintf("%s %d× · %s of %s", state, Speeds[c.speed], now.Sub(start).Truncate(time.Second), end.Sub(start).Truncate(time.Second))
 }
+
+// Seek moves to t, within the recording (tests and a future "go to time").
+func (c *Cursor) Seek(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settle()
+	c.at = t
+	if s := c.rec.Start(); t.Before(s) {
+		c.at = s
+	}
+	if e := c.rec.End(); t.After(e) {
+		c.at = e
+	}
+}

@@ -108,7 +108,7 @@ type line struct {
 	KThreads int        `json:"kt,omitempty"` // kernel threads left out
 	Denied   int        `json:"dn,omitempty"`
 
-	PG    *probes.PGReading `json:"pg,omitempty"`
+	PG    *pgLine           `json:"pg,omitempty"`
 	Kill  *probes.OOMKill   `json:"k,omitempty"`
 	Event *Event            `json:"e,omitempty"`
 }

@@ -30,6 +30,8 @@ type Recording struct {
 	KillAt []time.Time
 	// Events are the recorded events and one per kill, oldest first.
 	Events []Event
+	// Skipped counts whole lines that did not decode.
+	Skipped int
 	// Truncated says the file ended inside a block or a line (memtui was
 	// killed while recording): everything before that was loaded.
 	Truncated bool
@@ -63,10 +65,10 @@ func Read(r io.Reader) (*Recording, error) {
 		if len(b) > 0 && b[len(b)-1] == '\n' {
 			var l line
 			if jerr := json.Unmarshal(bytes.TrimSpace(b), &l); jerr != nil {
-				// A whole line that is not JSON is damage inside a block
-				// that still checksummed: stop rather than guess.
-				rec.Truncated = true
-				break
+				// A whole line that does not decode (a newer memtui's
+				// shape) costs that sample, never the rest.
+				rec.Skipped++
+				continue
 			}
 			if !seenHeader {
 				if l.T != kindHeader || l.Header == nil {
@@ -106,7 +108,7 @@ func (rec *Recording) add(l *line) {
 		rec.Procs = append(rec.Procs, ProcSample{At: at, Table: l.table()})
 	case kindPG:
 		if l.PG != nil {
-			rec.PG = append(rec.PG, *l.PG)
+			rec.PG = append(rec.PG, l.PG.decode())
 		}
 	case kindKill:
 		if l.Kill != nil {

@@ -83,7 +83,10 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	pg := probes.PGReading{Time: t0.Add(4 * time.Second), Target: "host=/run/postgresql", Connected: true,
-		Stats: &probes.PGStats{Time: t0.Add(4 * time.Second), MaxConnections: 100, Total: 42}}
+		Stats: &probes.PGStats{Time: t0.Add(4 * time.Second), MaxConnections: 100, Total: 42, ByState: map[string]int{"idle": 40, "active": 2},
+			OldestXacts: []probes.PGBackend{{PID: 9, User: "odoo", State: "idle in transaction", XactAge: 31 * time.Minute, StateAge: time.Minute,
+				Query: "SELECT 1", RSS: probes.Val{V: 1 << 20, OK: true}}},
+			Guidance: []probes.PGAdvice{{Setting: "shared_buffers", Current: 128 << 20, Level: probes.High, Text: "low"}}}}
 	if err := w.Postgres(pg); err != nil {
 		t.Fatal(err)
 	}
@@ -124,8 +127,11 @@ func TestRoundTrip(t *testing.T) {
 	if len(rec.Kills) != 1 || rec.Kills[0].PID != 4242 || len(rec.Events) != 2 || rec.Events[0].Kind != EventSeverity || rec.Events[1].Kind != EventKill {
 		t.Errorf("kills %+v events %+v", rec.Kills, rec.Events)
 	}
-	if len(rec.PG) != 1 || rec.PG[0].Stats.Total != 42 {
-		t.Errorf("pg %+v", rec.PG)
+	if len(rec.PG) != 1 {
+		t.Fatalf("pg %+v", rec.PG)
+	}
+	if diff := cmp.Diff(pg, rec.PG[0]); diff != "" {
+		t.Errorf("PostgreSQL reading (-want +got):\n%s", diff)
 	}
 	if i := rec.MemAt(t0.Add(17*time.Second + 500*time.Millisecond)); i != 17 {
 		t.Errorf("MemAt = %d", i)

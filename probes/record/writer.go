@@ -105,7 +105,7 @@ func (w *Writer) Processes(t probes.ProcTable, n int) error { return w.put(procs
 // Postgres records a PostgreSQL reading (its query texts are masked by
 // the probe already).
 func (w *Writer) Postgres(r probes.PGReading) error {
-	return w.put(line{T: kindPG, TS: r.Time.UnixMilli(), PG: &r})
+	return w.put(line{T: kindPG, TS: r.Time.UnixMilli(), PG: encodePG(r)})
 }
 
 // Kill records an OOM kill, stamped with when it was seen (at) when the
