@@ -19,7 +19,9 @@ func BenchmarkHour(b *testing.B) {
 
 // BenchmarkHourBlocks120 is the same hour in blocks of 120 lines (a
 // 2-minute BlockAge): how much the crash window costs in size.
-func BenchmarkHourBlocks120(b *testing.B) { benchHour(b, WriterOptions{BlockLines: 120, BlockAge: time.Hour}) }
+func BenchmarkHourBlocks120(b *testing.B) {
+	benchHour(b, WriterOptions{BlockLines: 120, BlockAge: time.Hour})
+}
 
 func benchHour(b *testing.B, o WriterOptions) {
 	dir := b.TempDir()

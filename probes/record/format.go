@@ -108,9 +108,9 @@ type line struct {
 	KThreads int        `json:"kt,omitempty"` // kernel threads left out
 	Denied   int        `json:"dn,omitempty"`
 
-	PG    *pgLine           `json:"pg,omitempty"`
-	Kill  *probes.OOMKill   `json:"k,omitempty"`
-	Event *Event            `json:"e,omitempty"`
+	PG    *pgLine         `json:"pg,omitempty"`
+	Kill  *probes.OOMKill `json:"k,omitempty"`
+	Event *Event          `json:"e,omitempty"`
 }
 
 // cgLine is probes.Cgroup.
