@@ -37,6 +37,7 @@ func runDashboard(o *options) error {
 	theme, _ := ui.ThemeByName(o.theme)
 	h := o.openHost()
 	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
+	defer startRecording(o, h)() // for `memtui replay` after the incident
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {

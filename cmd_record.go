@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/record"
 )
 
@@ -90,4 +92,69 @@ Replay it with: memtui replay FILE`,
 	cmd.Flags().DurationVar(&procEvery, "proc-every", 5*time.Second, "how often to record the top processes")
 	cmd.Flags().IntVar(&top, "top", 50, "processes kept per reading")
 	return cmd
+}
+
+// dashboardRecordingBound ends the dashboard's own recording at 100 MB:
+// about a week at the measured 0.5–0.9 MB an hour.
+const dashboardRecordingBound = 100 << 20
+
+// startRecording records the live host while the dashboard runs, into
+// "recordings" beside the incidents directory (never inside it: `memtui
+// report` takes the newest file there), so `memtui replay` can rewind the
+// incident afterwards. PostgreSQL is left out: a second session would
+// count itself among the server's clients. It never stops the dashboard:
+// a recording that cannot be written is simply not made. stop ends it
+// and writes the open block.
+func startRecording(o *options, h host.Host) (stop func()) {
+	nothing := func() {}
+	if h.Kind() != host.KindLive {
+		return nothing // a replay writes nothing beside the live incidents
+	}
+	dir, err := incidentDir()
+	if o.incident != "" {
+		dir, err = filepath.Dir(o.incident), nil
+	}
+	if err != nil {
+		return nothing
+	}
+	dir = filepath.Join(filepath.Dir(dir), "recordings")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nothing
+	}
+	f := hostInfo(h)
+	now := time.Now()
+	w, err := record.Create(filepath.Join(dir, "recording-"+now.UTC().Format("20060102T150405Z")+".rec"),
+		record.Header{Host: f.Name, BootID: h.BootID(), Kernel: f.Kernel, Platform: f.Platform, CPUs: f.CPUs,
+			BootTime: f.BootTime, Started: now, Interval: o.interval.Milliseconds(), ProcEvery: 5000, TopN: 50},
+		record.WriterOptions{})
+	if err != nil {
+		return nothing
+	}
+	pruneRecordings(dir, keepRecordings)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src := record.Sources{Memory: h.Memory(), Procs: h.Processes(probes.GrowthConfig{}), OOM: h.OOM(ctx, true)}
+		_ = record.Run(ctx, w, src, record.Config{Interval: o.interval, MaxBytes: dashboardRecordingBound})
+		_ = w.Close()
+	}()
+	return func() { cancel(); <-done }
+}
+
+// keepRecordings is how many of the dashboard's recordings are kept: each
+// launch makes one, and a host opened every day must not collect them.
+const keepRecordings = 20
+
+// pruneRecordings removes the oldest recording-*.rec of dir beyond keep
+// (the names sort by time).
+func pruneRecordings(dir string, keep int) {
+	names, err := filepath.Glob(filepath.Join(dir, "recording-*.rec"))
+	if err != nil || len(names) <= keep {
+		return
+	}
+	sort.Strings(names)
+	for _, n := range names[:len(names)-keep] {
+		_ = os.Remove(n)
+	}
 }

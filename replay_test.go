@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +108,49 @@ func fileSum(t *testing.T, p string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(b)
+}
+
+// TestEndToEndDashboardRecords runs the live dashboard for a few seconds:
+// it leaves a recording beside the incidents (not among them) that
+// replays this host.
+func TestEndToEndDashboardRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	state := t.TempDir()
+	s := startTmux(t, 120, 40, "env", "XDG_STATE_HOME="+state, bin, "--read-only", "--pg", "none")
+	s.waitFor(10*time.Second, "Memory & swap", "% used")
+	time.Sleep(2500 * time.Millisecond)
+	s.quit()
+	recs, _ := filepath.Glob(filepath.Join(state, "memtui", "recordings", "recording-*.rec"))
+	if len(recs) != 1 {
+		t.Fatalf("recordings: %v", recs)
+	}
+	if inc, _ := filepath.Glob(filepath.Join(state, "memtui", "incidents", "*.rec")); len(inc) > 0 {
+		t.Errorf("a recording among the incidents: %v", inc)
+	}
+	rec, err := record.Load(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ := os.Hostname()
+	if rec.Header.Host != name || len(rec.Mem) < 2 || len(rec.Procs) < 1 {
+		t.Errorf("recording of %q: %d memory, %d process readings", rec.Header.Host, len(rec.Mem), len(rec.Procs))
+	}
+}
+
+func TestPruneRecordings(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 5; i++ {
+		if err := os.WriteFile(filepath.Join(dir, "recording-2026010"+strconv.Itoa(i)+"T000000Z.rec"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pruneRecordings(dir, 3)
+	left, _ := filepath.Glob(filepath.Join(dir, "*.rec"))
+	if len(left) != 3 || filepath.Base(left[0]) != "recording-20260102T000000Z.rec" {
+		t.Errorf("left %v", left)
+	}
 }

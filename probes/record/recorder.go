@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,8 +34,14 @@ type Config struct {
 	PGEvery    time.Duration // PostgreSQL (default 10 s)
 	PGTimeout  time.Duration // one PostgreSQL reading (default 5 s)
 	Thresholds probes.Thresholds
-	Now        func() time.Time
+	// MaxBytes ends the recording once the file is this large (0: no
+	// bound): a dashboard left open for weeks must not fill the disk.
+	MaxBytes int64
+	Now      func() time.Time
 }
+
+// ErrFull is returned by Run when the recording reached Config.MaxBytes.
+var ErrFull = errors.New("recording reached its size bound")
 
 func (c Config) withDefaults() Config {
 	if c.Interval <= 0 {
@@ -149,6 +156,9 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 		case <-memTick.C:
 			if err := sample(); err != nil {
 				return err
+			}
+			if c.MaxBytes > 0 && w.Size() >= c.MaxBytes {
+				return ErrFull
 			}
 		case ks := <-kills:
 			for _, k := range ks {
