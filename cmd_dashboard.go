@@ -37,7 +37,8 @@ func runDashboard(o *options) error {
 	theme, _ := ui.ThemeByName(o.theme)
 	h := o.openHost()
 	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
-	defer startRecording(o, h)() // for `memtui replay` after the incident
+	// A recording of the live host, for `memtui replay` after the incident.
+	defer startRecording(o, h)()
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
