@@ -76,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 	w := writeFake(t, path, 30, 200, 10, WriterOptions{BlockLines: 7})
 	kt := t0.Add(12 * time.Second)
 	uid := 1000
-	if err := w.Kill(probes.OOMKill{PID: 4242, Comm: "odoo-bin", UID: &uid, Time: &kt, Source: "kernel"}, t0); err != nil {
+	if err := w.Kill(probes.OOMKill{PID: 4242, Comm: "odoo-bin", UID: &uid, Time: &kt, Source: "kernel"}, kt); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Event(Event{At: t0.Add(3 * time.Second), Kind: EventSeverity, Text: "memory high"}); err != nil {

@@ -108,12 +108,11 @@ func (w *Writer) Postgres(r probes.PGReading) error {
 	return w.put(line{T: kindPG, TS: r.Time.UnixMilli(), PG: encodePG(r)})
 }
 
-// Kill records an OOM kill, stamped with when it was seen (at) when the
-// log gave it no time.
+// Kill records an OOM kill at the moment it was seen (at); the kill keeps
+// the log's own time. The kernel's stamp, turned into wall-clock time
+// through the whole-second boot time, can be a second off the samples'
+// clock, which would put the kill before the samples it ended.
 func (w *Writer) Kill(k probes.OOMKill, at time.Time) error {
-	if k.Time != nil {
-		at = *k.Time
-	}
 	return w.put(line{T: kindKill, TS: at.UnixMilli(), Kill: &k})
 }
 
