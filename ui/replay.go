@@ -5,6 +5,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // ReplayCursor is the recorded moment `memtui replay` shows (main.go hands
@@ -21,6 +23,9 @@ type ReplayCursor interface {
 	NextSpeed()
 	Playing() bool
 	Status() string // "paused 1× · 1m0s of 2h0m0s"
+	// History is up to n memory readings at or before the moment, oldest
+	// first: the chart and the rates a live screen would have by then.
+	History(n int) []probes.Memory
 }
 
 // replayKeyMap are the time cursor's keys, bound only in a replay (left
@@ -76,6 +81,14 @@ func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 		return m, nil, false
 	}
 	m.now = m.d.Now()
+	// The memory panel starts over from the recorded readings before the
+	// moment: its chart, trend and rates are then those of that moment,
+	// not a mix of wherever the cursor went before. The old panel's ticks
+	// carry its id and die.
+	m.mem = newMemPanel(m.d)
+	for _, r := range c.History(m.mem.hist.Cap()) {
+		m.mem.record(r)
+	}
 	var cmd tea.Cmd
 	var next tea.Model = m
 	if !m.paused {

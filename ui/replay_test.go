@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // fakeCursor is a recording of whole seconds with events at 3 s and 7 s.
@@ -30,6 +32,13 @@ func (c *fakeCursor) JumpEvent(dir int) (string, bool) {
 		}
 	}
 	return "", false
+}
+func (c *fakeCursor) History(n int) []probes.Memory {
+	var out []probes.Memory
+	for i := max(0, c.at+1-n); i <= c.at; i++ {
+		out = append(out, memAt(c.start.Add(time.Duration(i)*time.Second), 50+float64(i), 0, 0))
+	}
+	return out
 }
 func (c *fakeCursor) TogglePlay()   { c.playing = !c.playing }
 func (c *fakeCursor) NextSpeed()    { c.speed = (c.speed + 1) % 3 }
@@ -60,6 +69,14 @@ func TestReplayKeys(t *testing.T) {
 	m = feed(m, tea.KeyMsg{Type: tea.KeyRight}, tea.KeyMsg{Type: tea.KeyRight})
 	if c.at != 2 || !strings.Contains(top(), "02:00:02") {
 		t.Errorf("→ → : at %d, top %q", c.at, top())
+	}
+	if m.mem.hist.Len() != 3 || !strings.Contains(top(), "52.0 %") || !m.mem.rates.OK {
+		t.Errorf("the memory panel holds %d readings after → →, want the 3 recorded up to 2 s, with rates; top %q", m.mem.hist.Len(), top())
+	}
+	// The paused moment read again is no new point: the rates stay.
+	m = feed(m, memSampledMsg{at: c.Now(), mem: memAt(c.Now(), 52, 0, 0)})
+	if m.mem.hist.Len() != 3 || !m.mem.rates.OK {
+		t.Errorf("the same reading again: %d readings, rates %v", m.mem.hist.Len(), m.mem.rates.OK)
 	}
 	m = feed(m, tea.KeyMsg{Type: tea.KeyLeft})
 	if c.at != 1 {

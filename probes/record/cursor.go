@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/memtui/memtui/probes"
 )
 
 // Speeds are the play speeds, in the order the speed key cycles them.
@@ -157,4 +159,23 @@ func (c *Cursor) Seek(t time.Time) {
 	if e := c.rec.End(); t.After(e) {
 		c.at = e
 	}
+}
+
+// History is up to n memory readings at or before the moment, oldest
+// first: what a live screen would have collected by then, so a replay's
+// chart and rates are right the moment the cursor lands.
+func (c *Cursor) History(n int) []probes.Memory {
+	c.mu.Lock()
+	now := c.nowLocked()
+	c.mu.Unlock()
+	i := c.rec.MemAt(now)
+	if i < 0 || n <= 0 {
+		return nil
+	}
+	from := max(0, i+1-n)
+	out := make([]probes.Memory, 0, i+1-from)
+	for _, s := range c.rec.Mem[from : i+1] {
+		out = append(out, s.Memory)
+	}
+	return out
 }
