@@ -92,12 +92,40 @@ func (s recProcs) table() (probes.ProcTable, error) {
 	return t, nil
 }
 
-func (s recProcs) Scan(probes.ProcScanRequest) (probes.ProcScanResult, error) {
+func (s recProcs) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
 	t, err := s.table()
 	if err != nil {
 		return probes.ProcScanResult{}, err
 	}
-	return probes.ProcScanResult{Table: t}, nil
+	res := probes.ProcScanResult{Table: t}
+	if len(req.HistoryFor) > 0 {
+		// The sparklines: each process's recorded RSS up to the moment.
+		res.Histories = make(map[probes.ProcKey][]probes.RSSSample, len(req.HistoryFor))
+		for _, k := range req.HistoryFor {
+			if h := s.history(k, req.HistoryPoints); len(h) > 0 {
+				res.Histories[k] = h
+			}
+		}
+	}
+	return res, nil
+}
+
+// history is k's recorded RSS up to the cursor, the last n samples (n 0:
+// all of them).
+func (s recProcs) history(k probes.ProcKey, n int) []probes.RSSSample {
+	var hist []probes.RSSSample
+	for _, ps := range s.h.rec.Procs[:s.h.rec.ProcsAt(s.h.cur.Now())+1] {
+		for _, p := range ps.Table.Procs {
+			if p.Key() == k {
+				hist = append(hist, probes.RSSSample{At: ps.At, RSS: p.RSS})
+				break
+			}
+		}
+	}
+	if n > 0 && len(hist) > n {
+		hist = hist[len(hist)-n:]
+	}
+	return hist
 }
 
 func (s recProcs) Detail(k probes.ProcKey, table *probes.ProcTable) (probes.ProcDetail, []probes.RSSSample, error) {
@@ -105,14 +133,7 @@ func (s recProcs) Detail(k probes.ProcKey, table *probes.ProcTable) (probes.Proc
 	if err != nil {
 		return probes.ProcDetail{}, nil, err
 	}
-	var hist []probes.RSSSample
-	for _, ps := range s.h.rec.Procs[:s.h.rec.ProcsAt(s.h.cur.Now())+1] {
-		for _, p := range ps.Table.Procs {
-			if p.Key() == k {
-				hist = append(hist, probes.RSSSample{At: ps.At, RSS: p.RSS})
-			}
-		}
-	}
+	hist := s.history(k, 0)
 	for _, p := range t.Procs {
 		if p.Key() != k {
 			continue

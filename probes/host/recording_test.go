@@ -183,6 +183,17 @@ func TestRecordReplayLive(t *testing.T) {
 			t.Errorf("moment %d: the 200 MiB child %d is not in the replayed table", i, cmd.Process.Pid)
 		}
 	}
+	// The sparkline of the child: its RSS at each recorded reading.
+	var key probes.ProcKey
+	for _, p := range rec.Procs[0].Table.Procs {
+		if p.PID == int32(cmd.Process.Pid) {
+			key = p.Key()
+		}
+	}
+	res, err := procs.Scan(probes.ProcScanRequest{HistoryFor: []probes.ProcKey{key}})
+	if err != nil || len(res.Histories[key]) != len(rec.Procs) {
+		t.Errorf("history of the child: %d samples of %d readings (%v)", len(res.Histories[key]), len(rec.Procs), err)
+	}
 	if _, ok := cur.JumpEvent(1); ok {
 		t.Errorf("an event in a recording without kills or severity changes")
 	}
