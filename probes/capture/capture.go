@@ -158,18 +158,18 @@ func Write(ctx context.Context, dir string, o Options) (Result, error) {
 	if err != nil {
 		res.LogErr = err
 	} else {
-		if err := w.put(host0KernelLog, log); err != nil {
+		if err := w.put(kernelLogName, log); err != nil {
 			return res, err
 		}
-		res.KernelLog = filepath.Join(dir, host0KernelLog)
+		res.KernelLog = filepath.Join(dir, kernelLogName)
 	}
 	return res, nil
 }
 
-// host0KernelLog is the name host.Replay looks for first among records
-// read from /dev/kmsg (host.KernelLogFiles; this package cannot import
-// host, which imports probes' consumers).
-const host0KernelLog = "kmsg"
+// kernelLogName is the file the kernel log is saved as: one of
+// host.KernelLogFiles, the one that holds records as /dev/kmsg gives them
+// (a capture has no dmesg output to save).
+const kernelLogName = "kmsg"
 
 // prepare creates dir (0700) or checks it is empty; with force it removes
 // only what a capture writes, never anything else the user keeps there.
