@@ -2,6 +2,9 @@ package host_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
 	"context"
 	"os"
 	"os/exec"
@@ -127,7 +130,8 @@ func TestRecordReplayLive(t *testing.T) {
 		t.Skip("no /proc")
 	}
 	_, _, add := oomtest.Memcg(t, "memtui-rec", 400<<20)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHog$")
+	// A secret on the child's command line must never reach the file.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHog$", "--", "--password=hunter2")
 	cmd.Env = append(os.Environ(), "MEMTUI_TEST_HOG=1")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -148,6 +152,11 @@ func TestRecordReplayLive(t *testing.T) {
 		record.Config{Interval: 250 * time.Millisecond, ProcEvery: 500 * time.Millisecond})
 	if len(rec.Mem) != len(tee.mem) || len(rec.Procs) != len(tee.procs) || len(rec.Procs) < 3 {
 		t.Fatalf("recorded %d/%d memory, %d/%d process readings", len(rec.Mem), len(tee.mem), len(rec.Procs), len(tee.procs))
+	}
+	raw, err := unzip(path)
+	if err != nil || !bytes.Contains(raw, []byte("TestHelperHog")) || bytes.Contains(raw, []byte("hunter2")) {
+		t.Errorf("the recording holds the child's command line without its secret: %v, has the line %v, has the secret %v",
+			err, bytes.Contains(raw, []byte("TestHelperHog")), bytes.Contains(raw, []byte("hunter2")))
 	}
 	cur := record.NewCursor(rec, nil)
 	h := host.NewRecording(path, rec, cur)
@@ -207,4 +216,18 @@ func topOf(t probes.ProcTable) probes.Proc {
 		}
 	}
 	return best
+}
+
+// unzip is the recording's text, every block.
+func unzip(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
