@@ -13,6 +13,8 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/record"
@@ -53,6 +55,15 @@ func runReplay(o *options, path string) error {
 	}
 	if len(rec.Mem) == 0 {
 		return fmt.Errorf("%s: the recording holds no sample yet", path)
+	}
+	if o.incident != "" {
+		// The timeline knows what the recording cannot: the actions and
+		// notes of the incident, as events to jump to.
+		evs, err := incidentEvents(o.incident)
+		if err != nil {
+			return err
+		}
+		rec.AddEvents(evs...)
 	}
 	cur := record.NewCursor(rec, time.Now)
 	h := host.NewRecording(path, rec, cur)
@@ -107,4 +118,26 @@ func (c cursorAdapter) JumpEvent(dir int) (string, bool) {
 		return "", false
 	}
 	return e.At.Local().Format("15:04:05") + " " + e.Text, true
+}
+
+// incidentEvents are the actions and notes of an incident timeline.
+func incidentEvents(path string) ([]record.Event, error) {
+	l, err := incident.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []record.Event
+	for _, e := range l.Events {
+		switch d := e.Data.(type) {
+		case incident.ActionStarted:
+			out = append(out, record.Event{At: e.At, Kind: record.EventAction, Text: "action " + d.Action + " started"})
+		case *incident.ActionStarted:
+			out = append(out, record.Event{At: e.At, Kind: record.EventAction, Text: "action " + d.Action + " started"})
+		case incident.Note:
+			out = append(out, record.Event{At: e.At, Kind: record.EventNote, Text: "note: " + redact.Redact(d.Text)})
+		case *incident.Note:
+			out = append(out, record.Event{At: e.At, Kind: record.EventNote, Text: "note: " + redact.Redact(d.Text)})
+		}
+	}
+	return out, nil
 }

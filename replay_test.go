@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/record"
 )
@@ -153,4 +154,35 @@ func TestPruneRecordings(t *testing.T) {
 	if len(left) != 3 || filepath.Base(left[0]) != "recording-20260102T000000Z.rec" {
 		t.Errorf("left %v", left)
 	}
+}
+
+// TestEndToEndReplayIncidentEvents: with --incident, ] also stops at the
+// timeline's actions.
+func TestEndToEndReplayIncidentEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "night.rec")
+	writeRecording(t, rec)
+	inc := filepath.Join(dir, "incident.jsonl")
+	t0 := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	st, err := incident.Open(inc, "db-recorded", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(incident.Event{At: t0.Add(10 * time.Second), Data: incident.ActionStarted{Run: "r1", Action: "restart-odoo"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	state := t.TempDir()
+	s := startTmux(t, 120, 40, "env", "TZ=UTC", "XDG_STATE_HOME="+state, bin, "replay", "--incident", inc, rec)
+	s.waitFor(10*time.Second, "REPLAY", "2026-03-01 02:00:00")
+	s.keys("]")
+	s.waitFor(5*time.Second, "02:00:10", "restart-odoo")
+	s.keys("]")
+	s.waitFor(5*time.Second, "02:00:30", "victim")
+	s.quit()
 }

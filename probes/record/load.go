@@ -167,3 +167,10 @@ func (rec *Recording) ProcsAt(t time.Time) int {
 func (rec *Recording) PGAt(t time.Time) int {
 	return sort.Search(len(rec.PG), func(i int) bool { return rec.PG[i].Time.After(t) }) - 1
 }
+
+// AddEvents merges events kept elsewhere (an incident timeline's actions
+// and notes) so the cursor can jump to them too.
+func (rec *Recording) AddEvents(evs ...Event) {
+	rec.Events = append(rec.Events, evs...)
+	rec.finish()
+}
