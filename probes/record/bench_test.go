@@ -3,6 +3,7 @@ package record
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -83,4 +84,27 @@ func BenchmarkProcessSample(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkLoadHour loads an hour at 2,000 processes and reports the heap
+// the loaded recording keeps (a replay holds it whole).
+func BenchmarkLoadHour(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "rec")
+	if err := writeFake(b, path, 3600, 2000, 50, WriterOptions{BlockLines: 36}).Close(); err != nil {
+		b.Fatal(err)
+	}
+	var rec *Recording
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		var err error
+		if rec, err = Load(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB-kept/hour")
+	runtime.KeepAlive(rec)
 }

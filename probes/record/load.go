@@ -32,6 +32,8 @@ type Recording struct {
 	Events []Event
 	// Skipped counts whole lines that did not decode.
 	Skipped int
+	strs map[string]string // interned process strings, while loading
+
 	// Truncated says the file ended inside a block or a line (memtui was
 	// killed while recording): everything before that was loaded.
 	Truncated bool
@@ -93,6 +95,7 @@ func Read(r io.Reader) (*Recording, error) {
 	if !seenHeader {
 		return nil, ErrNotRecording
 	}
+	rec.strs = nil
 	rec.finish()
 	return rec, nil
 }
@@ -105,7 +108,18 @@ func (rec *Recording) add(l *line) {
 	case kindMem:
 		rec.Mem = append(rec.Mem, MemSample{At: at, Memory: l.memory()})
 	case kindProcs:
-		rec.Procs = append(rec.Procs, ProcSample{At: at, Table: l.table()})
+		t := l.table()
+		// The same processes come back every reading: one copy of each
+		// name and command line, or a day's replay would hold a
+		// million copies.
+		if rec.strs == nil {
+			rec.strs = map[string]string{}
+		}
+		for i := range t.Procs {
+			p := &t.Procs[i]
+			p.Comm, p.User, p.Program, p.Cmdline = rec.intern(p.Comm), rec.intern(p.User), rec.intern(p.Program), rec.intern(p.Cmdline)
+		}
+		rec.Procs = append(rec.Procs, ProcSample{At: at, Table: t})
 	case kindPG:
 		if l.PG != nil {
 			rec.PG = append(rec.PG, l.PG.decode())
@@ -173,4 +187,13 @@ func (rec *Recording) PGAt(t time.Time) int {
 func (rec *Recording) AddEvents(evs ...Event) {
 	rec.Events = append(rec.Events, evs...)
 	rec.finish()
+}
+
+// intern returns the one copy of s kept for this recording.
+func (rec *Recording) intern(s string) string {
+	if v, ok := rec.strs[s]; ok {
+		return v
+	}
+	rec.strs[s] = s
+	return s
 }
