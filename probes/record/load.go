@@ -32,7 +32,7 @@ type Recording struct {
 	Events []Event
 	// Skipped counts whole lines that did not decode.
 	Skipped int
-	strs map[string]string // interned process strings, while loading
+	strs    map[string]string // interned process strings, while loading
 
 	// Truncated says the file ended inside a block or a line (memtui was
 	// killed while recording): everything before that was loaded.
