@@ -46,14 +46,8 @@ Replay it with: memtui replay FILE`,
 				return err
 			}
 			if out == "" {
-				dir, err := incidentDir()
+				dir, err := recordingsDir(o)
 				if err != nil {
-					return err
-				}
-				if o.incident != "" {
-					dir = filepath.Dir(o.incident)
-				}
-				if err := os.MkdirAll(dir, 0o700); err != nil {
 					return err
 				}
 				out = filepath.Join(dir, "recording-"+time.Now().UTC().Format("20060102T150405Z")+".rec")
@@ -87,7 +81,7 @@ Replay it with: memtui replay FILE`,
 			return rerr
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "recording file to create (default: beside the incidents, recording-<time>.rec)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "recording file to create (default: recordings/ beside the incidents directory, recording-<time>.rec)")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
 	cmd.Flags().DurationVar(&procEvery, "proc-every", 5*time.Second, "how often to record the top processes")
 	cmd.Flags().IntVar(&top, "top", 50, "processes kept per reading")
@@ -110,15 +104,8 @@ func startRecording(o *options, h host.Host) (stop func()) {
 	if h.Kind() != host.KindLive {
 		return nothing // a replay writes nothing beside the live incidents
 	}
-	dir, err := incidentDir()
-	if o.incident != "" {
-		dir, err = filepath.Dir(o.incident), nil
-	}
+	dir, err := recordingsDir(o)
 	if err != nil {
-		return nothing
-	}
-	dir = filepath.Join(filepath.Dir(dir), "recordings")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nothing
 	}
 	f := hostInfo(h)
@@ -157,4 +144,19 @@ func pruneRecordings(dir string, keep int) {
 	for _, n := range names[:len(names)-keep] {
 		_ = os.Remove(n)
 	}
+}
+
+// recordingsDir is where recordings go by default, created 0700:
+// "recordings" beside the incidents directory (or beside the directory of
+// --incident), never inside it, so the timelines stay alone there.
+func recordingsDir(o *options) (string, error) {
+	dir, err := incidentDir()
+	if o.incident != "" {
+		dir, err = filepath.Dir(o.incident), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	dir = filepath.Join(filepath.Dir(dir), "recordings")
+	return dir, os.MkdirAll(dir, 0o700)
 }
