@@ -46,6 +46,8 @@ func runDashboard(o *options) error {
 	// A dumb terminal (a serial console, an editor's shell) cannot draw box
 	// lines or glyphs; give it plain ASCII.
 	styles.ASCII = os.Getenv("TERM") == "dumb"
+	// A recording of the live host, for `memtui replay` after the incident.
+	defer startRecording(o, h)()
 	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {

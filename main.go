@@ -119,6 +119,9 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newReportCmd(o, stdout))
 	root.AddCommand(newManCmd(stdout))
 	root.AddCommand(newConfigCmd(o, stdout))
+	root.AddCommand(newCaptureCmd(o, stdout))
+	root.AddCommand(newRecordCmd(o, stdout))
+	root.AddCommand(newReplayCmd(o))
 	return root
 }
 

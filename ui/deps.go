@@ -37,6 +37,10 @@ type Deps struct {
 	Styles     Styles
 	Location   *time.Location // for clock labels; tests pin UTC
 
+	// Replay is the time cursor of `memtui replay` (nil on a live host):
+	// its keys move the moment every source reads at (replay.go).
+	Replay ReplayCursor
+
 	// ReadOnlyWhy is what the palette and the acting keys say when
 	// ReadOnly stops them ("" means --read-only): the host's reason.
 	ReadOnlyWhy string

@@ -45,6 +45,8 @@ type Model struct {
 
 	dlg dialog
 
+	rkeys replayKeyMap // the time cursor's keys, in a replay (replay.go)
+
 	frame *frameCache // the last View, reused while only refresh ticks arrived
 	gen   int         // bumped by every message that may change the screen
 
@@ -90,6 +92,7 @@ func New(d Deps) Model {
 		now:   d.Now(),
 		mem:   newMemPanel(d),
 		frame: &frameCache{},
+		rkeys: newReplayKeyMap(),
 		// --- panels: construction ---
 		procs: newProcPanel(d),
 
@@ -206,6 +209,11 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.dlg = nil
 		}
 		return m, cmd
+	}
+	if m.d.Replay != nil {
+		if next, cmd, ok := m.replayKey(k); ok {
+			return next, cmd
+		}
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -491,6 +499,9 @@ func (m Model) topBar() string {
 		if m.paused {
 			parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
 		}
+		if seg := m.replayStatus(); seg != "" {
+			parts = append(parts, seg)
+		}
 		// --- timeline: status segment ---
 		if seg := m.timeline.status(m.st); seg != "" {
 			parts = append(parts, seg)
@@ -536,6 +547,9 @@ func (m Model) bottomBar() string {
 	hints := m.keys.ShortHelp()
 	if m.warRoom {
 		hints = m.keys.warRoomHelp()
+	}
+	if m.d.Replay != nil {
+		hints = append(m.rkeys.shortHelp(), hints...)
 	}
 	return fit(" "+m.help.ShortHelpView(hints), m.w)
 }

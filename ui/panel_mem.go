@@ -134,6 +134,11 @@ func (p memPanel) update(msg tea.Msg) (memPanel, tea.Cmd) {
 
 // record keeps a reading, derives rates and the trend.
 func (p *memPanel) record(m probes.Memory) {
+	// The same reading again (a replay's paused moment) is no new point:
+	// recorded twice, the rates would span no time.
+	if p.have > 0 && m.Time.Equal(p.cur.Time) {
+		return
+	}
 	if p.have > 0 {
 		p.prev = p.cur
 	}

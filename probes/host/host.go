@@ -2,9 +2,9 @@
 // and screens that look: a Host hands out the sources (memory, processes,
 // OOM kills, PostgreSQL), says what machine it is, and says whether actions
 // may run there. The local machine is one host; a captured proc/sys tree is
-// another (a replay, read-only); a recording and a Prometheus-backed host
-// will be more, behind the same interface and the same contract test
-// (hosttest.Run).
+// another (a replay, read-only); a recording (Recording, read-only) is a
+// third, and a Prometheus-backed host will be more, behind the same
+// interface and the same contract test (hosttest.Run).
 //
 // The package may import probes and its sub-packages, never ui, actions or
 // incident: the ui receives a host's sources through ui.Deps, and the
@@ -28,7 +28,8 @@ const (
 	// KindLive is the machine memtui runs on, read as it is now.
 	KindLive Kind = "live"
 	// KindReplay is a captured proc/sys tree (--proc/--sys elsewhere than
-	// /proc and /sys): a moment of another machine, never acted on.
+	// /proc and /sys) or a recording: another machine or moment, never
+	// acted on.
 	KindReplay Kind = "replay"
 )
 

@@ -1,0 +1,162 @@
+// memtui record: samples without a screen, for `memtui replay`.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memtui/memtui/internal/units"
+	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
+	"github.com/memtui/memtui/probes/record"
+)
+
+// newRecordCmd is `memtui record [-o FILE] [--duration D]`.
+func newRecordCmd(o *options, stdout io.Writer) *cobra.Command {
+	var out string
+	var duration, procEvery time.Duration
+	var top int
+	cmd := &cobra.Command{
+		Use:   "record [-o FILE] [--duration D]",
+		Short: "Record memory, the top processes, PostgreSQL and OOM kills without a screen",
+		Long: `record samples this host until --duration passes or it is interrupted:
+memory, swap, paging counters and pressure every --interval; the top processes
+(pid, start time, name, RSS, swap, growth) every --proc-every; each PostgreSQL
+reading when --pg names a server; OOM kills. The file is compact (about 0.5 MB
+an hour at 2,000 processes) and survives memtui being killed: it loads up to its
+last whole block, written every 30 s at most.
+
+Replay it with: memtui replay FILE`,
+		Example: `  memtui record --duration 1h
+  memtui record -o /var/tmp/incident.rec --pg "host=/run/postgresql user=postgres"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if out == "" {
+				dir, err := recordingsDir(o)
+				if err != nil {
+					return err
+				}
+				out = filepath.Join(dir, "recording-"+time.Now().UTC().Format("20060102T150405Z")+".rec")
+			}
+			h := o.openHost()
+			defer h.Close()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if duration > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, duration)
+				defer cancel()
+			}
+			f := hostInfo(h)
+			w, err := record.Create(out, record.Header{Host: f.Name, BootID: h.BootID(), Kernel: f.Kernel, Platform: f.Platform,
+				CPUs: f.CPUs, BootTime: f.BootTime, Started: time.Now(), Interval: o.interval.Milliseconds(),
+				ProcEvery: procEvery.Milliseconds(), TopN: top}, record.WriterOptions{})
+			if err != nil {
+				return err
+			}
+			src := record.Sources{Memory: h.Memory(), Procs: h.Processes(probes.GrowthConfig{}), OOM: h.OOM(ctx, true)}
+			if pg, _ := h.Postgres(); pg != nil && strings.TrimSpace(o.pg) != "" {
+				src.PG = pg // only a server named with --pg: recording must not surprise a DBA
+			}
+			fmt.Fprintf(stdout, "recording %s to %s (ctrl+c stops)\n", f.Name, out)
+			rerr := record.Run(ctx, w, src, record.Config{Interval: o.interval, ProcEvery: procEvery, TopN: top})
+			if err := w.Close(); rerr == nil {
+				rerr = err
+			}
+			fmt.Fprintf(stdout, "recorded %s into %s\n", units.Bytes(uint64(w.Size())), out)
+			return rerr
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "recording file to create (default: recordings/ beside the incidents directory, recording-<time>.rec)")
+	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after this long (default: until interrupted)")
+	cmd.Flags().DurationVar(&procEvery, "proc-every", 5*time.Second, "how often to record the top processes")
+	cmd.Flags().IntVar(&top, "top", 50, "processes kept per reading")
+	return cmd
+}
+
+// dashboardRecordingBound ends the dashboard's own recording at 100 MB:
+// about a week at the measured 0.5–0.9 MB an hour.
+const dashboardRecordingBound = 100 << 20
+
+// startRecording records the live host while the dashboard runs, into
+// "recordings" beside the incidents directory (never inside it: `memtui
+// report` takes the newest file there), so `memtui replay` can rewind the
+// incident afterwards. PostgreSQL is left out: a second session would
+// count itself among the server's clients. It never stops the dashboard:
+// a recording that cannot be written is simply not made. stop ends it
+// and writes the open block.
+func startRecording(o *options, h host.Host) (stop func()) {
+	nothing := func() {}
+	if h.Kind() != host.KindLive {
+		return nothing // a replay writes nothing beside the live incidents
+	}
+	dir, err := recordingsDir(o)
+	if err != nil {
+		return nothing
+	}
+	f := hostInfo(h)
+	now := time.Now()
+	w, err := record.Create(filepath.Join(dir, "recording-"+now.UTC().Format("20060102T150405Z")+".rec"),
+		record.Header{Host: f.Name, BootID: h.BootID(), Kernel: f.Kernel, Platform: f.Platform, CPUs: f.CPUs,
+			BootTime: f.BootTime, Started: now, Interval: o.interval.Milliseconds(), ProcEvery: 5000, TopN: 50},
+		record.WriterOptions{})
+	if err != nil {
+		return nothing
+	}
+	pruneRecordings(dir, keepRecordings)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src := record.Sources{Memory: h.Memory(), Procs: h.Processes(probes.GrowthConfig{}), OOM: h.OOM(ctx, true)}
+		_ = record.Run(ctx, w, src, record.Config{Interval: o.interval, MaxBytes: dashboardRecordingBound})
+		_ = w.Close()
+	}()
+	return func() { cancel(); <-done }
+}
+
+// keepRecordings is how many of the dashboard's recordings are kept: each
+// launch makes one, and a host opened every day must not collect them.
+const keepRecordings = 20
+
+// pruneRecordings removes the oldest recording-*.rec of dir beyond keep
+// (the names sort by time).
+func pruneRecordings(dir string, keep int) {
+	names, err := filepath.Glob(filepath.Join(dir, "recording-*.rec"))
+	if err != nil || len(names) <= keep {
+		return
+	}
+	sort.Strings(names)
+	for _, n := range names[:len(names)-keep] {
+		_ = os.Remove(n)
+	}
+}
+
+// recordingsDir is where recordings go by default, created 0700:
+// "recordings" beside the incidents directory (or beside the directory of
+// --incident), never inside it, so the timelines stay alone there.
+func recordingsDir(o *options) (string, error) {
+	dir, err := incidentDir(o)
+	if o.incident != "" {
+		dir, err = filepath.Dir(o.incident), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	dir = filepath.Join(filepath.Dir(dir), "recordings")
+	return dir, os.MkdirAll(dir, 0o700)
+}

@@ -1,0 +1,232 @@
+package record
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/memtui/memtui/probes"
+)
+
+var t0 = time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+
+// fakeMemory is a plausible reading at second i, used a little more each time.
+func fakeMemory(i int) probes.Memory {
+	const total = 16 << 30
+	avail := uint64(total) - uint64(8<<30) - uint64(i)*(1<<20)
+	v := func(x uint64) probes.Val { return probes.Val{V: x, OK: true} }
+	m := probes.Memory{Time: t0.Add(time.Duration(i) * time.Second)}
+	m.Meminfo.MemTotal, m.Meminfo.MemAvailable, m.Meminfo.MemFree = v(total), v(avail), v(avail/2)
+	m.Meminfo.SwapTotal, m.Meminfo.SwapFree = v(4<<30), v(4<<30-uint64(i)*4096)
+	m.Meminfo.Cached, m.Meminfo.Buffers = v(2<<30+uint64(i%7)*4096), v(64<<20)
+	m.VMStat.PswpIn, m.VMStat.PswpOut, m.VMStat.PgMajFault = v(uint64(i*3)), v(uint64(i*5)), v(uint64(i*11))
+	m.VMStat.OOMKill = v(0)
+	m.PSI.Some = probes.PSILine{Avg10: float64(i%100) / 10, Avg60: 1.5, Avg300: 0.7, TotalMicros: uint64(i) * 1000, OK: true}
+	m.CgroupErr = probes.ErrUnavailable
+	return m
+}
+
+var comms = []string{"odoo-bin", "postgres", "python3", "nginx", "redis-server", "java", "node", "sshd", "systemd", "cron"}
+
+// fakeTable is a process table of n processes at reading i: the same
+// processes each time, their RSS moving a little, as on a real host.
+func fakeTable(n, i int) probes.ProcTable {
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	t := probes.ProcTable{At: t0.Add(time.Duration(i) * 5 * time.Second), KernelThreads: 120}
+	for p := 0; p < n; p++ {
+		c := comms[p%len(comms)]
+		rss := uint64(p%97+1)<<20 + uint64(r.IntN(64))*4096
+		t.Procs = append(t.Procs, probes.Proc{PID: int32(1000 + p), PPID: 1, UID: uint32(p % 3), Threads: 4, State: 'S',
+			Start: uint64(10000 + p), RSS: rss, Swap: uint64(p%5) << 20, SwapOK: true, GrowthOK: p%4 == 0, Growth: float64(r.IntN(5000)),
+			Comm: c, User: []string{"root", "odoo", "postgres"}[p%3], Program: c,
+			Cmdline: fmt.Sprintf("/usr/bin/%s --config /etc/%s/%s.conf --workers %d --password=***", c, c, c, p%8), CmdlineOK: true})
+	}
+	return t
+}
+
+// writeFake records seconds of memory and a table every 5 s into path.
+func writeFake(t testing.TB, path string, seconds, nprocs, top int, o WriterOptions) *Writer {
+	t.Helper()
+	w, err := Create(path, Header{Host: "db1", Started: t0, Interval: 1000, ProcEvery: 5000, TopN: top}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < seconds; i++ {
+		if err := w.Memory(fakeMemory(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			if err := w.Processes(fakeTable(nprocs, i/5), top); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return w
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	w := writeFake(t, path, 30, 200, 10, WriterOptions{BlockLines: 7})
+	kt := t0.Add(12 * time.Second)
+	uid := 1000
+	if err := w.Kill(probes.OOMKill{PID: 4242, Comm: "odoo-bin", UID: &uid, Time: &kt, Source: "kernel"}, kt); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Event(Event{At: t0.Add(3 * time.Second), Kind: EventSeverity, Text: "memory high"}); err != nil {
+		t.Fatal(err)
+	}
+	pg := probes.PGReading{Time: t0.Add(4 * time.Second), Target: "host=/run/postgresql", Connected: true,
+		Stats: &probes.PGStats{Time: t0.Add(4 * time.Second), MaxConnections: 100, Total: 42, ByState: map[string]int{"idle": 40, "active": 2},
+			OldestXacts: []probes.PGBackend{{PID: 9, User: "odoo", State: "idle in transaction", XactAge: 31 * time.Minute, StateAge: time.Minute,
+				Query: "SELECT 1", RSS: probes.Val{V: 1 << 20, OK: true}}},
+			Guidance: []probes.PGAdvice{{Setting: "shared_buffers", Current: 128 << 20, Level: probes.High, Text: "low"}}}}
+	if err := w.Postgres(pg); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	rec, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Truncated || rec.Header.Host != "db1" || len(rec.Mem) != 30 || len(rec.Procs) != 6 {
+		t.Fatalf("loaded %+v: %d mem, %d procs", rec.Header, len(rec.Mem), len(rec.Procs))
+	}
+	want := fakeMemory(17)
+	got := rec.Mem[17].Memory
+	if diff := cmp.Diff(want.Meminfo, got.Meminfo); diff != "" {
+		t.Errorf("meminfo (-want +got):\n%s", diff)
+	}
+	if want.VMStat != got.VMStat || want.PSI != got.PSI || !got.Time.Equal(want.Time) {
+		t.Errorf("vmstat/psi/time: %+v vs %+v", want, got)
+	}
+	if got.CgroupErr == nil || !errorsIs(got.CgroupErr, probes.ErrUnavailable) {
+		t.Errorf("cgroup error %v: the sentinel must survive", got.CgroupErr)
+	}
+	wt := topByRSS(fakeTable(200, 3).Procs, 10)
+	for i := range wt {
+		wt[i].Growth = float64(int64(wt[i].Growth))
+		if !wt[i].GrowthOK {
+			wt[i].Growth = 0
+		}
+	}
+	if diff := cmp.Diff(wt, rec.Procs[3].Table.Procs, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("top processes (-want +got):\n%s", diff)
+	}
+	if len(rec.Kills) != 1 || rec.Kills[0].PID != 4242 || len(rec.Events) != 2 || rec.Events[0].Kind != EventSeverity || rec.Events[1].Kind != EventKill {
+		t.Errorf("kills %+v events %+v", rec.Kills, rec.Events)
+	}
+	if len(rec.PG) != 1 {
+		t.Fatalf("pg %+v", rec.PG)
+	}
+	if diff := cmp.Diff(pg, rec.PG[0]); diff != "" {
+		t.Errorf("PostgreSQL reading (-want +got):\n%s", diff)
+	}
+	if i := rec.MemAt(t0.Add(17*time.Second + 500*time.Millisecond)); i != 17 {
+		t.Errorf("MemAt = %d", i)
+	}
+	if i := rec.ProcsAt(t0.Add(-time.Second)); i != -1 {
+		t.Errorf("ProcsAt before the start = %d", i)
+	}
+}
+
+// TestTruncated cuts a recording at every byte of its last blocks and at
+// a line boundary inside the uncompressed text: each cut loads to its
+// last whole sample, never fails, never invents one.
+func TestTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	w := writeFake(t, path, 60, 50, 5, WriterOptions{BlockLines: 10})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := Read(bytes.NewReader(full))
+	if err != nil || whole.Truncated {
+		t.Fatalf("whole: %v %v", err, whole)
+	}
+	prev := 0
+	for cut := len(full) / 3; cut < len(full); cut++ {
+		rec, err := Read(bytes.NewReader(full[:cut]))
+		if err != nil {
+			t.Fatalf("cut at %d of %d: %v", cut, len(full), err)
+		}
+		// A cut between two blocks reads as a whole, shorter recording.
+		if len(rec.Mem) < prev || len(rec.Mem) > len(whole.Mem) {
+			t.Fatalf("cut at %d: %d samples after %d", cut, len(rec.Mem), prev)
+		}
+		prev = len(rec.Mem)
+		for i, s := range rec.Mem {
+			if s.Memory.Meminfo != whole.Mem[i].Memory.Meminfo {
+				t.Fatalf("cut at %d: sample %d differs", cut, i)
+			}
+		}
+	}
+	if prev < 50 {
+		t.Errorf("the last cut kept only %d of 60 samples", prev)
+	}
+}
+
+// TestCutMidLine is a block whose text ends inside a line (a writer
+// killed between two writes of a line, if one ever wrote lines apart).
+func TestCutMidLine(t *testing.T) {
+	var buf bytes.Buffer
+	path := filepath.Join(t.TempDir(), "rec")
+	w := writeFake(t, path, 3, 5, 5, WriterOptions{})
+	w.block.WriteString(`{"t":"m","ts":17,"mi":[1,2`)
+	w.lines++
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	buf.Write(b)
+	rec, err := Read(&buf)
+	if err != nil || !rec.Truncated || len(rec.Mem) != 3 {
+		t.Fatalf("err %v, truncated %v, %d samples", err, rec != nil && rec.Truncated, len(rec.Mem))
+	}
+}
+
+func TestNotARecording(t *testing.T) {
+	for _, in := range []string{"", "hello\n", "\x1f\x8b"} {
+		if _, err := Read(bytes.NewReader([]byte(in))); err == nil {
+			t.Errorf("%q read as a recording", in)
+		}
+	}
+}
+
+func TestCreateRefusesExisting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	if err := os.WriteFile(path, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(path, Header{}, WriterOptions{}); err == nil {
+		t.Fatal("an existing file was overwritten")
+	}
+}
+
+func errorsIs(err, target error) bool {
+	for err != nil {
+		if err == target {
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/record"
+)
+
+// writeRecording makes a two-minute recording of a host whose "hog"
+// grows, with an OOM kill at 02:00:30 UTC.
+func writeRecording(t *testing.T, path string) {
+	t.Helper()
+	t0 := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	w, err := record.Create(path, record.Header{Host: "db-recorded", Started: t0, Interval: 1000, ProcEvery: 5000, TopN: 50}, record.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := func(x uint64) probes.Val { return probes.Val{V: x, OK: true} }
+	for i := 0; i < 120; i++ {
+		at := t0.Add(time.Duration(i) * time.Second)
+		m := probes.Memory{Time: at, CgroupErr: probes.ErrUnavailable, PSIErr: probes.ErrUnavailable}
+		m.Meminfo.MemTotal, m.Meminfo.MemAvailable = v(8<<30), v(uint64(4<<30)-uint64(i)*(24<<20))
+		m.Meminfo.MemFree, m.Meminfo.SwapTotal, m.Meminfo.SwapFree = v(1<<30), v(0), v(0)
+		if err := w.Memory(m); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			tab := probes.ProcTable{At: at, Procs: []probes.Proc{
+				{PID: 4242, PPID: 1, Start: 100, RSS: uint64(1<<30) + uint64(i)*(20<<20), Comm: "hog", Program: "hog", User: "odoo", State: 'S'},
+				{PID: 77, PPID: 1, Start: 50, RSS: 64 << 20, Comm: "postgres", Program: "postgres", User: "postgres", State: 'S'}}}
+			if err := w.Processes(tab, 50); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 30 {
+			kt := at
+			if err := w.Kill(probes.OOMKill{PID: 999, Comm: "victim", Time: &kt, Source: "kernel"}, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEndToEndReplayCursor runs `memtui replay FILE` in tmux: the header
+// shows the recorded time, → and [ / ] move it, and the replay writes
+// nothing anywhere (its state directories stay empty, the file unchanged).
+func TestEndToEndReplayCursor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "night.rec")
+	writeRecording(t, rec)
+	before := fileSum(t, rec)
+	state := filepath.Join(dir, "state")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := startTmux(t, 120, 40, "env", "TZ=UTC", "HOME="+state, "XDG_STATE_HOME="+state, "PGHOST=/nonexistent", bin, "replay", rec)
+	s.waitFor(10*time.Second, "REPLAY", "db-recorded", "2026-03-01 02:00:00", "hog")
+	s.keys("Right")
+	s.waitFor(5*time.Second, "02:00:01")
+	s.keys("]")
+	s.waitFor(5*time.Second, "02:00:30", "victim")
+	s.keys("Left")
+	s.waitFor(5*time.Second, "02:00:29")
+	s.keys("[")
+	s.waitFor(5*time.Second, "no event that way")
+	s.keys("]", "]")
+	s.waitFor(5*time.Second, "no event that way")
+	s.keys(">", " ")
+	s.waitFor(5*time.Second, "playing 10×")
+	s.keys(":")
+	s.waitFor(5*time.Second, "replaying a recording")
+	s.keys("Escape")
+	s.quit()
+	if after := fileSum(t, rec); after != before {
+		t.Errorf("the recording changed while replayed")
+	}
+	var written []string
+	_ = filepath.Walk(state, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			written = append(written, p)
+		}
+		return nil
+	})
+	if len(written) > 0 {
+		t.Errorf("replay wrote %s", strings.Join(written, ", "))
+	}
+}
+
+func fileSum(t *testing.T, p string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// TestEndToEndDashboardRecords runs the live dashboard for a few seconds:
+// it leaves a recording beside the incidents (not among them) that
+// replays this host.
+func TestEndToEndDashboardRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	state := t.TempDir()
+	s := startTmux(t, 120, 40, "env", "XDG_STATE_HOME="+state, bin, "--read-only", "--pg", "none")
+	s.waitFor(10*time.Second, "Memory & swap", "% used")
+	time.Sleep(2500 * time.Millisecond)
+	s.quit()
+	recs, _ := filepath.Glob(filepath.Join(state, "memtui", "recordings", "recording-*.rec"))
+	if len(recs) != 1 {
+		t.Fatalf("recordings: %v", recs)
+	}
+	if inc, _ := filepath.Glob(filepath.Join(state, "memtui", "incidents", "*.rec")); len(inc) > 0 {
+		t.Errorf("a recording among the incidents: %v", inc)
+	}
+	rec, err := record.Load(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ := os.Hostname()
+	if rec.Header.Host != name || len(rec.Mem) < 2 || len(rec.Procs) < 1 {
+		t.Errorf("recording of %q: %d memory, %d process readings", rec.Header.Host, len(rec.Mem), len(rec.Procs))
+	}
+}
+
+func TestPruneRecordings(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 5; i++ {
+		if err := os.WriteFile(filepath.Join(dir, "recording-2026010"+strconv.Itoa(i)+"T000000Z.rec"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pruneRecordings(dir, 3)
+	left, _ := filepath.Glob(filepath.Join(dir, "*.rec"))
+	if len(left) != 3 || filepath.Base(left[0]) != "recording-20260102T000000Z.rec" {
+		t.Errorf("left %v", left)
+	}
+}
+
+// TestEndToEndReplayIncidentEvents: with --incident, ] also stops at the
+// timeline's actions.
+func TestEndToEndReplayIncidentEvents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "night.rec")
+	writeRecording(t, rec)
+	inc := filepath.Join(dir, "incident.jsonl")
+	t0 := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	st, err := incident.Open(inc, "db-recorded", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(incident.Event{At: t0.Add(10 * time.Second), Data: incident.ActionStarted{Run: "r1", Action: "restart-odoo"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	state := t.TempDir()
+	s := startTmux(t, 120, 40, "env", "TZ=UTC", "XDG_STATE_HOME="+state, bin, "replay", "--incident", inc, rec)
+	s.waitFor(10*time.Second, "REPLAY", "2026-03-01 02:00:00")
+	s.keys("]")
+	s.waitFor(5*time.Second, "02:00:10", "restart-odoo")
+	s.keys("]")
+	s.waitFor(5*time.Second, "02:00:30", "victim")
+	s.quit()
+}
