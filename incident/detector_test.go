@@ -122,7 +122,7 @@ func TestDetectorSeries(t *testing.T) {
 				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10s",
 				"+10s severity normal → high at 90.0%",
 				"+1m10s severity high → normal at 70.0%",
-				"+16m0s incident ended: recovered: success criteria held for 15m0s (memory 70.0%)",
+				"+16m0s incident ended: recovered: memory under 75% for 15m0s with the success criteria met (memory 70.0%)",
 			},
 		},
 		{

@@ -290,3 +290,23 @@ func Recovered(cs []Criterion) bool {
 	}
 	return len(cs) > 0
 }
+
+// Clone is a copy of s that shares nothing with it, for handing a
+// snapshot to another goroutine (a screen) while s goes on folding events.
+func (s *Summary) Clone() Summary {
+	c := *s
+	c.Stages = append([]StageReached(nil), s.Stages...)
+	c.recent = append([]timedSample(nil), s.recent...)
+	return c
+}
+
+// MetCount is how many criteria are met, of how many: the status bar's
+// "criteria 3/5".
+func MetCount(cs []Criterion) (met, all int) {
+	for _, c := range cs {
+		if c.State == Met {
+			met++
+		}
+	}
+	return met, len(cs)
+}
