@@ -49,9 +49,12 @@ func runDashboard(o *options) error {
 	if aerr != nil {
 		return aerr
 	}
+	host := hostInfo(fs)
+	sess, closeSession := newIncidentSession(o, host, probes.DefaultThresholds())
+	defer closeSession()
 	d := ui.Deps{
 		Now:        time.Now,
-		Host:       hostInfo(fs),
+		Host:       host,
 		Memory:     probes.NewMemProbe(fs, nil),
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
@@ -65,7 +68,7 @@ func runDashboard(o *options) error {
 		PG:         o.pgSource(fs),
 		PGInterval: o.interval,
 		Actions:    actionSvc,
-		Timeline:   newTimeline(o),
+		Incident:   sess,
 		Author:     author(),
 	}
 	defer o.closePG() // end memtui's session cleanly (no "unexpected EOF" in the server log)

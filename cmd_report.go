@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -20,14 +23,40 @@ func incidentDir() (string, error) {
 
 // newTimeline is the dashboard's incident journal: --incident, or a new
 // file per incident in the default directory. nil (no timeline, the panel
-// says so) when neither is usable; the error shows in the panel then.
-func newTimeline(o *options) ui.Timeline {
+// says so) when neither is usable.
+func newTimeline(o *options) *incident.Journal {
 	host, _ := os.Hostname()
 	dir, err := incidentDir()
 	if err != nil && o.incident == "" {
 		return nil
 	}
 	return incident.NewJournal(dir, o.incident, host)
+}
+
+// newIncidentSession is the headless incident session the dashboard
+// shows: the detector tuned to th, over the host's journal (one writer per
+// host through its lock). The boot id names OOM kills across processes.
+func newIncidentSession(o *options, h ui.HostInfo, th probes.Thresholds) (*incident.Session, func()) {
+	cfg := incident.SessionConfig{Now: time.Now, Detector: incident.Config{
+		Host:   incident.HostFacts{Host: h.Name, Kernel: h.Kernel, CPUs: h.CPUs, BootID: bootID(o.proc)},
+		Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical},
+	}}
+	closeFn := func() {}
+	if j := newTimeline(o); j != nil {
+		cfg.Timeline = j
+		closeFn = func() { j.Close() } // releases the writer lock for an observer to take
+	}
+	return incident.NewSession(cfg), closeFn
+}
+
+// bootID is the kernel's boot id under the proc root ("" when unreadable:
+// kills are then told apart by the writer lock alone).
+func bootID(procRoot string) string {
+	b, err := os.ReadFile(filepath.Join(procRoot, "sys", "kernel", "random", "boot_id"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // author names the person at the keyboard: under sudo the user who ran it.

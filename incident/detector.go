@@ -24,7 +24,8 @@ type Reading struct {
 	// PGKnown says they were read.
 	PGUsed, PGMax int
 	PGKnown       bool
-	// ProcRSSBytes is the summed RSS of the watched processes, when known.
+	// ProcRSSBytes is the process footprint (FootprintDefinition; the name
+	// is older than the definition and kept for the file format), when known.
 	ProcRSSBytes *uint64
 	// Restarts names watched processes seen restarting since the last reading.
 	Restarts []string

@@ -161,7 +161,8 @@ type MemSample struct {
 	UsedPct        float64 `json:"used_pct"`
 	SwapUsedBytes  uint64  `json:"swap_used_bytes"`
 	SwapTotalBytes uint64  `json:"swap_total_bytes"`
-	// ProcRSSBytes is the summed RSS of the watched processes, when known.
+	// ProcRSSBytes is the process footprint (FootprintDefinition; the name
+	// is older than the definition and kept for the file format), when known.
 	ProcRSSBytes *uint64 `json:"proc_rss_bytes,omitempty"`
 }
 

@@ -98,6 +98,7 @@ type Session struct {
 	mu      sync.Mutex
 	det     *Detector
 	writer  bool
+	elected bool // the writer lock has been tried at least once
 	resumed bool
 	// lastOther is the newest detector event another process wrote.
 	lastOther time.Time
@@ -135,7 +136,7 @@ func NewSession(cfg SessionConfig) *Session {
 		s.elect = el
 	} else {
 		// Nobody to share the file with: this process writes.
-		s.writer = true
+		s.writer, s.elected = true, true
 	}
 	if s.tl == nil {
 		s.resumed = true
@@ -311,6 +312,7 @@ func (s *Session) Sync(ctx context.Context) {
 	if s.elect != nil {
 		w, err := s.elect.TryWriter()
 		s.mu.Lock()
+		s.elected = true
 		if err != nil {
 			s.followErr = err
 		}
@@ -442,9 +444,9 @@ type SessionState struct {
 	Recording bool
 	// Resumed: the incident to continue has been looked for.
 	Resumed bool
-	// Writer: this process writes the detector's events; otherwise it
-	// observes another process's.
-	Writer bool
+	// Writer: this process writes the detector's events; otherwise, once
+	// Elected (the lock was tried), it observes another process's.
+	Writer, Elected bool
 	// Path is the timeline file in use ("" before the first event).
 	Path string
 	// Summary is the incident so far; Criteria are the success criteria
@@ -481,7 +483,7 @@ func (s *Session) State() SessionState {
 		shown = shown[len(shown)-sessionKeep:]
 	}
 	return SessionState{
-		Recording: s.tl != nil, Resumed: s.resumed, Writer: s.writer, Path: s.path,
+		Recording: s.tl != nil, Resumed: s.resumed, Writer: s.writer, Elected: s.elected, Path: s.path,
 		Summary: sum, Criteria: sum.Criteria(), Config: s.det.Config(),
 		Events: append([]Event(nil), shown...), Pending: append([]Event(nil), s.pending...),
 		Fields: fields, WriteErr: s.writeErr, FollowErr: s.followErr, Problems: s.problems,

@@ -43,6 +43,8 @@ type ProcScanResult struct {
 	Histories map[ProcKey][]RSSSample
 	Restarts  []Restart // the last hour's
 	Leak      time.Duration
+	// Footprint is the process footprint of this scan (see Footprint).
+	Footprint Footprint
 }
 
 // Scan reads the process table and applies the growth tracker.
@@ -63,7 +65,8 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 		return ProcScanResult{}, err
 	}
 	m.tracker.Observe(&t, req.Track)
-	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow}
+	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow,
+		Footprint: m.scanner.footprint(&t)}
 	if len(req.HistoryFor) > 0 {
 		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
 		for _, k := range req.HistoryFor {

@@ -383,7 +383,7 @@ func (m Model) topBar() string {
 	// Narrow screens drop the date, then the uptime, before anything an
 	// observer needs (host, read-only, pause, the incident clock) is cut.
 	var left string
-	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
+	for _, variant := range []struct{ date, uptime, short bool }{{true, true, false}, {false, true, false}, {false, false, false}, {false, false, true}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
 			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))
@@ -400,7 +400,7 @@ func (m Model) topBar() string {
 			parts = append(parts, m.st.Warn.Render("⏸ PAUSED"))
 		}
 		// --- timeline: status segment ---
-		if seg := m.timeline.status(m.st); seg != "" {
+		if seg := m.timeline.status(m.st, variant.short); seg != "" {
 			parts = append(parts, seg)
 		}
 		left = strings.Join(parts, m.st.Bar.Render(" │ "))

@@ -166,7 +166,7 @@ func TestQuitAsksThenCancelsAndRecords(t *testing.T) {
 	// The run ends as cancelled; its wait Cmd has the end recorded, and
 	// the program quits once that record is written.
 	run.endCancelled()
-	m, quit = quitDrive(t, m, waitActionCmd(svc, run, 7, m.d.Thresholds, m.d.Author))
+	m, quit = quitDrive(t, m, waitActionCmd(svc, m.d.Incident, run, 7, m.d.Thresholds, m.d.Author))
 	if !quit {
 		t.Fatalf("did not quit after the record (runs %d, timeline settled %v)", len(m.runs), m.timeline.settled())
 	}
