@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -19,6 +21,9 @@ type ProcMonitor struct {
 
 // NewProcMonitor returns a monitor over fs.
 func NewProcMonitor(fs FS, cfg ProcScannerConfig, growth GrowthConfig) *ProcMonitor {
+	if growth.ReadProcFile == nil {
+		growth.ReadProcFile = fs.readProcFile
+	}
 	return &ProcMonitor{fs: fs, passwd: cfg.PasswdPath, scanner: NewProcScanner(fs, cfg), tracker: NewGrowthTracker(growth)}
 }
 
@@ -93,4 +98,12 @@ func (m *ProcMonitor) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.scanner.Close()
+}
+
+// readProcFile reads /proc/PID/name for the growth tracker's service
+// check, which runs only for processes appearing under init: a few per
+// scan, so a plain read is cheap enough.
+func (fs FS) readProcFile(pid int32, name string) ([]byte, bool) {
+	b, err := os.ReadFile(fs.path(strconv.Itoa(int(pid)), name))
+	return b, err == nil
 }
