@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -209,6 +210,13 @@ func (d *Detector) Record(ev Event) {
 		}
 		d.ids[ev.ID] = true
 	}
+	if v, ok := ev.Data.(Started); ok && d.sum.Active() && ev.At.Sub(d.sum.Start).Abs() <= joinWindow {
+		// The same incident, opened by another process that saw the same
+		// crossing moments apart: take its start (stage identities hang
+		// on it) and keep what was already folded, kills included.
+		d.sum.Facts, d.sum.Start = v, ev.At
+		return
+	}
 	d.sum.Add(ev)
 	switch v := ev.Data.(type) {
 	case Started:
@@ -303,6 +311,7 @@ func (d *Detector) KillsBeforeStart(at time.Time, kills []OOMKill) []Event {
 	if len(recent) == 0 {
 		return nil
 	}
+	sort.SliceStable(recent, func(i, j int) bool { return recent[i].KilledAt.Before(*recent[j].KilledAt) })
 	var out []Event
 	if !d.sum.Active() {
 		// The incident began with the first of those kills, not when

@@ -284,7 +284,14 @@ func (s *Session) Export(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.Add(Event{At: s.now(), Data: ReportExported{Path: p}})
+	// Recorded on the incident exported, even an ended one: an export
+	// never opens a new incident the way a note does.
+	s.mu.Lock()
+	ev := Event{At: s.now(), Data: ReportExported{Path: p}}
+	s.det.Record(ev)
+	s.pending = append(s.pending, ev)
+	s.generation++
+	s.mu.Unlock()
 	return p, nil
 }
 

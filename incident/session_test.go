@@ -311,3 +311,24 @@ func TestJournalWriterLockFile(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestObserverJoinsWithoutLosingCounts: an observer whose own detector
+// counted a kill before the writer's Started reached it keeps the count,
+// takes the writer's start, and counts the writer's copy of the kill once.
+func TestObserverJoinsWithoutLosingCounts(t *testing.T) {
+	d := NewDetector(Config{Host: HostFacts{BootID: "boot-1"}})
+	kill := OOMKill{PID: ptr(42), KernelTimeS: ptr(99.5), KilledAt: ptr(t0.Add(12 * time.Second))}
+	d.Observe(Reading{At: t0, UsedPct: 90, OOMKills: 1, OOMKnown: true})
+	d.Observe(Reading{At: t0.Add(10 * time.Second), UsedPct: 90, OOMKills: 1, OOMKnown: true})
+	d.Observe(Reading{At: t0.Add(12 * time.Second), UsedPct: 90, OOMKills: 2, OOMKnown: true, NewKills: []OOMKill{kill}})
+	if n := d.Summary().OOMKills; n != 1 {
+		t.Fatalf("own kills %d", n)
+	}
+	d.Record(Event{At: t0.Add(9 * time.Second), Writer: "other", Data: Started{Reason: "memory 90%"}})
+	kill.Count = 1
+	d.Record(Event{At: t0.Add(12 * time.Second), Writer: "other", Data: kill, ID: KillID("boot-1", kill)})
+	s := d.Summary()
+	if s.OOMKills != 1 || !s.Start.Equal(t0.Add(9*time.Second)) {
+		t.Errorf("after joining: kills %d, start %s", s.OOMKills, s.Start.Sub(t0))
+	}
+}

@@ -118,7 +118,11 @@ func (s *Summary) Add(ev Event) {
 		s.SwapGrowing = v.Growing
 	case OOMKill:
 		s.OOMKills += max(v.Count, 1)
-		s.LastKillAt = ev.At
+		// Kills found in the log at start come in the log's order, which
+		// need not be the clock's: keep the latest.
+		if ev.At.After(s.LastKillAt) {
+			s.LastKillAt = ev.At
+		}
 	case PGSaturation:
 		s.PGSaturated = v.Saturated
 	case ServiceRestarted:

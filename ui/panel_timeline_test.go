@@ -715,3 +715,32 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 	m := <-final
 	golden(t, m.View())
 }
+
+// TestTimelineKillsBeforeStart: the kills the OOM panel finds in the
+// kernel log at start, six of the last hour, open an incident that the
+// panel and the top bar show (they left the header NORMAL and the
+// timeline "no incident open").
+func TestTimelineKillsBeforeStart(t *testing.T) {
+	tl := &fakeTimeline{}
+	c := &clock{t0}
+	p := startedPanel(t, tl, c)
+	var kills []probes.OOMKill
+	for i := range 7 {
+		at := t0.Add(-time.Duration(5+10*i) * time.Minute) // the seventh is 65 minutes old
+		ks := float64(10000 + i)
+		kills = append(kills, probes.OOMKill{PID: 4000 + i, Comm: "odoo-bin", Time: &at, KernelTimeS: &ks})
+	}
+	p, _ = step(t, p, oomLoadedMsg{id: 99, kills: kills})
+	if got := tl.kinds(); got != "started,oom_kill,oom_kill,oom_kill,oom_kill,oom_kill,oom_kill" {
+		t.Errorf("recorded %s", got)
+	}
+	v := ansi.Strip(p.view(testDeps(nil).Styles, 80, 14, false))
+	for _, want := range []string{"▶ INCIDENT 55 min", "incident started: opened because 6 OOM kill(s) in the last hour", "criteria 1/5 met", "✘ no OOM", "12:55:00 ✗ OOM kill: pid 4000"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("panel lacks %q:\n%s", want, v)
+		}
+	}
+	if st := ansi.Strip(p.status(testDeps(nil).Styles, false)); !strings.Contains(st, "criteria 1/5") {
+		t.Errorf("top bar segment %q lacks the criteria", st)
+	}
+}
