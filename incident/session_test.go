@@ -332,3 +332,38 @@ func TestObserverJoinsWithoutLosingCounts(t *testing.T) {
 		t.Errorf("after joining: kills %d, start %s", s.OOMKills, s.Start.Sub(t0))
 	}
 }
+
+// TestSessionFeedWhileSyncing: readings, actions and snapshots go on while
+// Syncs run on other goroutines, as with the dashboard's Cmds (run with
+// -race); a Sync while another runs returns at once.
+func TestSessionFeedWhileSyncing(t *testing.T) {
+	dir := t.TempDir()
+	c := &testClock{t0}
+	s, _ := hostSession(t, dir, c)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			s.Sync(context.Background())
+		}
+	}()
+	for i := range 200 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		s.Observe(Reading{At: at, UsedPct: 93, OOMKnown: true})
+		if i == 100 {
+			s.ActionStarted(at, ActionStarted{Run: "r1", Action: "clear-redis"})
+		}
+		_ = s.State()
+		go s.Sync(context.Background())
+	}
+	<-done
+	// Stray Syncs may still hold the turn: retry until all is written.
+	for i := 0; i < 200 && !s.Settled(); i++ {
+		s.Sync(context.Background())
+		time.Sleep(time.Millisecond)
+	}
+	n, _ := fileKinds(t, dir)
+	if n[KindStarted] != 1 || n[KindActionStarted] != 1 {
+		t.Errorf("file holds %v", n)
+	}
+}
