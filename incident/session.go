@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -321,7 +322,11 @@ func (s *Session) Sync(ctx context.Context) {
 		s.mu.Lock()
 		s.elected = true
 		if err != nil {
+			// The lock cannot be had at all (not merely held by another):
+			// record rather than lose the incident; fact identities still
+			// keep kills and stages single. The error stays on screen.
 			s.followErr = err
+			w = true
 		}
 		if w && !s.writer {
 			s.takeOver()
@@ -400,7 +405,12 @@ func (s *Session) applyEarly() {
 func (s *Session) takeOver() {
 	s.writer = true
 	s.trimShadow()
-	s.pending = append(s.pending, s.shadow...)
+	// In time order, the shadow first at equal times: a note typed while
+	// observing must not reach the file before the Started it belongs to.
+	// No batch is in flight (this runs inside Sync), so reordering is safe.
+	merged := append(s.shadow, s.pending...)
+	sort.SliceStable(merged, func(i, j int) bool { return merged[i].At.Before(merged[j].At) })
+	s.pending = merged
 	s.shadow = nil
 	s.generation++
 }
