@@ -383,7 +383,10 @@ func (m Model) topBar() string {
 	// Narrow screens drop the date, then the uptime, before anything an
 	// observer needs (host, read-only, pause, the incident clock) is cut.
 	var left string
-	for _, variant := range []struct{ date, uptime, short bool }{{true, true, false}, {false, true, false}, {false, false, false}, {false, false, true}} {
+	for _, variant := range []struct {
+		date, uptime bool
+		short        int // the incident segment's (timelinePanel.status)
+	}{{true, true, 0}, {false, true, 0}, {false, false, 0}, {false, false, 1}, {false, false, 2}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
 		if variant.uptime && !m.d.Host.BootTime.IsZero() {
 			parts = append(parts, m.st.Bar.Render("up "+humanDuration(m.now.Sub(m.d.Host.BootTime))))

@@ -409,9 +409,10 @@ func sevOf(l incident.Level) probes.Severity {
 
 // status is the top bar's incident segment: clock, peak, escalation stage
 // and the criteria abridged ("criteria 3/5"); "" while there has been no
-// incident. short drops the words and the peak an 80-column bar has no
-// room for, so the criteria are not what gets cut.
-func (p timelinePanel) status(st Styles, short bool) string {
+// incident. short is for an 80-column bar: 1 drops the word "incident"
+// and the peak, 2 also keeps only the stage's first word and says "3/5
+// met", so the criteria are not what gets cut.
+func (p timelinePanel) status(st Styles, short int) string {
 	s := &p.st.Summary
 	var parts []string
 	if p.st.WriteErr != nil {
@@ -421,17 +422,26 @@ func (p timelinePanel) status(st Styles, short bool) string {
 	case !s.Started():
 	case s.Active():
 		seg := "⏱ incident " + humanDuration(s.Elapsed(p.now()))
-		if short {
+		if short > 0 {
 			seg = "⏱ " + humanDuration(s.Elapsed(p.now()))
 		}
-		if s.Samples > 0 && !short {
+		if s.Samples > 0 && short == 0 {
 			seg += fmt.Sprintf(" · peak %.1f%%", s.Peak.UsedPct)
 		}
 		parts = append(parts, st.Bar.Render(seg))
 		if s.Stage > incident.StageNone {
-			parts = append(parts, st.High.Render("⚑ "+stageShort(s.Stage)))
+			stage := stageShort(s.Stage)
+			if short > 1 {
+				stage, _, _ = strings.Cut(stage, " ")
+			}
+			parts = append(parts, st.High.Render("⚑ "+stage))
 		}
-		parts = append(parts, st.Bar.Render(incident.CriteriaLine(p.st.Criteria)))
+		if short > 1 {
+			met, all := incident.MetCount(p.st.Criteria)
+			parts = append(parts, st.Bar.Render(fmt.Sprintf("%d/%d met", met, all)))
+		} else {
+			parts = append(parts, st.Bar.Render(incident.CriteriaLine(p.st.Criteria)))
+		}
 	default:
 		parts = append(parts, st.Bar.Render("■ incident ended after "+humanDuration(s.Elapsed(p.now()))))
 	}

@@ -213,7 +213,7 @@ func TestTimelineDetectsAndRecords(t *testing.T) {
 	if diff := cmp.Diff("started,severity_changed,oom_kill,escalation", strings.Join(shown, ",")); diff != "" {
 		t.Errorf("shown (samples are not listed): %s", diff)
 	}
-	st := ansi.Strip(p.status(testDeps(nil).Styles, false))
+	st := ansi.Strip(p.status(testDeps(nil).Styles, 0))
 	for _, w := range []string{"⏱ incident 29 s", "peak 90.0%", "⚑ page on-call"} {
 		if !strings.Contains(st, w) {
 			t.Errorf("status %q lacks %q", st, w)
@@ -316,7 +316,7 @@ func TestTimelineWriteErrorVisibleAndRetried(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", w, v)
 		}
 	}
-	if !strings.Contains(ansi.Strip(p.status(st, false)), "✖ NOT RECORDED") {
+	if !strings.Contains(ansi.Strip(p.status(st, 0)), "✖ NOT RECORDED") {
 		t.Error("status bar does not say events are not recorded")
 	}
 	// A second failure does not flash again; a note added meanwhile waits in order.
@@ -740,7 +740,13 @@ func TestTimelineKillsBeforeStart(t *testing.T) {
 			t.Errorf("panel lacks %q:\n%s", want, v)
 		}
 	}
-	if st := ansi.Strip(p.status(testDeps(nil).Styles, false)); !strings.Contains(st, "criteria 1/5") {
+	if st := ansi.Strip(p.status(testDeps(nil).Styles, 0)); !strings.Contains(st, "criteria 1/5") {
 		t.Errorf("top bar segment %q lacks the criteria", st)
+	}
+	// The next reading pages on-call; the tightest top bar segment still
+	// says so, and the criteria, in words.
+	p, _ = step(t, p, memSampledMsg{at: t0, mem: memAt(t0, 40, 0, 0)})
+	if st := ansi.Strip(p.status(testDeps(nil).Styles, 2)); !strings.Contains(st, "⚑ page ") || !strings.HasSuffix(st, "/5 met") {
+		t.Errorf("tightest top bar segment %q", st)
 	}
 }
