@@ -61,9 +61,12 @@ func runDashboard(o *options) error {
 	}
 	pg, pgOff := h.Postgres()
 	actErr := h.CanAct() // the screen asks the host, not the flags
+	info := hostInfo(h)
+	sess, closeSession := newIncidentSession(o, h, info, probes.DefaultThresholds())
+	defer closeSession()
 	d := ui.Deps{
 		Now:        time.Now,
-		Host:       hostInfo(h),
+		Host:       info,
 		Memory:     h.Memory(),
 		Interval:   o.interval,
 		Thresholds: probes.DefaultThresholds(),
@@ -78,7 +81,7 @@ func runDashboard(o *options) error {
 		PG:         pg,
 		PGInterval: o.interval,
 		Actions:    actionSvc,
-		Timeline:   newTimeline(o, h),
+		Incident:   sess,
 		Author:     author(),
 	}
 	d.ReadOnlyWhy = errText(actErr)

@@ -102,7 +102,9 @@ func runReplay(o *options, path string) error {
 	}
 	// A replay writes no timeline of its own: only one named on purpose.
 	if o.incident != "" {
-		d.Timeline = newTimeline(o, h)
+		sess, closeSession := newIncidentSession(o, h, d.Host, d.Thresholds)
+		defer closeSession()
+		d.Incident = sess
 	}
 	_, err = tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10)).Run()
 	return err

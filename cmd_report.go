@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
 )
@@ -31,7 +32,7 @@ func incidentDir(o *options) (string, error) {
 // A replay's incidents are named after the captured host and kept in a
 // directory of their own beside the live one, so a replay never resumes a
 // live incident and `memtui report` never takes one for the newest.
-func newTimeline(o *options, h host.Host) ui.Timeline {
+func newTimeline(o *options, h host.Host) *incident.Journal {
 	dir, err := incidentDir(o)
 	if err != nil && o.incident == "" {
 		return nil
@@ -46,6 +47,22 @@ func newTimeline(o *options, h host.Host) ui.Timeline {
 // live "incidents" directory, never inside it.
 func replayDir(incidents string) string {
 	return filepath.Join(filepath.Dir(incidents), "replays")
+}
+
+// newIncidentSession is the headless incident session the dashboard
+// shows: the detector tuned to th, over the host's journal (one writer per
+// host through its lock). The boot id names OOM kills across processes.
+func newIncidentSession(o *options, h host.Host, info ui.HostInfo, th probes.Thresholds) (*incident.Session, func()) {
+	cfg := incident.SessionConfig{Now: time.Now, Detector: incident.Config{
+		Host:   incident.HostFacts{Host: info.Name, Kernel: info.Kernel, CPUs: info.CPUs, BootID: h.BootID()},
+		Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical},
+	}}
+	closeFn := func() {}
+	if j := newTimeline(o, h); j != nil {
+		cfg.Timeline = j
+		closeFn = func() { j.Close() } // releases the writer lock for an observer to take
+	}
+	return incident.NewSession(cfg), closeFn
 }
 
 // author names the person at the keyboard: under sudo the user who ran it.

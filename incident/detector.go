@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/memtui/memtui/internal/units"
@@ -26,7 +27,8 @@ type Reading struct {
 	// PGKnown says they were read.
 	PGUsed, PGMax int
 	PGKnown       bool
-	// ProcRSSBytes is the summed RSS of the watched processes, when known.
+	// ProcRSSBytes is the process footprint (FootprintDefinition; the name
+	// is older than the definition and kept for the file format), when known.
 	ProcRSSBytes *uint64
 	// Restarts names watched processes seen restarting since the last reading.
 	Restarts []string
@@ -39,6 +41,10 @@ type HostFacts struct {
 	MemTotalBytes  uint64
 	SwapTotalBytes uint64
 	CPUs           int
+	// BootID is the kernel's boot id (/proc/sys/kernel/random/boot_id):
+	// with a kill's kernel timestamp and pid it names the kill, so every
+	// process on the host records the same kill once. "" when unknown.
+	BootID string
 }
 
 // Config tunes the detector. Zero fields take the defaults of DefaultConfig.
@@ -174,11 +180,16 @@ type Detector struct {
 
 	recoveredSince time.Time
 	lastAt         time.Time
+
+	// ids are the identities of the facts on the timeline (Event.ID), so a
+	// fact learned twice (a kill in the log at start and again from the
+	// file) is emitted once.
+	ids map[string]bool
 }
 
 // NewDetector returns a detector with cfg (zero fields take defaults).
 func NewDetector(cfg Config) *Detector {
-	return &Detector{cfg: cfg.withDefaults(), level: LevelNormal}
+	return &Detector{cfg: cfg.withDefaults(), level: LevelNormal, ids: map[string]bool{}}
 }
 
 // SetHost updates the host facts the next Started event carries (the ui
@@ -195,6 +206,19 @@ func (d *Detector) Summary() *Summary { return &d.sum }
 // or an incident loaded from a file it joins. Its own events are already
 // folded in; recording them again would count them twice.
 func (d *Detector) Record(ev Event) {
+	if ev.ID != "" {
+		if d.ids[ev.ID] {
+			return // the same fact from another writer: counted once
+		}
+		d.ids[ev.ID] = true
+	}
+	if v, ok := ev.Data.(Started); ok && d.sum.Active() && ev.At.Sub(d.sum.Start).Abs() <= joinWindow {
+		// The same incident, opened by another process that saw the same
+		// crossing moments apart: take its start (stage identities hang
+		// on it) and keep what was already folded, kills included.
+		d.sum.Facts, d.sum.Start = v, ev.At
+		return
+	}
 	d.sum.Add(ev)
 	switch v := ev.Data.(type) {
 	case Started:
@@ -239,9 +263,75 @@ func (d *Detector) started(reason string) Started {
 
 // emit stamps p, folds it into the summary and appends it to out.
 func (d *Detector) emit(out []Event, at time.Time, p Payload) []Event {
-	ev := Event{At: at, Data: p}
+	return d.emitID(out, at, p, "")
+}
+
+// emitID is emit for a fact with an identity; a fact already on the
+// timeline is not emitted again.
+func (d *Detector) emitID(out []Event, at time.Time, p Payload, id string) []Event {
+	if id != "" {
+		if d.ids[id] {
+			return out
+		}
+		d.ids[id] = true
+	}
+	ev := Event{At: at, Data: p, ID: id}
 	d.sum.Add(ev)
 	return append(out, ev)
+}
+
+// killEventID names a kill event: by boot, kernel time and pid when the
+// log described it, by the counter's value when only the counter saw it.
+func (d *Detector) killEventID(k OOMKill, r Reading) string {
+	if k.PID == nil && r.OOMKnown {
+		return KillCountID(d.cfg.Host.BootID, r.OOMKills)
+	}
+	return KillID(d.cfg.Host.BootID, k)
+}
+
+// KillsWindow is how far back kills found in the kernel log at start open
+// an incident: being paged for the OOM killer and then opening memtui is
+// the usual order, and an hour is the runbook's horizon.
+const KillsWindow = time.Hour
+
+// KillsBeforeStart takes the kills the kernel log already held when this
+// process started. Those of the last KillsWindow before at open an
+// incident when none is open ("opened because 6 OOM kills in the last
+// hour") and are recorded as its kills, each once (by KillID) however
+// many processes read the same log.
+func (d *Detector) KillsBeforeStart(at time.Time, kills []OOMKill) []Event {
+	var recent []OOMKill
+	for _, k := range kills {
+		if k.KilledAt == nil || at.Sub(*k.KilledAt) > KillsWindow || k.KilledAt.After(at) {
+			continue
+		}
+		if id := KillID(d.cfg.Host.BootID, k); id != "" && d.ids[id] {
+			continue
+		}
+		recent = append(recent, k)
+	}
+	if len(recent) == 0 {
+		return nil
+	}
+	sort.SliceStable(recent, func(i, j int) bool { return recent[i].KilledAt.Before(*recent[j].KilledAt) })
+	var out []Event
+	if !d.sum.Active() {
+		// The incident began with the first of those kills, not when
+		// memtui was opened: its clock and the order on file say so.
+		first := at
+		for _, k := range recent {
+			if k.KilledAt.Before(first) {
+				first = *k.KilledAt
+			}
+		}
+		out = d.emit(out, first.UTC(), d.started(fmt.Sprintf("opened because %d OOM kill(s) in the last hour", len(recent))))
+		d.winStart, d.best = time.Time{}, nil
+	}
+	for _, k := range recent {
+		k.Count = 1
+		out = d.emitID(out, k.KilledAt.UTC(), k, KillID(d.cfg.Host.BootID, k))
+	}
+	return out
 }
 
 // Observe takes one reading and returns the events it caused, in order.
@@ -283,7 +373,7 @@ func (d *Detector) Observe(r Reading) []Event {
 			if k.KilledAt != nil && !k.KilledAt.IsZero() && !k.KilledAt.After(r.At) {
 				at = k.KilledAt.UTC()
 			}
-			out = d.emit(out, at, k)
+			out = d.emitID(out, at, k, d.killEventID(k, r))
 		}
 	}
 
@@ -504,47 +594,59 @@ func (d *Detector) reached(s Stage) bool {
 func (d *Detector) escalate(out []Event, r Reading) []Event {
 	s := &d.sum
 	elapsed := r.At.Sub(s.Start)
+	// Paging is for the OOM killer itself, which acts in a small cgroup
+	// while the host is fine: it does not wait for host memory.
 	if s.OOMKills > 0 && !d.reached(StagePageOnCall) {
-		out = d.emit(out, r.At, Escalation{Stage: StagePageOnCall, Reason: fmt.Sprintf("%d OOM kill(s) during the incident", s.OOMKills)})
+		out = d.emitID(out, r.At, Escalation{Stage: StagePageOnCall, Reason: fmt.Sprintf("%d OOM kill(s) during the incident", s.OOMKills)}, StageID(s.Start, StagePageOnCall))
 	}
-	if elapsed >= seniorAfter && !d.reached(StageSeniorDevOps) && s.Growing(d.cfg.GrowthWindow, d.cfg.GrowthMinPct) {
+	// The later stages apply only while memory is not back to normal
+	// (below warning): an incident that is recovering is watched, not
+	// escalated. "Still growing" alone read a rise from 3 to 4 % as growth.
+	still := r.UsedPct >= d.cfg.Levels.Warning
+	if elapsed >= seniorAfter && still && !d.reached(StageSeniorDevOps) && s.Growing(d.cfg.GrowthWindow, d.cfg.GrowthMinPct) {
 		reason := fmt.Sprintf("%s in, memory %.1f%% and still growing", units.Duration(elapsed), r.UsedPct)
 		if s.SwapGrowing {
 			reason += " (swap growing)"
 		}
-		out = d.emit(out, r.At, Escalation{Stage: StageSeniorDevOps, Reason: reason})
+		out = d.emitID(out, r.At, Escalation{Stage: StageSeniorDevOps, Reason: reason}, StageID(s.Start, StageSeniorDevOps))
 	}
-	// The later stages apply while memory has not come back under the
-	// warning level; after that the incident is being watched, not fought.
-	still := r.UsedPct >= d.cfg.Levels.Warning
 	if elapsed >= maintenanceAfter && still && !d.reached(StageMaintenance) {
-		out = d.emit(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
+		out = d.emitID(out, r.At, Escalation{Stage: StageMaintenance, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)}, StageID(s.Start, StageMaintenance))
 	}
 	if elapsed >= emergencyAfter && still && !d.reached(StageEmergency) {
-		out = d.emit(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)})
+		out = d.emitID(out, r.At, Escalation{Stage: StageEmergency, Reason: fmt.Sprintf("%s in, memory %.1f%%", units.Duration(elapsed), r.UsedPct)}, StageID(s.Start, StageEmergency))
 	}
 	return out
 }
 
-// checkRecovery ends the incident once the success criteria held for
-// RecoveryHold. The criteria are judged on the current reading, so a
-// pending sample cannot delay the verdict.
+// checkRecovery ends the incident once memory has been under the warning
+// level for RecoveryHold with no criterion failing, and all of them met at
+// the end. The hold starts when memory falls, not when every criterion has
+// its full comparison window (swap and footprint need 5 minutes of
+// samples): "15 minutes under 75 %" means from the fall. The criteria are
+// judged on the current reading, so a pending sample cannot delay the
+// verdict.
 func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 	s := d.sum
 	s.Last, s.LastAt = sampleOf(r), r.At
 	if s.Samples == 0 {
 		s.Samples = 1
 	}
-	if !Recovered(s.Criteria()) {
+	cs := s.Criteria()
+	failing := r.UsedPct >= d.cfg.Levels.Warning
+	for _, c := range cs {
+		failing = failing || c.State == NotMet
+	}
+	if failing {
 		d.recoveredSince = time.Time{}
 		return out
 	}
 	if d.recoveredSince.IsZero() {
 		d.recoveredSince = r.At
 	}
-	if r.At.Sub(d.recoveredSince) < d.cfg.RecoveryHold {
+	if r.At.Sub(d.recoveredSince) < d.cfg.RecoveryHold || !Recovered(cs) {
 		return out
 	}
 	d.recoveredSince = time.Time{}
-	return d.End(r.At, fmt.Sprintf("recovered: success criteria held for %s (memory %.1f%%)", units.Duration(d.cfg.RecoveryHold), r.UsedPct))
+	return d.End(r.At, fmt.Sprintf("recovered: memory under %s%% for %s with the success criteria met (memory %.1f%%)", pctText(d.cfg.Levels.Warning), units.Duration(d.cfg.RecoveryHold), r.UsedPct))
 }

@@ -122,7 +122,7 @@ func TestDetectorSeries(t *testing.T) {
 				"+10s incident started: memory 90.0% held at high (≥ 85%) for 10 s",
 				"+10s severity normal → high at 90.0%",
 				"+1m10s severity high → normal at 70.0%",
-				"+16m0s incident ended: recovered: success criteria held for 15 min (memory 70.0%)",
+				"+16m0s incident ended: recovered: memory under 75% for 15 min with the success criteria met (memory 70.0%)",
 			},
 		},
 		{
@@ -326,11 +326,11 @@ func TestCriteria(t *testing.T) {
 	add(400, MemSample{UsedPct: 72, SwapTotalBytes: 1 << 30, SwapUsedBytes: 400 << 20, ProcRSSBytes: up(3 << 30)})
 	got := s.Criteria()
 	want := []Criterion{
-		{"Memory usage below 75%", Met, "72.0% at 09:06:40"},
-		{"No swap usage or decreasing", Met, "400 MiB at 09:06:40, 500 MiB at 09:00:00 (decreasing)"},
-		{"No OOM killer activity since the last action", Met, "no OOM kill since the last action (restart-odoo at 09:02:00); 1 during the incident"},
-		{"Stable process memory footprint", Met, "3.00 GiB at 09:06:40, 4.00 GiB at 09:00:00 (-25.0%, stable within +5%)"},
-		{"No service crashes", NotMet, "watched service restarted at 09:03:20, after the last action (restart-odoo at 09:02:00)"},
+		{"Memory usage below 75%", "memory", Met, "72.0% at 09:06:40"},
+		{"No swap usage or decreasing", "swap", Met, "400 MiB at 09:06:40, 500 MiB at 09:00:00 (decreasing)"},
+		{"No OOM killer activity since the last action", "no OOM", Met, "no OOM kill since the last action (restart-odoo at 09:02:00); 1 during the incident"},
+		{"Stable process memory footprint (summed PSS of the 5 largest programs)", "footprint", Met, "3.00 GiB at 09:06:40, 4.00 GiB at 09:00:00 (-25.0%, stable within +5%)"},
+		{"No service crashes", "no crash", NotMet, "service restarted at 09:03:20, after the last action (restart-odoo at 09:02:00)"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Error(diff)

@@ -51,6 +51,11 @@ type Event struct {
 	Writer string
 	// Seq numbers the writer's events from 1 (set by Store).
 	Seq uint64
+	// ID names the fact the event records when one fact can be seen by
+	// several processes (an OOM kill, an escalation stage); Store writes
+	// an event whose ID is already in the file as a no-op. "" for events
+	// that are facts of one process only (a note, a sample).
+	ID string
 	// Data is the typed payload; its Kind names the line's type.
 	Data Payload
 }
@@ -158,7 +163,8 @@ type MemSample struct {
 	UsedPct        float64 `json:"used_pct"`
 	SwapUsedBytes  uint64  `json:"swap_used_bytes"`
 	SwapTotalBytes uint64  `json:"swap_total_bytes"`
-	// ProcRSSBytes is the summed RSS of the watched processes, when known.
+	// ProcRSSBytes is the process footprint (FootprintDefinition; the name
+	// is older than the definition and kept for the file format), when known.
 	ProcRSSBytes *uint64 `json:"proc_rss_bytes,omitempty"`
 }
 
@@ -200,7 +206,37 @@ type OOMKill struct {
 	Constraint  string     `json:"constraint,omitempty"`
 	Memcg       string     `json:"memcg,omitempty"`
 	KilledAt    *time.Time `json:"killed_at,omitempty"`
-	Count       int        `json:"count"`
+	// KernelTimeS is the kernel's own stamp of the kill, seconds since
+	// boot: with the boot id and the pid it names the kill across
+	// processes (see KillID).
+	KernelTimeS *float64 `json:"kernel_time_s,omitempty"`
+	Count       int      `json:"count"`
+}
+
+// KillID is the identity of a kill seen in the kernel log: boot id, the
+// kernel's timestamp and the pid, so every memtui on the host names the
+// same kill the same way. "" when the log did not give all three.
+func KillID(bootID string, k OOMKill) string {
+	if bootID == "" || k.KernelTimeS == nil || k.PID == nil {
+		return ""
+	}
+	return fmt.Sprintf("oom:%s:%.6f:%d", bootID, *k.KernelTimeS, *k.PID)
+}
+
+// KillCountID names kills seen only as the kernel's counter reaching n
+// (no details in the log): the counter's value is the same for every
+// process reading it during that boot.
+func KillCountID(bootID string, n uint64) string {
+	if bootID == "" {
+		return ""
+	}
+	return fmt.Sprintf("oom:%s:counter:%d", bootID, n)
+}
+
+// StageID is the identity of an escalation stage of the incident that
+// started at start: each stage is reached once per incident.
+func StageID(start time.Time, s Stage) string {
+	return "escalation:" + start.UTC().Format(time.RFC3339Nano) + ":" + s.String()
 }
 
 // PGSaturation records PostgreSQL connections reaching (or leaving) saturation.
@@ -581,6 +617,7 @@ type line struct {
 	Kind   Kind            `json:"kind"`
 	Writer string          `json:"writer,omitempty"`
 	Seq    uint64          `json:"seq,omitempty"`
+	ID     string          `json:"id,omitempty"`
 	Data   json.RawMessage `json:"data"`
 }
 
@@ -593,7 +630,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(line{At: e.At.UTC(), Kind: e.Data.Kind(), Writer: e.Writer, Seq: e.Seq, Data: data})
+	return json.Marshal(line{At: e.At.UTC(), Kind: e.Data.Kind(), Writer: e.Writer, Seq: e.Seq, ID: e.ID, Data: data})
 }
 
 // UnmarshalJSON reads an event, typed by its kind.
@@ -616,7 +653,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(l.Data, p); err != nil {
 		return fmt.Errorf("%s event: %w", l.Kind, err)
 	}
-	*e = Event{At: l.At, Writer: l.Writer, Seq: l.Seq, Data: deref(p)}
+	*e = Event{At: l.At, Writer: l.Writer, Seq: l.Seq, ID: l.ID, Data: deref(p)}
 	return nil
 }
 
@@ -678,6 +715,13 @@ func fastDecode(b []byte) (Event, bool) {
 			return ev, false
 		}
 		ev.Seq, rest = seq, r[n:]
+	}
+	if bytes.HasPrefix(rest, []byte(`,"id":"`)) {
+		id, ok := field(`,"id":"`)
+		if !ok {
+			return ev, false
+		}
+		ev.ID = string(id)
 	}
 	data, ok := bytes.CutPrefix(rest, []byte(`,"data":`))
 	if !ok || len(data) < 2 || data[len(data)-1] != '}' {

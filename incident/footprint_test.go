@@ -59,19 +59,19 @@ func TestReportCriteriaFromProcessReadings(t *testing.T) {
 			name: "flat after the restart", procs: true,
 			// The last sample (09:15:55) against the latest one at least
 			// 5 min older (09:10:55): both 3 GiB.
-			footprint: "- [x] Stable process memory footprint: 3.00 GiB at 09:15:55, 3.00 GiB at 09:10:55 (+0.0%, stable within +5%)",
-			crash:     "- [ ] No service crashes: not met: watched service restarted at 09:06:00, after the incident started",
+			footprint: "- [x] Stable process memory footprint (summed PSS of the 5 largest programs): 3.00 GiB at 09:15:55, 3.00 GiB at 09:10:55 (+0.0%, stable within +5%)",
+			crash:     "- [ ] No service crashes: not met: service restarted at 09:06:00, after the incident started",
 		},
 		{
 			name: "still growing after the restart", after: 1 << 20, procs: true,
 			// 3 GiB + 595 MiB against 3 GiB + 295 MiB: 300/3367 = +8.9 %.
-			footprint: "- [ ] Stable process memory footprint: not met: 3.58 GiB at 09:15:55, 3.29 GiB at 09:10:55 (+8.9%, stable within +5%)",
-			crash:     "- [ ] No service crashes: not met: watched service restarted at 09:06:00, after the incident started",
+			footprint: "- [ ] Stable process memory footprint (summed PSS of the 5 largest programs): not met: 3.58 GiB at 09:15:55, 3.29 GiB at 09:10:55 (+8.9%, stable within +5%)",
+			crash:     "- [ ] No service crashes: not met: service restarted at 09:06:00, after the incident started",
 		},
 		{
 			name:      "no process readings",
-			footprint: "- [ ] Stable process memory footprint: unknown: process footprint not measured",
-			crash:     "- [x] No service crashes: no watched service restarted since the incident started",
+			footprint: "- [ ] Stable process memory footprint (summed PSS of the 5 largest programs): unknown: not measured",
+			crash:     "- [x] No service crashes: no service restarted since the incident started",
 		},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/probes"
+	"golang.org/x/sys/unix"
 )
 
 // joinWindow is how recent another process's new incident must be for a
@@ -40,6 +41,7 @@ type Journal struct {
 	fw      *Follower
 	writers map[string]bool  // our own writer ids, filtered out of Poll
 	checked map[string]int64 // the file discover last found not joinable, and its size
+	lock    *os.File         // the writer lock, held while this process is the writer
 }
 
 // NewJournal returns a journal that keeps incidents in dir, or always in
@@ -175,6 +177,10 @@ func (j *Journal) Record(ctx context.Context, evs []Event) (recorded []Event, n 
 			return out, i, err
 		}
 		rec, err := j.store.Append(ev)
+		if errors.Is(err, ErrDuplicate) {
+			// Another process recorded this fact: dealt with, not ours.
+			continue
+		}
 		if err != nil {
 			return out, i, err
 		}
@@ -348,11 +354,69 @@ func (j *Journal) Export(ctx context.Context, now time.Time) (string, error) {
 	return written, err
 }
 
-// Close releases the files.
+// LockPath is the writer lock of this journal's host: beside the
+// --incident file, or one per host in the incident directory, so the lock
+// exists before any incident file does and outlives each one.
+func (j *Journal) LockPath() string {
+	if j.fixed != "" {
+		return j.fixed + ".lock"
+	}
+	if j.dir == "" {
+		return ""
+	}
+	name := strings.TrimSuffix(FileName(j.host, time.Time{}), "-00010101T000000Z.jsonl")
+	return filepath.Join(j.dir, name+".writer.lock")
+}
+
+// TryWriter makes this process the host's one writer of detector events
+// if no other process holds the writer lock, and reports whether it is.
+// The lock is an exclusive flock on LockPath held until Close (or until
+// the process dies: the kernel releases it, and the next TryWriter of an
+// observer succeeds — that is the takeover). It never blocks.
+func (j *Journal) TryWriter() (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.lock != nil {
+		return true, nil
+	}
+	p := j.LockPath()
+	if p == "" {
+		return true, nil // nowhere to share a file: nobody to share it with
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return false, fmt.Errorf("incident writer lock: %w", hint(err))
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("incident writer lock: %w", hint(err))
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err == unix.EWOULDBLOCK {
+		f.Close()
+		return false, nil
+	}
+	if err != nil {
+		f.Close()
+		return false, fmt.Errorf("incident writer lock %s: %w", p, err)
+	}
+	j.lock = f
+	return true, nil
+}
+
+// Close releases the files and the writer lock.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var err error
+	if j.lock != nil {
+		j.lock.Close() // closing the last descriptor drops the flock
+		j.lock = nil
+	}
 	if j.store != nil {
 		err = j.store.Close()
 		j.store = nil

@@ -56,7 +56,16 @@ type Store struct {
 	writer string
 	seq    uint64
 	buf    []byte
+	// ids are the event identities in the file up to idsAt (its size when
+	// last read), kept current under the lock before each Append of an
+	// event with an ID.
+	ids   map[string]bool
+	idsAt int64
 }
+
+// ErrDuplicate says an event with the same ID is already in the file: the
+// fact is recorded (by this or another process) and was not written again.
+var ErrDuplicate = errors.New("incident timeline: event already recorded")
 
 // Open opens the timeline at path for appending, creating it (mode 0600, and
 // its directory 0700) with a header naming host and created when it does not
@@ -166,6 +175,16 @@ func (s *Store) Append(ev Event) (Event, error) {
 		return ev, s.errf("stat", err)
 	}
 	size := fi.Size()
+	if ev.ID != "" {
+		// Checked under the lock, so two processes appending the same fact
+		// at once write it once.
+		if err := s.refreshIDs(size); err != nil {
+			return ev, err
+		}
+		if s.ids[ev.ID] {
+			return ev, ErrDuplicate
+		}
+	}
 	s.buf = s.buf[:0]
 	if size > 0 && fi.Mode().IsRegular() {
 		// A crashed writer may have left a torn last line. Start ours on a
@@ -181,7 +200,58 @@ func (s *Store) Append(ev Event) (Event, error) {
 		return ev, err
 	}
 	s.seq++
+	if ev.ID != "" {
+		s.ids[ev.ID] = true
+	}
 	return ev, nil
+}
+
+// refreshIDs reads the identities of the lines appended since the last
+// call, up to size. Only whole lines count; a torn last line has no fact.
+// The caller holds the lock.
+func (s *Store) refreshIDs(size int64) error {
+	if s.ids == nil {
+		s.ids = map[string]bool{}
+	}
+	if size < s.idsAt {
+		// The file was cut back (a failed write truncated it): read again.
+		clear(s.ids)
+		s.idsAt = 0
+	}
+	if size == s.idsAt {
+		return nil
+	}
+	b := make([]byte, size-s.idsAt)
+	if _, err := s.f.ReadAt(b, s.idsAt); err != nil && err != io.EOF {
+		return s.errf("read", err)
+	}
+	whole := bytes.LastIndexByte(b, '\n') + 1
+	for _, ln := range bytes.Split(b[:whole], []byte{'\n'}) {
+		if id := lineID(ln); id != "" {
+			s.ids[id] = true
+		}
+	}
+	s.idsAt += int64(whole)
+	return nil
+}
+
+// lineID is the "id" of an event line, looked for in the envelope only
+// (before "data"), where MarshalJSON puts it; free text in the payload
+// cannot fake it because its quotes are escaped there.
+func lineID(ln []byte) string {
+	env := ln
+	if i := bytes.Index(ln, []byte(`,"data":`)); i >= 0 {
+		env = ln[:i]
+	}
+	_, rest, ok := bytes.Cut(env, []byte(`,"id":"`))
+	if !ok {
+		return ""
+	}
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return ""
+	}
+	return string(rest[:end])
 }
 
 // writeSynced writes b in a single write(2) and syncs it. On failure it cuts

@@ -120,7 +120,11 @@ func (s *Summary) Add(ev Event) {
 		s.SwapGrowing = v.Growing
 	case OOMKill:
 		s.OOMKills += max(v.Count, 1)
-		s.LastKillAt = ev.At
+		// Kills found in the log at start come in the log's order, which
+		// need not be the clock's: keep the latest.
+		if ev.At.After(s.LastKillAt) {
+			s.LastKillAt = ev.At
+		}
 	case PGSaturation:
 		s.PGSaturated = v.Saturated
 	case ServiceRestarted:
@@ -179,7 +183,9 @@ const (
 // Criterion is one of the runbook's success criteria, with the figures
 // behind the verdict.
 type Criterion struct {
-	Name   string
+	Name string
+	// Short is the name in a word or two, for a compact list ("swap").
+	Short  string
 	State  CriterionState
 	Figure string
 }
@@ -189,7 +195,7 @@ func (s *Summary) Criteria() []Criterion {
 	clock := func(t time.Time) string { return t.UTC().Format("15:04:05") }
 	out := make([]Criterion, 0, 5)
 
-	mem := Criterion{Name: fmt.Sprintf("Memory usage below %s%%", pctText(s.Levels.Warning))}
+	mem := Criterion{Name: fmt.Sprintf("Memory usage below %s%%", pctText(s.Levels.Warning)), Short: "memory"}
 	if s.Samples == 0 {
 		mem.Figure = "no memory sample recorded"
 	} else {
@@ -198,7 +204,7 @@ func (s *Summary) Criteria() []Criterion {
 	}
 	out = append(out, mem)
 
-	swap := Criterion{Name: "No swap usage or decreasing"}
+	swap := Criterion{Name: "No swap usage or decreasing", Short: "swap"}
 	switch old, ok := s.sampleBefore(s.LastAt, criteriaWindow); {
 	case s.Samples == 0:
 		swap.Figure = "no memory sample recorded"
@@ -227,7 +233,7 @@ func (s *Summary) Criteria() []Criterion {
 	if !s.LastActionAt.IsZero() {
 		ref, refText = s.LastActionAt, fmt.Sprintf("the last action (%s at %s)", s.LastAction, clock(s.LastActionAt))
 	}
-	oom := Criterion{Name: "No OOM killer activity since the last action"}
+	oom := Criterion{Name: "No OOM killer activity since the last action", Short: "no OOM"}
 	if !s.LastKillAt.IsZero() && s.LastKillAt.After(ref) {
 		oom.State, oom.Figure = NotMet, fmt.Sprintf("OOM kill at %s, after %s", clock(s.LastKillAt), refText)
 	} else {
@@ -236,11 +242,11 @@ func (s *Summary) Criteria() []Criterion {
 	}
 	out = append(out, oom)
 
-	fp := Criterion{Name: "Stable process memory footprint"}
+	fp := Criterion{Name: "Stable process memory footprint (" + FootprintDefinition + ")", Short: "footprint"}
 	old, ok := s.sampleBefore(s.LastAt, criteriaWindow)
 	switch {
 	case s.Last.ProcRSSBytes == nil:
-		fp.Figure = "process footprint not measured"
+		fp.Figure = "not measured"
 	case !ok || old.ProcRSSBytes == nil:
 		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), units.Duration(criteriaWindow))
 	default:
@@ -254,15 +260,23 @@ func (s *Summary) Criteria() []Criterion {
 	}
 	out = append(out, fp)
 
-	crash := Criterion{Name: "No service crashes"}
+	crash := Criterion{Name: "No service crashes", Short: "no crash"}
 	if !s.LastRestartAt.IsZero() && s.LastRestartAt.After(ref) {
-		crash.State, crash.Figure = NotMet, fmt.Sprintf("watched service restarted at %s, after %s", clock(s.LastRestartAt), refText)
+		crash.State, crash.Figure = NotMet, fmt.Sprintf("service restarted at %s, after %s", clock(s.LastRestartAt), refText)
 	} else {
-		crash.State, crash.Figure = Met, fmt.Sprintf("no watched service restarted since %s", refText)
+		crash.State, crash.Figure = Met, fmt.Sprintf("no service restarted since %s", refText)
 	}
 	out = append(out, crash)
 	return out
 }
+
+// FootprintDefinition says in words what the footprint figure is (probes'
+// Footprint computes it; MemSample.ProcRSSBytes carries it under its
+// old name): shown on screen and in the report so the figure is read as
+// what it is. PSS splits shared pages among their sharers, so the figure
+// stays within the host's used memory, where summed RSS read 17.5 GiB on
+// a host using 2.5 GiB.
+const FootprintDefinition = "summed PSS of the 5 largest programs"
 
 // footprintTolerancePct is how much the watched processes may grow over the
 // criteria window and still count as stable; shrinking is always stable.
@@ -309,4 +323,24 @@ func UnfinishedRun(started, now time.Time, incidentActive bool) string {
 		return "no end recorded yet: still running, or memtui was killed"
 	}
 	return "outcome unknown: memtui was killed before recording its end"
+}
+
+// Clone is a copy of s that shares nothing with it, for handing a
+// snapshot to another goroutine (a screen) while s goes on folding events.
+func (s *Summary) Clone() Summary {
+	c := *s
+	c.Stages = append([]StageReached(nil), s.Stages...)
+	c.recent = append([]timedSample(nil), s.recent...)
+	return c
+}
+
+// MetCount is how many criteria are met, of how many: the status bar's
+// "criteria 3/5".
+func MetCount(cs []Criterion) (met, all int) {
+	for _, c := range cs {
+		if c.State == Met {
+			met++
+		}
+	}
+	return met, len(cs)
 }

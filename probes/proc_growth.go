@@ -2,6 +2,7 @@ package probes
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,16 @@ type GrowthConfig struct {
 	HistoryLen int
 	// RestartMemory is how long a restarted mark stays (default 10 min).
 	RestartMemory time.Duration
+	// ServicePrograms are the program groups the runbook names (default
+	// odoo, postgres, redis). Where cgroups name no systemd unit (a
+	// container, a host without systemd), a process of one of them under
+	// init is a service, told apart from another of its kind by its
+	// command line (a throwaway test server's data directory differs).
+	ServicePrograms []string
+	// ReadProcFile reads /proc/PID/<name> ("cgroup", "cmdline"); nil or
+	// false when it cannot (then unknown). ProcMonitor sets it; the
+	// tracker calls it only for processes that appear under init.
+	ReadProcFile func(pid int32, name string) ([]byte, bool)
 }
 
 func (c GrowthConfig) withDefaults() GrowthConfig {
@@ -59,14 +70,21 @@ func (c GrowthConfig) withDefaults() GrowthConfig {
 	if c.RestartMemory <= 0 {
 		c.RestartMemory = 10 * time.Minute
 	}
+	if c.ServicePrograms == nil {
+		c.ServicePrograms = []string{"odoo", "postgres", "redis"}
+	}
 	return c
 }
 
-// Restart records a process that came back: Old went away and New replaced
-// it (same pid with a new start time, or a new service process of the same
-// program under init).
+// Restart records a service that came back: its main process Old went
+// away and New replaced it (same pid with a new start time, or a new main
+// process of the same service). A service is a systemd unit, read from the
+// process's cgroup, or, where no unit is named, a program group the runbook
+// names with the same command line — never any process re-parented to init
+// (a shell, tmux, sleep, memtui itself).
 type Restart struct {
-	At      time.Time
+	At time.Time
+	// Program names the service: its unit ("odoo.service") or program.
 	Program string
 	Old     ProcKey
 	New     ProcKey
@@ -95,9 +113,12 @@ type growthAnchor struct {
 	// caught mid-start-up (a 1.5 GiB allocation in its first second) would
 	// show its start-up as growth.
 	young bool
-	gen   uint32
-	n     int
-	pts   [growthPoints]growthPoint
+	// service identifies the service whose main process this is ("" when
+	// it is none), and serviceName names it; set when the process appears.
+	service, serviceName string
+	gen                  uint32
+	n                    int
+	pts                  [growthPoints]growthPoint
 }
 
 // keep records a reading when the last kept one is at least step old.
@@ -169,7 +190,7 @@ type GrowthTracker struct {
 	anchors   map[int32]growthAnchor
 	series    map[ProcKey]*rssSeries
 	restarted map[ProcKey]time.Time
-	gone      map[string]goneService // program → its last root process that went away
+	gone      map[string]goneService // service → its last main process that went away
 	restarts  []Restart
 	rank      []int
 	// Scratch sets reused by every track call.
@@ -177,8 +198,9 @@ type GrowthTracker struct {
 }
 
 type goneService struct {
-	key ProcKey
-	at  time.Time
+	key  ProcKey
+	at   time.Time
+	name string
 }
 
 // NewGrowthTracker returns a tracker with cfg (zero fields take defaults).
@@ -224,8 +246,8 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 				vanished = make(map[int32]growthAnchor)
 			}
 			vanished[pid] = a
-			if a.root {
-				g.gone[a.program] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now}
+			if a.service != "" {
+				g.gone[a.service] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now, name: a.serviceName}
 			}
 			delete(g.anchors, pid)
 		}
@@ -244,11 +266,17 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 		switch {
 		case !known && first:
 			a = growthAnchor{start: p.Start}
+			if isServiceRoot(p) {
+				a.service, a.serviceName = g.serviceOf(p)
+			}
 			a.keep(now, p.RSS, step)
 		case !known:
 			// The first reading of a new process is skipped (see young).
 			a = growthAnchor{start: p.Start, young: true}
-			g.checkRestart(now, p, vanished)
+			if isServiceRoot(p) {
+				a.service, a.serviceName = g.serviceOf(p)
+			}
+			g.checkRestart(now, p, a, vanished)
 		default:
 			a.keep(now, p.RSS, step)
 		}
@@ -283,25 +311,107 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 	g.track(t, pinned)
 }
 
-// checkRestart decides whether the new process p replaces one that went
-// away: the same program under the same pid with a new start time, or a new
-// service root (child of init) of a program whose root went away within
-// RestartMemory.
-func (g *GrowthTracker) checkRestart(now time.Time, p *Proc, vanished map[int32]growthAnchor) {
-	if old, ok := vanished[p.PID]; ok && old.program == p.Program {
-		g.markRestart(now, p.Program, ProcKey{PID: p.PID, Start: old.start}, p.Key())
-		if gs, ok := g.gone[p.Program]; ok && gs.key.PID == p.PID {
-			delete(g.gone, p.Program)
+// checkRestart decides whether the new process p (anchor a) replaces the
+// main process of a service that went away: the same service under the
+// same pid with a new start time, or a new main process of a service whose
+// main process went away within RestartMemory.
+func (g *GrowthTracker) checkRestart(now time.Time, p *Proc, a growthAnchor, vanished map[int32]growthAnchor) {
+	if a.service == "" {
+		return
+	}
+	if old, ok := vanished[p.PID]; ok && old.service == a.service {
+		g.markRestart(now, a.serviceName, ProcKey{PID: p.PID, Start: old.start}, p.Key())
+		delete(g.gone, a.service)
+		return
+	}
+	if gs, ok := g.gone[a.service]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
+		g.markRestart(now, a.serviceName, gs.key, p.Key())
+		delete(g.gone, a.service)
+	}
+}
+
+// serviceOf identifies the service whose main process p is, and names it:
+// its systemd unit when its cgroup is one; nothing when its cgroup is a
+// user's session or a scope (started by hand: shells, tmux, a test
+// suite's servers); otherwise, when it runs a program group the runbook
+// names, that program with its command line.
+func (g *GrowthTracker) serviceOf(p *Proc) (id, name string) {
+	read := g.cfg.ReadProcFile
+	if read != nil {
+		if b, ok := read(p.PID, "cgroup"); ok {
+			unit, byHand := parseServiceCgroup(b)
+			switch {
+			case unit != "":
+				return "unit:" + unit, unit
+			case byHand:
+				return "", ""
+			}
 		}
-		return
 	}
-	if !isServiceRoot(p) {
-		return
+	for _, n := range g.cfg.ServicePrograms {
+		if !namedProgram(p.Program, n) && !namedProgram(p.Comm, n) {
+			continue
+		}
+		// Without its command line one test server cannot be told from
+		// the next: then it is not counted as a service at all.
+		cmd, ok := p.Cmdline, p.CmdlineOK
+		if !ok && read != nil {
+			if b, rok := read(p.PID, "cmdline"); rok && len(b) > 0 {
+				cmd, ok = joinCmdline(b), true
+			}
+		}
+		if !ok {
+			return "", ""
+		}
+		return "program:" + p.Program + "\x00" + cmd, p.Program
 	}
-	if gs, ok := g.gone[p.Program]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
-		g.markRestart(now, p.Program, gs.key, p.Key())
-		delete(g.gone, p.Program)
+	return "", ""
+}
+
+// namedProgram says whether program is the runbook's group n: "odoo",
+// "odoo-bin", "redis-server", "postgres" — n itself or n followed by a
+// separator.
+func namedProgram(program, n string) bool {
+	rest, ok := strings.CutPrefix(program, n)
+	return ok && (rest == "" || rest[0] == '-' || rest[0] == '.' || rest[0] == '_' || rest[0] == ':')
+}
+
+// parseServiceCgroup reads /proc/PID/cgroup: unit is the systemd service
+// whose cgroup the process is in ("0::/system.slice/odoo.service" →
+// "odoo.service"); byHand is true for a user's session, a user manager or
+// a scope (session-3.scope, tmux-spawn-….scope), where programs are
+// started by hand, not by a service manager. The cgroup v2 line wins; on
+// v1 the name=systemd hierarchy says the same.
+func parseServiceCgroup(b []byte) (unit string, byHand bool) {
+	path := ""
+	for len(b) > 0 {
+		var line []byte
+		line, b = nextLine(b)
+		hier, rest, ok := strings.Cut(string(line), ":")
+		if !ok {
+			continue
+		}
+		ctl, p, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		if hier == "0" && ctl == "" {
+			path = p
+			break
+		}
+		if ctl == "name=systemd" {
+			path = p
+		}
 	}
+	if path == "" {
+		return "", false
+	}
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	if strings.HasSuffix(last, ".service") && !strings.HasPrefix(last, "user@") {
+		return last, false
+	}
+	byHand = strings.HasSuffix(last, ".scope") || strings.Contains(path, "/user.slice") || strings.HasPrefix(last, "user@")
+	return "", byHand
 }
 
 func (g *GrowthTracker) markRestart(now time.Time, program string, old, new ProcKey) {

@@ -120,7 +120,11 @@ func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
 func TestGrowthTrackerRestarts(t *testing.T) {
 	before := fixtureScanner(t, filepath.Join(procFixtures, "restart", "before"))
 	after := fixtureScanner(t, filepath.Join(procFixtures, "restart", "after"))
-	g := NewGrowthTracker(GrowthConfig{})
+	// The tracker reads the tree it is looking at, as ProcMonitor has it do.
+	tree := filepath.Join(procFixtures, "restart", "before")
+	g := NewGrowthTracker(GrowthConfig{ReadProcFile: func(pid int32, name string) ([]byte, bool) {
+		return NewFS(filepath.Join(tree, "proc"), "").readProcFile(pid, name)
+	}})
 	t1, err := before.Scan(nil, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +135,7 @@ func TestGrowthTrackerRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t2.At = t1.At.Add(5 * time.Second)
+	tree = filepath.Join(procFixtures, "restart", "after")
 	g.Observe(&t2, nil)
 	marks := map[int32]ProcMark{}
 	for _, p := range t2.Procs {

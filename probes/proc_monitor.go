@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -19,6 +21,9 @@ type ProcMonitor struct {
 
 // NewProcMonitor returns a monitor over fs.
 func NewProcMonitor(fs FS, cfg ProcScannerConfig, growth GrowthConfig) *ProcMonitor {
+	if growth.ReadProcFile == nil {
+		growth.ReadProcFile = fs.readProcFile
+	}
 	return &ProcMonitor{fs: fs, passwd: cfg.PasswdPath, scanner: NewProcScanner(fs, cfg), tracker: NewGrowthTracker(growth)}
 }
 
@@ -46,6 +51,8 @@ type ProcScanResult struct {
 	// Window is the span growth is measured over (GrowthConfig.GrowthWindow),
 	// for the table to say what its growth column means.
 	Window time.Duration
+	// Footprint is the process footprint of this scan (see Footprint).
+	Footprint Footprint
 }
 
 // Scan reads the process table and applies the growth tracker.
@@ -66,7 +73,8 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 		return ProcScanResult{}, err
 	}
 	m.tracker.Observe(&t, req.Track)
-	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow, Window: m.tracker.cfg.GrowthWindow}
+	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow, Window: m.tracker.cfg.GrowthWindow,
+		Footprint: m.scanner.footprint(&t)}
 	if len(req.HistoryFor) > 0 {
 		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
 		for _, k := range req.HistoryFor {
@@ -93,4 +101,12 @@ func (m *ProcMonitor) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.scanner.Close()
+}
+
+// readProcFile reads /proc/PID/name for the growth tracker's service
+// check, which runs only for processes appearing under init: a few per
+// scan, so a plain read is cheap enough.
+func (fs FS) readProcFile(pid int32, name string) ([]byte, bool) {
+	b, err := os.ReadFile(fs.path(strconv.Itoa(int(pid)), name))
+	return b, err == nil
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -67,18 +69,19 @@ type Deps struct {
 
 	// --- timeline (panel_timeline.go) ---
 
-	// Timeline records the incident durably and follows what other memtui
-	// processes on this host record (an *incident.Journal). nil: no
-	// timeline; the panel says so.
-	Timeline Timeline
+	// Incident is the headless incident session (an *incident.Session
+	// over the host's journal): it detects, records and follows what other
+	// memtui processes on this host record. nil: a session without a
+	// timeline (detection only); the panel says nothing is recorded.
+	Incident IncidentSession
 	// Author names the person at the keyboard on notes and report fields.
 	Author string
 
 	// --- actions (palette.go) ---
 
 	// Actions is the runbook and its runner (nil: the palette says none is
-	// loaded). main.go passes an actions.Service. Its runs are recorded on
-	// Timeline through the timeline panel (recordEventsMsg).
+	// loaded). main.go passes an actions.Service. Its runs are recorded by
+	// Incident, told from the run's Cmds as an incident.ActionObserver.
 	Actions ActionService
 
 	// Signals delivers the signals main.go catches (SIGHUP, SIGTERM,
@@ -111,5 +114,34 @@ func (d Deps) withDefaults() Deps {
 	if d.Styles.Renderer == nil {
 		d.Styles = NewStyles(nil, DarkTheme())
 	}
+	if d.Incident == nil {
+		// Detection and criteria still run for the bars; a session
+		// without a timeline does no I/O.
+		th := d.Thresholds
+		d.Incident = incident.NewSession(incident.SessionConfig{Now: d.Now, Detector: incident.Config{
+			Host:   incident.HostFacts{Host: d.Host.Name, Kernel: d.Host.Kernel, CPUs: d.Host.CPUs},
+			Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical}}})
+	}
 	return d
+}
+
+// IncidentSession is the incident session as the ui uses it (an
+// *incident.Session). Every method but Sync and Export only touches
+// memory, so update may call them; Sync and Export do I/O and run in Cmds
+// under a timeout.
+type IncidentSession interface {
+	incident.ActionObserver
+	SetHost(incident.HostFacts)
+	Observe(incident.Reading)
+	Kills([]incident.OOMKill)
+	KillsBeforeStart(at time.Time, kills []incident.OOMKill)
+	PG(used, max int, known bool)
+	Footprint(bytes *uint64, at time.Time)
+	Restarts(names []string)
+	Add(evs ...incident.Event)
+	End(at time.Time, reason string) bool
+	Settled() bool
+	State() incident.SessionState
+	Sync(ctx context.Context)
+	Export(ctx context.Context) (string, error)
 }

@@ -341,7 +341,7 @@ func (c *confirmDialog) confirm(how string) (dialog, tea.Cmd) {
 	r := newRunDialog(c.d, c.keys, req)
 	// The root counts the run from here, before its memory reading, so a
 	// quit meanwhile waits for it and cancels it.
-	return r, tea.Sequence(msgCmd(actionStartingMsg{token: r.token, action: c.a.ID}), startActionCmd(c.d.Actions, req, r.token))
+	return r, tea.Sequence(msgCmd(actionStartingMsg{token: r.token, action: c.a.ID}), startActionCmd(c.d.Actions, c.d.Incident, req, r.token))
 }
 
 func (c *confirmDialog) view(st Styles, w, h int) string {

@@ -64,10 +64,10 @@ func (r *runDialog) closed() bool { return r.done }
 // bounded by its own timeout (Action.Timeout, enforced by the runner), and
 // a context cancelled when the Cmd returns would kill it at once.
 //
-// The timeline panel records what it is sent, in the order it arrives, so
-// the record of the start goes out (in sequence) before the dialog learns
-// of the run and can ask for its end.
-func startActionCmd(svc ActionService, req actions.Request, token int) tea.Cmd {
+// The start is handed to the incident session here, before the dialog
+// learns of the run and can wait for its end, so the session has them in
+// order whatever the screen does.
+func startActionCmd(svc ActionService, obs incident.ActionObserver, req actions.Request, token int) tea.Cmd {
 	return func() tea.Msg {
 		h := svc.Start(context.Background(), req)
 		info := h.Info()
@@ -75,7 +75,9 @@ func startActionCmd(svc ActionService, req actions.Request, token int) tea.Cmd {
 		if req.Action.Kind == actions.KindNote {
 			return started() // a note is recorded as a note when it ends
 		}
-		return tea.Sequence(msgCmd(recordEventsMsg{events: []incident.Event{startedEvent(info)}}), started)()
+		ev := startedEvent(info)
+		obs.ActionStarted(ev.At, ev.Data.(incident.ActionStarted))
+		return tea.Sequence(msgCmd(incidentChangedMsg{}), started)()
 	}
 }
 
@@ -101,20 +103,24 @@ func cancelActionCmd(h actions.RunHandle) tea.Cmd {
 // msgCmd wraps a message as a Cmd.
 func msgCmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
-// waitActionCmd waits for the run to end, has the result recorded, flashes
+// waitActionCmd waits for the run to end, hands the result to the incident
+// session (obs), flashes
 // it and schedules the re-check — whether or not the dialog is still open,
 // so hiding it loses nothing. author names a note's writer.
-func waitActionCmd(svc ActionService, h actions.RunHandle, token int, th probes.Thresholds, author string) tea.Cmd {
+func waitActionCmd(svc ActionService, obs incident.ActionObserver, h actions.RunHandle, token int, th probes.Thresholds, author string) tea.Cmd {
 	return func() tea.Msg {
 		res := h.Wait()
-		var ev incident.Event
+		// A note typed in the palette is the person's, recorded like one
+		// from the note dialog; an action's end goes to the observer.
+		recorded := msgCmd(incidentChangedMsg{})
 		if res.Kind == actions.KindNote {
 			if author == "" {
 				author = res.Who.String()
 			}
-			ev = incident.Event{At: res.Finished, Data: incident.Note{Author: author, Text: res.Note}}
+			recorded = msgCmd(recordEventsMsg{events: []incident.Event{{At: res.Finished, Data: incident.Note{Author: author, Text: res.Note}}}})
 		} else {
-			ev = finishedEvent(res)
+			ev := finishedEvent(res)
+			obs.ActionFinished(ev.At, ev.Data.(incident.ActionFinished))
 		}
 		level, text := flashInfo, res.ActionID+": "+statusLabel(res.Status)+" — "+res.Message
 		if res.Status != actions.StatusOK {
@@ -122,10 +128,10 @@ func waitActionCmd(svc ActionService, h actions.RunHandle, token int, th probes.
 		}
 		after := []tea.Cmd{msgCmd(flashMsg{level: level, text: text})}
 		if wantsRecheck(res) {
-			after = append(after, recheckActionCmd(svc, res, token, th))
+			after = append(after, recheckActionCmd(svc, obs, res, token, th))
 		}
 		return tea.Sequence(
-			msgCmd(recordEventsMsg{events: []incident.Event{ev}}),
+			recorded,
 			msgCmd(actionFinishedMsg{token: token, res: res}),
 			tea.Batch(after...),
 		)()
@@ -138,9 +144,9 @@ func wantsRecheck(res actions.Result) bool {
 		!res.Kind.RunsNothing()
 }
 
-// recheckActionCmd waits RecheckAfter, reads memory again, has the result
-// recorded and flashes it.
-func recheckActionCmd(svc ActionService, res actions.Result, token int, th probes.Thresholds) tea.Cmd {
+// recheckActionCmd waits RecheckAfter, reads memory again, hands the
+// result to the incident session (obs) and flashes it.
+func recheckActionCmd(svc ActionService, obs incident.ActionObserver, res actions.Result, token int, th probes.Thresholds) tea.Cmd {
 	return func() tea.Msg {
 		time.Sleep(res.RecheckAfter)
 		ctx, cancel := context.WithTimeout(context.Background(), recheckTimeout)
@@ -150,8 +156,10 @@ func recheckActionCmd(svc ActionService, res actions.Result, token int, th probe
 		if rc.Memory != nil && probes.SeverityOf(rc.Memory.UsedPercent, th) >= probes.High {
 			level = flashWarn
 		}
+		ev := recheckedEvent(res, rc)
+		obs.ActionRechecked(ev.At, ev.Data.(incident.ActionRechecked))
 		return tea.Sequence(
-			msgCmd(recordEventsMsg{events: []incident.Event{recheckedEvent(res, rc)}}),
+			msgCmd(incidentChangedMsg{}),
 			msgCmd(actionRecheckedMsg{token: token, rc: rc}),
 			msgCmd(flashMsg{level: level, text: text}),
 		)()
@@ -277,7 +285,7 @@ func (r *runDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 		}
 		r.run, r.info = msg.run, msg.info
 		return r, tea.Batch(pollActionOutputCmd(msg.run, r.token),
-			waitActionCmd(r.d.Actions, msg.run, r.token, r.d.Thresholds, r.d.Author), r.spin.Tick)
+			waitActionCmd(r.d.Actions, r.d.Incident, msg.run, r.token, r.d.Thresholds, r.d.Author), r.spin.Tick)
 	case actionOutputMsg:
 		if msg.token != r.token || r.res != nil {
 			return r, nil

@@ -477,7 +477,10 @@ func (m Model) topBar() string {
 	// Narrow screens drop the date, then the uptime, before anything an
 	// observer needs (host, read-only, pause, the incident clock) is cut.
 	var left string
-	for _, variant := range []struct{ date, uptime bool }{{true, true}, {false, true}, {false, false}} {
+	for _, variant := range []struct {
+		date, uptime bool
+		short        int // the incident segment's (timelinePanel.status)
+	}{{true, true, 0}, {false, true, 0}, {false, false, 0}, {false, false, 1}, {false, false, 2}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
 		// A replay says so before anything else can be cut: its figures are
 		// not this machine's, and its read-only state goes without saying.
@@ -503,7 +506,7 @@ func (m Model) topBar() string {
 			parts = append(parts, seg)
 		}
 		// --- timeline: status segment ---
-		if seg := m.timeline.status(m.st); seg != "" {
+		if seg := m.timeline.status(m.st, variant.short); seg != "" {
 			parts = append(parts, seg)
 		}
 		left = strings.Join(parts, m.st.Bar.Render(" │ "))

@@ -153,36 +153,25 @@ type timelineTickMsg struct {
 	tag int
 }
 
-// timelineResumedMsg carries the incident memtui continues at start (nil
-// when none). Sent by resumeTimelineCmd; consumed by timelinePanel.
-type timelineResumedMsg struct {
-	log  *incident.Log
-	path string
-	err  error
+// incidentSyncedMsg carries the incident session's state after a Sync
+// (its I/O: load, writer lock, write, follow); err says the Sync did not
+// finish in time. Sent by syncIncidentCmd; consumed by timelinePanel, which
+// draws only this state.
+type incidentSyncedMsg struct {
+	state incident.SessionState
+	err   error
 }
 
-// timelinePolledMsg carries events other memtui processes appended. Sent by
-// pollTimelineCmd; consumed by timelinePanel.
-type timelinePolledMsg struct {
-	events   []incident.Event
-	problems []incident.Problem
-	path     string
-	err      error
-}
+// incidentChangedMsg says a Cmd handed the session something to record (an
+// action's start, end or re-check, through incident.ActionObserver). Sent
+// by startActionCmd, waitActionCmd and recheckActionCmd; consumed by
+// timelinePanel, which syncs.
+type incidentChangedMsg struct{}
 
-// eventsRecordedMsg says which events reached the disk (fsynced) and why
-// the rest did not. Sent by recordEventsCmd; consumed by timelinePanel,
-// which shows events as recorded only on this message.
-type eventsRecordedMsg struct {
-	recorded []incident.Event
-	n        int // events of the batch dealt with; the rest are retried
-	path     string
-	err      error
-}
-
-// recordEventsMsg asks the timeline to record events (a note, report
-// fields, an action's start and end). Sent by the note and report dialogs
-// and the palette; consumed by timelinePanel.
+// recordEventsMsg asks the timeline to record events a person typed (a
+// note, report fields). Sent by the note and report dialogs and a note
+// run from the palette; consumed by timelinePanel, which hands them to the
+// session.
 type recordEventsMsg struct{ events []incident.Event }
 
 // endIncidentMsg asks the timeline to end the open incident by hand. Sent
@@ -193,7 +182,8 @@ type endIncidentMsg struct {
 }
 
 // reportExportedMsg says where the report was written, or why not. Sent by
-// exportReportCmd; consumed by timelinePanel.
+// exportReportCmd (the session has recorded the export); consumed by
+// timelinePanel.
 type reportExportedMsg struct {
 	path string
 	err  error
@@ -212,7 +202,7 @@ type actionPreviewedMsg struct {
 }
 
 // actionStartedMsg says a confirmed action is running (its start already
-// sent to the timeline as a recordEventsMsg). Sent by startActionCmd;
+// handed to the incident session). Sent by startActionCmd;
 // consumed by runDialog (token names the dialog that asked).
 type actionStartedMsg struct {
 	token int
@@ -228,7 +218,7 @@ type actionOutputMsg struct {
 }
 
 // actionFinishedMsg carries a finished run's result (its record already
-// sent to the timeline). Sent by waitActionCmd; consumed by runDialog.
+// handed to the incident session). Sent by waitActionCmd; consumed by runDialog.
 type actionFinishedMsg struct {
 	token int
 	res   actions.Result
@@ -256,7 +246,7 @@ type quitConfirmedMsg struct{}
 type quitDeadlineMsg struct{}
 
 // actionRecheckedMsg carries the memory re-check taken RecheckAfter after
-// a run (its record already sent to the timeline). Sent by
+// a run (its record already handed to the incident session). Sent by
 // recheckActionCmd; consumed by runDialog.
 type actionRecheckedMsg struct {
 	token int

@@ -18,7 +18,7 @@ func sigModel(t *testing.T, w, h int, readOnly bool) (Model, *fakeActions) {
 	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
 	d := procTestDeps(src)
 	svc := &fakeActions{acts: actions.Builtin(actions.Options{})}
-	d.Actions, d.Timeline, d.ReadOnly = svc, &fakeTimeline{}, readOnly
+	d.Actions, d.Incident, d.ReadOnly = svc, testSession(&fakeTimeline{}, d.Now), readOnly
 	m := New(d)
 	m = feed(m, tea.WindowSizeMsg{Width: w, Height: h}, memSampledMsg{at: t0, mem: memAt(t0, 93, 60, 1000)})
 	m = feed(m, procScanned(m, procOdooHost(t0)), procKeyMsg("tab"))

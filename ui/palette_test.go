@@ -82,7 +82,7 @@ func palDeps(readOnly bool) (Deps, *fakeActions, *fakeTimeline) {
 	tl := &fakeTimeline{}
 	d := testDeps(&fakeMemory{readings: risingSeries()})
 	d.ReadOnly = readOnly
-	d.Actions, d.Timeline, d.Author = svc, tl, "alice"
+	d.Actions, d.Incident, d.Author = svc, testSession(tl, d.Now), "alice"
 	return d, svc, tl
 }
 
@@ -529,7 +529,7 @@ func TestRunFlow(t *testing.T) {
 		Steps:     []actions.Step{{Argv: []string{"systemctl", "restart", "odoo"}, Status: actions.StatusOK, ExitCode: new(int)}},
 		MemBefore: &actions.Memory{UsedPercent: 93.4}, MemAfter: &actions.Memory{UsedPercent: 92.9}}
 	run.finish(res)
-	m = palRunCmd(t, m, waitActionCmd(svc, run, r.token, d.Thresholds, d.Author))
+	m = palRunCmd(t, m, waitActionCmd(svc, d.Incident, run, r.token, d.Thresholds, d.Author))
 	v = palScreen(m)
 	for _, want := range []string{"Finished: Restart odoo", "✔ OK systemctl exited 0 · took 420 ms", "memory 93.4 % → 92.9 % used", "re-checking memory in 25 s", "✔ restart-odoo: ✔ OK — systemctl exited 0"} {
 		if !strings.Contains(v, want) {
@@ -538,7 +538,7 @@ func TestRunFlow(t *testing.T) {
 	}
 	// Its re-check (the Cmd without its 30 s wait).
 	res.RecheckAfter = time.Millisecond
-	m = palRunCmd(t, m, recheckActionCmd(svc, res, r.token, d.Thresholds))
+	m = palRunCmd(t, m, recheckActionCmd(svc, d.Incident, res, r.token, d.Thresholds))
 	v = palScreen(m)
 	want := "re-check after 1 ms: memory 71.2 % used — ● NORMAL, below warning 75 % — freed 2.00 GiB (was 93.4 %)"
 	if !strings.Contains(v, want) {
@@ -566,15 +566,18 @@ func TestRecheckCmdRecordsAndFlashes(t *testing.T) {
 	svc.recheck = actions.Recheck{ActionID: "restart-odoo", Known: true, FreedBytes: -(100 << 20),
 		Before: &actions.Memory{UsedPercent: 88}, Memory: &actions.Memory{UsedPercent: 89}}
 	res := actions.Result{RunID: "restart-odoo#1", ActionID: "restart-odoo", Kind: actions.KindCommands, Status: actions.StatusOK, RecheckAfter: time.Millisecond}
-	msgs := palMsgs(t, recheckActionCmd(svc, res, 7, d.Thresholds))
+	msgs := palMsgs(t, recheckActionCmd(svc, d.Incident, res, 7, d.Thresholds))
 	if len(msgs) != 3 {
 		t.Fatalf("%d messages: %#v", len(msgs), msgs)
 	}
-	rec, ok := msgs[0].(recordEventsMsg)
-	if !ok || len(rec.events) != 1 {
-		t.Fatalf("first message %#v, want the record", msgs[0])
+	if _, ok := msgs[0].(incidentChangedMsg); !ok {
+		t.Fatalf("first message %#v, want word of the record handed to the session", msgs[0])
 	}
-	if e := rec.events[0].Data.(incident.ActionRechecked); e.Run != "restart-odoo#1" || e.Result != "worse" || e.MemAfter.UsedPct != 89 {
+	pending := d.Incident.State().Pending
+	if len(pending) == 0 {
+		t.Fatal("the re-check did not reach the session")
+	}
+	if e := pending[len(pending)-1].Data.(incident.ActionRechecked); e.Run != "restart-odoo#1" || e.Result != "worse" || e.MemAfter.UsedPct != 89 {
 		t.Errorf("recorded %+v", e)
 	}
 	if got := msgs[1].(actionRecheckedMsg); got.token != 7 {
@@ -601,7 +604,7 @@ func TestAddNote(t *testing.T) {
 	run := svc.runs[0]
 	run.finish(actions.Result{ActionID: "add-note", Kind: actions.KindNote, Status: actions.StatusOK,
 		Note: "restarted odoo, token=*** rotated", Who: actions.Who{User: "root", SudoUser: "alice"}, Finished: t0})
-	m = palRunCmd(t, m, waitActionCmd(svc, run, m.dlg.(*runDialog).token, d.Thresholds, d.Author))
+	m = palRunCmd(t, m, waitActionCmd(svc, d.Incident, run, m.dlg.(*runDialog).token, d.Thresholds, d.Author))
 	if diff := cmp.Diff([]string{"note by alice: restarted odoo, token=*** rotated"}, recordedActions(tl)); diff != "" {
 		t.Error(diff)
 	}

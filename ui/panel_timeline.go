@@ -16,45 +16,24 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
-// Timeline is the incident's durable record as the ui sees it. main.go
-// passes an *incident.Journal; tests pass a fake.
-type Timeline interface {
-	// Resume loads the incident to continue at start (nil when none).
-	Resume() (*incident.Log, error)
-	// Record appends events in order, each fsynced before the next; it
-	// returns the recorded events and how many of evs it dealt with.
-	Record(ctx context.Context, evs []incident.Event) ([]incident.Event, int, error)
-	// Poll returns the events other memtui processes appended since.
-	Poll() ([]incident.Event, []incident.Problem, error)
-	// Export writes the markdown report and returns its path.
-	Export(ctx context.Context, now time.Time) (string, error)
-	// Path is the timeline file in use ("" before the first event).
-	Path() string
-}
-
+// syncTimeout covers the session's I/O in one Sync: the file lock (at most
+// 5 s) and fsync on a host whose disk is as stressed as its memory.
 const (
-	// timelineKeep bounds the events the panel holds for its view; the
-	// file has them all.
-	timelineKeep = 200
-	// recordTimeout covers the file lock (at most 5 s) and fsync on a host
-	// whose disk is as stressed as its memory.
-	recordTimeout = 10 * time.Second
-	pollTimeout   = 3 * time.Second
+	syncTimeout   = 10 * time.Second
 	exportTimeout = 10 * time.Second
-	// takeoverAfter: when another process's detector has written no
-	// sample for this long, this one records the detector's events.
-	takeoverAfter = 30 * time.Second
 )
 
 // lastTimelinePanelID gives every timelinePanel its own tick id.
 var lastTimelinePanelID int
 
-// timelinePanel shows the incident's latest events, feeds memory readings
-// to the detector and records what it finds, records notes, report fields
-// and actions sent to it, and follows what other memtui processes on this
-// host record. An event is drawn as recorded only once it is on disk.
+// timelinePanel is a view of the incident session (Deps.Incident): it
+// hands the session the readings other panels take (memory, kills,
+// PostgreSQL, the process scan), asks it to sync from a Cmd, and draws the
+// state snapshot the sync brings back. The session is the one that
+// detects, decides who writes and records; the panel holds no incident
+// logic, and nothing it calls from update does I/O.
 type timelinePanel struct {
-	tl       Timeline
+	sess     IncidentSession
 	now      func() time.Time
 	loc      *time.Location
 	interval time.Duration
@@ -62,88 +41,50 @@ type timelinePanel struct {
 	host     HostInfo
 	keys     KeyMap
 
-	id, tag   int
-	polling   bool // a poll is in flight
-	recording bool // a record is in flight
-	resumed   bool
+	id, tag int
+	syncing bool // a Sync is in flight: no second one starts
+	again   bool // something changed while it was: sync once more
 
-	// det is shared by the copies of the panel Bubble Tea makes; only
-	// update touches it, on the program's one goroutine.
-	det *incident.Detector
-	// recorder: this process writes the detector's events. Another
-	// process that already does (a driver this one observes) keeps it.
-	recorder  bool
-	me        string    // this process's writer id, once it recorded
-	lastOther time.Time // latest detector event of another writer
-	// shadow holds what this detector found while observing, newer than
-	// the recording process's last event: on takeover it fills the gap
-	// (a kill while the other process was dying is not lost).
-	shadow []incident.Event
+	// st is the session as last seen; the view reads only this.
+	st incident.SessionState
 
-	kills []incident.OOMKill // from the kernel log, for the next reading
-	// The latest PostgreSQL connection figures, for the next reading.
-	pgUsed, pgMax int
-	pgKnown       bool
-	shown         []incident.Event // recorded events, newest last, no samples
-	pending       []incident.Event // not on disk yet (in flight or failed)
-	fields        map[string]string
-
-	// The process footprint of the latest scan (nil: unknown) and when it
-	// was taken, and the services seen restarting since the last reading.
-	procRSS   *uint64
-	procRSSAt time.Time
-	restarts  []string
 	// restartSeen holds the restarts already handed on: every scan repeats
-	// the last hour's. Shared by the copies, like det.
+	// the last hour's. Shared by the copies Bubble Tea makes.
 	restartSeen map[probes.ProcKey]bool
-	fpScratch   map[string]uint64
 
-	path      string
-	writeErr  error
-	followErr error
-	problems  int
-	scroll    int // lines scrolled up from the newest
+	scroll int // lines scrolled up from the newest
 }
 
 func newTimelinePanel(d Deps) timelinePanel {
 	lastTimelinePanelID++
-	th := d.Thresholds
-	det := incident.NewDetector(incident.Config{
-		Host:   incident.HostFacts{Host: d.Host.Name, Kernel: d.Host.Kernel, CPUs: d.Host.CPUs},
-		Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical},
-	})
-	return timelinePanel{tl: d.Timeline, now: d.Now, loc: d.Location, interval: d.Interval, author: d.Author, host: d.Host, keys: DefaultKeyMap(d.ReadOnly),
-		id: lastTimelinePanelID, det: det, recorder: true, fields: map[string]string{},
-		restartSeen: map[probes.ProcKey]bool{}, fpScratch: map[string]uint64{}}
+	p := timelinePanel{sess: d.Incident, now: d.Now, loc: d.Location, interval: d.Interval, author: d.Author, host: d.Host, keys: DefaultKeyMap(d.ReadOnly),
+		id: lastTimelinePanelID, restartSeen: map[probes.ProcKey]bool{}}
+	p.st = p.sess.State()
+	return p
 }
 
-// init loads the incident to continue; following starts once it is loaded,
-// so the two never read the same events.
+// init starts syncing: the first Sync loads the incident to continue.
 func (p timelinePanel) init() tea.Cmd {
-	if p.tl == nil {
-		return nil
-	}
-	return resumeTimelineCmd(p.tl)
+	return syncIncidentCmd(p.sess)
 }
 
-func resumeTimelineCmd(tl Timeline) tea.Cmd {
+// syncIncidentCmd runs the session's I/O off the update loop and brings
+// back its state. Sync runs in its own goroutine so a hung disk costs at
+// most syncTimeout here; the session lets no second Sync start meanwhile.
+func syncIncidentCmd(sess IncidentSession) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
 		defer cancel()
-		type res struct {
-			l   *incident.Log
-			err error
-		}
-		done := make(chan res, 1)
+		done := make(chan struct{})
 		go func() {
-			l, err := tl.Resume()
-			done <- res{l, err}
+			sess.Sync(ctx)
+			close(done)
 		}()
 		select {
-		case r := <-done:
-			return timelineResumedMsg{log: r.l, path: tl.Path(), err: r.err}
+		case <-done:
+			return incidentSyncedMsg{state: sess.State()}
 		case <-ctx.Done():
-			return timelineResumedMsg{err: fmt.Errorf("loading the incident timeline took over %s", recordTimeout)}
+			return incidentSyncedMsg{state: sess.State(), err: fmt.Errorf("the incident timeline did not answer within %s", syncTimeout)}
 		}
 	}
 }
@@ -152,40 +93,11 @@ func timelineTickCmd(id, tag int, d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return timelineTickMsg{id: id, tag: tag} })
 }
 
-func pollTimelineCmd(tl Timeline) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), pollTimeout)
-		defer cancel()
-		done := make(chan timelinePolledMsg, 1)
-		go func() {
-			evs, probs, err := tl.Poll()
-			done <- timelinePolledMsg{events: evs, problems: probs, path: tl.Path(), err: err}
-		}()
-		select {
-		case m := <-done:
-			return m
-		case <-ctx.Done():
-			return timelinePolledMsg{err: fmt.Errorf("reading the timeline file took over %s", pollTimeout)}
-		}
-	}
-}
-
-// recordEventsCmd writes evs. The journal checks ctx between events, so a
-// timeout never leaves an event written but reported as lost.
-func recordEventsCmd(tl Timeline, evs []incident.Event) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
-		defer cancel()
-		rec, n, err := tl.Record(ctx, evs)
-		return eventsRecordedMsg{recorded: rec, n: n, path: tl.Path(), err: err}
-	}
-}
-
-func exportReportCmd(tl Timeline, now time.Time) tea.Cmd {
+func exportReportCmd(sess IncidentSession) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()
-		path, err := tl.Export(ctx, now)
+		path, err := sess.Export(ctx)
 		return reportExportedMsg{path: path, err: err}
 	}
 }
@@ -232,52 +144,20 @@ func killOf(k probes.OOMKill) incident.OOMKill {
 		t := *k.Time
 		out.KilledAt = &t
 	}
+	if k.KernelTimeS != nil {
+		v := *k.KernelTimeS
+		out.KernelTimeS = &v
+	}
 	return out
 }
 
-// footprintPrograms is how many programs the process footprint follows.
-const footprintPrograms = 5
-
-// footprintMaxAge is how old a footprint may be and still go with a
-// memory reading: scans run on their own, slower schedule on big tables.
-const footprintMaxAge = 15 * time.Second
-
-// procFootprint is the process footprint behind the "stable process memory
-// footprint" criterion: the summed RSS of the footprintPrograms programs
-// (processes grouped by program, as the panel's group view does) holding
-// the most memory. By program, because services like Odoo and PostgreSQL
-// recycle workers: a worker replaced by a fresh one moves memory inside
-// the program, not out of the figure. The largest few, because they are
-// what the runbook watches, and because a sum of the k largest values has
-// no jump when two programs swap ranks, so churn below the top does not
-// read as growth; a program that grows into the top few does raise it, as
-// it should. It is RSS, not PSS (which costs 6× the reads on every scan):
-// shared pages count once per process, so the figure is for its trend
-// over the criteria window, not for memory used. scratch is reused.
-func procFootprint(procs []probes.Proc, scratch map[string]uint64) uint64 {
-	clear(scratch)
-	for i := range procs {
-		name := procs[i].Program
-		if name == "" {
-			name = procs[i].Comm
-		}
-		scratch[name] += procs[i].RSS
+// killsOf converts a batch of kills.
+func killsOf(ks []probes.OOMKill) []incident.OOMKill {
+	out := make([]incident.OOMKill, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, killOf(k))
 	}
-	var top [footprintPrograms]uint64 // largest first
-	for _, v := range scratch {
-		for j := range top {
-			if v > top[j] {
-				copy(top[j+1:], top[j:len(top)-1])
-				top[j] = v
-				break
-			}
-		}
-	}
-	var sum uint64
-	for _, v := range top {
-		sum += v
-	}
-	return sum
+	return out
 }
 
 // newRestarts names the restarts not handed on yet (every scan repeats the
@@ -305,81 +185,58 @@ func (p *timelinePanel) newRestarts(rs []probes.Restart) []string {
 	return out
 }
 
-// detectorKind says whether a kind is written by a detector (so whoever
-// writes it is the recording process).
-func detectorKind(k incident.Kind) bool {
-	switch k {
-	case incident.KindMemSample, incident.KindSeverityChanged, incident.KindSwapGrowth, incident.KindOOMKill,
-		incident.KindPGSaturation, incident.KindServiceRestarted, incident.KindEscalation:
-		return true
+// changed takes the session's new state after a call from update and
+// starts a sync if it has something to write. It sets p.syncing: call it
+// before `return p, …`, never inside that return.
+func (p *timelinePanel) changed() tea.Cmd {
+	p.st = p.sess.State()
+	if len(p.st.Pending) == 0 {
+		return nil
 	}
-	return false
+	return p.syncCmd()
+}
+
+// syncCmd starts a Sync unless one is in flight; then it asks for one more
+// when that ends. Call it before `return p, …`.
+func (p *timelinePanel) syncCmd() tea.Cmd {
+	if p.syncing {
+		p.again = true
+		return nil
+	}
+	p.syncing, p.again = true, false
+	return syncIncidentCmd(p.sess)
 }
 
 func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 	switch msg := msg.(type) {
-	case timelineResumedMsg:
-		p.resumed = true
-		p.path = msg.path
-		var cmds []tea.Cmd
-		if msg.err != nil {
-			p.followErr = msg.err
-			cmds = append(cmds, flashCmd(flashErr, "timeline: "+msg.err.Error()))
-		}
-		if msg.log != nil {
-			for _, ev := range msg.log.Events {
-				p.det.Record(ev)
-				p.add(ev)
-				if detectorKind(ev.Kind()) && ev.At.After(p.lastOther) {
-					p.lastOther = ev.At
-				}
-			}
-			p.problems += len(msg.log.Problems)
-			// Another memtui still writing samples drives the detector;
-			// an abandoned incident (memtui restarted) is taken over.
-			if p.det.Summary().Active() && p.now().Sub(p.lastOther) < takeoverAfter {
-				p.recorder = false
-			}
-		}
-		cmds = append(cmds, p.flushCmd(), timelineTickCmd(p.id, p.tag, p.interval))
-		return p, tea.Batch(cmds...)
-
 	case memSampledMsg:
 		r, ok := readingOf(msg.at, msg.mem)
 		if !ok {
 			return p, nil
 		}
 		mi := msg.mem.Meminfo
-		p.det.SetHost(incident.HostFacts{Host: p.host.Name, Kernel: p.host.Kernel, CPUs: p.host.CPUs,
-			MemTotalBytes: mi.MemTotal.Or(0), SwapTotalBytes: mi.SwapTotal.Or(0)})
-		r.NewKills, p.kills = p.kills, nil
-		r.PGUsed, r.PGMax, r.PGKnown = p.pgUsed, p.pgMax, p.pgKnown
-		if p.procRSS != nil && msg.at.Sub(p.procRSSAt) <= footprintMaxAge {
-			v := *p.procRSS
-			r.ProcRSSBytes = &v
-		}
-		r.Restarts, p.restarts = p.restarts, nil
-		evs := p.det.Observe(r)
-		if !p.recorder {
-			// An observer's detector still runs, for its own status bar
-			// and the shadow.
-			p.shadow = append(p.shadow, evs...)
-			p.trimShadow()
-			return p, nil
-		}
-		if len(evs) == 0 {
-			return p, nil
-		}
-		p.pending = append(p.pending, evs...)
-		cmd := p.flushCmd()
+		h := p.st.Config.Host
+		h.MemTotalBytes, h.SwapTotalBytes = mi.MemTotal.Or(0), mi.SwapTotal.Or(0)
+		p.sess.SetHost(h)
+		p.sess.Observe(r)
+		cmd := p.changed()
 		return p, cmd
 
-	case oomKilledMsg:
-		// The kernel log says who was killed; the detector pairs each kill
-		// with the OOM counter of the next memory reading.
-		for _, k := range msg.kills {
-			p.kills = append(p.kills, killOf(k))
+	case oomLoadedMsg:
+		// Kills already in the kernel log at start: those of the last hour
+		// open an incident (being paged, then opening memtui, is the usual
+		// order).
+		if len(msg.kills) > 0 {
+			p.sess.KillsBeforeStart(p.now(), killsOf(msg.kills))
+			cmd := p.changed()
+			return p, cmd
 		}
+		return p, nil
+
+	case oomKilledMsg:
+		// The kernel log says who was killed; the session pairs each kill
+		// with the OOM counter of the next memory reading.
+		p.sess.Kills(killsOf(msg.kills))
 		return p, nil
 
 	case procsScannedMsg:
@@ -387,20 +244,28 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		// the restarts the growth tracker saw. A failed scan makes the
 		// footprint unknown rather than leave an old figure standing.
 		if msg.err != nil {
-			p.procRSS = nil
+			p.sess.Footprint(nil, time.Time{})
 			return p, nil
 		}
-		fp := procFootprint(msg.res.Table.Procs, p.fpScratch)
-		p.procRSS, p.procRSSAt = &fp, msg.res.Table.At
-		p.restarts = append(p.restarts, p.newRestarts(msg.res.Restarts)...)
+		if fp := msg.res.Footprint; fp.OK {
+			v := fp.Bytes
+			p.sess.Footprint(&v, msg.res.Table.At)
+		} else {
+			p.sess.Footprint(nil, time.Time{})
+		}
+		if names := p.newRestarts(msg.res.Restarts); len(names) > 0 {
+			p.sess.Restarts(names)
+		}
 		return p, nil
 
 	case pgSampledMsg:
 		// Saturation counts every slot taken, memtui's own session too.
 		st := msg.r.Stats
-		p.pgKnown = msg.r.Connected && st != nil && st.MaxConnections > 0
-		if p.pgKnown {
-			p.pgUsed, p.pgMax = st.SlotsUsed, st.MaxConnections
+		known := msg.r.Connected && st != nil && st.MaxConnections > 0
+		if known {
+			p.sess.PG(st.SlotsUsed, st.MaxConnections, true)
+		} else {
+			p.sess.PG(0, 0, false)
 		}
 		return p, nil
 
@@ -408,93 +273,56 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		if msg.id != p.id || msg.tag != p.tag {
 			return p, nil
 		}
-		if !p.recorder && p.now().Sub(p.lastOther) >= takeoverAfter {
-			p.recorder = true
-			p.pending = append(p.pending, p.shadow...)
-			p.shadow = nil
-		}
-		if p.polling || p.tl == nil {
-			return p, nil
-		}
-		p.polling = true
-		// A failed write is retried here, once per tick.
-		cmd := tea.Batch(pollTimelineCmd(p.tl), p.flushCmd())
+		// Follows the file, retries a failed write, and lets an observer
+		// take over once the writer's lock is free.
+		cmd := p.syncCmd()
 		return p, cmd
 
-	case timelinePolledMsg:
-		p.polling = false
-		p.followErr = msg.err
-		if msg.path != "" {
-			p.path = msg.path
+	case incidentSyncedMsg:
+		was := p.st
+		p.syncing = false
+		p.st = msg.state
+		var cmds []tea.Cmd
+		if !was.Resumed && p.st.Resumed && p.st.FollowErr != nil {
+			cmds = append(cmds, flashCmd(flashErr, "timeline: "+p.st.FollowErr.Error()))
 		}
-		for _, ev := range msg.events {
-			p.det.Record(ev)
-			p.add(ev)
-			if detectorKind(ev.Kind()) {
-				p.lastOther = maxTime(p.lastOther, ev.At)
-				// Two recorders: the smaller writer id keeps the role, so
-				// exactly one yields.
-				if p.recorder && (p.me == "" || ev.Writer < p.me) {
-					p.recorder = false
-				}
-			}
+		if msg.err != nil {
+			cmds = append(cmds, flashCmd(flashErr, "timeline: "+msg.err.Error()))
 		}
-		p.problems += len(msg.problems)
-		p.trimShadow()
-		return p, timelineTickCmd(p.id, p.tag, p.interval)
-
-	case eventsRecordedMsg:
-		p.recording = false
-		p.pending = p.pending[min(msg.n, len(p.pending)):]
-		if msg.path != "" {
-			p.path = msg.path
-		}
-		for _, ev := range msg.recorded {
-			p.add(ev)
-			if p.me == "" {
-				p.me = ev.Writer
-			}
-		}
-		failing := p.writeErr != nil
-		p.writeErr = msg.err
 		switch {
-		case msg.err != nil && !failing:
-			return p, flashCmd(flashErr, "timeline: NOT RECORDED: "+msg.err.Error()+" (retrying)")
-		case msg.err == nil && failing:
-			cmd := tea.Batch(flashCmd(flashInfo, "timeline: recording again"), p.flushCmd())
-			return p, cmd
-		case msg.err == nil:
-			cmd := p.flushCmd()
-			return p, cmd
+		case p.st.WriteErr != nil && was.WriteErr == nil:
+			cmds = append(cmds, flashCmd(flashErr, "timeline: NOT RECORDED: "+p.st.WriteErr.Error()+" (retrying)"))
+		case p.st.WriteErr == nil && was.WriteErr != nil:
+			cmds = append(cmds, flashCmd(flashInfo, "timeline: recording again"))
 		}
-		return p, nil
+		if p.again && p.st.WriteErr == nil {
+			cmds = append(cmds, p.syncCmd())
+		} else {
+			p.again = false
+			cmds = append(cmds, timelineTickCmd(p.id, p.tag, p.interval))
+		}
+		return p, tea.Batch(cmds...)
+
+	case incidentChangedMsg:
+		// An action's record was handed to the session from a Cmd.
+		cmd := p.changed()
+		return p, cmd
 
 	case recordEventsMsg:
-		for _, ev := range msg.events {
-			if ev.Kind() != incident.KindStarted && !p.det.Summary().Active() {
-				// A note or an action with no incident open opens one:
-				// it belongs on a timeline.
-				p.pending = append(p.pending, p.det.Start(ev.At, "opened by hand: "+strings.ReplaceAll(string(ev.Kind()), "_", " "))...)
-			}
-			p.det.Record(ev)
-			p.pending = append(p.pending, ev)
-		}
-		cmd := p.flushCmd()
+		p.sess.Add(msg.events...)
+		cmd := p.changed()
 		return p, cmd
 
 	case endIncidentMsg:
-		p.pending = append(p.pending, p.det.End(msg.at, msg.reason)...)
-		cmd := p.flushCmd()
+		p.sess.End(msg.at, msg.reason)
+		cmd := p.changed()
 		return p, cmd
 
 	case reportExportedMsg:
 		if msg.err != nil {
 			return p, flashCmd(flashErr, "report not written: "+msg.err.Error())
 		}
-		ev := incident.Event{At: p.now(), Data: incident.ReportExported{Path: msg.path}}
-		p.det.Record(ev)
-		p.pending = append(p.pending, ev)
-		cmd := tea.Batch(flashCmd(flashInfo, "report written to "+msg.path), p.flushCmd())
+		cmd := tea.Batch(flashCmd(flashInfo, "report written to "+msg.path), p.changed())
 		return p, cmd
 
 	case tea.KeyMsg:
@@ -507,13 +335,13 @@ func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
 	km := p.keys
 	switch {
 	case key.Matches(k, km.Up):
-		p.scroll = min(p.scroll+1, max(len(p.shown)+len(p.pending)-1, 0))
+		p.scroll = min(p.scroll+1, max(len(p.st.Events)+len(p.st.Pending)-1, 0))
 	case key.Matches(k, km.Down):
 		p.scroll = max(p.scroll-1, 0)
 	case key.Matches(k, km.ReportFields):
 		return p, p.reportFieldsCmd()
 	case key.Matches(k, km.EndIncident):
-		if !p.det.Summary().Active() {
+		if !p.st.Summary.Active() {
 			return p, flashCmd(flashWarn, "no incident open")
 		}
 		return p, openDialogCmd(newEndDialog(p.author, p.now))
@@ -523,7 +351,7 @@ func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
 
 // noteCmd opens the note dialog (the global n key).
 func (p timelinePanel) noteCmd() tea.Cmd {
-	if p.tl == nil {
+	if !p.st.Recording {
 		return flashCmd(flashWarn, "no timeline: notes cannot be recorded")
 	}
 	return openDialogCmd(newNoteDialog(p.author, p.now))
@@ -531,74 +359,25 @@ func (p timelinePanel) noteCmd() tea.Cmd {
 
 // reportFieldsCmd opens the report form with the fields as recorded.
 func (p timelinePanel) reportFieldsCmd() tea.Cmd {
-	if p.tl == nil {
+	if !p.st.Recording {
 		return flashCmd(flashWarn, "no timeline: report fields cannot be recorded")
 	}
-	return openDialogCmd(newReportDialog(p.fields, p.author, p.now))
+	return openDialogCmd(newReportDialog(p.st.Fields, p.author, p.now))
 }
 
 // exportCmd writes the report (the global e key).
 func (p timelinePanel) exportCmd() tea.Cmd {
-	if p.tl == nil {
+	if !p.st.Recording {
 		return flashCmd(flashWarn, "no timeline: nothing to export")
 	}
-	return exportReportCmd(p.tl, p.now())
+	return exportReportCmd(p.sess)
 }
 
-// flushCmd starts writing the pending events unless a write is in flight.
-// It marks p as recording: call it before `return p, …`, never inside that
-// return, where Go does not order it against the copy of p.
-func (p *timelinePanel) flushCmd() tea.Cmd {
-	if p.recording || len(p.pending) == 0 || p.tl == nil {
-		return nil
-	}
-	p.recording = true
-	batch := append([]incident.Event(nil), p.pending...)
-	return recordEventsCmd(p.tl, batch)
-}
-
-// settled says everything sent to the timeline is on disk (or there is no
-// timeline): quitting waits for it.
+// settled says everything handed to the session is on disk (or there is
+// no timeline): quitting waits for it. Asked of the session itself, not
+// the snapshot, because an action's end record reaches it from a Cmd.
 func (p timelinePanel) settled() bool {
-	return p.tl == nil || (len(p.pending) == 0 && !p.recording)
-}
-
-// add keeps a recorded event for the view (samples are charted, not listed).
-func (p *timelinePanel) add(ev incident.Event) {
-	if f, ok := ev.Data.(incident.ReportField); ok {
-		p.fields[f.Field] = f.Value
-	}
-	if ev.Kind() == incident.KindMemSample {
-		return
-	}
-	p.shown = append(p.shown, ev)
-	if len(p.shown) > 2*timelineKeep {
-		// Copy down instead of reslicing so the old array is freed.
-		p.shown = append(p.shown[:0:0], p.shown[len(p.shown)-timelineKeep:]...)
-	}
-}
-
-// shadowKeep bounds the shadow: takeoverAfter of detector events is a few
-// dozen; this only guards against a stuck clock.
-const shadowKeep = 500
-
-// trimShadow drops shadow events the recording process already covered.
-func (p *timelinePanel) trimShadow() {
-	i := 0
-	for i < len(p.shadow) && !p.shadow[i].At.After(p.lastOther) {
-		i++
-	}
-	i = max(i, len(p.shadow)-shadowKeep)
-	if i > 0 {
-		p.shadow = append(p.shadow[:0:0], p.shadow[i:]...)
-	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
+	return p.sess.Settled() && !p.syncing
 }
 
 // stageShort names an escalation stage in a few words.
@@ -629,24 +408,40 @@ func sevOf(l incident.Level) probes.Severity {
 	return probes.Normal
 }
 
-// status is the top bar's incident segment: clock, peak and escalation
-// stage; "" while there has been no incident.
-func (p timelinePanel) status(st Styles) string {
-	s := p.det.Summary()
+// status is the top bar's incident segment: clock, peak, escalation stage
+// and the criteria abridged ("criteria 3/5"); "" while there has been no
+// incident. short is for an 80-column bar: 1 drops the word "incident"
+// and the peak, 2 also keeps only the stage's first word and says "3/5
+// met", so the criteria are not what gets cut.
+func (p timelinePanel) status(st Styles, short int) string {
+	s := &p.st.Summary
 	var parts []string
-	if p.writeErr != nil {
+	if p.st.WriteErr != nil {
 		parts = append(parts, st.Crit.Render("✖ NOT RECORDED"))
 	}
 	switch {
 	case !s.Started():
 	case s.Active():
 		seg := "⏱ incident " + units.Duration(s.Elapsed(p.now()))
-		if s.Samples > 0 {
+		if short > 0 {
+			seg = "⏱ " + units.Duration(s.Elapsed(p.now()))
+		}
+		if s.Samples > 0 && short == 0 {
 			seg += fmt.Sprintf(" · peak %.1f%%", s.Peak.UsedPct)
 		}
 		parts = append(parts, st.Bar.Render(seg))
 		if s.Stage > incident.StageNone {
-			parts = append(parts, st.High.Render("⚑ "+stageShort(s.Stage)))
+			stage := stageShort(s.Stage)
+			if short > 1 {
+				stage, _, _ = strings.Cut(stage, " ")
+			}
+			parts = append(parts, st.High.Render("⚑ "+stage))
+		}
+		if short > 1 {
+			met, all := incident.MetCount(p.st.Criteria)
+			parts = append(parts, st.Bar.Render(fmt.Sprintf("%d/%d met", met, all)))
+		} else {
+			parts = append(parts, st.Bar.Render(incident.CriteriaLine(p.st.Criteria)))
 		}
 	default:
 		parts = append(parts, st.Bar.Render("■ incident ended after "+units.Duration(s.Elapsed(p.now()))))
@@ -657,33 +452,45 @@ func (p timelinePanel) status(st Styles) string {
 func (p timelinePanel) view(st Styles, w, h int, focused bool) string {
 	note := ""
 	switch {
-	case p.writeErr != nil:
+	case p.st.WriteErr != nil:
 		note = "✖ NOT RECORDED"
-	case !p.recorder:
-		note = "observing · " + filepath.Base(p.path)
-	case p.path != "":
-		note = filepath.Base(p.path)
+	case !p.st.Writer && p.st.Elected && p.st.Path != "":
+		note = "observing · " + filepath.Base(p.st.Path)
+	case !p.st.Writer && p.st.Elected:
+		note = "observing"
+	case p.st.Path != "":
+		note = filepath.Base(p.st.Path)
 	}
 	return frame(st, "Timeline", note, p.body(st, w-2, h-2), w, h, focused)
 }
 
-// body is the headline, any trouble, the latest events and the key hints.
+// body is the headline, any trouble, the success criteria, the latest
+// events and the key hints.
 func (p timelinePanel) body(st Styles, w, h int) string {
-	if p.tl == nil {
+	if !p.st.Recording {
 		return st.Muted.Render("no timeline in this run: events are not recorded")
 	}
 	var top []string
 	top = append(top, p.headline(st))
-	if p.writeErr != nil {
+	if p.st.WriteErr != nil {
 		// Two lines: the count must survive a narrow panel cutting the error.
-		top = append(top, st.Crit.Render("✖ NOT RECORDED: ")+st.Text.Render(fmt.Sprintf("%d event(s) waiting, retrying every %s", len(p.pending), units.Duration(p.interval))),
-			st.Text.Render("  "+p.writeErr.Error()))
+		top = append(top, st.Crit.Render("✖ NOT RECORDED: ")+st.Text.Render(fmt.Sprintf("%d event(s) waiting, retrying every %s", len(p.st.Pending), units.Duration(p.interval))),
+			st.Text.Render("  "+p.st.WriteErr.Error()))
 	}
-	if p.followErr != nil {
-		top = append(top, st.Warn.Render("▲ timeline file: ")+st.Text.Render(p.followErr.Error()))
+	if p.st.FollowErr != nil {
+		top = append(top, st.Warn.Render("▲ timeline file: ")+st.Text.Render(p.st.FollowErr.Error()))
 	}
-	if p.problems > 0 {
-		top = append(top, st.Muted.Render(fmt.Sprintf("%d unreadable line(s) of the timeline file skipped", p.problems)))
+	if p.st.Problems > 0 {
+		top = append(top, st.Muted.Render(fmt.Sprintf("%d unreadable line(s) of the timeline file skipped", p.st.Problems)))
+	}
+	if p.st.Summary.Started() {
+		// The full list (a line each, with its figure) when the events keep
+		// at least as many lines; else one line of glyphs and short names.
+		if h-len(top) >= 2*len(p.st.Criteria)+6 {
+			top = append(top, criteriaLines(st, p.st.Criteria, w)...)
+		} else {
+			top = append(top, criteriaCompact(st, p.st.Criteria))
+		}
 	}
 	hint := ""
 	if h-len(top) >= 4 {
@@ -705,14 +512,53 @@ func (p timelinePanel) body(st Styles, w, h int) string {
 	return strings.Join(out, "\n")
 }
 
+// criterionMark is a criterion's state as glyph, word and style: the
+// glyph and the word carry it, colour only repeats them.
+func criterionMark(st Styles, s incident.CriterionState) (glyph, word string, style lipgloss.Style) {
+	switch s {
+	case incident.Met:
+		return "✔", "met", st.OK
+	case incident.NotMet:
+		return "✘", "unmet", st.Crit
+	}
+	return "?", "not measured", st.Muted
+}
+
+// criteriaCompact is "criteria 3/5 met: ✔ memory ✔ swap ✘ no OOM …".
+func criteriaCompact(st Styles, cs []incident.Criterion) string {
+	met, all := incident.MetCount(cs)
+	parts := []string{st.Bold.Render(fmt.Sprintf("criteria %d/%d met:", met, all))}
+	for _, c := range cs {
+		g, _, style := criterionMark(st, c.State)
+		parts = append(parts, style.Render(g)+st.Text.Render(" "+c.Short))
+	}
+	return strings.Join(parts, " ")
+}
+
+// criteriaLines is a heading and one line per criterion: glyph, state in
+// words, name and the figure behind the verdict, cut to w.
+func criteriaLines(st Styles, cs []incident.Criterion, w int) []string {
+	met, all := incident.MetCount(cs)
+	out := []string{st.Bold.Render(fmt.Sprintf("Success criteria: %d of %d met", met, all))}
+	for _, c := range cs {
+		g, word, style := criterionMark(st, c.State)
+		text := fit(fmt.Sprintf(" %-12s %-9s %s", word, c.Short, c.Figure), max(w-2, 0))
+		out = append(out, style.Render(g)+st.Text.Render(text))
+	}
+	// The short names hide what the footprint is; say it, so its figure is
+	// not read as memory used by everything.
+	out = append(out, st.Muted.Render(fit("  footprint = "+incident.FootprintDefinition, max(w, 0))))
+	return out
+}
+
 // headline says whether an incident is open, for how long, its peak and stage.
 func (p timelinePanel) headline(st Styles) string {
-	s := p.det.Summary()
+	s := &p.st.Summary
 	switch {
-	case !p.resumed:
+	case !p.st.Resumed:
 		return st.Muted.Render("loading the timeline …")
 	case !s.Started():
-		return st.OK.Render("○ no incident open") + st.Muted.Render(fmt.Sprintf(" · one opens when memory holds ≥ %g%% or the OOM killer acts", p.det.Config().Levels.High))
+		return st.OK.Render("○ no incident open") + st.Muted.Render(fmt.Sprintf(" · one opens when memory holds ≥ %g%% or the OOM killer acts", p.st.Config.Levels.High))
 	case !s.Active():
 		return st.Text.Render(fmt.Sprintf("■ incident ended %s after %s", s.End.In(p.loc).Format("15:04"), units.Duration(s.Elapsed(p.now()))))
 	}
@@ -732,7 +578,8 @@ func (p timelinePanel) eventLines(st Styles, w, h int) []string {
 	if h <= 0 {
 		return nil
 	}
-	all := len(p.shown) + len(p.pending)
+	shown, pending := p.st.Events, p.st.Pending
+	all := len(shown) + len(pending)
 	if all == 0 {
 		return []string{st.Muted.Render("no events yet")}
 	}
@@ -740,10 +587,10 @@ func (p timelinePanel) eventLines(st Styles, w, h int) []string {
 	start := max(end-h, 0)
 	out := make([]string, 0, h)
 	for i := start; i < end; i++ {
-		if i < len(p.shown) {
-			out = append(out, p.eventLine(st, p.shown[i], false))
+		if i < len(shown) {
+			out = append(out, p.eventLine(st, shown[i], false))
 		} else {
-			out = append(out, p.eventLine(st, p.pending[i-len(p.shown)], true))
+			out = append(out, p.eventLine(st, pending[i-len(shown)], true))
 		}
 	}
 	return out

@@ -34,30 +34,8 @@ func fpTable(at time.Time, workerMiB uint64) probes.ProcTable {
 	return probes.ProcTable{At: at, Procs: procs}
 }
 
-func TestProcFootprint(t *testing.T) {
-	noProgram := mkProc(5, 1, "root", "cron", "", 30, 0, 0)
-	noProgram.Program = ""
-	tests := []struct {
-		name  string
-		procs []probes.Proc
-		want  uint64
-	}{
-		{"no processes", nil, 0},
-		{"fewer programs than followed, program falls back to comm", []probes.Proc{noProgram, mkProc(6, 1, "root", "cron", "", 10, 0, 0)}, 40 * procMiB},
-		{"the five largest programs", fpTable(t0, 1024).Procs, 6116 * procMiB},
-		// Odoo shrunk to 4 × 1 MiB drops out of the five and sshd (8 MiB)
-		// comes in: the sum follows the largest five, whoever they are.
-		{"ranks swap", fpTable(t0, 1).Procs, (1536 + 256 + 128 + 100 + 8) * procMiB},
-	}
-	scratch := map[string]uint64{}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := procFootprint(tt.procs, scratch); got != tt.want {
-				t.Errorf("footprint %d MiB, want %d MiB", got/procMiB, tt.want/procMiB)
-			}
-		})
-	}
-}
+// The footprint's own tests (ranking, PSS, scale) are probes'
+// TestFootprintOf and TestFootprintScale; these follow it through the ui.
 
 // TestTimelineTakesProcessScans: the process panel's scans reach the
 // detector: every memory sample carries the footprint, a restart the scans
@@ -73,7 +51,8 @@ func TestTimelineTakesProcessScans(t *testing.T) {
 		at := t0.Add(time.Duration(s) * time.Second)
 		c.t = at
 		if s%2 == 0 { // scans on their own schedule, here every 2 s
-			res := probes.ProcScanResult{Table: fpTable(at, 1024)}
+			tab := fpTable(at, 1024)
+			res := probes.ProcScanResult{Table: tab, Footprint: probes.FootprintOf(tab.Procs)}
 			if s >= 200 {
 				res.Restarts = []probes.Restart{restart} // the last hour's, every scan
 			}
@@ -100,7 +79,7 @@ func TestTimelineTakesProcessScans(t *testing.T) {
 	if diff := cmp.Diff([]string{"odoo-bin@13:03:20"}, restarts); diff != "" {
 		t.Errorf("restarts recorded (-want +got):\n%s", diff)
 	}
-	crit := p.det.Summary().Criteria()
+	crit := p.st.Criteria
 	fp, crash := crit[3], crit[4]
 	if fp.State != incident.Met || !strings.HasPrefix(fp.Figure, "5.97 GiB at 13:07:00, 5.97 GiB at 13:02:00 (+0.0%") {
 		t.Errorf("footprint criterion %+v", fp)
@@ -127,8 +106,11 @@ func TestTimelineTakesProcessScans(t *testing.T) {
 func TestRootForwardsScansToTheTimeline(t *testing.T) {
 	c := &clock{t0}
 	m := New(timelineDeps(&fakeTimeline{}, c))
-	m = feed(m, procsScannedMsg{id: m.procs.id, res: probes.ProcScanResult{Table: fpTable(t0, 1024)}})
-	if m.timeline.procRSS == nil || *m.timeline.procRSS != 6116*procMiB {
-		t.Errorf("timeline footprint after a scan through the root: %v", m.timeline.procRSS)
+	tab := fpTable(t0, 1024)
+	m = feed(m, procsScannedMsg{id: m.procs.id, res: probes.ProcScanResult{Table: tab, Footprint: probes.FootprintOf(tab.Procs)}},
+		recordEventsMsg{events: []incident.Event{{At: t0, Data: incident.Note{Text: "open one"}}}},
+		memSampledMsg{at: t0, mem: memAt(t0, 90, 30, 0)})
+	if got := m.timeline.st.Summary.Last.ProcRSSBytes; got == nil || *got != 6116*procMiB {
+		t.Errorf("timeline footprint after a scan through the root: %v", got)
 	}
 }

@@ -29,6 +29,15 @@ type fakeTimeline struct {
 	exportTo string
 	exportAt time.Time
 	calls    int
+	// otherWriter: another process holds the host's writer lock.
+	otherWriter bool
+}
+
+// TryWriter is the writer lock (incident.WriterElection).
+func (f *fakeTimeline) TryWriter() (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.otherWriter, nil
 }
 
 func (f *fakeTimeline) Resume() (*incident.Log, error) { return f.resume, nil }
@@ -90,9 +99,18 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 // timelineDeps are testDeps with a timeline and an adjustable clock.
-func timelineDeps(tl Timeline, c *clock) Deps {
+// testSession is the incident session over tl as main.go builds one, with
+// the clock now.
+func testSession(tl incident.Timeline, now func() time.Time) *incident.Session {
+	h := testDeps(nil).Host
+	return incident.NewSession(incident.SessionConfig{Timeline: tl, Now: now, Detector: incident.Config{
+		Host: incident.HostFacts{Host: h.Name, Kernel: h.Kernel, CPUs: h.CPUs}}})
+}
+
+func timelineDeps(tl incident.Timeline, c *clock) Deps {
 	d := testDeps(&fakeMemory{readings: risingSeries()})
-	d.Timeline, d.Author, d.Now = tl, "alice", c.now
+	d.Author, d.Now = "alice", c.now
+	d.Incident = testSession(tl, c.now)
 	return d.withDefaults()
 }
 
@@ -148,11 +166,11 @@ func step(t *testing.T, p timelinePanel, msg tea.Msg) (timelinePanel, outcome) {
 }
 
 // started returns a resumed panel with no incident open.
-func startedPanel(t *testing.T, tl Timeline, c *clock) timelinePanel {
+func startedPanel(t *testing.T, tl incident.Timeline, c *clock) timelinePanel {
 	t.Helper()
 	p := newTimelinePanel(timelineDeps(tl, c))
 	p, _ = drain(t, p, p.init())
-	if !p.resumed {
+	if !p.st.Resumed {
 		t.Fatal("panel did not resume")
 	}
 	return p
@@ -189,20 +207,20 @@ func TestTimelineDetectsAndRecords(t *testing.T) {
 		t.Errorf("recorded\n got %s\nwant %s", got, want)
 	}
 	var shown []string
-	for _, ev := range p.shown {
+	for _, ev := range p.st.Events {
 		shown = append(shown, string(ev.Kind()))
 	}
 	if diff := cmp.Diff("started,severity_changed,oom_kill,escalation", strings.Join(shown, ",")); diff != "" {
 		t.Errorf("shown (samples are not listed): %s", diff)
 	}
-	st := ansi.Strip(p.status(testDeps(nil).Styles))
+	st := ansi.Strip(p.status(testDeps(nil).Styles, 0))
 	for _, w := range []string{"⏱ incident 29 s", "peak 90.0%", "⚑ page on-call"} {
 		if !strings.Contains(st, w) {
 			t.Errorf("status %q lacks %q", st, w)
 		}
 	}
-	if len(p.pending) != 0 || p.writeErr != nil {
-		t.Errorf("pending %d, error %v", len(p.pending), p.writeErr)
+	if len(p.st.Pending) != 0 || p.st.WriteErr != nil {
+		t.Errorf("pending %d, error %v", len(p.st.Pending), p.st.WriteErr)
 	}
 }
 
@@ -288,8 +306,8 @@ func TestTimelineWriteErrorVisibleAndRetried(t *testing.T) {
 	if len(out.flashes) != 1 || out.flashes[0].level != flashErr || !strings.Contains(out.flashes[0].text, "NOT RECORDED") {
 		t.Fatalf("flashes %v", out.flashes)
 	}
-	if len(p.pending) != 2 || len(p.shown) != 0 {
-		t.Fatalf("pending %d shown %d: a failed event must not look recorded", len(p.pending), len(p.shown))
+	if len(p.st.Pending) != 2 || len(p.st.Events) != 0 {
+		t.Fatalf("pending %d shown %d: a failed event must not look recorded", len(p.st.Pending), len(p.st.Events))
 	}
 	st := testDeps(nil).Styles
 	v := ansi.Strip(p.view(st, 80, 12, false))
@@ -298,7 +316,7 @@ func TestTimelineWriteErrorVisibleAndRetried(t *testing.T) {
 			t.Errorf("view lacks %q:\n%s", w, v)
 		}
 	}
-	if !strings.Contains(ansi.Strip(p.status(st)), "✖ NOT RECORDED") {
+	if !strings.Contains(ansi.Strip(p.status(st, 0)), "✖ NOT RECORDED") {
 		t.Error("status bar does not say events are not recorded")
 	}
 	// A second failure does not flash again; a note added meanwhile waits in order.
@@ -314,8 +332,8 @@ func TestTimelineWriteErrorVisibleAndRetried(t *testing.T) {
 	if got := tl.kinds(); got != "started,note,note" {
 		t.Errorf("recorded %s", got)
 	}
-	if tl.recorded[1].Data.(incident.Note).Text != "first" || len(p.pending) != 0 || p.writeErr != nil {
-		t.Errorf("order or state wrong: %+v pending %d err %v", tl.recorded, len(p.pending), p.writeErr)
+	if tl.recorded[1].Data.(incident.Note).Text != "first" || len(p.st.Pending) != 0 || p.st.WriteErr != nil {
+		t.Errorf("order or state wrong: %+v pending %d err %v", tl.recorded, len(p.st.Pending), p.st.WriteErr)
 	}
 	if len(out.flashes) != 1 || out.flashes[0].text != "timeline: recording again" {
 		t.Errorf("flashes %v", out.flashes)
@@ -445,7 +463,7 @@ func TestTimelineEndByHand(t *testing.T) {
 	if e := tl.recorded[2]; e.Data.(incident.Ended).Reason != "ended by alice" || !e.At.Equal(t0.Add(20*time.Minute)) {
 		t.Errorf("ended %+v", e)
 	}
-	if p.det.Summary().Active() {
+	if p.st.Summary.Active() {
 		t.Error("still active")
 	}
 }
@@ -472,9 +490,10 @@ func TestTimelineExport(t *testing.T) {
 	}
 }
 
-// TestTimelineObserver: with another memtui writing samples, this one records
-// none of its detector's events, shows the other's, and takes over once the
-// other has been silent for takeoverAfter.
+// TestTimelineObserver: with another memtui holding the writer lock, this
+// one records none of its detector's events and shows the other's; once
+// the lock is free (the writer died) it takes over, recording what the
+// writer missed.
 func TestTimelineObserver(t *testing.T) {
 	other := func(at time.Time, p incident.Payload) incident.Event {
 		return incident.Event{At: at, Writer: "0-driver", Data: p}
@@ -483,10 +502,10 @@ func TestTimelineObserver(t *testing.T) {
 		other(t0, incident.Started{Host: "odoo-prod-1", Levels: incident.DefaultLevels, Reason: "memory 90.0% held at high"}),
 		other(t0, incident.SeverityChanged{From: incident.LevelNormal, To: incident.LevelHigh, UsedPct: 90}),
 		other(t0.Add(5*time.Second), incident.MemSample{UsedPct: 91}),
-	}}}
+	}}, otherWriter: true}
 	c := &clock{t0.Add(10 * time.Second)}
 	p := startedPanel(t, tl, c)
-	if p.recorder {
+	if p.st.Writer {
 		t.Fatal("records while another process drives the incident")
 	}
 	for s := 10; s < 25; s++ {
@@ -503,15 +522,17 @@ func TestTimelineObserver(t *testing.T) {
 	}
 	tl.others = []incident.Event{other(t0.Add(20*time.Second), incident.SeverityChanged{From: incident.LevelHigh, To: incident.LevelCritical, UsedPct: 97})}
 	p, _ = step(t, p, timelineTickMsg{id: p.id, tag: p.tag})
-	p, _ = step(t, p, timelinePolledMsg{}) // the poll in flight ends
-	if last := p.shown[len(p.shown)-1]; last.Kind() != incident.KindSeverityChanged || last.Writer != "0-driver" {
+	if last := p.st.Events[len(p.st.Events)-1]; last.Kind() != incident.KindSeverityChanged || last.Writer != "0-driver" {
 		t.Errorf("followed event not shown: %+v", last)
 	}
 	golden(t, p.view(testDeps(nil).Styles, 80, 10, false))
-	// The driver goes quiet: after takeoverAfter this process records.
-	c.t = t0.Add(20*time.Second + takeoverAfter)
+	// The driver dies: its lock is released and this process records.
+	tl.mu.Lock()
+	tl.otherWriter = false
+	tl.mu.Unlock()
+	c.t = t0.Add(50 * time.Second)
 	p, _ = step(t, p, timelineTickMsg{id: p.id, tag: p.tag})
-	if !p.recorder {
+	if !p.st.Writer {
 		t.Error("no takeover after the driver went silent")
 	}
 	// The takeover records what the driver missed, newer than its last
@@ -533,8 +554,7 @@ func TestTimelineObserver(t *testing.T) {
 // TestTimelinePanelGolden draws the panel at the sizes the layout gives it
 // at 80×24 (a tab under memory) and 200×60 (a grid cell).
 func TestTimelinePanelGolden(t *testing.T) {
-	busy := func(t *testing.T) timelinePanel {
-		tl := &fakeTimeline{}
+	busyOn := func(t *testing.T, tl *fakeTimeline) timelinePanel {
 		c := &clock{t0}
 		p := startedPanel(t, tl, c)
 		for s := 0; s < 90; s++ {
@@ -558,6 +578,7 @@ func TestTimelinePanelGolden(t *testing.T) {
 		}})
 		return p
 	}
+	busy := func(t *testing.T) timelinePanel { return busyOn(t, &fakeTimeline{}) }
 	states := map[string]func(t *testing.T) timelinePanel{
 		"no_incident": func(t *testing.T) timelinePanel { return startedPanel(t, &fakeTimeline{}, &clock{t0}) },
 		"no_timeline": func(t *testing.T) timelinePanel {
@@ -566,8 +587,9 @@ func TestTimelinePanelGolden(t *testing.T) {
 		},
 		"busy": busy,
 		"write_failing": func(t *testing.T) timelinePanel {
-			p := busy(t)
-			p.tl.(*fakeTimeline).fail = errors.New("incident timeline: write failed, nothing recorded: no space left on device")
+			tl := &fakeTimeline{}
+			p := busyOn(t, tl)
+			tl.fail = errors.New("incident timeline: write failed, nothing recorded: no space left on device")
 			p, _ = step(t, p, recordEventsMsg{events: []incident.Event{{At: t0.Add(3 * time.Minute), Data: incident.Note{Author: "alice", Text: "free memory back at 71%"}}}})
 			return p
 		},
@@ -643,7 +665,7 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 	j := incident.NewJournal(dir, "", "odoo-prod-1")
 	defer j.Close()
 	d := testDeps(&fakeMemory{readings: risingSeries()[:1]})
-	d.Timeline, d.Author = j, "alice"
+	d.Incident, d.Author = testSession(j, d.withDefaults().Now), "alice"
 	// One reading only: the figures on screen do not depend on timing.
 	d.Interval = time.Hour
 	out := &syncBuffer{}
@@ -692,4 +714,39 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 	prog.Quit()
 	m := <-final
 	golden(t, m.View())
+}
+
+// TestTimelineKillsBeforeStart: the kills the OOM panel finds in the
+// kernel log at start, six of the last hour, open an incident that the
+// panel and the top bar show (they left the header NORMAL and the
+// timeline "no incident open").
+func TestTimelineKillsBeforeStart(t *testing.T) {
+	tl := &fakeTimeline{}
+	c := &clock{t0}
+	p := startedPanel(t, tl, c)
+	var kills []probes.OOMKill
+	for i := range 7 {
+		at := t0.Add(-time.Duration(5+10*i) * time.Minute) // the seventh is 65 minutes old
+		ks := float64(10000 + i)
+		kills = append(kills, probes.OOMKill{PID: 4000 + i, Comm: "odoo-bin", Time: &at, KernelTimeS: &ks})
+	}
+	p, _ = step(t, p, oomLoadedMsg{id: 99, kills: kills})
+	if got := tl.kinds(); got != "started,oom_kill,oom_kill,oom_kill,oom_kill,oom_kill,oom_kill" {
+		t.Errorf("recorded %s", got)
+	}
+	v := ansi.Strip(p.view(testDeps(nil).Styles, 80, 14, false))
+	for _, want := range []string{"▶ INCIDENT 55 min", "incident started: opened because 6 OOM kill(s) in the last hour", "criteria 1/5 met", "✘ no OOM", "12:55:00 ✗ OOM kill: pid 4000"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("panel lacks %q:\n%s", want, v)
+		}
+	}
+	if st := ansi.Strip(p.status(testDeps(nil).Styles, 0)); !strings.Contains(st, "criteria 1/5") {
+		t.Errorf("top bar segment %q lacks the criteria", st)
+	}
+	// The next reading pages on-call; the tightest top bar segment still
+	// says so, and the criteria, in words.
+	p, _ = step(t, p, memSampledMsg{at: t0, mem: memAt(t0, 40, 0, 0)})
+	if st := ansi.Strip(p.status(testDeps(nil).Styles, 2)); !strings.Contains(st, "⚑ page ") || !strings.HasSuffix(st, "/5 met") {
+		t.Errorf("tightest top bar segment %q", st)
+	}
 }

@@ -168,7 +168,7 @@ func TestQuitAsksThenCancelsAndRecords(t *testing.T) {
 	// The run ends as cancelled; its wait Cmd has the end recorded, and
 	// the program quits once that record is written.
 	run.endCancelled()
-	m, quit = quitDrive(t, m, waitActionCmd(svc, run, 7, m.d.Thresholds, m.d.Author))
+	m, quit = quitDrive(t, m, waitActionCmd(svc, m.d.Incident, run, 7, m.d.Thresholds, m.d.Author))
 	if !quit {
 		t.Fatalf("did not quit after the record (runs %d, timeline settled %v)", len(m.runs), m.timeline.settled())
 	}
@@ -329,7 +329,7 @@ func TestSignalHeadlessRule(t *testing.T) {
 			// the timeline.
 			run.finish(actions.Result{RunID: run.info.RunID, ActionID: "restart-odoo", Kind: actions.KindCommands,
 				Status: actions.StatusOK, Finished: t0.Add(11 * time.Minute)})
-			m, quit = quitDrive(t, m, waitActionCmd(svc, run, 7, m.d.Thresholds, m.d.Author))
+			m, quit = quitDrive(t, m, waitActionCmd(svc, m.d.Incident, run, 7, m.d.Thresholds, m.d.Author))
 			if !quit {
 				t.Fatalf("did not quit after the run's end was recorded (runs %d)", len(m.runs))
 			}

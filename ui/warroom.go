@@ -119,7 +119,7 @@ func (m Model) warRoomHero(w, h int) []string {
 // stage, then memory and swap in words.
 func (m Model) warRoomFacts() []string {
 	st := m.st
-	s := m.timeline.det.Summary()
+	s := &m.timeline.st.Summary
 	var clock, stage string
 	switch {
 	case !s.Started():
@@ -265,19 +265,20 @@ func (m Model) warRoomEvents(w int, spread bool) []string {
 	st := m.st
 	out := []string{st.Title.Render(" LATEST EVENTS")}
 	p := m.timeline
-	if p.tl == nil {
+	if !p.st.Recording {
 		return append(out, st.Muted.Render(" no timeline in this run"))
 	}
-	all := len(p.shown) + len(p.pending)
+	shown, pending := p.st.Events, p.st.Pending
+	all := len(shown) + len(pending)
 	if all == 0 {
 		return append(out, st.Muted.Render(" no events yet"))
 	}
 	for i := max(all-warRoomTop, 0); i < all; i++ {
 		var line string
-		if i < len(p.shown) {
-			line = p.eventLine(st, p.shown[i], false)
+		if i < len(shown) {
+			line = p.eventLine(st, shown[i], false)
 		} else {
-			line = p.eventLine(st, p.pending[i-len(p.shown)], true)
+			line = p.eventLine(st, pending[i-len(shown)], true)
 		}
 		if spread {
 			out = append(out, "")
