@@ -83,6 +83,9 @@ type Readings struct {
 type Condition struct {
 	Level Severity
 	Cause string
+	// Short is Cause in a few words, for a header that has no room for it
+	// (80 columns) and must still show the host, READ-ONLY and the clock.
+	Short string
 	// Memory: the cause is memory use (the header then need not repeat
 	// the percentage).
 	Memory bool
@@ -107,7 +110,8 @@ func Assess(r Readings, t Thresholds) (c Condition, ok bool) {
 		}
 	}
 	if r.MemOK {
-		worse(Condition{Level: SeverityOf(r.MemPercent, t), Cause: fmt.Sprintf("memory %.1f %%", r.MemPercent), Memory: true})
+		worse(Condition{Level: SeverityOf(r.MemPercent, t), Cause: fmt.Sprintf("memory %.1f %%", r.MemPercent),
+			Short: fmt.Sprintf("mem %.1f %%", r.MemPercent), Memory: true})
 	}
 	if r.PGMax > 0 {
 		lvl := SeverityOf(100*float64(r.PGUsed)/float64(r.PGMax), t)
@@ -119,11 +123,11 @@ func Assess(r Readings, t Thresholds) (c Condition, ok bool) {
 		}
 		cause := fmt.Sprintf("PostgreSQL %d/%d connections", r.PGUsed, r.PGMax)
 		if lvl > Normal || !ok {
-			worse(Condition{Level: lvl, Cause: cause})
+			worse(Condition{Level: lvl, Cause: cause, Short: fmt.Sprintf("PG %d/%d", r.PGUsed, r.PGMax)})
 		}
 	}
 	if r.PGRefusedFull {
-		worse(Condition{Level: Critical, Cause: "PostgreSQL refuses clients: every connection slot taken"})
+		worse(Condition{Level: Critical, Cause: "PostgreSQL refuses clients: every connection slot taken", Short: "PG full"})
 	}
 	if r.OOMOK && r.OOMKillsLastHour >= oomKillsHigh {
 		lvl := High
@@ -134,7 +138,8 @@ func Assess(r Readings, t Thresholds) (c Condition, ok bool) {
 		if r.OOMKillsLastHour == 1 {
 			word = "kill"
 		}
-		worse(Condition{Level: lvl, Cause: fmt.Sprintf("%d OOM %s in the last hour", r.OOMKillsLastHour, word)})
+		worse(Condition{Level: lvl, Cause: fmt.Sprintf("%d OOM %s in the last hour", r.OOMKillsLastHour, word),
+			Short: fmt.Sprintf("%d OOM/h", r.OOMKillsLastHour)})
 	}
 	return c, ok
 }

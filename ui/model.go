@@ -459,12 +459,13 @@ func (m Model) topBar() string {
 			text = fmt.Sprintf(" mem %.1f %% ", pct) // room for the incident clock at 80 columns
 		}
 		if memOK && !c.Memory {
-			// The cause is elsewhere; memory use stays in view.
-			word := "memory"
+			// The cause is elsewhere; memory use stays in view. Narrow
+			// screens take the short cause, so the host, READ-ONLY and
+			// the incident clock keep their place.
+			text = fmt.Sprintf(" %s · memory %.1f %% ", c.Cause, pct)
 			if m.w < 100 {
-				word = "mem"
+				text = fmt.Sprintf(" %s · mem %.1f %% ", c.Short, pct)
 			}
-			text = fmt.Sprintf(" %s · %s %.1f %% ", c.Cause, word, pct)
 		}
 		sev = m.st.SevBadgeFor(c.Level) + m.st.Bar.Render(text)
 	}
@@ -505,7 +506,6 @@ func (m Model) topBar() string {
 		if seg := m.replayStatus(); seg != "" {
 			parts = append(parts, seg)
 		}
-		// --- timeline: status segment ---
 		if seg := m.timeline.status(m.st, variant.short); seg != "" {
 			parts = append(parts, seg)
 		}

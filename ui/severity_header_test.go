@@ -37,7 +37,7 @@ func TestHeaderCarriesWorstCondition(t *testing.T) {
 		}, "▲ HIGH  PostgreSQL 37/40 connections · memory 2.7 %"},
 		{"connections at 80 columns", [2]int{80, 24}, func(m Model) []tea.Msg {
 			return []tea.Msg{pgSampledMsg{at: now, r: pgAt(37, 40)}}
-		}, "▲ HIGH  PostgreSQL 37/40 connections · mem 2.7 %"},
+		}, "▲ HIGH  PG 37/40 · mem 2.7 %"},
 		{"refused", [2]int{200, 60}, func(m Model) []tea.Msg {
 			return []tea.Msg{pgSampledMsg{at: now, r: tooManyAt(now, nil)}}
 		}, "✖ CRITICAL  PostgreSQL refuses clients: every connection slot taken · memory 2.7 %"},
