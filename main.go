@@ -119,6 +119,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newReportCmd(o, stdout))
 	root.AddCommand(newManCmd(stdout))
 	root.AddCommand(newConfigCmd(o, stdout))
+	root.AddCommand(newFleetCmd(o))
 	return root
 }
 
