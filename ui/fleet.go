@@ -273,15 +273,14 @@ func (m FleetModel) View() string {
 	rows := m.rows()
 	// column widths: host takes what the numbers leave
 	const numW = 7
+	// The host column takes up to 40 cells; the hour's sparkline takes the
+	// rest up to 60 (one cell a minute), shown from 100 columns on.
+	fixed := 2 + 1 + 11 + numW*5
+	hostW := max(10, min(40, w-fixed))
 	sparkW := 0
 	if w >= 100 {
-		sparkW = min(60, w-100+20)
+		sparkW = min(60, w-fixed-hostW-2)
 	}
-	hostW := w - 2 - 12 - numW*5 - 6 - sparkW
-	if sparkW > 0 {
-		hostW--
-	}
-	hostW = max(hostW, 10)
 	hdr := "  " + fit("HOST", hostW) + " " + fit("STATE", 11) + fmt.Sprintf("%*s%*s%*s%*s%*s", numW, "MEM%", numW, "SWAP", numW, "SOME%", numW, "FULL%", numW, "OOM1h")
 	if sparkW > 0 {
 		hdr += "  " + fit("LAST HOUR", sparkW)
@@ -318,6 +317,11 @@ func (m FleetModel) View() string {
 		gutter := "  "
 		if i == m.sel {
 			gutter = st.Focus.Render("▶ ")
+		}
+		if !r.Up || r.Stale {
+			// Rates over the last minute still hold the samples from before
+			// the host went dark; numbers would read as current.
+			r = probes.FleetRow{Instance: r.Instance, Up: r.Up, Stale: r.Stale, Spark: r.Spark}
 		}
 		line := gutter + fit(r.Instance, hostW) + " " + sty.Render(fit(state, 11)) +
 			fmt.Sprintf("%*s%*s%*s%*s%*s", numW, pctOr(r.MemPct), numW, swapStr(r), numW, pctOr(r.PSISome), numW, pctOr(r.PSIFull), numW, countOr(r.OOM1h))
@@ -452,14 +456,19 @@ func (m FleetModel) hostView(st Styles, w, h int) string {
 			row = &m.last.Rows[i]
 		}
 	}
-	lines := []string{fit(st.Title.Render("memtui fleet › "+m.hostName)+st.Muted.Render(" · from Prometheus at "+m.d.Source.Addr()+" · read-only"), w)}
-	lines = append(lines, st.Muted.Render(fit("a Prometheus host is read-only: actions run on the host itself (memtui or memtui watch there)", w)))
+	lines := []string{fit(st.Title.Render("memtui fleet › "+m.hostName)+st.Muted.Render(" · Prometheus at "+m.d.Source.Addr()), w)}
+	lines = append(lines, st.Muted.Render(fit("a Prometheus host is read-only: actions run on the host itself", w)),
+		st.Muted.Render(fit("(memtui or memtui watch there)", w)))
 	lines = append(lines, "")
 	if row != nil {
 		lv := fleetLevel(*row, m.d.Thresholds)
+		state := st.SevBadgeFor(lv)
+		if !row.Up || row.Stale {
+			state = st.Crit.Render(fleetState(*row, m.d.Thresholds))
+		}
 		lines = append(lines, st.Header.Render("MEMORY & SWAP"),
-			fmt.Sprintf("  used %s %%   %s   swap %s   PSI some %s %% full %s %%   OOM kills 1h %s   %s",
-				pctOr(row.MemPct), st.SevBadgeFor(lv), swapStr(*row), pctOr(row.PSISome), pctOr(row.PSIFull), countOr(row.OOM1h), fleetState(*row, m.d.Thresholds)))
+			fit(fmt.Sprintf("  used %s %%  %s  swap %s  OOM kills 1h %s", pctOr(row.MemPct), state, swapStr(*row), countOr(row.OOM1h)), w),
+			fit(fmt.Sprintf("  PSI memory some %s %%  full %s %%", pctOr(row.PSISome), pctOr(row.PSIFull)), w))
 	}
 	if m.host == nil {
 		lines = append(lines, "", st.Muted.Render("  reading the host's exporters…"))
