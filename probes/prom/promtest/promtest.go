@@ -119,6 +119,20 @@ func Prometheus(t testing.TB, targets ...string) *Proc {
 		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
 }
 
+// PrometheusWithData starts Prometheus on a free loopback port over an
+// existing data directory (blocks made by promtool) and scrapes nothing.
+func PrometheusWithData(t testing.TB, data string) *Proc {
+	t.Helper()
+	Need(t, PrometheusBin)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte("global:\n  scrape_interval: 15s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	return start(t, addr, "/-/ready", PrometheusBin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+data, "--web.listen-address="+addr)
+}
+
 // WaitFor polls cond every 200 ms until it holds or the timeout passes.
 func WaitFor(t testing.TB, timeout time.Duration, what string, cond func(ctx context.Context) bool) {
 	t.Helper()
