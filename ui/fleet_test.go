@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,28 @@ func TestFleetNarrowFits(t *testing.T) {
 				t.Errorf("%v: line %d cells: %q", sz, w, ansi.Strip(l))
 			}
 		}
+	}
+}
+
+// BenchmarkFleetView500 is the screen's share of a 500-host refresh: sort,
+// filter and draw at 200×60 with an hour's sparkline per row.
+func BenchmarkFleetView500(b *testing.B) {
+	src := &fakeFleet{}
+	for i := 0; i < 500; i++ {
+		spark := make([]float64, 61)
+		for j := range spark {
+			spark[j] = float64((i + j) % 100)
+		}
+		src.r.Rows = append(src.r.Rows, probes.FleetRow{Instance: fmt.Sprintf("node-%03d:9100", i), Up: true,
+			MemPct: fp(float64(i % 100)), SwapUsed: fp(1 << 20), SwapTotal: fp(1 << 30), PSISome: fp(1), PSIFull: fp(0), OOM1h: fp(0), Spark: spark})
+	}
+	m := newTestFleet(src)
+	nm, _ := m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	m = nm.(FleetModel)
+	nm, _ = m.Update(fleetReadMsg{r: src.Fleet(context.Background(), time.Now())})
+	m = nm.(FleetModel)
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
 	}
 }
