@@ -21,6 +21,7 @@ import (
 const (
 	PrometheusBin   = "/usr/bin/prometheus"
 	NodeExporterBin = "/usr/bin/prometheus-node-exporter"
+	PGExporterBin   = "/usr/bin/prometheus-postgres-exporter"
 )
 
 // Need skips (or under CI fails) t when a binary is missing.
@@ -63,7 +64,13 @@ func (p *Proc) Stop() {
 
 func start(t testing.TB, addr, ready string, name string, args ...string) *Proc {
 	t.Helper()
+	return startEnv(t, nil, addr, ready, name, args...)
+}
+
+func startEnv(t testing.TB, env []string, addr, ready string, name string, args ...string) *Proc {
+	t.Helper()
 	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
 	log, err := os.Create(filepath.Join(t.TempDir(), filepath.Base(name)+".log"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +105,16 @@ func NodeExporter(t testing.TB) *Proc {
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	return start(t, addr, "/metrics", NodeExporterBin, "--web.listen-address="+addr,
 		"--collector.disable-defaults", "--collector.meminfo", "--collector.pressure", "--collector.vmstat")
+}
+
+// PostgresExporter starts postgres_exporter on a free loopback port over
+// dsn (a postgres:// URL), with the default metrics (pg_stat_activity_count,
+// pg_settings_max_connections).
+func PostgresExporter(t testing.TB, dsn string) *Proc {
+	t.Helper()
+	Need(t, PGExporterBin)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	return startEnv(t, []string{"DATA_SOURCE_NAME=" + dsn}, addr, "/metrics", PGExporterBin, "--web.listen-address="+addr)
 }
 
 // Prometheus starts Prometheus on a free loopback port scraping targets
