@@ -53,3 +53,31 @@ func TestHostDrillInPostgres(t *testing.T) {
 		t.Errorf("no process-exporter runs, but the host view has programs %v", h.Programs)
 	}
 }
+
+// TestHostDrillInPrograms: process-exporter's groups show as programs,
+// largest resident first.
+func TestHostDrillInPrograms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts process-exporter, node_exporter and Prometheus")
+	}
+	promtest.Need(t, promtest.PrometheusBin, promtest.NodeExporterBin, promtest.ProcExporterBin)
+	ne := promtest.NodeExporter(t)
+	// process-exporter matches the 15-byte comm: node_exporter's is cut
+	pe := promtest.ProcessExporter(t, "prometheus,prometheus-node")
+	p := promtest.Prometheus(t, ne.Addr, pe.Addr)
+	c, err := prom.New(prom.Config{URL: "http://" + p.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promtest.WaitFor(t, 30*time.Second, "programs", func(ctx context.Context) bool {
+		h := c.Host(ctx, ne.Addr, time.Now())
+		return h.ProgramsErr == nil && len(h.Programs) == 2
+	})
+	h := c.Host(context.Background(), ne.Addr, time.Now())
+	if h.Programs[0].Resident < h.Programs[1].Resident || h.Programs[1].Resident <= 0 {
+		t.Errorf("programs not by resident, or empty: %+v", h.Programs)
+	}
+	if h.PGErr == nil {
+		t.Errorf("no postgres_exporter runs, but the host view has connections %v", h.PGStates)
+	}
+}

@@ -22,6 +22,7 @@ const (
 	PrometheusBin   = "/usr/bin/prometheus"
 	NodeExporterBin = "/usr/bin/prometheus-node-exporter"
 	PGExporterBin   = "/usr/bin/prometheus-postgres-exporter"
+	ProcExporterBin = "/usr/bin/prometheus-process-exporter"
 )
 
 // Need skips (or under CI fails) t when a binary is missing.
@@ -115,6 +116,15 @@ func PostgresExporter(t testing.TB, dsn string) *Proc {
 	Need(t, PGExporterBin)
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	return startEnv(t, []string{"DATA_SOURCE_NAME=" + dsn}, addr, "/metrics", PGExporterBin, "--web.listen-address="+addr)
+}
+
+// ProcessExporter starts process-exporter on a free loopback port
+// grouping the processes named in names (comma-separated, as -procnames).
+func ProcessExporter(t testing.TB, names string) *Proc {
+	t.Helper()
+	Need(t, ProcExporterBin)
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	return start(t, addr, "/metrics", ProcExporterBin, "-web.listen-address="+addr, "-procnames="+names)
 }
 
 // Prometheus starts Prometheus on a free loopback port scraping targets
