@@ -479,7 +479,10 @@ func (m FleetModel) hostView(st Styles, w, h int) string {
 		lines = append(lines, "", st.Crit.Render(fit("  "+hh.Err.Error(), w)))
 	}
 	if len(hh.MemHistory) > 0 {
-		lines = append(lines, "  last hour "+fleetSpark(st, hh.MemHistory, max(10, min(60, w-14)), m.d.Thresholds))
+		lines = append(lines, "  memory, last hour "+fleetSpark(st, hh.MemHistory, max(10, min(60, w-21)), m.d.Thresholds))
+	}
+	if len(hh.SwapHist) > 0 {
+		lines = append(lines, "  swap,   last hour "+fleetSpark(st, hh.SwapHist, max(10, min(60, w-21)), m.d.Thresholds))
 	}
 	lines = append(lines, "", st.Header.Render("POSTGRESQL (postgres_exporter)"))
 	if hh.PGErr != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func (h *Host) Name() string { return h.instance }
 func (h *Host) BootID() string {
 	ctx, cancel := context.WithTimeout(context.Background(), h.c.timeout)
 	defer cancel()
-	v, err := h.c.instant(ctx, `max by (instance) (node_boot_time_seconds{instance="`+h.instance+`"})`, time.Now())
+	v, err := h.c.instant(ctx, `max by (instance) (node_boot_time_seconds{instance=`+strconv.Quote(h.instance)+`})`, time.Now())
 	if b, ok := v[h.instance]; err == nil && ok {
 		return fmt.Sprintf("boot-%d", int64(b))
 	}
@@ -81,7 +82,7 @@ func (s memSource) Read() probes.Memory {
 	m := probes.Memory{Time: now,
 		PSIErr:    fmt.Errorf("PSI averages: %w (node_exporter exports only the stall counters)", probes.ErrUnavailable),
 		CgroupErr: fmt.Errorf("cgroup memory: %w through Prometheus", probes.ErrUnavailable)}
-	v, _, _, err := c.api.Query(ctx, `{__name__=~"node_memory_.*_bytes|node_vmstat_(oom_kill|pswpin|pswpout|pgmajfault)",instance="`+s.h.instance+`"}`, now)
+	v, _, _, err := c.api.Query(ctx, `{__name__=~"node_memory_.*_bytes|node_vmstat_(oom_kill|pswpin|pswpout|pgmajfault)",instance=`+strconv.Quote(s.h.instance)+`}`, now)
 	if err != nil {
 		m.MeminfoErr, m.VMStatErr = c.explain(err), c.explain(err)
 		return m

@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -270,7 +272,7 @@ func (c *Client) Host(ctx context.Context, instance string, now time.Time) probe
 	if i := strings.LastIndex(name, ":"); i > 0 {
 		name = name[:i]
 	}
-	sel := fmt.Sprintf(`instance=~"%s(:[0-9]+)?"`, regexpQuote(name))
+	sel := `instance=~` + strconv.Quote(regexpQuote(name)+`(:[0-9]+)?`)
 	var wg sync.WaitGroup
 	var res, swp, pgs, pgm map[string]float64
 	var resErr, swpErr, pgErr, pgmErr, histErr error
@@ -298,10 +300,17 @@ func (c *Client) Host(ctx context.Context, instance string, now time.Time) probe
 	wg.Go(func() { swp, swpErr = byGroup(`namedprocess_namegroup_memory_bytes{memtype="swapped",` + sel + `}`) })
 	wg.Go(func() { pgs, pgErr = byGroup(`sum by (state) (pg_stat_activity_count{` + sel + `})`) })
 	wg.Go(func() { pgm, pgmErr = byGroup(`max(pg_settings_max_connections{` + sel + `})`) })
+	inst := `{instance=` + strconv.Quote(instance) + `}` // PromQL strings take Go's quoting
+	var swapHist map[string][]float64
 	wg.Go(func() {
-		hist, histErr = c.rangeByInstance(ctx, `max by (instance) (100 * (1 - node_memory_MemAvailable_bytes{instance="`+instance+`"} / node_memory_MemTotal_bytes))`, now.Add(-time.Hour), now, SparkStep)
+		hist, histErr = c.rangeByInstance(ctx, `max by (instance) (100 * (1 - node_memory_MemAvailable_bytes`+inst+` / node_memory_MemTotal_bytes))`, now.Add(-time.Hour), now, SparkStep)
+	})
+	wg.Go(func() {
+		// only where there is swap: never a division by a SwapTotal of 0
+		swapHist, _ = c.rangeByInstance(ctx, `max by (instance) (100 * (1 - node_memory_SwapFree_bytes`+inst+` / (node_memory_SwapTotal_bytes > 0)))`, now.Add(-time.Hour), now, SparkStep)
 	})
 	wg.Wait()
+	h.SwapHist = swapHist[instance]
 	if histErr != nil {
 		h.Err = c.explain(histErr)
 		return h
@@ -332,15 +341,6 @@ func (c *Client) Host(ctx context.Context, instance string, now time.Time) probe
 	return h
 }
 
-// regexpQuote escapes a host name for a PromQL regular expression (RE2,
-// inside a double-quoted string, so backslashes are doubled).
-func regexpQuote(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
-			b.WriteString(`\\`)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// regexpQuote escapes a host name for a PromQL regular expression (RE2);
+// strconv.Quote then escapes it for the string around it.
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
