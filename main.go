@@ -122,6 +122,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newCaptureCmd(o, stdout))
 	root.AddCommand(newRecordCmd(o, stdout))
 	root.AddCommand(newReplayCmd(o))
+	root.AddCommand(newFleetCmd(o))
 	return root
 }
 

@@ -1,0 +1,69 @@
+// memtui fleet: every node_exporter instance of a Prometheus as a row.
+
+package main
+
+import (
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/memtui/memtui/probes/prom"
+	"github.com/memtui/memtui/ui"
+)
+
+// newFleetCmd is `memtui fleet --prometheus URL`.
+func newFleetCmd(o *options) *cobra.Command {
+	var cfg prom.Config
+	var refresh time.Duration
+	cmd := &cobra.Command{
+		Use:   "fleet",
+		Short: "Every host of a Prometheus (node_exporter) on one screen, worst first",
+		Long: `Show every node_exporter instance known to a Prometheus server as one row:
+memory used % (100 × (1 − MemAvailable/MemTotal), as the local panel), swap
+used, PSI memory some/full, OOM kills in the last hour, the hour's memory as a
+sparkline and the severity in words — worst first, down and stale hosts on
+top. One batch of queries per refresh covers the whole fleet; each runs under
+a 5 s timeout, and when Prometheus does not answer the screen says so and
+keeps the last data, marked stale.
+
+enter opens a read-only view of the host (memory history, PostgreSQL from
+postgres_exporter, top programs from process-exporter); actions run on the
+host itself (memtui or memtui watch there). / filters by name or state.`,
+		Example: `  memtui fleet --prometheus http://prometheus:9090
+  memtui fleet --prometheus https://prom.example --prometheus-bearer-file /etc/memtui/prom.token --prometheus-ca /etc/ssl/prom-ca.pem
+  memtui fleet --prometheus https://user:pass@prom.example   # basic auth`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			cfg.Timeout = 5 * time.Second
+			c, err := prom.New(cfg)
+			if err != nil {
+				return err
+			}
+			renderer := lipgloss.NewRenderer(os.Stdout)
+			if os.Getenv("NO_COLOR") != "" {
+				renderer.SetColorProfile(termenv.Ascii)
+			}
+			theme, _ := ui.ThemeByName(o.theme)
+			styles := ui.NewStyles(renderer, theme)
+			styles.ASCII = os.Getenv("TERM") == "dumb"
+			m := ui.NewFleet(ui.FleetDeps{Source: c, Styles: styles, Interval: refresh})
+			_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithFPS(10)).Run()
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.URL, "prometheus", "", "Prometheus URL (user:password@ in it for basic auth)")
+	f.StringVar(&cfg.BearerFile, "prometheus-bearer-file", "", "file holding a bearer token for Prometheus")
+	f.StringVar(&cfg.BasicAuthFile, "prometheus-basic-auth-file", "", `file holding "user:password" for Prometheus`)
+	f.StringVar(&cfg.CAFile, "prometheus-ca", "", "PEM bundle to verify Prometheus's certificate")
+	f.DurationVar(&refresh, "refresh", 15*time.Second, "time between refreshes of the fleet")
+	_ = cmd.MarkFlagRequired("prometheus")
+	return cmd
+}
