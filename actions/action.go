@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -148,12 +148,12 @@ type Target struct {
 // Plan lists, one line per step, exactly what the action will run, secrets
 // redacted. t is the signal target (nil when none is selected). This is
 // what the palette, the confirmation and `memtui actions` show; a control
-// character in a runbook's command shows as '?' (probes.Printable) instead
+// character in a runbook's command shows as '?' (termtext.Printable) instead
 // of moving the terminal.
 func (a Action) Plan(t *Target) []string {
 	out := a.plan(t)
 	for i, l := range out {
-		out[i] = probes.Printable(l)
+		out[i] = termtext.Printable(l)
 	}
 	return out
 }

@@ -12,8 +12,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/memtui/memtui/internal/fsread"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // Runbook is the effective list of actions: the built-in ones with the
@@ -63,7 +64,7 @@ func Load(path string, o Options) (Runbook, error) {
 	}
 	// A FIFO would block the start in open(2), a device stream into the
 	// size bound: only a regular file is a runbook.
-	f, err := probes.OpenRegular(path)
+	f, err := fsread.OpenRegular(path)
 	if err != nil {
 		return Runbook{}, fmt.Errorf("runbook: %w", err)
 	}
@@ -257,10 +258,10 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 	// Drawn on the screen and in `memtui actions`: no control characters
 	// (a multi-line description folds into one line).
 	if s, ok := p.str(m, "name", at); ok {
-		a.Name = probes.Printable(s)
+		a.Name = termtext.Printable(s)
 	}
 	if s, ok := p.str(m, "description", at); ok {
-		a.Description = probes.Printable(oneLine(s))
+		a.Description = termtext.Printable(oneLine(s))
 	}
 	if s, ok := p.str(m, "risk", at); ok {
 		if r := Risk(s); r.Valid() {

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
 )
 
@@ -211,7 +211,7 @@ func (j *Journal) joinRecent(at time.Time) bool {
 	if p == "" || p == j.path {
 		return false
 	}
-	f, err := probes.OpenRegular(p)
+	f, err := fsread.OpenRegular(p)
 	if err != nil {
 		return false
 	}

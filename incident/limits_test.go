@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
-
-	"github.com/memtui/memtui/probes"
 )
 
 // TestWriteFileAtomicRefusesNonRegular: the rename would replace a device
@@ -48,7 +47,7 @@ func TestWriteFileAtomicRefusesNonRegular(t *testing.T) {
 			}
 			err = WriteFileAtomic(c.path, []byte("report"))
 			want := c.path + " is " + c.kind + "; memtui writes reports only to regular files"
-			if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, probes.ErrNotRegular) {
+			if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, fsread.ErrNotRegular) {
 				t.Fatalf("error %v, want one saying %q", err, want)
 			}
 			after, err := os.Lstat(c.path)
@@ -107,7 +106,7 @@ func TestScanRefusesNonRegular(t *testing.T) {
 		})
 	}
 	// The store refuses too: events written to /dev/null would be lost.
-	if _, err := Open("/dev/null", "h", t0); err == nil || !errors.Is(err, probes.ErrNotRegular) {
+	if _, err := Open("/dev/null", "h", t0); err == nil || !errors.Is(err, fsread.ErrNotRegular) {
 		t.Errorf("Open(/dev/null): %v", err)
 	}
 }

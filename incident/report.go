@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/fsread"
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // notRecorded marks a field nobody filled in; it is never replaced by a guess.
@@ -719,7 +719,7 @@ func outHint(err error) error {
 // would replace the link instead of writing where it points.
 func WriteFileAtomic(path string, data []byte) error {
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is %s; memtui writes reports only to regular files: %w", path, probes.FileKind(fi.Mode()), probes.ErrNotRegular)
+		return fmt.Errorf("%s is %s; memtui writes reports only to regular files: %w", path, fsread.FileKind(fi.Mode()), fsread.ErrNotRegular)
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")

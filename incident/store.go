@@ -15,9 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
-
-	"github.com/memtui/memtui/probes"
 )
 
 // Format is the first line's "format" value: it tells a reader this JSON-lines
@@ -92,7 +91,7 @@ func Open(path, host string, created time.Time) (*Store, error) {
 	// screen says they are safe.
 	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("incident timeline: %s is %s; memtui keeps timelines only in regular files: %w", path, probes.FileKind(fi.Mode()), probes.ErrNotRegular)
+		return nil, fmt.Errorf("incident timeline: %s is %s; memtui keeps timelines only in regular files: %w", path, fsread.FileKind(fi.Mode()), fsread.ErrNotRegular)
 	}
 	s := &Store{f: f, path: path, writer: writerID()}
 	if err := s.ensureHeader(host, created); err != nil {
@@ -380,7 +379,7 @@ func Load(path string) (*Log, error) {
 // memory.
 func Scan(path string, each func(Event)) (*Log, error) {
 	// A device or FIFO would stream forever or block: refused up front.
-	f, err := probes.OpenRegular(path)
+	f, err := fsread.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", err)
 	}
@@ -574,7 +573,7 @@ func NewFollower(path string, offset int64) *Follower {
 // caller should Load it again.
 func (fw *Follower) Poll() ([]Event, []Problem, error) {
 	if fw.f == nil {
-		f, err := probes.OpenRegular(fw.path)
+		f, err := fsread.OpenRegular(fw.path)
 		if err != nil {
 			return nil, nil, fmt.Errorf("follow incident timeline: %w", err)
 		}
@@ -725,7 +724,7 @@ func Newest(dir string) (string, error) {
 		}
 		p := filepath.Join(dir, e.Name())
 		// A FIFO named *.jsonl would block os.Open forever.
-		f, err := probes.OpenRegular(p)
+		f, err := fsread.OpenRegular(p)
 		if err != nil {
 			continue
 		}

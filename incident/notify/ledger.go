@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/incident"
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/internal/fsread"
 )
 
 // Issue is the GitHub issue opened for one incident.
@@ -57,7 +57,7 @@ type ledgerFile struct {
 func (l *FileLedger) load() (ledgerFile, error) {
 	lf := ledgerFile{Issues: map[string][]Issue{}}
 	// Not a device or FIFO: a ledger path aimed at one must not block.
-	f, err := probes.OpenRegular(l.path)
+	f, err := fsread.OpenRegular(l.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return lf, nil
 	}

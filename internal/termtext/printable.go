@@ -1,4 +1,7 @@
-package probes
+// Package termtext makes text from outside memtui safe to print on a
+// terminal. It is pure (the standard library only): the ui and the pure
+// runbook code share it with the probes.
+package termtext
 
 import (
 	"strings"
