@@ -1,6 +1,6 @@
 //go:build !linux
 
-package incident
+package store
 
 import "os"
 

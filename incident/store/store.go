@@ -1,7 +1,6 @@
-package incident
+package store
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -15,16 +14,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
 )
 
-// Format is the first line's "format" value: it tells a reader this JSON-lines
-// file is a memtui incident timeline.
-const Format = "memtui-incident"
-
-// Version is the file format version this package writes and reads.
-const Version = 1
+// maxPollRead bounds what one Follower.Poll reads of what another
+// process appended; the rest comes with the next poll.
+const maxPollRead = 4 << 20
 
 // lockTimeout bounds how long Append waits for another process holding the
 // file lock, so a stuck peer turns into a visible error, not a frozen screen.
@@ -35,14 +32,6 @@ var ErrClosed = errors.New("incident timeline closed")
 
 // ErrNoIncident says a directory holds no incident timeline.
 var ErrNoIncident = errors.New("no incident timeline found")
-
-// Header is the first line of a timeline file.
-type Header struct {
-	Format  string    `json:"format"`
-	Version int       `json:"version"`
-	Host    string    `json:"host,omitempty"`
-	Created time.Time `json:"created"`
-}
 
 // Store appends events to one timeline file. Each Append is one write(2) on
 // an O_APPEND descriptor under an exclusive flock, followed by fdatasync, so
@@ -113,13 +102,13 @@ func (s *Store) ensureHeader(host string, created time.Time) error {
 		return s.errf("stat", err)
 	}
 	if fi.Mode().IsRegular() && fi.Size() > 0 {
-		_, err := readHeader(io.NewSectionReader(s.f, 0, fi.Size()))
+		_, err := incident.ReadHeader(io.NewSectionReader(s.f, 0, fi.Size()))
 		if err != nil {
 			return fmt.Errorf("incident timeline %s: %w", s.path, err)
 		}
 		return nil
 	}
-	b, err := json.Marshal(Header{Format: Format, Version: Version, Host: host, Created: created.UTC()})
+	b, err := json.Marshal(incident.Header{Format: incident.Format, Version: incident.Version, Host: host, Created: created.UTC()})
 	if err != nil {
 		return err
 	}
@@ -145,7 +134,7 @@ func (s *Store) Writer() string { return s.writer }
 // writes it as one line and syncs it to disk. It returns the event as
 // recorded. On error nothing was recorded (a partial line is cut off again)
 // and the caller may retry the same event.
-func (s *Store) Append(ev Event) (Event, error) {
+func (s *Store) Append(ev incident.Event) (incident.Event, error) {
 	if ev.Data == nil {
 		return ev, fmt.Errorf("incident timeline: event without payload")
 	}
@@ -157,7 +146,7 @@ func (s *Store) Append(ev Event) (Event, error) {
 	if s.f == nil {
 		return ev, ErrClosed
 	}
-	ev.Data = ev.Data.redact()
+	ev.Data = incident.Redacted(ev.Data)
 	ev.At = ev.At.UTC()
 	ev.Writer = s.writer
 	ev.Seq = s.seq + 1
@@ -340,35 +329,9 @@ func writerID() string {
 	return fmt.Sprintf("%d-%x", os.Getpid(), r)
 }
 
-// Problem is a line that could not be read; it was skipped.
-type Problem struct {
-	Line   int   // 1-based line number in the file
-	Offset int64 // byte offset of the line
-	Err    error
-}
-
-// String says where and why, for a person.
-func (p Problem) String() string {
-	return fmt.Sprintf("line %d (byte %d): torn or corrupt line skipped: %v", p.Line, p.Offset, p.Err)
-}
-
-// Log is a timeline read from disk.
-type Log struct {
-	Path     string
-	Header   Header
-	Events   []Event
-	Problems []Problem
-	// Offset is where a Follower should continue reading.
-	Offset int64
-	// lines counts lines read, so a follower numbers its problems right.
-	lines int
-	// each, when set, takes the events instead of Events.
-	each func(Event)
-}
-
 // Load reads a whole timeline. Torn or corrupt lines become Problems and are
 // skipped; only an unreadable file or a missing header is an error.
-func Load(path string) (*Log, error) {
+func Load(path string) (*incident.Log, error) {
 	return Scan(path, nil)
 }
 
@@ -377,178 +340,14 @@ func Load(path string) (*Log, error) {
 // keeping them; with a nil each the events are kept in the Log, as Load
 // does. The dashboard resumes long incidents this way on a host short of
 // memory.
-func Scan(path string, each func(Event)) (*Log, error) {
+func Scan(path string, each func(incident.Event)) (*incident.Log, error) {
 	// A device or FIFO would stream forever or block: refused up front.
 	f, err := fsread.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("incident timeline: %w", err)
 	}
 	defer f.Close()
-	return scanReader(path, f, each)
-}
-
-// parseLog is Load over bytes, for tests and the fuzzer.
-func parseLog(path string, b []byte) (*Log, error) {
-	return scanReader(path, bytes.NewReader(b), nil)
-}
-
-// scanChunk is how much of the file is read at a time.
-var scanChunk = 256 << 10 // a variable so tests can force lines across chunks
-
-// scanReader is Scan's core: the header line, then whole lines chunk by
-// chunk, and at the end a last line without a newline. A line longer than
-// MaxEventLine is dropped as it streams past (a Problem), so memory stays
-// within a chunk and MaxEventLine whatever the file holds.
-func scanReader(path string, r io.Reader, each func(Event)) (*Log, error) {
-	l := &Log{Path: path, each: each}
-	buf := make([]byte, 0, scanChunk)
-	var base int64 // file offset of buf[0]
-	header, eof := false, false
-	skipping := false // inside a line over MaxEventLine, dropping it
-	for {
-		if !eof {
-			if len(buf) == cap(buf) {
-				if len(buf) >= MaxEventLine {
-					// buf holds one unfinished line (scan consumed the
-					// whole ones): it is over the bound.
-					if !header {
-						return nil, fmt.Errorf("incident timeline %s: first line longer than %d MiB: not a memtui incident timeline", path, MaxEventLine>>20)
-					}
-					l.Problems = append(l.Problems, Problem{Line: l.lines + 1, Offset: base, Err: errLongLine})
-					skipping = true
-					base += int64(len(buf))
-					buf = buf[:0]
-				} else {
-					// A line longer than the buffer: grow it.
-					nb := make([]byte, len(buf), 2*cap(buf))
-					copy(nb, buf)
-					buf = nb
-				}
-			}
-			n, err := r.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			switch {
-			case err == io.EOF:
-				eof = true
-			case err != nil:
-				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
-			}
-		}
-		if skipping {
-			nl := bytes.IndexByte(buf, '\n')
-			if nl < 0 {
-				base += int64(len(buf))
-				buf = buf[:0]
-				l.Offset = base
-				if eof {
-					return l, nil
-				}
-				continue
-			}
-			l.lines++
-			base += int64(nl + 1)
-			buf = buf[:copy(buf, buf[nl+1:])]
-			skipping = false
-		}
-		if !header {
-			nl := bytes.IndexByte(buf, '\n')
-			if nl < 0 && !eof {
-				continue
-			}
-			if nl < 0 {
-				nl = len(buf)
-			}
-			if base == 0 && nl == 0 && eof {
-				return nil, fmt.Errorf("incident timeline %s: %w", path, ErrEmptyTimeline)
-			}
-			h, err := parseHeader(buf[:nl])
-			if err != nil {
-				return nil, fmt.Errorf("incident timeline %s: %w", path, err)
-			}
-			l.Header, l.lines, header = h, 1, true
-			skip := min(nl+1, len(buf))
-			buf = buf[:copy(buf, buf[skip:])]
-			base += int64(skip)
-		}
-		consumed := l.scan(buf, base, eof)
-		base += int64(consumed)
-		l.Offset = base
-		if eof {
-			return l, nil
-		}
-		buf = buf[:copy(buf, buf[consumed:])]
-	}
-}
-
-// scan parses the lines of buf (which starts at file offset base) into l. It
-// consumes whole lines; with final it also parses a trailing line without a
-// newline, consuming it only if it is a whole event (a torn one stays
-// unconsumed, so a follower re-reads it once completed). It returns the
-// number of bytes consumed.
-func (l *Log) scan(buf []byte, base int64, final bool) int {
-	pos := 0
-	for pos < len(buf) {
-		nl := bytes.IndexByte(buf[pos:], '\n')
-		end := pos + nl
-		whole := nl >= 0
-		if !whole {
-			if !final {
-				break
-			}
-			end = len(buf)
-		}
-		lineNo := l.lines + 1
-		text := buf[pos:end]
-		if len(text) > MaxEventLine {
-			// Not parsed: a 10 MB note costs a scan for '\n', not a
-			// JSON decode and a 10 MB string on the screen.
-			l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: errLongLine})
-		} else if len(bytes.TrimSpace(text)) > 0 {
-			var ev Event
-			// Straight to UnmarshalJSON: json.Unmarshal would first
-			// validate and skip the whole line only to hand it over.
-			if err := ev.UnmarshalJSON(text); err != nil {
-				if !whole {
-					l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: fmt.Errorf("unterminated last line: %w", err)})
-					break
-				}
-				l.Problems = append(l.Problems, Problem{Line: lineNo, Offset: base + int64(pos), Err: err})
-			} else if l.each != nil {
-				l.each(ev)
-			} else {
-				l.Events = append(l.Events, ev)
-			}
-		}
-		if whole {
-			l.lines++
-			pos = end + 1
-		} else {
-			pos = end
-		}
-	}
-	return pos
-}
-
-// parseHeader checks the first line.
-func parseHeader(b []byte) (Header, error) {
-	var h Header
-	if err := json.Unmarshal(b, &h); err != nil || h.Format != Format {
-		return h, fmt.Errorf("not a memtui incident timeline (first line must name format %q)", Format)
-	}
-	if h.Version < 1 || h.Version > Version {
-		return h, fmt.Errorf("timeline format version %d, this memtui reads up to version %d: use a newer memtui", h.Version, Version)
-	}
-	return h, nil
-}
-
-// readHeader reads and checks the first line of r.
-func readHeader(r io.Reader) (Header, error) {
-	br := bufio.NewReaderSize(r, 4096)
-	b, err := br.ReadSlice('\n')
-	if err != nil && err != io.EOF {
-		return Header{}, fmt.Errorf("read header: %w", err)
-	}
-	return parseHeader(bytes.TrimRight(b, "\n"))
+	return incident.ScanReader(path, f, each)
 }
 
 // Follower reads the events other processes append to a timeline after a
@@ -556,7 +355,7 @@ func readHeader(r io.Reader) (Header, error) {
 type Follower struct {
 	path string
 	f    *os.File
-	log  Log
+	log  incident.Log
 	buf  []byte
 	// skipping: the offset is inside a line over MaxEventLine, already
 	// counted as a Problem; the next poll drops up to its newline.
@@ -565,13 +364,13 @@ type Follower struct {
 
 // NewFollower follows path from offset (a Log's Offset, or 0 to read all).
 func NewFollower(path string, offset int64) *Follower {
-	return &Follower{path: path, log: Log{Offset: offset}}
+	return &Follower{path: path, log: incident.Log{Offset: offset}}
 }
 
 // Poll returns the whole events appended since the last call and the lines
 // it had to skip. A shrunken file (replaced or truncated) is an error; the
 // caller should Load it again.
-func (fw *Follower) Poll() ([]Event, []Problem, error) {
+func (fw *Follower) Poll() ([]incident.Event, []incident.Problem, error) {
 	if fw.f == nil {
 		f, err := fsread.OpenRegular(fw.path)
 		if err != nil {
@@ -597,7 +396,7 @@ func (fw *Follower) Poll() ([]Event, []Problem, error) {
 			return nil, nil, nil
 		}
 		fw.log.Offset, fw.skipping = nl+1, false
-		fw.log.lines++
+		fw.log.SkipLine()
 	}
 	if size == fw.log.Offset {
 		return nil, nil, nil
@@ -618,27 +417,26 @@ func (fw *Follower) Poll() ([]Event, []Problem, error) {
 		if nl < 0 {
 			return nil, nil, nil
 		}
-		h, err := parseHeader(buf[:nl])
+		h, err := incident.ParseHeader(buf[:nl])
 		if err != nil {
 			return nil, nil, fmt.Errorf("follow incident timeline %s: %w", fw.path, err)
 		}
-		fw.log.Header = h
-		fw.log.lines = 1
+		fw.log.SetHeader(h)
 		buf = buf[nl+1:]
 		base = int64(nl + 1)
 	}
 	fw.log.Events, fw.log.Problems = fw.log.Events[:0], fw.log.Problems[:0]
-	consumed := fw.log.scan(buf, base, false)
+	consumed := fw.log.Feed(buf, base, false)
 	fw.log.Offset = base + int64(consumed)
-	if len(buf)-consumed > MaxEventLine {
+	if len(buf)-consumed > incident.MaxEventLine {
 		// An unfinished line already over the bound: drop it rather
 		// than re-read it on every poll until its newline comes.
-		fw.log.Problems = append(fw.log.Problems, Problem{Line: fw.log.lines + 1, Offset: fw.log.Offset, Err: errLongLine})
+		fw.log.Problems = append(fw.log.Problems, incident.Problem{Line: fw.log.Lines() + 1, Offset: fw.log.Offset, Err: incident.ErrLongLine})
 		fw.log.Offset = base + int64(len(buf))
 		fw.skipping = true
 	}
-	evs := append([]Event(nil), fw.log.Events...)
-	probs := append([]Problem(nil), fw.log.Problems...)
+	evs := append([]incident.Event(nil), fw.log.Events...)
+	probs := append([]incident.Problem(nil), fw.log.Problems...)
 	return evs, probs, nil
 }
 
@@ -728,7 +526,7 @@ func Newest(dir string) (string, error) {
 		if err != nil {
 			continue
 		}
-		h, err := readHeader(f)
+		h, err := incident.ReadHeader(f)
 		f.Close()
 		if err != nil {
 			continue

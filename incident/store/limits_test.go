@@ -1,4 +1,4 @@
-package incident
+package store
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/incidenttest"
 	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
 )
@@ -70,7 +72,7 @@ func TestWriteFileAtomicRefusesNonRegular(t *testing.T) {
 // TestReportOutErrorNamesNoIncidentFlag: a report that cannot be written
 // is not fixed by another --incident.
 func TestReportOutErrorNamesNoIncidentFlag(t *testing.T) {
-	path, _ := writeAll(t, allEvents())
+	path, _ := writeAll(t, incidenttest.AllEvents())
 	_, _, err := ReportFile(ReportRequest{Incident: path, Out: filepath.Join(t.TempDir(), "no", "such", "dir", "r.md"), Now: t0})
 	if err == nil {
 		t.Fatal("wrote into a missing directory")
@@ -115,7 +117,7 @@ func TestScanRefusesNonRegular(t *testing.T) {
 // being parsed, the events around it load, and it takes well under a
 // second (it once pinned memtui at 100 % CPU).
 func TestLongLineSkipped(t *testing.T) {
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	path, b := writeAll(t, all)
 	second := bytes.IndexByte(b, '\n') + 1
 	second += bytes.IndexByte(b[second:], '\n') + 1 // after the first event
@@ -127,17 +129,14 @@ func TestLongLineSkipped(t *testing.T) {
 	if err := os.WriteFile(path, nb, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, chunk := range []int{scanChunk, 4096} {
-		old := scanChunk
-		scanChunk = chunk
+	for _, chunk := range []int{0, 4096} { // 0: Load's own chunk
 		start := time.Now()
-		l, err := Load(path)
+		l, err := loadChunk(path, chunk)
 		took := time.Since(start)
-		scanChunk = old
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(l.Events) != len(all) || len(l.Problems) != 1 || !errors.Is(l.Problems[0].Err, errLongLine) || l.Problems[0].Line != 3 {
+		if len(l.Events) != len(all) || len(l.Problems) != 1 || !errors.Is(l.Problems[0].Err, incident.ErrLongLine) || l.Problems[0].Line != 3 {
 			t.Fatalf("chunk %d: %d events (want %d), problems %v", chunk, len(l.Events), len(all), l.Problems)
 		}
 		if took > time.Second {
@@ -150,8 +149,8 @@ func TestLongLineSkipped(t *testing.T) {
 	// being written.
 	fw := NewFollower(path, 0)
 	defer fw.Close()
-	var evs []Event
-	var probs []Problem
+	var evs []incident.Event
+	var probs []incident.Problem
 	for range 10 {
 		e, p, err := fw.Poll()
 		if err != nil {
@@ -172,7 +171,7 @@ func TestEmptyTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(path)
-	if !errors.Is(err, ErrEmptyTimeline) || strings.Contains(err.Error(), "not a memtui") {
+	if !errors.Is(err, incident.ErrEmptyTimeline) || strings.Contains(err.Error(), "not a memtui") {
 		t.Errorf("Load: %v", err)
 	}
 	l, err := NewJournal("", path, "h").Resume()
@@ -185,17 +184,17 @@ func TestEmptyTimeline(t *testing.T) {
 // end is not says what that means instead of "did not finish" forever.
 func TestUnfinishedRunInReport(t *testing.T) {
 	start := t0
-	run := Event{At: start.Add(time.Minute), Data: ActionStarted{Run: "restart-odoo@1", Action: "restart-odoo", Commands: [][]string{{"systemctl", "restart", "odoo"}}}}
-	begun := Event{At: start, Data: Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: DefaultLevels}}
+	run := incident.Event{At: start.Add(time.Minute), Data: incident.ActionStarted{Run: "restart-odoo@1", Action: "restart-odoo", Commands: [][]string{{"systemctl", "restart", "odoo"}}}}
+	begun := incident.Event{At: start, Data: incident.Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: incident.DefaultLevels}}
 	for _, c := range []struct {
 		name string
-		evs  []Event
+		evs  []incident.Event
 		now  time.Time
 		want string
 	}{
-		{"ended incident", []Event{begun, run, {At: start.Add(time.Hour), Data: Ended{Reason: "x"}}}, start.Add(2 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
-		{"open, long ago", []Event{begun, run}, start.Add(3 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
-		{"open, just now", []Event{begun, run}, start.Add(2 * time.Minute), "no end recorded yet: still running, or memtui was killed"},
+		{"ended incident", []incident.Event{begun, run, {At: start.Add(time.Hour), Data: incident.Ended{Reason: "x"}}}, start.Add(2 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
+		{"open, long ago", []incident.Event{begun, run}, start.Add(3 * time.Hour), "outcome unknown: memtui was killed before recording its end"},
+		{"open, just now", []incident.Event{begun, run}, start.Add(2 * time.Minute), "no end recorded yet: still running, or memtui was killed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path, _ := writeAll(t, c.evs)
@@ -214,7 +213,7 @@ func TestUnfinishedRunInReport(t *testing.T) {
 // directory would block `memtui report` and the dashboard's start in
 // open(2); it is passed over.
 func TestNewestSkipsFIFO(t *testing.T) {
-	path, _ := writeAll(t, allEvents())
+	path, _ := writeAll(t, incidenttest.AllEvents())
 	dir := filepath.Dir(path)
 	if err := unix.Mkfifo(filepath.Join(dir, "zzz-99991231T000000Z.jsonl"), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package incident
+package store
 
 import (
 	"bytes"
@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/incidenttest"
 )
 
 // writeAll creates a timeline holding evs and returns its path and bytes.
-func writeAll(t testing.TB, evs []Event) (string, []byte) {
+func writeAll(t testing.TB, evs []incident.Event) (string, []byte) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "i.jsonl")
 	s, err := Open(path, "db1", t0)
@@ -42,8 +44,8 @@ func writeAll(t testing.TB, evs []Event) (string, []byte) {
 }
 
 // stripWriter drops the store's stamps so events compare by content.
-func stripWriter(evs []Event) []Event {
-	out := make([]Event, len(evs))
+func stripWriter(evs []incident.Event) []incident.Event {
+	out := make([]incident.Event, len(evs))
 	for i, ev := range evs {
 		ev.Writer, ev.Seq = "", 0
 		out[i] = ev
@@ -52,7 +54,7 @@ func stripWriter(evs []Event) []Event {
 }
 
 func TestFileModeAndHeader(t *testing.T) {
-	path, b := writeAll(t, allEvents()[:1])
+	path, b := writeAll(t, incidenttest.AllEvents()[:1])
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +72,7 @@ func TestFileModeAndHeader(t *testing.T) {
 // TestTornLastLine cuts the file at every byte offset of its last line: every
 // whole event still loads, the torn one is reported, and nothing is fatal.
 func TestTornLastLine(t *testing.T) {
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	path, b := writeAll(t, all)
 	lastStart := bytes.LastIndexByte(b[:len(b)-1], '\n') + 1
 	for cut := lastStart; cut <= len(b); cut++ {
@@ -110,7 +112,7 @@ func TestTornLastLine(t *testing.T) {
 
 // TestAppendAfterTornLine: a crash remnant does not swallow the next event.
 func TestAppendAfterTornLine(t *testing.T) {
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	path, b := writeAll(t, all[:3])
 	torn := append(b, []byte(`{"at":"2026-11-28T09:00:09Z","kind":"no`)...)
 	if err := os.WriteFile(path, torn, 0o600); err != nil {
@@ -140,7 +142,7 @@ func TestAppendAfterTornLine(t *testing.T) {
 }
 
 func TestCorruptLinesSkipped(t *testing.T) {
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	_, b := writeAll(t, all[:2])
 	lines := bytes.SplitAfter(b, []byte("\n"))
 	var buf bytes.Buffer
@@ -206,7 +208,7 @@ func TestHelperProcess(t *testing.T) {
 		// SIGKILL mode: append until killed, printing each sequence number
 		// once Append returned, the moment the ui would show it recorded.
 		for {
-			ev, err := s.Append(Event{At: t0, Data: Note{Text: strings.Repeat("x", 200)}})
+			ev, err := s.Append(incident.Event{At: t0, Data: incident.Note{Text: strings.Repeat("x", 200)}})
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(3)
@@ -219,7 +221,7 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	for k := 0; k < n; k++ {
-		if _, err := s.Append(Event{At: t0, Data: Note{Text: fmt.Sprintf("note %d from pid %d", k, os.Getpid())}}); err != nil {
+		if _, err := s.Append(incident.Event{At: t0, Data: incident.Note{Text: fmt.Sprintf("note %d from pid %d", k, os.Getpid())}}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
 		}
@@ -367,7 +369,7 @@ func TestTwoFilesOneProcess(t *testing.T) {
 			}
 			defer s.Close()
 			for k := 0; k < n; k++ {
-				if _, err := s.Append(Event{At: t0, Data: Note{Text: fmt.Sprintf("goroutine %d note %d", w, k)}}); err != nil {
+				if _, err := s.Append(incident.Event{At: t0, Data: incident.Note{Text: fmt.Sprintf("goroutine %d note %d", w, k)}}); err != nil {
 					errs <- err
 					return
 				}
@@ -431,7 +433,7 @@ func TestWriteErrorsVisible(t *testing.T) {
 			t.Skip(err)
 		}
 		s.f = full
-		ev := Event{At: t0, Data: Note{Text: "first"}}
+		ev := incident.Event{At: t0, Data: incident.Note{Text: "first"}}
 		if _, err := s.Append(ev); err == nil || !strings.Contains(err.Error(), "nothing recorded") || !errors.Is(err, syscall.ENOSPC) {
 			t.Fatalf("append to a full disk: %v", err)
 		}
@@ -455,17 +457,17 @@ func TestWriteErrorsVisible(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		if _, err := s.Append(Event{Data: Note{Text: "x"}}); err == nil {
+		if _, err := s.Append(incident.Event{Data: incident.Note{Text: "x"}}); err == nil {
 			t.Error("accepted an event without a time")
 		}
-		if _, err := s.Append(Event{At: t0}); err == nil {
+		if _, err := s.Append(incident.Event{At: t0}); err == nil {
 			t.Error("accepted an event without a payload")
 		}
 	})
 }
 
 func TestFollower(t *testing.T) {
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	path := filepath.Join(t.TempDir(), "i.jsonl")
 	driver, err := Open(path, "db1", t0)
 	if err != nil {
@@ -583,7 +585,7 @@ func TestNewest(t *testing.T) {
 // FuzzParseLog: a timeline is text anyone could edit; no input may panic,
 // and every event read must write back out.
 func FuzzParseLog(f *testing.F) {
-	_, b := writeAll(f, allEvents())
+	_, b := writeAll(f, incidenttest.AllEvents())
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Add([]byte(`{"format":"memtui-incident","version":1}` + "\n{}\n\n{\"kind\":\"note\"}"))
@@ -600,20 +602,18 @@ func FuzzParseLog(f *testing.F) {
 				t.Fatalf("loaded event does not write back: %v", err)
 			}
 		}
-		_ = Render(l, t0)
+		_ = incident.Render(l, t0)
 	})
 }
 
 // TestScanAcrossChunks reads with chunks far smaller than a line, so every
 // line, the header and a torn end cross chunk boundaries.
 func TestScanAcrossChunks(t *testing.T) {
-	defer func(c int) { scanChunk = c }(scanChunk)
-	all := allEvents()
+	all := incidenttest.AllEvents()
 	path, b := writeAll(t, all)
 	for _, chunk := range []int{1, 7, 64, 1000} {
-		scanChunk = chunk
-		var got []Event
-		l, err := Scan(path, func(ev Event) { got = append(got, ev) })
+		var got []incident.Event
+		l, err := scanChunk(path, chunk, func(ev incident.Event) { got = append(got, ev) })
 		if err != nil {
 			t.Fatalf("chunk %d: %v", chunk, err)
 		}
@@ -621,7 +621,7 @@ func TestScanAcrossChunks(t *testing.T) {
 			t.Fatalf("chunk %d: offset %d of %d, kept %d (-want +got):\n%s", chunk, l.Offset, len(b), len(l.Events), diff)
 		}
 		torn := b[:len(b)-5]
-		l, err = parseLog("x", torn)
+		l, err = incident.ScanReaderSize("x", bytes.NewReader(torn), nil, chunk)
 		if err != nil || len(l.Events) != len(all)-1 || len(l.Problems) != 1 {
 			t.Fatalf("chunk %d, torn: %d events, %v, %v", chunk, len(l.Events), l.Problems, err)
 		}

@@ -1,4 +1,4 @@
-package incident
+package store
 
 import (
 	"bytes"
@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/incident"
 )
 
-func kinds(evs []Event) string {
+func kinds(evs []incident.Event) string {
 	var k []string
 	for _, ev := range evs {
 		k = append(k, string(ev.Kind()))
@@ -21,10 +22,12 @@ func kinds(evs []Event) string {
 	return strings.Join(k, ",")
 }
 
-func note(at time.Time, text string) Event { return Event{At: at, Data: Note{Text: text}} }
+func note(at time.Time, text string) incident.Event {
+	return incident.Event{At: at, Data: incident.Note{Text: text}}
+}
 
-func started(at time.Time) Event {
-	return Event{At: at, Data: Started{Host: "db1", Levels: DefaultLevels, Reason: "test"}}
+func started(at time.Time) incident.Event {
+	return incident.Event{At: at, Data: incident.Started{Host: "db1", Levels: incident.DefaultLevels, Reason: "test"}}
 }
 
 // TestJournalDriverAndObserver: two memtui processes on one host share one
@@ -39,10 +42,10 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	if l, err := observer.Resume(); l != nil || err != nil {
 		t.Fatalf("resume with no incident: %v %v", l, err)
 	}
-	if _, n, err := driver.Record(ctx, []Event{note(t0, "too early")}); !errors.Is(err, ErrNoIncidentOpen) || n != 0 {
+	if _, n, err := driver.Record(ctx, []incident.Event{note(t0, "too early")}); !errors.Is(err, ErrNoIncidentOpen) || n != 0 {
 		t.Fatalf("note with no incident: %v", err)
 	}
-	rec, _, err := driver.Record(ctx, []Event{started(t0), note(t0.Add(time.Second), "driver")})
+	rec, _, err := driver.Record(ctx, []incident.Event{started(t0), note(t0.Add(time.Second), "driver")})
 	if err != nil || kinds(rec) != "started,note" {
 		t.Fatalf("record: %v %v", kinds(rec), err)
 	}
@@ -54,20 +57,20 @@ func TestJournalDriverAndObserver(t *testing.T) {
 	if err != nil || kinds(evs) != "started,note" {
 		t.Fatalf("observer poll: %v %v", kinds(evs), err)
 	}
-	if _, _, err := observer.Record(ctx, []Event{note(t0.Add(2*time.Second), "observer")}); err != nil {
+	if _, _, err := observer.Record(ctx, []incident.Event{note(t0.Add(2*time.Second), "observer")}); err != nil {
 		t.Fatal(err)
 	}
 	evs, _, _ = driver.Poll()
-	if kinds(evs) != "note" || evs[0].Data.(Note).Text != "observer" {
+	if kinds(evs) != "note" || evs[0].Data.(incident.Note).Text != "observer" {
 		t.Fatalf("driver sees %v", evs)
 	}
 	if evs, _, _ = observer.Poll(); len(evs) != 0 {
 		t.Fatalf("observer sees its own events: %v", kinds(evs))
 	}
 	// Ending closes the file; the next incident gets a new one.
-	driver.Record(ctx, []Event{{At: t0.Add(time.Hour), Data: Ended{Reason: "done"}}})
+	driver.Record(ctx, []incident.Event{{At: t0.Add(time.Hour), Data: incident.Ended{Reason: "done"}}})
 	first := driver.Path()
-	if _, _, err := driver.Record(ctx, []Event{started(t0.Add(2 * time.Hour))}); err != nil {
+	if _, _, err := driver.Record(ctx, []incident.Event{started(t0.Add(2 * time.Hour))}); err != nil {
 		t.Fatal(err)
 	}
 	if driver.Path() == first {
@@ -90,11 +93,11 @@ func TestJournalDiscoversOnlyThisHost(t *testing.T) {
 		t.Fatal("events from an empty directory")
 	}
 	other := NewJournal(dir, "", "db1-old")
-	other.Record(ctx, []Event{started(t0.Add(time.Hour))})
+	other.Record(ctx, []incident.Event{started(t0.Add(time.Hour))})
 	other.Close()
 	driver := NewJournal(dir, "", "db1")
 	defer driver.Close()
-	driver.Record(ctx, []Event{started(t0), note(t0, "ours")})
+	driver.Record(ctx, []incident.Event{started(t0), note(t0, "ours")})
 	evs, _, err := observer.Poll()
 	if err != nil || kinds(evs) != "started,note" || observer.Path() != driver.Path() {
 		t.Fatalf("observer polled %s from %s, %v", kinds(evs), observer.Path(), err)
@@ -109,8 +112,8 @@ func TestJournalJoinsRecentIncident(t *testing.T) {
 	a, b := NewJournal(dir, "", "db1"), NewJournal(dir, "", "db1")
 	defer a.Close()
 	defer b.Close()
-	a.Record(ctx, []Event{started(t0)})
-	rec, n, err := b.Record(ctx, []Event{started(t0.Add(3 * time.Second)), {At: t0.Add(3 * time.Second), Data: SeverityChanged{From: LevelWarning, To: LevelHigh, UsedPct: 86}}})
+	a.Record(ctx, []incident.Event{started(t0)})
+	rec, n, err := b.Record(ctx, []incident.Event{started(t0.Add(3 * time.Second)), {At: t0.Add(3 * time.Second), Data: incident.SeverityChanged{From: incident.LevelWarning, To: incident.LevelHigh, UsedPct: 86}}})
 	if err != nil || kinds(rec) != "severity_changed" || n != 2 {
 		t.Fatalf("b recorded %s, %v", kinds(rec), err)
 	}
@@ -131,7 +134,7 @@ func TestJournalResume(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	j := NewJournal(dir, "", "db1")
-	j.Record(ctx, []Event{started(t0), note(t0, "before the crash")})
+	j.Record(ctx, []incident.Event{started(t0), note(t0, "before the crash")})
 	j.Close()
 
 	// memtui restarted: it continues the open incident.
@@ -141,20 +144,20 @@ func TestJournalResume(t *testing.T) {
 	if err != nil || l == nil || kinds(l.Events) != "started,note" {
 		t.Fatalf("resume: %v %v", l, err)
 	}
-	if _, _, err := j2.Record(ctx, []Event{note(t0.Add(time.Minute), "after")}); err != nil {
+	if _, _, err := j2.Record(ctx, []incident.Event{note(t0.Add(time.Minute), "after")}); err != nil {
 		t.Fatal(err)
 	}
 	if evs, _, _ := j2.Poll(); len(evs) != 0 {
 		t.Errorf("resumed journal re-reads %s", kinds(evs))
 	}
-	j2.Record(ctx, []Event{{At: t0.Add(time.Hour), Data: Ended{Reason: "x"}}})
+	j2.Record(ctx, []incident.Event{{At: t0.Add(time.Hour), Data: incident.Ended{Reason: "x"}}})
 
 	// An ended incident is not resumed, nor another host's.
 	if l, _ := NewJournal(dir, "", "db1").Resume(); l != nil {
 		t.Error("resumed an ended incident")
 	}
 	o := NewJournal(dir, "", "other")
-	o.Record(ctx, []Event{started(t0.Add(3 * time.Hour))})
+	o.Record(ctx, []incident.Event{started(t0.Add(3 * time.Hour))})
 	o.Close()
 	if l, _ := NewJournal(dir, "", "db1").Resume(); l != nil {
 		t.Error("resumed another host's incident")
@@ -172,7 +175,7 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 	if l, err := j.Resume(); l != nil || err != nil {
 		t.Fatalf("resume of a missing --incident file: %v %v", l, err)
 	}
-	if _, _, err := j.Record(ctx, []Event{started(t0), note(t0, "x")}); err != nil {
+	if _, _, err := j.Record(ctx, []incident.Event{started(t0), note(t0, "x")}); err != nil {
 		t.Fatal(err)
 	}
 	if j.Path() != p {
@@ -189,7 +192,7 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 	// A cancelled context records nothing more and says how much is left.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	rec, n, err := j.Record(cctx, []Event{note(t0, "a"), note(t0, "b")})
+	rec, n, err := j.Record(cctx, []incident.Event{note(t0, "a"), note(t0, "b")})
 	if len(rec) != 0 || n != 0 || err == nil || !strings.Contains(err.Error(), "2 event(s) not recorded") {
 		t.Errorf("cancelled: %v %v", rec, err)
 	}
@@ -200,13 +203,13 @@ func TestJournalFixedPathAndExport(t *testing.T) {
 func TestResumeThinsSamples(t *testing.T) {
 	dir := t.TempDir()
 	j := NewJournal(dir, "", "db1")
-	evs := []Event{started(t0)}
+	evs := []incident.Event{started(t0)}
 	for i := 0; i < 17280; i++ { // a day at one sample per 5 s
 		pct := 86 + float64(i%100)/10
 		if i == 5000 {
 			pct = 99.5
 		}
-		evs = append(evs, Event{At: t0.Add(time.Duration(i) * 5 * time.Second), Data: MemSample{UsedPct: pct, SwapTotalBytes: 1 << 30, SwapUsedBytes: uint64(i) << 10}})
+		evs = append(evs, incident.Event{At: t0.Add(time.Duration(i) * 5 * time.Second), Data: incident.MemSample{UsedPct: pct, SwapTotalBytes: 1 << 30, SwapUsedBytes: uint64(i) << 10}})
 		if i%1000 == 0 {
 			evs = append(evs, note(t0.Add(time.Duration(i)*5*time.Second), "hourly note"))
 		}
@@ -228,7 +231,7 @@ func TestResumeThinsSamples(t *testing.T) {
 	if len(l.Events) > 200 {
 		t.Errorf("resume kept %d events", len(l.Events))
 	}
-	var full, thin Summary
+	var full, thin incident.Summary
 	for _, ev := range evs {
 		full.Add(ev)
 	}

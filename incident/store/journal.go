@@ -1,4 +1,4 @@
-package incident
+package store
 
 import (
 	"context"
@@ -11,14 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
 )
-
-// joinWindow is how recent another process's new incident must be for a
-// Started to join it instead of opening a second file: two memtui processes
-// watching one host see the same threshold crossing within a reading or two.
-const joinWindow = 2 * time.Minute
 
 // ErrNoIncidentOpen says an event other than Started came with no incident
 // open; the caller should open one first (Detector.Start).
@@ -65,7 +61,7 @@ func (j *Journal) Path() string {
 // Memory samples are thinned to what a Summary needs (the peak and the last
 // ten minutes): a day-long incident has ~17,000 of them, and the dashboard
 // runs on a host short of memory. The report reads the file in full.
-func (j *Journal) Resume() (*Log, error) {
+func (j *Journal) Resume() (*incident.Log, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	p := j.fixed
@@ -77,7 +73,7 @@ func (j *Journal) Resume() (*Log, error) {
 		return nil, nil // created with the first Started
 	}
 	l, err := scanCompact(p)
-	if errors.Is(err, ErrEmptyTimeline) {
+	if errors.Is(err, incident.ErrEmptyTimeline) {
 		return nil, nil // touched but never written: as if absent
 	}
 	if err != nil {
@@ -93,25 +89,25 @@ func (j *Journal) Resume() (*Log, error) {
 }
 
 // scanCompact reads the last incident of p keeping every event but memory
-// samples, of which it keeps the peak and those of the last recentWindow.
-func scanCompact(p string) (*Log, error) {
-	var keep, recent []Event
-	var peak *Event
-	l, err := Scan(p, func(ev Event) {
+// samples, of which it keeps the peak and those of the last incident.RecentWindow.
+func scanCompact(p string) (*incident.Log, error) {
+	var keep, recent []incident.Event
+	var peak *incident.Event
+	l, err := Scan(p, func(ev incident.Event) {
 		switch v := ev.Data.(type) {
-		case MemSample:
-			if peak == nil || v.UsedPct > peak.Data.(MemSample).UsedPct {
+		case incident.MemSample:
+			if peak == nil || v.UsedPct > peak.Data.(incident.MemSample).UsedPct {
 				e := ev
 				peak = &e
 			}
 			recent = append(recent, ev)
 			cut := 0
-			for cut < len(recent) && ev.At.Sub(recent[cut].At) > recentWindow {
+			for cut < len(recent) && ev.At.Sub(recent[cut].At) > incident.RecentWindow {
 				cut++
 			}
 			recent = recent[cut:]
 			return
-		case Started:
+		case incident.Started:
 			// A file given with --incident may hold earlier incidents.
 			keep, recent, peak = keep[:0], nil, nil
 		}
@@ -130,13 +126,13 @@ func scanCompact(p string) (*Log, error) {
 }
 
 // isActive says whether the last incident in evs has started and not ended.
-func isActive(evs []Event) bool {
+func isActive(evs []incident.Event) bool {
 	active := false
 	for _, ev := range evs {
 		switch ev.Kind() {
-		case KindStarted:
+		case incident.KindStarted:
 			active = true
-		case KindEnded:
+		case incident.KindEnded:
 			active = false
 		}
 	}
@@ -162,15 +158,15 @@ func (j *Journal) attach(p string, offset int64, active bool) {
 // order; nothing after a failure is written. A Started with an incident of
 // this host begun moments ago by another process joins that incident and is
 // not written again (it counts as dealt with).
-func (j *Journal) Record(ctx context.Context, evs []Event) (recorded []Event, n int, err error) {
+func (j *Journal) Record(ctx context.Context, evs []incident.Event) (recorded []incident.Event, n int, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Event, 0, len(evs))
+	out := make([]incident.Event, 0, len(evs))
 	for i, ev := range evs {
 		if err := ctx.Err(); err != nil {
 			return out, i, fmt.Errorf("incident timeline: %w; %d event(s) not recorded yet", err, len(evs)-i)
 		}
-		if _, ok := ev.Data.(Started); ok && j.joinRecent(ev.At) {
+		if _, ok := ev.Data.(incident.Started); ok && j.joinRecent(ev.At) {
 			continue
 		}
 		if err := j.ensureStore(ev); err != nil {
@@ -186,9 +182,9 @@ func (j *Journal) Record(ctx context.Context, evs []Event) (recorded []Event, n 
 		}
 		out = append(out, rec)
 		switch ev.Kind() {
-		case KindStarted:
+		case incident.KindStarted:
 			j.active = true
-		case KindEnded:
+		case incident.KindEnded:
 			j.active = false
 			if j.fixed == "" {
 				// The next incident gets its own file.
@@ -201,7 +197,7 @@ func (j *Journal) Record(ctx context.Context, evs []Event) (recorded []Event, n 
 }
 
 // joinRecent attaches to another process's incident of this host started
-// within joinWindow of at, when no incident is open here; it reports
+// within incident.JoinWindow of at, when no incident is open here; it reports
 // whether it did. The caller holds mu.
 func (j *Journal) joinRecent(at time.Time) bool {
 	if j.fixed != "" || j.active {
@@ -215,9 +211,9 @@ func (j *Journal) joinRecent(at time.Time) bool {
 	if err != nil {
 		return false
 	}
-	h, err := readHeader(f)
+	h, err := incident.ReadHeader(f)
 	f.Close()
-	if err != nil || h.Host != j.host || at.Sub(h.Created).Abs() > joinWindow {
+	if err != nil || h.Host != j.host || at.Sub(h.Created).Abs() > incident.JoinWindow {
 		return false
 	}
 	l, err := Load(p)
@@ -231,7 +227,7 @@ func (j *Journal) joinRecent(at time.Time) bool {
 }
 
 // ensureStore opens the file ev goes to. The caller holds mu.
-func (j *Journal) ensureStore(ev Event) error {
+func (j *Journal) ensureStore(ev incident.Event) error {
 	if j.store != nil {
 		return nil
 	}
@@ -239,7 +235,7 @@ func (j *Journal) ensureStore(ev Event) error {
 	switch {
 	case j.active && p != "":
 		// Join the incident being followed.
-	case ev.Kind() == KindStarted:
+	case ev.Kind() == incident.KindStarted:
 		p = j.fixed
 		if p == "" {
 			if j.dir == "" {
@@ -265,7 +261,7 @@ func (j *Journal) ensureStore(ev Event) error {
 // Poll returns the events other processes appended since the last call,
 // and lines it had to skip. With no incident open it looks for one another
 // process on this host has started.
-func (j *Journal) Poll() ([]Event, []Problem, error) {
+func (j *Journal) Poll() ([]incident.Event, []incident.Problem, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.active && j.fixed == "" && j.store == nil {
@@ -284,9 +280,9 @@ func (j *Journal) Poll() ([]Event, []Problem, error) {
 			continue
 		}
 		switch ev.Kind() {
-		case KindStarted:
+		case incident.KindStarted:
 			j.active = true
-		case KindEnded:
+		case incident.KindEnded:
 			j.active = false
 		}
 		out = append(out, ev)
