@@ -80,7 +80,7 @@ type Deps struct {
 	// --- actions (palette.go) ---
 
 	// Actions is the runbook and its runner (nil: the palette says none is
-	// loaded). main.go passes an actions.Service. Its runs are recorded by
+	// loaded). main.go passes a run.Service (actions/run). Its runs are recorded by
 	// Incident, told from the run's Cmds as an incident.ActionObserver.
 	Actions ActionService
 

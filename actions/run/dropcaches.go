@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -7,15 +7,16 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/memtui/memtui/actions"
 	"golang.org/x/sys/unix"
 )
 
 // runDropCaches is the seed's `sync; echo 3 | sudo tee /proc/sys/vm/drop_caches`
 // done in-process: sync(2), then one write of "3". No shell and no tee, so
 // there is nothing to quote wrong and the error is the kernel's own.
-func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Result) error {
+func (r *Runner) runDropCaches(ctx context.Context, a actions.Action, out *tail, res *actions.Result) error {
 	if a.File == "" {
-		res.Status, res.Message = StatusError, "drop-caches: no file to write (the action has no file set)"
+		res.Status, res.Message = actions.StatusError, "drop-caches: no file to write (the action has no file set)"
 		return nil
 	}
 	res.Argv = [][]string{{"sync"}, {"write", "3", a.File}}
@@ -27,13 +28,13 @@ func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Re
 	t0 := r.now()
 	select {
 	case <-synced:
-		res.Steps = append(res.Steps, Step{Argv: []string{"sync"}, Status: StatusOK, Duration: r.now().Sub(t0), Outcome: "synced"})
+		res.Steps = append(res.Steps, actions.Step{Argv: []string{"sync"}, Status: actions.StatusOK, Duration: r.now().Sub(t0), Outcome: "synced"})
 	case <-ctx.Done():
-		res.Steps = append(res.Steps, Step{Argv: []string{"sync"}, Status: StatusFailed, Outcome: "sync still running"})
+		res.Steps = append(res.Steps, actions.Step{Argv: []string{"sync"}, Status: actions.StatusFailed, Outcome: "sync still running"})
 		return ctx.Err()
 	}
 	out.Line("$ write 3 > " + a.File)
-	write := Step{Argv: []string{"write", "3", a.File}}
+	write := actions.Step{Argv: []string{"write", "3", a.File}}
 	// O_WRONLY without O_CREATE: a missing file means no such kernel knob,
 	// never a new regular file.
 	f, err := os.OpenFile(a.File, os.O_WRONLY, 0)
@@ -44,14 +45,14 @@ func (r *Runner) runDropCaches(ctx context.Context, a Action, out *tail, res *Re
 		}
 	}
 	if err != nil {
-		res.Status, res.Message = StatusError, dropCachesError(a.File, err)
-		write.Status, write.Message, write.Outcome = StatusError, res.Message, "failed: "+res.Message
+		res.Status, res.Message = actions.StatusError, dropCachesError(a.File, err)
+		write.Status, write.Message, write.Outcome = actions.StatusError, res.Message, "failed: "+res.Message
 		res.Steps = append(res.Steps, write)
 		out.Line(res.Message)
 		return nil
 	}
-	res.Status, res.Message = StatusOK, "page cache, dentries and inodes dropped"
-	write.Status, write.Outcome = StatusOK, "written"
+	res.Status, res.Message = actions.StatusOK, "page cache, dentries and inodes dropped"
+	write.Status, write.Outcome = actions.StatusOK, "written"
 	res.Steps = append(res.Steps, write)
 	out.Line(res.Message)
 	return nil

@@ -1,10 +1,12 @@
-package actions
+package run
 
 import (
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memtui/memtui/actions"
 )
 
 // BenchmarkTailWrite measures capturing program output: 1 MiB in 4 KiB
@@ -26,10 +28,10 @@ func BenchmarkTailWrite(b *testing.B) {
 // true(1) in its own process group, waiting, and the group kill.
 func BenchmarkRunTrue(b *testing.B) {
 	var r Runner
-	a := Action{ID: "t", Kind: KindCommands, Commands: [][]string{{"true"}}, Timeout: 10 * time.Second}
+	a := actions.Action{ID: "t", Kind: actions.KindCommands, Commands: [][]string{{"true"}}, Timeout: 10 * time.Second}
 	b.ReportAllocs()
 	for b.Loop() {
-		if res := r.RunSync(context.Background(), Request{Action: a}); res.Status != StatusOK {
+		if res := r.RunSync(context.Background(), actions.Request{Action: a}); res.Status != actions.StatusOK {
 			b.Fatal(res.Message)
 		}
 	}

@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/actions"
 	"golang.org/x/sys/unix"
 )
 
-func cmdAction(timeout time.Duration, cmds ...[]string) Action {
-	return Action{ID: "t", Name: "test", Risk: RiskLow, Kind: KindCommands, Commands: cmds, Timeout: timeout}
+func cmdAction(timeout time.Duration, cmds ...[]string) actions.Action {
+	return actions.Action{ID: "t", Name: "test", Risk: actions.RiskLow, Kind: actions.KindCommands, Commands: cmds, Timeout: timeout}
 }
 
 func intp(i int) *int { return &i }
@@ -30,25 +31,25 @@ func TestRunCommandsExitCodes(t *testing.T) {
 	marker := filepath.Join(dir, "ran-after-failure")
 	tests := []struct {
 		name      string
-		action    Action
-		status    Status
+		action    actions.Action
+		status    actions.Status
 		exit      *int
 		steps     int
 		msgSubstr string
 	}{
-		{"true exits 0", cmdAction(5*time.Second, []string{"true"}), StatusOK, intp(0), 1, "true exited 0"},
-		{"false exits 1", cmdAction(5*time.Second, []string{"false"}), StatusFailed, intp(1), 1, "false exited 1"},
-		{"exit 3", cmdAction(5*time.Second, []string{"sh", "-c", "exit 3"}), StatusFailed, intp(3), 1, "sh exited 3"},
-		{"stops at first failure", cmdAction(5*time.Second, []string{"true"}, []string{"false"}, []string{"touch", marker}), StatusFailed, intp(1), 2, "false exited 1"},
-		{"all succeed", cmdAction(5*time.Second, []string{"true"}, []string{"true"}), StatusOK, intp(0), 2, "all 2 commands exited 0"},
-		{"not installed", cmdAction(5*time.Second, []string{"memtui-no-such-program", "x"}), StatusError, nil, 1, "memtui-no-such-program: not installed (not found in PATH)"},
-		{"killed by a signal", cmdAction(5*time.Second, []string{"sh", "-c", "kill -TERM $$"}), StatusFailed, nil, 1, "sh: killed by signal SIGTERM"},
-		{"shell only when asked", Action{ID: "t", Kind: KindCommands, Shell: true, Commands: [][]string{{"echo hi; exit 2"}}}, StatusFailed, intp(2), 1, "/bin/sh exited 2"},
+		{"true exits 0", cmdAction(5*time.Second, []string{"true"}), actions.StatusOK, intp(0), 1, "true exited 0"},
+		{"false exits 1", cmdAction(5*time.Second, []string{"false"}), actions.StatusFailed, intp(1), 1, "false exited 1"},
+		{"exit 3", cmdAction(5*time.Second, []string{"sh", "-c", "exit 3"}), actions.StatusFailed, intp(3), 1, "sh exited 3"},
+		{"stops at first failure", cmdAction(5*time.Second, []string{"true"}, []string{"false"}, []string{"touch", marker}), actions.StatusFailed, intp(1), 2, "false exited 1"},
+		{"all succeed", cmdAction(5*time.Second, []string{"true"}, []string{"true"}), actions.StatusOK, intp(0), 2, "all 2 commands exited 0"},
+		{"not installed", cmdAction(5*time.Second, []string{"memtui-no-such-program", "x"}), actions.StatusError, nil, 1, "memtui-no-such-program: not installed (not found in PATH)"},
+		{"killed by a signal", cmdAction(5*time.Second, []string{"sh", "-c", "kill -TERM $$"}), actions.StatusFailed, nil, 1, "sh: killed by signal SIGTERM"},
+		{"shell only when asked", actions.Action{ID: "t", Kind: actions.KindCommands, Shell: true, Commands: [][]string{{"echo hi; exit 2"}}}, actions.StatusFailed, intp(2), 1, "/bin/sh exited 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var r Runner
-			res := r.RunSync(context.Background(), Request{Action: tc.action, Confirmation: "y"})
+			res := r.RunSync(context.Background(), actions.Request{Action: tc.action, Confirmation: "y"})
 			if res.Status != tc.status {
 				t.Errorf("status = %q, want %q (message %q, output %q)", res.Status, tc.status, res.Message, res.Output)
 			}
@@ -95,9 +96,9 @@ wait`, pids)
 	a := cmdAction(700*time.Millisecond, []string{"sh", "-c", script})
 	var r Runner
 	t0 := time.Now()
-	res := r.RunSync(context.Background(), Request{Action: a})
+	res := r.RunSync(context.Background(), actions.Request{Action: a})
 	took := time.Since(t0)
-	if res.Status != StatusTimedOut {
+	if res.Status != actions.StatusTimedOut {
 		t.Fatalf("status = %q (%s), want timed out", res.Status, res.Message)
 	}
 	if !strings.Contains(res.Message, "timed out after 700 ms") {
@@ -136,8 +137,8 @@ func TestRunLeavesNothingBehindInItsGroup(t *testing.T) {
 	// (with its output sent elsewhere so the pipe closes).
 	a := cmdAction(5*time.Second, []string{"sh", "-c", fmt.Sprintf("sleep 300 >/dev/null 2>&1 & echo $! > %s", pidf)})
 	var r Runner
-	res := r.RunSync(context.Background(), Request{Action: a})
-	if res.Status != StatusOK {
+	res := r.RunSync(context.Background(), actions.Request{Action: a})
+	if res.Status != actions.StatusOK {
 		t.Fatalf("status %q: %s", res.Status, res.Message)
 	}
 	b, err := os.ReadFile(pidf)
@@ -158,8 +159,8 @@ func TestRunLeavesNothingBehindInItsGroup(t *testing.T) {
 func TestRunOutputAboveTheBound(t *testing.T) {
 	// seq 1 200000 writes 1,288,895 bytes, far above the 64 KiB tail.
 	var r Runner
-	res := r.RunSync(context.Background(), Request{Action: cmdAction(20*time.Second, []string{"seq", "1", "200000"})})
-	if res.Status != StatusOK {
+	res := r.RunSync(context.Background(), actions.Request{Action: cmdAction(20*time.Second, []string{"seq", "1", "200000"})})
+	if res.Status != actions.StatusOK {
 		t.Fatalf("status %q: %s", res.Status, res.Message)
 	}
 	if res.OutputBytes != 1288895 {
@@ -201,8 +202,8 @@ func TestRunRedactsOutputAndArgv(t *testing.T) {
 		[]string{"sh", "-c", `echo "PGPASSWORD=pgpw-9 psql postgres://odoo:dsnpw-7@db/odoo"; echo "Authorization: Bearer abc.def" 1>&2`},
 	)
 	var r Runner
-	res := r.RunSync(context.Background(), Request{Action: a, Confirmation: "y"})
-	if res.Status != StatusOK {
+	res := r.RunSync(context.Background(), actions.Request{Action: a, Confirmation: "y"})
+	if res.Status != actions.StatusOK {
 		t.Fatalf("status %q: %s", res.Status, res.Message)
 	}
 	js, err := json.Marshal(res)
@@ -226,7 +227,7 @@ func TestRunRedactsOutputAndArgv(t *testing.T) {
 
 func TestRunCancelAndLiveOutput(t *testing.T) {
 	var r Runner
-	h := r.Start(context.Background(), Request{Action: cmdAction(time.Minute, []string{"sh", "-c", "echo started; sleep 300"})})
+	h := r.Start(context.Background(), actions.Request{Action: cmdAction(time.Minute, []string{"sh", "-c", "echo started; sleep 300"})})
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(h.Output(), "started") {
 		if time.Now().After(deadline) {
@@ -240,7 +241,7 @@ func TestRunCancelAndLiveOutput(t *testing.T) {
 	t0 := time.Now()
 	h.Cancel()
 	res := h.Wait()
-	if res.Status != StatusCancelled {
+	if res.Status != actions.StatusCancelled {
 		t.Errorf("status = %q (%s), want cancelled", res.Status, res.Message)
 	}
 	if d := time.Since(t0); d > 3*time.Second {
@@ -253,15 +254,15 @@ func TestRunMemoryBeforeAfterAndRecheck(t *testing.T) {
 	var n atomic.Int64
 	used := []uint64{900, 700, 600} // before, after, re-check
 	r := Runner{
-		Who: Who{User: "root", SudoUser: "alice"},
-		Memory: MemorySamplerFunc(func(context.Context) (Memory, error) {
+		Who: actions.Who{User: "root", SudoUser: "alice"},
+		Memory: actions.MemorySamplerFunc(func(context.Context) (actions.Memory, error) {
 			i := n.Add(1) - 1
-			return Memory{TotalBytes: 1000, UsedBytes: used[i], UsedPercent: float64(used[i]) / 10}, nil
+			return actions.Memory{TotalBytes: 1000, UsedBytes: used[i], UsedPercent: float64(used[i]) / 10}, nil
 		}),
 	}
 	a := cmdAction(5*time.Second, []string{"true"})
 	a.RecheckAfter = 30 * time.Second
-	res := r.RunSync(context.Background(), Request{Action: a})
+	res := r.RunSync(context.Background(), actions.Request{Action: a})
 	if res.MemBefore == nil || res.MemAfter == nil || res.MemBefore.UsedBytes != 900 || res.MemAfter.UsedBytes != 700 {
 		t.Fatalf("before/after = %+v / %+v", res.MemBefore, res.MemAfter)
 	}
@@ -269,16 +270,16 @@ func TestRunMemoryBeforeAfterAndRecheck(t *testing.T) {
 		t.Errorf("who %q recheck %v", res.Who, res.RecheckAfter)
 	}
 	rc := r.Recheck(context.Background(), res)
-	want := Recheck{ActionID: "t", Known: true, FreedBytes: 300, Before: res.MemBefore,
-		Memory:  &Memory{TotalBytes: 1000, UsedBytes: 600, UsedPercent: 60},
+	want := actions.Recheck{ActionID: "t", Known: true, FreedBytes: 300, Before: res.MemBefore,
+		Memory:  &actions.Memory{TotalBytes: 1000, UsedBytes: 600, UsedPercent: 60},
 		Message: "memory 90.0% → 60.0% used; freed 300 B"}
 	if diff := cmp.Diff(want, rc); diff != "" {
 		t.Errorf("recheck (-want +got):\n%s", diff)
 	}
 
 	// A sampler that fails gives unknown, never zero.
-	r.Memory = MemorySamplerFunc(func(context.Context) (Memory, error) { return Memory{}, errors.New("no /proc") })
-	res = r.RunSync(context.Background(), Request{Action: a})
+	r.Memory = actions.MemorySamplerFunc(func(context.Context) (actions.Memory, error) { return actions.Memory{}, errors.New("no /proc") })
+	res = r.RunSync(context.Background(), actions.Request{Action: a})
 	if res.MemBefore != nil || res.MemAfter != nil {
 		t.Errorf("failed readings should be nil, got %+v %+v", res.MemBefore, res.MemAfter)
 	}
@@ -290,16 +291,16 @@ func TestRunMemoryBeforeAfterAndRecheck(t *testing.T) {
 func TestReadOnlyRefuses(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
 	r := Runner{ReadOnly: true}
-	res := r.RunSync(context.Background(), Request{Action: cmdAction(5*time.Second, []string{"touch", marker})})
-	if res.Status != StatusRefused || !strings.Contains(res.Message, "--read-only") {
+	res := r.RunSync(context.Background(), actions.Request{Action: cmdAction(5*time.Second, []string{"touch", marker})})
+	if res.Status != actions.StatusRefused || !strings.Contains(res.Message, "--read-only") {
 		t.Errorf("got %q %q", res.Status, res.Message)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("read-only runner ran the command")
 	}
 	// A note changes nothing on the machine, so it is still allowed.
-	res = r.RunSync(context.Background(), Request{Action: Action{ID: "add-note", Kind: KindNote}, Note: "db password=x is rotated"})
-	if res.Status != StatusOK || res.Note != "db password=*** is rotated" {
+	res = r.RunSync(context.Background(), actions.Request{Action: actions.Action{ID: "add-note", Kind: actions.KindNote}, Note: "db password=x is rotated"})
+	if res.Status != actions.StatusOK || res.Note != "db password=*** is rotated" {
 		t.Errorf("note: %q %q", res.Status, res.Note)
 	}
 }

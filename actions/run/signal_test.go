@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/actions"
 )
 
 func TestParseStat(t *testing.T) {
@@ -61,10 +62,10 @@ func TestDropCaches(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := Runbook{Actions: Builtin(Options{ProcRoot: root})}.Find("drop-page-caches")
+	a, _ := actions.Runbook{Actions: actions.Builtin(actions.Options{ProcRoot: root})}.Find("drop-page-caches")
 	var r Runner
-	res := r.RunSync(context.Background(), Request{Action: a, Confirmation: "typed drop-page-caches"})
-	if res.Status != StatusOK {
+	res := r.RunSync(context.Background(), actions.Request{Action: a, Confirmation: "typed drop-page-caches"})
+	if res.Status != actions.StatusOK {
 		t.Fatalf("%q %q", res.Status, res.Message)
 	}
 	if b, _ := os.ReadFile(file); string(b) != "3" {
@@ -79,8 +80,8 @@ func TestDropCaches(t *testing.T) {
 
 	// No such knob: refused in words, and no regular file is created.
 	a.File = filepath.Join(root, "nope", "drop_caches")
-	res = r.RunSync(context.Background(), Request{Action: a})
-	if res.Status != StatusError || !strings.Contains(res.Message, "does not exist: not a Linux /proc") {
+	res = r.RunSync(context.Background(), actions.Request{Action: a})
+	if res.Status != actions.StatusError || !strings.Contains(res.Message, "does not exist: not a Linux /proc") {
 		t.Errorf("%q %q", res.Status, res.Message)
 	}
 }

@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/memtui/memtui/actions"
 )
 
 // TestProtectSelfLive lowers the test process's own oom_score_adj and
@@ -54,9 +56,9 @@ func TestChildOOMScoreAdj(t *testing.T) {
 	}
 	want := min(orig+100, 1000)
 	r := &Runner{ChildOOMScoreAdj: &want}
-	res := r.RunSync(context.Background(), Request{Action: Action{ID: "adj", Name: "adj", Risk: RiskLow, Kind: KindCommands,
+	res := r.RunSync(context.Background(), actions.Request{Action: actions.Action{ID: "adj", Name: "adj", Risk: actions.RiskLow, Kind: actions.KindCommands,
 		Commands: [][]string{{"sh", "-c", "sleep 0.2; cat /proc/self/oom_score_adj"}}}})
-	if res.Status != StatusOK || !strings.Contains(res.Output, strconv.Itoa(want)) {
+	if res.Status != actions.StatusOK || !strings.Contains(res.Output, strconv.Itoa(want)) {
 		t.Errorf("the command's oom_score_adj: status %s, output %q; want %d", res.Status, res.Output, want)
 	}
 }

@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/memtui/memtui/actions"
 )
 
 // procStat is what the signal kind needs from /proc/PID/stat.
@@ -52,7 +54,7 @@ var errGone = errors.New("gone")
 
 // verifyTarget checks that t.PID is still the process the caller saw: same
 // comm and, when known, same start time. It returns t with StartTicks set.
-func verifyTarget(procRoot string, t Target) (Target, error) {
+func verifyTarget(procRoot string, t actions.Target) (actions.Target, error) {
 	if t.PID <= 1 {
 		return t, &refusedError{fmt.Sprintf("refusing to signal pid %d", t.PID)}
 	}

@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/memtui/memtui/actions"
 )
 
 // startChild starts argv in its own process group and reaps it in the
@@ -27,17 +29,17 @@ func startChild(t *testing.T, argv ...string) (*exec.Cmd, <-chan struct{}) {
 
 func TestSignalProcess(t *testing.T) {
 	var r Runner
-	sig := Action{ID: "signal-process", Kind: KindSignal, Risk: RiskMedium, Grace: 400 * time.Millisecond, Timeout: 10 * time.Second}
+	sig := actions.Action{ID: "signal-process", Kind: actions.KindSignal, Risk: actions.RiskMedium, Grace: 400 * time.Millisecond, Timeout: 10 * time.Second}
 
 	t.Run("exits on TERM", func(t *testing.T) {
 		c, done := startChild(t, "sleep", "300")
-		tg := &Target{PID: c.Process.Pid, Comm: "sleep", RSSBytes: 1 << 20}
+		tg := &actions.Target{PID: c.Process.Pid, Comm: "sleep", RSSBytes: 1 << 20}
 		p, err := r.Preview(context.Background(), sig, tg)
 		if err != nil || p.Target == nil || p.Target.StartTicks == 0 {
 			t.Fatalf("preview %+v err %v", p, err)
 		}
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: tg, Preview: &p})
-		if res.Status != StatusOK || !strings.Contains(res.Message, "exited") || !strings.Contains(res.Message, "after SIGTERM") {
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: tg, Preview: &p})
+		if res.Status != actions.StatusOK || !strings.Contains(res.Message, "exited") || !strings.Contains(res.Message, "after SIGTERM") {
 			t.Errorf("%q %q", res.Status, res.Message)
 		}
 		if !strings.Contains(res.Output, "sent SIGTERM to pid") || strings.Contains(res.Output, "SIGKILL") {
@@ -54,9 +56,9 @@ func TestSignalProcess(t *testing.T) {
 		// sh ignores TERM; exec keeps the pid and comm "sh".
 		c, done := startChild(t, "sh", "-c", "trap '' TERM; while :; do sleep 0.05; done")
 		time.Sleep(100 * time.Millisecond) // let the trap be set
-		tg := &Target{PID: c.Process.Pid, Comm: "sh"}
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: tg})
-		if res.Status != StatusOK || !strings.Contains(res.Message, "SIGKILL after the grace period") {
+		tg := &actions.Target{PID: c.Process.Pid, Comm: "sh"}
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: tg})
+		if res.Status != actions.StatusOK || !strings.Contains(res.Message, "SIGKILL after the grace period") {
 			t.Errorf("%q %q\n%s", res.Status, res.Message, res.Output)
 		}
 		if !strings.Contains(res.Output, "still running after 400 ms") {
@@ -77,14 +79,14 @@ func TestSignalProcess(t *testing.T) {
 		}
 		// Same pid and comm, but the start time the caller saw differs:
 		// as if the selected process died and a new sleep got its pid.
-		tg := &Target{PID: c.Process.Pid, Comm: "sleep", StartTicks: st.StartTicks - 1}
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: tg})
-		if res.Status != StatusRefused || !strings.Contains(res.Message, "pid was reused; nothing sent") {
+		tg := &actions.Target{PID: c.Process.Pid, Comm: "sleep", StartTicks: st.StartTicks - 1}
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: tg})
+		if res.Status != actions.StatusRefused || !strings.Contains(res.Message, "pid was reused; nothing sent") {
 			t.Errorf("%q %q", res.Status, res.Message)
 		}
 		// Another program now has the pid.
-		res = r.RunSync(context.Background(), Request{Action: sig, Target: &Target{PID: c.Process.Pid, Comm: "odoo-bin"}})
-		if res.Status != StatusRefused || !strings.Contains(res.Message, `is now "sleep", not "odoo-bin"`) {
+		res = r.RunSync(context.Background(), actions.Request{Action: sig, Target: &actions.Target{PID: c.Process.Pid, Comm: "odoo-bin"}})
+		if res.Status != actions.StatusRefused || !strings.Contains(res.Message, `is now "sleep", not "odoo-bin"`) {
 			t.Errorf("%q %q", res.Status, res.Message)
 		}
 		select {
@@ -97,16 +99,16 @@ func TestSignalProcess(t *testing.T) {
 	t.Run("already gone", func(t *testing.T) {
 		c, done := startChild(t, "true")
 		<-done
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: &Target{PID: c.Process.Pid, Comm: "true"}})
-		if res.Status != StatusOK || !strings.Contains(res.Message, "already exited") {
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: &actions.Target{PID: c.Process.Pid, Comm: "true"}})
+		if res.Status != actions.StatusOK || !strings.Contains(res.Message, "already exited") {
 			t.Errorf("%q %q", res.Status, res.Message)
 		}
 	})
 
 	t.Run("no target, pid 1, memtui itself", func(t *testing.T) {
-		for _, tg := range []*Target{nil, {PID: 1, Comm: "init"}, {PID: os.Getpid()}} {
-			res := r.RunSync(context.Background(), Request{Action: sig, Target: tg})
-			if res.Status != StatusRefused {
+		for _, tg := range []*actions.Target{nil, {PID: 1, Comm: "init"}, {PID: os.Getpid()}} {
+			res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: tg})
+			if res.Status != actions.StatusRefused {
 				t.Errorf("target %+v: %q %q", tg, res.Status, res.Message)
 			}
 		}

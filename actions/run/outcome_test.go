@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/internal/units"
 )
 
@@ -19,33 +20,33 @@ import (
 func TestCommandOutcomes(t *testing.T) {
 	tests := []struct {
 		name    string
-		action  Action
+		action  actions.Action
 		ro      bool
-		status  Status
+		status  actions.Status
 		steps   []string // each step's status and outcome
 		outcome string   // prefix of the run's outcome
 	}{
-		{"exit 0", cmdAction(5*time.Second, []string{"true"}), false, StatusOK,
+		{"exit 0", cmdAction(5*time.Second, []string{"true"}), false, actions.StatusOK,
 			[]string{"ok exit 0"}, "exit 0"},
-		{"non-zero exit", cmdAction(5*time.Second, []string{"sh", "-c", "exit 3"}), false, StatusFailed,
+		{"non-zero exit", cmdAction(5*time.Second, []string{"sh", "-c", "exit 3"}), false, actions.StatusFailed,
 			[]string{"failed exit 3"}, "sh: exit 3"},
-		{"second of three fails", cmdAction(5*time.Second, []string{"true"}, []string{"false"}, []string{"true"}), false, StatusFailed,
+		{"second of three fails", cmdAction(5*time.Second, []string{"true"}, []string{"false"}, []string{"true"}), false, actions.StatusFailed,
 			[]string{"ok exit 0", "failed exit 1"}, "command 2 of 3, false: exit 1"},
-		{"all succeed", cmdAction(5*time.Second, []string{"true"}, []string{"true"}), false, StatusOK,
+		{"all succeed", cmdAction(5*time.Second, []string{"true"}, []string{"true"}), false, actions.StatusOK,
 			[]string{"ok exit 0", "ok exit 0"}, "all 2 commands exited 0"},
-		{"killed by a signal", cmdAction(5*time.Second, []string{"sh", "-c", "kill -TERM $$"}), false, StatusFailed,
+		{"killed by a signal", cmdAction(5*time.Second, []string{"sh", "-c", "kill -TERM $$"}), false, actions.StatusFailed,
 			[]string{"failed no exit status: sh: killed by signal SIGTERM"}, "no exit status: sh: killed by signal SIGTERM"},
-		{"timed out", cmdAction(300*time.Millisecond, []string{"sleep", "30"}), false, StatusTimedOut,
+		{"timed out", cmdAction(300*time.Millisecond, []string{"sleep", "30"}), false, actions.StatusTimedOut,
 			[]string{"timed out no exit status: timed out after 300 ms; stopped it (process group killed)"}, "sleep: no exit status: timed out after 300 ms"},
-		{"not installed", cmdAction(5*time.Second, []string{"memtui-no-such-program"}), false, StatusError,
+		{"not installed", cmdAction(5*time.Second, []string{"memtui-no-such-program"}), false, actions.StatusError,
 			[]string{"error not run: could not start: memtui-no-such-program: not installed (not found in PATH)"}, "not run: could not start: memtui-no-such-program: not installed"},
-		{"refused", cmdAction(5*time.Second, []string{"true"}), true, StatusRefused,
+		{"refused", cmdAction(5*time.Second, []string{"true"}), true, actions.StatusRefused,
 			nil, "not run: refused: read-only"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Runner{ReadOnly: tc.ro}
-			res := r.RunSync(context.Background(), Request{Action: tc.action})
+			res := r.RunSync(context.Background(), actions.Request{Action: tc.action})
 			if res.Status != tc.status {
 				t.Errorf("status %q, want %q (%q)", res.Status, tc.status, res.Message)
 			}
@@ -67,20 +68,20 @@ func TestCommandOutcomes(t *testing.T) {
 // ended it and when.
 func TestSignalOutcomes(t *testing.T) {
 	var r Runner
-	sig := Action{ID: "signal-process", Kind: KindSignal, Risk: RiskMedium, Grace: 2 * time.Second, Timeout: 10 * time.Second}
+	sig := actions.Action{ID: "signal-process", Kind: actions.KindSignal, Risk: actions.RiskMedium, Grace: 2 * time.Second, Timeout: 10 * time.Second}
 
 	t.Run("exits on TERM", func(t *testing.T) {
 		// The child takes a moment to exit after TERM, as a server
 		// finishing its requests does; the outcome must carry that time.
 		c, _ := startChild(t, "sh", "-c", "trap 'sleep 0.3; exit 0' TERM; while :; do sleep 0.05; done")
 		time.Sleep(100 * time.Millisecond) // let the trap be set
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: &Target{PID: c.Process.Pid, Comm: "sh"}})
-		if res.Status != StatusOK || len(res.Steps) != 1 {
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: &actions.Target{PID: c.Process.Pid, Comm: "sh"}})
+		if res.Status != actions.StatusOK || len(res.Steps) != 1 {
 			t.Fatalf("%q %q steps %+v", res.Status, res.Message, res.Steps)
 		}
 		st := res.Steps[0]
 		so := st.Signal
-		if st.Status != StatusOK || so == nil || so.Signal != "SIGTERM" || !so.Exited || so.SentAt.IsZero() {
+		if st.Status != actions.StatusOK || so == nil || so.Signal != "SIGTERM" || !so.Exited || so.SentAt.IsZero() {
 			t.Fatalf("step %+v signal %+v", st, so)
 		}
 		if so.After < 250*time.Millisecond || so.After >= sig.Grace {
@@ -97,8 +98,8 @@ func TestSignalOutcomes(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		quick := sig
 		quick.Grace = 400 * time.Millisecond
-		res := r.RunSync(context.Background(), Request{Action: quick, Target: &Target{PID: c.Process.Pid, Comm: "sh"}})
-		if res.Status != StatusOK || len(res.Steps) != 2 {
+		res := r.RunSync(context.Background(), actions.Request{Action: quick, Target: &actions.Target{PID: c.Process.Pid, Comm: "sh"}})
+		if res.Status != actions.StatusOK || len(res.Steps) != 2 {
 			t.Fatalf("%q %q steps %+v", res.Status, res.Message, res.Steps)
 		}
 		term, kill := res.Steps[0], res.Steps[1]
@@ -116,8 +117,8 @@ func TestSignalOutcomes(t *testing.T) {
 	t.Run("already gone", func(t *testing.T) {
 		c, done := startChild(t, "true")
 		<-done
-		res := r.RunSync(context.Background(), Request{Action: sig, Target: &Target{PID: c.Process.Pid, Comm: "true"}})
-		if res.Status != StatusOK || !strings.Contains(res.Outcome, "already exited; nothing sent") {
+		res := r.RunSync(context.Background(), actions.Request{Action: sig, Target: &actions.Target{PID: c.Process.Pid, Comm: "true"}})
+		if res.Status != actions.StatusOK || !strings.Contains(res.Outcome, "already exited; nothing sent") {
 			t.Errorf("%q %q", res.Status, res.Outcome)
 		}
 	})
@@ -125,7 +126,7 @@ func TestSignalOutcomes(t *testing.T) {
 
 func TestStatementOutcomeRows(t *testing.T) {
 	for tag, want := range map[string]*int64{"DELETE 5000": i64(5000), "INSERT 0 3": i64(3), "CREATE TABLE": nil, "SELECT 0": i64(0), "": nil} {
-		if got := NewStatementOutcome(tag).Rows; !cmp.Equal(got, want) {
+		if got := actions.NewStatementOutcome(tag).Rows; !cmp.Equal(got, want) {
 			t.Errorf("%q: rows %v, want %v", tag, got, want)
 		}
 	}
@@ -141,8 +142,8 @@ func TestDropCachesOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r Runner
-	a := Action{ID: "drop-page-caches", Risk: RiskHigh, Kind: KindDropCaches, File: file}
-	res := r.RunSync(context.Background(), Request{Action: a})
+	a := actions.Action{ID: "drop-page-caches", Risk: actions.RiskHigh, Kind: actions.KindDropCaches, File: file}
+	res := r.RunSync(context.Background(), actions.Request{Action: a})
 	var steps []string
 	for _, st := range res.Steps {
 		steps = append(steps, st.Argv[0]+" "+string(st.Status)+" "+st.Outcome)
@@ -151,8 +152,8 @@ func TestDropCachesOutcomes(t *testing.T) {
 		t.Errorf("outcome %q, steps (-want +got):\n%s", res.Outcome, diff)
 	}
 	a.File = filepath.Join(t.TempDir(), "missing")
-	res = r.RunSync(context.Background(), Request{Action: a})
-	if res.Status != StatusError || len(res.Steps) != 2 || !strings.HasPrefix(res.Outcome, "failed: ") || !strings.Contains(res.Outcome, "does not exist") {
+	res = r.RunSync(context.Background(), actions.Request{Action: a})
+	if res.Status != actions.StatusError || len(res.Steps) != 2 || !strings.HasPrefix(res.Outcome, "failed: ") || !strings.Contains(res.Outcome, "does not exist") {
 		t.Errorf("%q %q %+v", res.Status, res.Outcome, res.Steps)
 	}
 }

@@ -1,4 +1,4 @@
-package actions
+package run
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/internal/redact/redacttest"
 )
 
@@ -22,13 +23,13 @@ func TestRunRedactsMatrix(t *testing.T) {
 			}
 			a := cmdAction(5*time.Second, cmds...)
 			redacttest.CheckAbsent(t, "action plan", c, jsonOf(t, a.Plan(nil)))
-			res := r.RunSync(context.Background(), Request{Action: a, Confirmation: "y"})
-			if res.Status != StatusOK {
+			res := r.RunSync(context.Background(), actions.Request{Action: a, Confirmation: "y"})
+			if res.Status != actions.StatusOK {
 				t.Fatalf("status %q: %s", res.Status, res.Message)
 			}
 			redacttest.Check(t, "action output", c, res.Output)
 			redacttest.CheckAbsent(t, "action result", c, jsonOf(t, res))
-			note := r.RunSync(context.Background(), Request{Action: Action{ID: "add-note", Name: "note", Risk: RiskLow, Kind: KindNote}, Note: c.Text, Confirmation: "y"})
+			note := r.RunSync(context.Background(), actions.Request{Action: actions.Action{ID: "add-note", Name: "note", Risk: actions.RiskLow, Kind: actions.KindNote}, Note: c.Text, Confirmation: "y"})
 			redacttest.Check(t, "note action", c, note.Note)
 		})
 	}
