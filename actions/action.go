@@ -1,12 +1,13 @@
 // Package actions is memtui's runbook: the action definitions (built-in and
-// from a user's TOML file), the runner that executes them safely (own process
-// group, timeout, bounded and redacted output) and the built-in kinds that are
-// not plain commands (terminate idle PostgreSQL backends, signal a process,
-// drop page caches, SQL).
+// parsed from a user's TOML file), what a run is asked and what it did
+// (Request, Result, the outcome of each step), previews and the list. The
+// runner that executes them safely lives in actions/run.
 //
-// Dependency rule: actions never imports ui, Bubble Tea, Lip Gloss or
-// ntcharts. It reads no flags and no environment: main.go passes in the user,
-// the proc root and the PostgreSQL connection.
+// Dependency rule: actions is pure (the standard library, TOML and
+// internal/ only) and never imports ui, Bubble Tea, Lip Gloss, ntcharts or
+// probes, so the ui may take its types from here. It reads no flags and no
+// environment: main.go passes in the user, the proc root and the
+// PostgreSQL connection.
 package actions
 
 import (

@@ -42,7 +42,7 @@ type Log struct {
 	Header   Header
 	Events   []Event
 	Problems []Problem
-	// Offset is where a Follower should continue reading.
+	// Offset is where a store.Follower should continue reading.
 	Offset int64
 	// lines counts lines read, so a follower numbers its problems right.
 	lines int
@@ -51,9 +51,9 @@ type Log struct {
 }
 
 // scanChunk is how much of the file is read at a time.
-var scanChunk = 256 << 10 // a variable so tests can force lines across chunks
+const scanChunk = 256 << 10 // ScanReaderSize takes another (tests: lines across chunks)
 
-// ScanReader is incident/store.Scan's core: the header line, then whole lines chunk by
+// ScanReader is store.Scan's core: the header line, then whole lines chunk by
 // chunk, and at the end a last line without a newline. A line longer than
 // MaxEventLine is dropped as it streams past (a Problem), so memory stays
 // within a chunk and MaxEventLine whatever the file holds.

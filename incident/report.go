@@ -34,7 +34,7 @@ func Render(l *Log, now time.Time) []byte {
 
 // ReportInput folds a timeline's events, in file order, into what the
 // report needs. Memory samples, nearly all of a long timeline, are kept as
-// small values rather than events, so ReportFile can stream a day-long
+// small values rather than events, so store.ReportFile can stream a day-long
 // incident in a few megabytes on a host that is short of memory.
 type ReportInput struct {
 	sum     Summary

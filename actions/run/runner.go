@@ -1,3 +1,8 @@
+// Package run executes the runbook's actions on the machine: commands in
+// their own process group under a timeout, signals through pidfds, drop
+// caches, the SQL and Redis steps through the interfaces actions defines,
+// oom_score_adj, and loading the runbook file. main.go builds the Runner;
+// the ui sees it only through its own interfaces.
 package run
 
 import (

@@ -1,3 +1,8 @@
+// Package store keeps an incident timeline on disk: the append-only JSON
+// lines file (one write and one fdatasync per event, a fact written once),
+// the writer lock that makes one process per host the writer, the follower
+// that reads what others append, and the report file. *Journal is the
+// incident.Timeline the Session records through; main.go builds it.
 package store
 
 import (
