@@ -16,6 +16,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/pgexec"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
@@ -47,7 +48,7 @@ A runbook file with any mistake is refused with its file, line and reason.`,
 
 // loadRunbook reads the built-in runbook and the --runbook file.
 func loadRunbook(o *options) (actions.Runbook, error) {
-	rb, err := actions.Load(o.runbook, actions.Options{ProcRoot: o.proc})
+	rb, err := run.LoadRunbook(o.runbook, actions.Options{ProcRoot: o.proc})
 	if err == nil {
 		return rb, nil
 	}
@@ -64,13 +65,13 @@ func loadRunbook(o *options) (actions.Runbook, error) {
 // sudoUser comes from main.go, the one place that reads the environment.
 // The runner asks the host whether it may act, so a replay refuses even
 // an action that reached it without the palette.
-func newActionService(o *options, h host.Host, sudoUser string) (actions.Service, error) {
+func newActionService(o *options, h host.Host, sudoUser string) (run.Service, error) {
 	rb, err := loadRunbook(o)
 	if err != nil {
-		return actions.Service{}, err
+		return run.Service{}, err
 	}
 	actErr := h.CanAct()
-	r := &actions.Runner{
+	r := &run.Runner{
 		// A reader of its own: the memory panel reads its own concurrently.
 		Memory:      &memSampler{p: h.Memory()},
 		Who:         actions.Who{User: userName(), SudoUser: sudoUser},
@@ -81,7 +82,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (actions.Service
 	if actErr != nil && h.Kind() != host.KindLive {
 		// No session to a server for a host nothing may act on: the
 		// environment's server is the live one, not the replayed one's.
-		return actions.Service{Runbook: rb, Runner: r}, nil
+		return run.Service{Runbook: rb, Runner: r}, nil
 	}
 	r.Redis = o.redisActions()
 	// The same server the PostgreSQL panel watches, through a session of
@@ -100,7 +101,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (actions.Service
 			r.PG = pgexec.Session{C: pg}
 		}
 	}
-	return actions.Service{Runbook: rb, Runner: r}, nil
+	return run.Service{Runbook: rb, Runner: r}, nil
 }
 
 // userName is the effective user's login name, from the user database

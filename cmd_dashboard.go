@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
-	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
@@ -56,7 +56,7 @@ func runDashboard(o *options) error {
 	// Not the OOM killer's first pick on the host it is rescuing; as root
 	// only (the error without root is expected and changes nothing), and
 	// the actions get the old score back so they are not shielded too.
-	if before, now, err := actions.ProtectSelf(actions.DashboardOOMScoreAdj); err == nil && now != before && actionSvc.Runner != nil {
+	if before, now, err := run.ProtectSelf(run.DashboardOOMScoreAdj); err == nil && now != before && actionSvc.Runner != nil {
 		actionSvc.Runner.ChildOOMScoreAdj = &before
 	}
 	pg, pgOff := h.Postgres()

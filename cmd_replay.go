@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
@@ -124,7 +125,7 @@ func (c cursorAdapter) JumpEvent(dir int) (string, bool) {
 
 // incidentEvents are the actions and notes of an incident timeline.
 func incidentEvents(path string) ([]record.Event, error) {
-	l, err := incident.Load(path)
+	l, err := store.Load(path)
 	if err != nil {
 		return nil, err
 	}

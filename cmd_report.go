@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/ui"
@@ -23,7 +24,7 @@ func incidentDir(o *options) (string, error) {
 	if o.incidentDir != "" {
 		return o.incidentDir, nil
 	}
-	return incident.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
+	return store.DefaultDir(os.Getenv("XDG_STATE_HOME"), os.Getenv("HOME"))
 }
 
 // newTimeline is the dashboard's incident journal: --incident, or a new
@@ -32,7 +33,7 @@ func incidentDir(o *options) (string, error) {
 // A replay's incidents are named after the captured host and kept in a
 // directory of their own beside the live one, so a replay never resumes a
 // live incident and `memtui report` never takes one for the newest.
-func newTimeline(o *options, h host.Host) *incident.Journal {
+func newTimeline(o *options, h host.Host) *store.Journal {
 	dir, err := incidentDir(o)
 	if err != nil && o.incident == "" {
 		return nil
@@ -40,7 +41,7 @@ func newTimeline(o *options, h host.Host) *incident.Journal {
 	if h.Kind() != host.KindLive && dir != "" {
 		dir = replayDir(dir)
 	}
-	return incident.NewJournal(dir, o.incident, h.Name())
+	return store.NewJournal(dir, o.incident, h.Name())
 }
 
 // replayDir is where replays keep their incidents: "replays" beside the
@@ -109,7 +110,7 @@ be read".`,
 				}
 				dir = d
 			}
-			written, timeline, err := incident.ReportFile(incident.ReportRequest{Incident: o.incident, Dir: dir, Out: out, Now: time.Now(), Stdout: stdout})
+			written, timeline, err := store.ReportFile(store.ReportRequest{Incident: o.incident, Dir: dir, Out: out, Now: time.Now(), Stdout: stdout})
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 )
 
 // faultRSSBudget is the peak RSS a one-shot command may reach on any input
@@ -58,7 +59,7 @@ func goodTimeline(t *testing.T, extra ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "i.jsonl")
 	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	s, err := incident.Open(path, "db1", start)
+	s, err := store.Open(path, "db1", start)
 	if err != nil {
 		t.Fatal(err)
 	}

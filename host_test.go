@@ -12,6 +12,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes/host"
 )
 
@@ -79,7 +80,7 @@ commands = [["touch", "`+marker+`"]]
 		t.Errorf("replay incident files %v, want one named after the captured host odoo-db-1", got)
 	}
 	// memtui report looks only at the live directory: no replay is newest.
-	if _, _, err := incident.ReportFile(incident.ReportRequest{Dir: live, Now: now, Stdout: &strings.Builder{}}); !errors.Is(err, incident.ErrNoIncident) {
+	if _, _, err := store.ReportFile(store.ReportRequest{Dir: live, Now: now, Stdout: &strings.Builder{}}); !errors.Is(err, store.ErrNoIncident) {
 		t.Errorf("report found an incident in the live directory: %v", err)
 	}
 }

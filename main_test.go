@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes/oomtest"
 	"github.com/memtui/memtui/probes/pgtest"
 )
@@ -520,7 +521,7 @@ func TestReportCommand(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", state)
 	dir := filepath.Join(state, "memtui", "incidents")
 	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	j := incident.NewJournal(dir, "", "db1")
+	j := store.NewJournal(dir, "", "db1")
 	_, _, err := j.Record(context.Background(), []incident.Event{
 		{At: start, Data: incident.Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: incident.DefaultLevels, Reason: "memory 86.0% held at high"}},
 		{At: start.Add(time.Minute), Data: incident.MemSample{UsedPct: 91.5}},

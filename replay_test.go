@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/record"
 )
@@ -169,7 +170,7 @@ func TestEndToEndReplayIncidentEvents(t *testing.T) {
 	writeRecording(t, rec)
 	inc := filepath.Join(dir, "incident.jsonl")
 	t0 := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
-	st, err := incident.Open(inc, "db-recorded", t0)
+	st, err := store.Open(inc, "db-recorded", t0)
 	if err != nil {
 		t.Fatal(err)
 	}

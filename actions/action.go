@@ -1,12 +1,13 @@
 // Package actions is memtui's runbook: the action definitions (built-in and
-// from a user's TOML file), the runner that executes them safely (own process
-// group, timeout, bounded and redacted output) and the built-in kinds that are
-// not plain commands (terminate idle PostgreSQL backends, signal a process,
-// drop page caches, SQL).
+// parsed from a user's TOML file), what a run is asked and what it did
+// (Request, Result, the outcome of each step), previews and the list. The
+// runner that executes them safely lives in actions/run.
 //
-// Dependency rule: actions never imports ui, Bubble Tea, Lip Gloss or
-// ntcharts. It reads no flags and no environment: main.go passes in the user,
-// the proc root and the PostgreSQL connection.
+// Dependency rule: actions is pure (the standard library, TOML and
+// internal/ only) and never imports ui, Bubble Tea, Lip Gloss, ntcharts or
+// probes, so the ui may take its types from here. It reads no flags and no
+// environment: main.go passes in the user, the proc root and the
+// PostgreSQL connection.
 package actions
 
 import (
@@ -15,8 +16,8 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // Risk is how much damage an action can do; it decides how the confirmation
@@ -148,12 +149,12 @@ type Target struct {
 // Plan lists, one line per step, exactly what the action will run, secrets
 // redacted. t is the signal target (nil when none is selected). This is
 // what the palette, the confirmation and `memtui actions` show; a control
-// character in a runbook's command shows as '?' (probes.Printable) instead
+// character in a runbook's command shows as '?' (termtext.Printable) instead
 // of moving the terminal.
 func (a Action) Plan(t *Target) []string {
 	out := a.plan(t)
 	for i, l := range out {
-		out[i] = probes.Printable(l)
+		out[i] = termtext.Printable(l)
 	}
 	return out
 }
@@ -177,11 +178,11 @@ func (a Action) plan(t *Target) []string {
 			db = "database " + a.Database
 		}
 		if a.Preview != "" {
-			out = append(out, "preview on "+db+": "+oneLine(redact.Redact(a.Preview)))
+			out = append(out, "preview on "+db+": "+OneLine(redact.Redact(a.Preview)))
 		}
-		return append(out, "SQL on "+db+": "+oneLine(redact.Redact(a.SQL)))
+		return append(out, "SQL on "+db+": "+OneLine(redact.Redact(a.SQL)))
 	case KindTerminateIdle:
-		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", units.Duration(a.idleAfter()))}
+		return []string{fmt.Sprintf("SELECT pg_terminate_backend(pid) for each client backend idle for more than %s (never memtui's own session)", units.Duration(a.EffectiveIdleAfter()))}
 	case KindSignal:
 		who := "<selected process>"
 		if t != nil {
@@ -189,7 +190,7 @@ func (a Action) plan(t *Target) []string {
 		}
 		return []string{
 			"kill -TERM " + who,
-			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", units.Duration(a.grace()), who),
+			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", units.Duration(a.EffectiveGrace()), who),
 		}
 	case KindDropCaches:
 		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
@@ -225,14 +226,18 @@ func (a Action) HasPreview() bool {
 	return false
 }
 
-func (a Action) idleAfter() time.Duration {
+// EffectiveIdleAfter is how long a backend must be idle before a
+// terminate-idle action ends it (DefaultIdleAfter when unset).
+func (a Action) EffectiveIdleAfter() time.Duration {
 	if a.IdleAfter > 0 {
 		return a.IdleAfter
 	}
 	return DefaultIdleAfter
 }
 
-func (a Action) grace() time.Duration {
+// EffectiveGrace is how long a signal action waits after TERM before KILL
+// (DefaultGrace when unset).
+func (a Action) EffectiveGrace() time.Duration {
 	if a.Grace > 0 {
 		return a.Grace
 	}
@@ -266,9 +271,9 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// oneLine folds whitespace runs (SQL written over several lines) into one
+// OneLine folds whitespace runs (SQL written over several lines) into one
 // space so a plan step stays one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // Validate checks the rules every action obeys, whatever its source: a
 // well-formed id, a known risk and kind, and what its kind needs to run.
@@ -303,7 +308,7 @@ func (a Action) Validate() error {
 			errs = append(errs, "no drop_caches file")
 		}
 	case KindSignal:
-		if a.grace()+5*time.Second > a.EffectiveTimeout() {
+		if a.EffectiveGrace()+5*time.Second > a.EffectiveTimeout() {
 			errs = append(errs, "timeout leaves no time for KILL after the grace period")
 		}
 	case KindTerminateIdle, KindNote, KindRedisFlushAll, KindRedisFlushDB:

@@ -19,8 +19,8 @@ type Options struct {
 	RedisCacheDB *int
 }
 
-// withDefaults fills the seed's values for anything left empty.
-func (o Options) withDefaults() Options {
+// WithDefaults fills the seed's values for anything left empty.
+func (o Options) WithDefaults() Options {
 	if o.AppUnit == "" {
 		o.AppUnit = "odoo"
 	}
@@ -48,7 +48,7 @@ const (
 // selected process" and "add a note". The palette keeps this order: the
 // note first, then the seed's order.
 func Builtin(o Options) []Action {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	const src = "built-in"
 	return []Action{
 		{

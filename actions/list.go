@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/internal/termtext"
 )
 
 // Glyph is the risk's symbol, so a badge never relies on colour alone.
@@ -43,13 +43,13 @@ func WriteList(w io.Writer, rb Runbook) error {
 		if a.Source != "" && a.Source != "built-in" {
 			name += "  (from " + a.Source + ")"
 		}
-		fmt.Fprintf(&b, "%-*s  %s%s  %s\n", idW, probes.Printable(a.ID), a.Risk.Badge(), strings.Repeat(" ", riskW-len(a.Risk)-2), probes.Printable(name))
+		fmt.Fprintf(&b, "%-*s  %s%s  %s\n", idW, termtext.Printable(a.ID), a.Risk.Badge(), strings.Repeat(" ", riskW-len(a.Risk)-2), termtext.Printable(name))
 		for _, l := range a.Plan(nil) {
-			b.WriteString(pad + probes.Printable(l) + "\n")
+			b.WriteString(pad + termtext.Printable(l) + "\n")
 		}
 	}
 	if rb.File != "" {
-		fmt.Fprintf(&b, "\nrunbook file: %s\n", probes.Printable(rb.File))
+		fmt.Fprintf(&b, "\nrunbook file: %s\n", termtext.Printable(rb.File))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

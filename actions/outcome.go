@@ -102,15 +102,15 @@ type SignalOutcome struct {
 	After  time.Duration `json:"after_ns,omitempty"`
 }
 
-// outcome is the one-line outcome of the whole run, for the timeline and
+// Outcome is the one-line outcome of the whole run, for the timeline and
 // the report: per kind, the step outcomes put together; with no step, the
 // status and why.
-func outcome(res *Result) string {
+func Outcome(res *Result) string {
 	if len(res.Steps) == 0 {
 		if res.Status == StatusOK {
 			return res.Message
 		}
-		return noExit(res.Status, res.Message)
+		return NoExit(res.Status, res.Message)
 	}
 	switch res.Kind {
 	case KindCommands:
@@ -145,9 +145,9 @@ func outcome(res *Result) string {
 	return strings.Join(parts, "; ")
 }
 
-// noExit says why there is no exit status: "no exit status: timed out
+// NoExit says why there is no exit status: "no exit status: timed out
 // after 1m; …". Only runs that did not end on their own get it.
-func noExit(st Status, why string) string {
+func NoExit(st Status, why string) string {
 	switch st {
 	case StatusRefused:
 		return "not run: refused: " + why

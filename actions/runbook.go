@@ -3,7 +3,6 @@ package actions
 import (
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,8 +11,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // Runbook is the effective list of actions: the built-in ones with the
@@ -49,44 +48,11 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-// maxRunbookBytes bounds the file read: a runbook is a page of TOML.
-const maxRunbookBytes = 1 << 20
+// MaxRunbookBytes bounds the file read: a runbook is a page of TOML.
+const MaxRunbookBytes = 1 << 20
 
 // maxFileErrors caps how many problems one load reports.
 const maxFileErrors = 20
-
-// Load returns the effective runbook for path ("" means built-in only).
-func Load(path string, o Options) (Runbook, error) {
-	if path == "" {
-		o = o.withDefaults()
-		return Runbook{Actions: Builtin(o), Options: o}, nil
-	}
-	// A FIFO would block the start in open(2), a device stream into the
-	// size bound: only a regular file is a runbook.
-	f, err := probes.OpenRegular(path)
-	if err != nil {
-		return Runbook{}, fmt.Errorf("runbook: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
-	}
-	// memtui usually runs as root and runs what this file says: a file
-	// anyone can write is a way to run commands as root. (Group-writable
-	// is left alone: umask 002 makes it the norm for checkouts.)
-	if st.Mode().Perm()&0o002 != 0 {
-		return Runbook{}, &FileError{File: path, Msg: fmt.Sprintf("writable by anyone (mode %04o): memtui runs its commands, often as root; fix it with chmod o-w %s", st.Mode().Perm(), path)}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxRunbookBytes+1))
-	if err != nil {
-		return Runbook{}, fmt.Errorf("runbook %s: %w", path, err)
-	}
-	if len(data) > maxRunbookBytes {
-		return Runbook{}, &FileError{File: path, Msg: fmt.Sprintf("larger than %d KiB: is this the right file?", maxRunbookBytes>>10)}
-	}
-	return Parse(path, data, o)
-}
 
 // Parse reads a runbook file's text (name is used in errors and as the
 // actions' Source). A file with any error is refused as a whole: a half-read
@@ -116,7 +82,7 @@ func Parse(name string, data []byte, o Options) (Runbook, error) {
 		}
 	}
 	o = p.builtinOptions(raw.Builtin, o)
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	acts := Builtin(o)
 	builtinIDs := map[string]bool{}
 	for _, a := range acts {
@@ -257,10 +223,10 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 	// Drawn on the screen and in `memtui actions`: no control characters
 	// (a multi-line description folds into one line).
 	if s, ok := p.str(m, "name", at); ok {
-		a.Name = probes.Printable(s)
+		a.Name = termtext.Printable(s)
 	}
 	if s, ok := p.str(m, "description", at); ok {
-		a.Description = probes.Printable(oneLine(s))
+		a.Description = termtext.Printable(OneLine(s))
 	}
 	if s, ok := p.str(m, "risk", at); ok {
 		if r := Risk(s); r.Valid() {
@@ -393,12 +359,12 @@ func (p *fileParser) validate(a Action, m map[string]any, what string, at func(s
 			p.errAt(blockLine, "%s: kind checklist needs steps = [\"…\"]", what)
 		}
 	case KindSignal:
-		if a.grace()+5*time.Second > a.EffectiveTimeout() {
+		if a.EffectiveGrace()+5*time.Second > a.EffectiveTimeout() {
 			k := "timeout"
 			if _, has := m[k]; !has {
 				k = "grace"
 			}
-			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5 s (KILL needs time too)", what, units.Duration(a.EffectiveTimeout()), units.Duration(a.grace()))
+			p.errAt(at(k), "%s: timeout %s must exceed grace %s by at least 5 s (KILL needs time too)", what, units.Duration(a.EffectiveTimeout()), units.Duration(a.EffectiveGrace()))
 		}
 	}
 }

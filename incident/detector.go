@@ -212,7 +212,7 @@ func (d *Detector) Record(ev Event) {
 		}
 		d.ids[ev.ID] = true
 	}
-	if v, ok := ev.Data.(Started); ok && d.sum.Active() && ev.At.Sub(d.sum.Start).Abs() <= joinWindow {
+	if v, ok := ev.Data.(Started); ok && d.sum.Active() && ev.At.Sub(d.sum.Start).Abs() <= JoinWindow {
 		// The same incident, opened by another process that saw the same
 		// crossing moments apart: take its start (stage identities hang
 		// on it) and keep what was already folded, kills included.

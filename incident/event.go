@@ -1,10 +1,12 @@
 // Package incident is the memory incident's timeline: typed events, the
-// durable append-only store they are written to, the detector that turns
-// probe readings into events, and the markdown post-incident report.
+// detector that turns probe readings into events, the Session that owns the
+// escalation clock and the success criteria, reading a timeline from bytes,
+// and the markdown post-incident report.
 //
-// Dependency rule: incident never imports ui, Bubble Tea, Lip Gloss,
-// ntcharts or actions. The ui and the action runner fill the plain structs
-// defined here; this package only records, folds and renders them.
+// Dependency rule: incident is pure (the standard library and internal/
+// only) and never imports ui, Bubble Tea, Lip Gloss, ntcharts, actions or
+// probes, so the ui may take its types from here. The durable store the
+// events are written to lives in incident/store, behind Timeline.
 package incident
 
 import (
@@ -46,10 +48,10 @@ const (
 type Event struct {
 	// At is when the event happened (the reading's time for detector events).
 	At time.Time
-	// Writer identifies the process that appended the event (set by Store),
+	// Writer identifies the process that appended the event (set by store.Store),
 	// so a process following a shared file can tell its own events apart.
 	Writer string
-	// Seq numbers the writer's events from 1 (set by Store).
+	// Seq numbers the writer's events from 1 (set by store.Store).
 	Seq uint64
 	// ID names the fact the event records when one fact can be seen by
 	// several processes (an OOM kill, an escalation stage); Store writes

@@ -1,6 +1,9 @@
 package incident
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Bounds on reading a timeline; the README's "Limits" section states them.
 const (
@@ -9,10 +12,6 @@ const (
 	// file that is not a timeline) is skipped and counted as a Problem
 	// without being parsed, so it costs neither memory nor CPU.
 	MaxEventLine = 1 << 20
-
-	// maxPollRead bounds what one Follower.Poll reads of what another
-	// process appended; the rest comes with the next poll.
-	maxPollRead = 4 << 20
 )
 
 // ErrEmptyTimeline says the timeline file exists but holds nothing yet,
@@ -20,5 +19,10 @@ const (
 // was synced) and nothing was recorded. It is not "not a timeline".
 var ErrEmptyTimeline = errors.New("empty: nothing recorded in it yet")
 
-// errLongLine is the Problem of a line over MaxEventLine.
-var errLongLine = errors.New("line longer than 1 MiB (MaxEventLine): not an event memtui writes")
+// ErrLongLine is the Problem of a line over MaxEventLine.
+var ErrLongLine = errors.New("line longer than 1 MiB (MaxEventLine): not an event memtui writes")
+
+// JoinWindow is how recent another process's new incident must be for a
+// Started to join it instead of opening a second file: two memtui processes
+// watching one host see the same threshold crossing within a reading or two.
+const JoinWindow = 2 * time.Minute

@@ -118,3 +118,8 @@ func (v Ended) redact() Payload {
 	v.Reason = clean(v.Reason)
 	return v
 }
+
+// Redacted returns p with every free-text field masked and bounded: what a
+// store writes, so no secret reaches a file. Payload's redact method stays
+// unexported so only this package's kinds are payloads.
+func Redacted(p Payload) Payload { return p.redact() }

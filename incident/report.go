@@ -2,20 +2,14 @@ package incident
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/internal/units"
-	"github.com/memtui/memtui/probes"
 )
 
 // notRecorded marks a field nobody filled in; it is never replaced by a guess.
@@ -31,29 +25,30 @@ const chartPoints = 48
 // Every free-text value is redacted again, so an older file's secret is
 // never printed.
 func Render(l *Log, now time.Time) []byte {
-	in := newReportInput()
+	in := NewReportInput()
 	for _, ev := range l.Events {
-		in.add(ev)
+		in.Add(ev)
 	}
-	return in.render(l.Path, l.Header, l.Problems, now)
+	return in.Render(l.Path, l.Header, l.Problems, now)
 }
 
-// reportInput folds a timeline's events, in file order, into what the
+// ReportInput folds a timeline's events, in file order, into what the
 // report needs. Memory samples, nearly all of a long timeline, are kept as
-// small values rather than events, so ReportFile can stream a day-long
+// small values rather than events, so store.ReportFile can stream a day-long
 // incident in a few megabytes on a host that is short of memory.
-type reportInput struct {
+type ReportInput struct {
 	sum     Summary
 	fields  map[string]string
 	samples []timedSample
 	events  []Event // every other event since the last Started
 }
 
-func newReportInput() *reportInput { return &reportInput{fields: map[string]string{}} }
+// NewReportInput starts an empty report.
+func NewReportInput() *ReportInput { return &ReportInput{fields: map[string]string{}} }
 
-// add takes the next event; a Started begins the report afresh (one file
+// Add takes the next event; a Started begins the report afresh (one file
 // is one incident; if it holds two, the report is of the last).
-func (in *reportInput) add(ev Event) {
+func (in *ReportInput) Add(ev Event) {
 	if _, ok := ev.Data.(Started); ok {
 		in.fields = map[string]string{}
 		in.samples, in.events = in.samples[:0], in.events[:0]
@@ -69,8 +64,9 @@ func (in *reportInput) add(ev Event) {
 	in.events = append(in.events, ev)
 }
 
-// render writes the markdown.
-func (in *reportInput) render(path string, h Header, problems []Problem, now time.Time) []byte {
+// Render writes the markdown; path, h and problems come from the Log
+// the events were read from.
+func (in *ReportInput) Render(path string, h Header, problems []Problem, now time.Time) []byte {
 	r := &reportWriter{}
 	r.header(path, h, &in.sum, in.fields, now)
 	r.chart(&in.sum, in.samples)
@@ -641,120 +637,4 @@ func (r *reportWriter) problems(ps []Problem) {
 		r.f("- %s\n", text(p.String()))
 	}
 	r.f("\n")
-}
-
-// ReportRequest says which timeline to report on and where to write it.
-type ReportRequest struct {
-	// Incident is the timeline file; "" means the newest in Dir.
-	Incident string
-	// Dir is the incidents directory (see DefaultDir).
-	Dir string
-	// Out is the markdown file to write; "" or "-" means Stdout.
-	Out string
-	// Now dates the report of an incident still in progress.
-	Now    time.Time
-	Stdout io.Writer
-}
-
-// ReportFile renders the report for `memtui report` and the ui's export: it
-// loads the timeline, renders it and writes it to Out (mode 0600, atomically)
-// or to Stdout. It returns the file written ("" for stdout) and the timeline
-// it read.
-func ReportFile(req ReportRequest) (written, timeline string, err error) {
-	timeline = req.Incident
-	if timeline == "" {
-		if req.Dir == "" {
-			return "", "", errors.New("report: no timeline given and no incident directory known; pass --incident PATH")
-		}
-		if timeline, err = Newest(req.Dir); err != nil {
-			return "", "", fmt.Errorf("report: %w; pass --incident PATH", err)
-		}
-	}
-	in := newReportInput()
-	l, err := Scan(timeline, in.add)
-	if err != nil {
-		return "", timeline, fmt.Errorf("report: %w", err)
-	}
-	md := in.render(l.Path, l.Header, l.Problems, req.Now)
-	if req.Out == "" || req.Out == "-" {
-		if req.Stdout == nil {
-			return "", timeline, errors.New("report: nowhere to write")
-		}
-		_, err := req.Stdout.Write(md)
-		return "", timeline, err
-	}
-	if err := WriteFileAtomic(req.Out, md); err != nil {
-		return "", timeline, fmt.Errorf("report: %w", outHint(err))
-	}
-	return req.Out, timeline, nil
-}
-
-// ReportPath is where the ui's export writes by default: next to the
-// timeline, with .md for .jsonl.
-func ReportPath(timeline string) string {
-	return strings.TrimSuffix(timeline, filepath.Ext(timeline)) + ".md"
-}
-
-// outHint is hint for the report's own file: the timeline was read fine,
-// so the fix is another place for the report, not another --incident.
-func outHint(err error) error {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return fmt.Errorf("%w (disk full: free space, or write the report elsewhere)", err)
-	case errors.Is(err, syscall.EROFS):
-		return fmt.Errorf("%w (read-only filesystem: write the report elsewhere)", err)
-	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("%w (write the report to a directory you can write to)", err)
-	}
-	return err
-}
-
-// WriteFileAtomic writes data to path with mode 0600 through a temporary
-// file in the same directory and a rename, so a reader never sees half a
-// report and a crash leaves the old file whole.
-//
-// The rename replaces whatever path names, so a path that exists and is
-// not a regular file is refused: as root, -o /dev/null would otherwise
-// replace the system's device node with a report, and -o through a symlink
-// would replace the link instead of writing where it points.
-func WriteFileAtomic(path string, data []byte) error {
-	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is %s; memtui writes reports only to regular files: %w", path, probes.FileKind(fi.Mode()), probes.ErrNotRegular)
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Timeline is the durable record a Session writes to and follows. *Journal
+// Timeline is the durable record a Session writes to and follows. *store.Journal
 // is the real one; tests hand in fakes.
 type Timeline interface {
 	// Resume loads the incident to continue at start (nil when none).
@@ -27,7 +27,7 @@ type Timeline interface {
 }
 
 // WriterElection is implemented by a Timeline several processes on one
-// host share (*Journal): exactly one of them holds the writer lock and
+// host share (*store.Journal): exactly one of them holds the writer lock and
 // writes the detector's events; the others observe the file. TryWriter
 // never blocks and reports whether this process is the writer now.
 type WriterElection interface {

@@ -11,9 +11,9 @@ import (
 // process footprint ("is it still going up?").
 const criteriaWindow = 5 * time.Minute
 
-// recentWindow bounds the samples a Summary keeps: enough for the criteria
+// RecentWindow bounds the samples a Summary keeps: enough for the criteria
 // and for the escalation clock's "still growing" test.
-const recentWindow = 10 * time.Minute
+const RecentWindow = 10 * time.Minute
 
 // StageReached is one escalation stage and when it was reached.
 type StageReached struct {
@@ -108,7 +108,7 @@ func (s *Summary) Add(ev Event) {
 		// Trim to the window, keeping one sample older than it so a full
 		// window can be compared.
 		cut := 0
-		for cut+1 < len(s.recent) && ev.At.Sub(s.recent[cut+1].At) >= recentWindow {
+		for cut+1 < len(s.recent) && ev.At.Sub(s.recent[cut+1].At) >= RecentWindow {
 			cut++
 		}
 		if cut > 0 {

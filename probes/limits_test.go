@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/memtui/memtui/internal/fsread"
+	"github.com/memtui/memtui/internal/termtext"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,7 +30,7 @@ func TestOOMFileRefusesNonRegular(t *testing.T) {
 		}()
 		select {
 		case err := <-done:
-			if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), path+" is "+kind) {
+			if !errors.Is(err, fsread.ErrNotRegular) || !strings.Contains(err.Error(), path+" is "+kind) {
 				t.Errorf("%s: %v", path, err)
 			}
 		case <-time.After(time.Second):
@@ -113,7 +115,7 @@ func TestPrintable(t *testing.T) {
 		"x\xffy":          "x\uFFFDy",
 		"c1\u009bcontrol": "c1?control",
 	} {
-		if got := Printable(in); got != want {
+		if got := termtext.Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
 		}
 	}

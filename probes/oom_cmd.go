@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/memtui/memtui/internal/fsread"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
 )
 
@@ -47,7 +49,7 @@ func (fs FS) RunOOMCommand(ctx context.Context, c OOMCommand, stdin io.Reader, s
 		if c.File != "-" {
 			// A device or FIFO given by mistake would stream or block
 			// forever; a pipe belongs on standard input (--file -).
-			f, err := OpenRegular(c.File)
+			f, err := fsread.OpenRegular(c.File)
 			if err != nil {
 				return fmt.Errorf("oom: %w; pass a saved log file, or - for standard input", err)
 			}
@@ -118,8 +120,8 @@ func WriteOOMTable(w io.Writer, kills []OOMKill, now time.Time, loc *time.Locati
 	fmt.Fprintln(tw, "TIME\tAGE\tPID\tCOMM\tANON-RSS\tCONSTRAINT\tCGROUP\tTRIGGER\tBY")
 	for _, k := range kills {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			OOMKillTime(k, loc), OOMKillAge(k, now), k.PID, Printable(k.Comm), OOMKillRSS(k),
-			orDash(k.Constraint), Printable(deref2(k.Memcg)), OOMKillTrigger(k), k.Source)
+			OOMKillTime(k, loc), OOMKillAge(k, now), k.PID, termtext.Printable(k.Comm), OOMKillRSS(k),
+			orDash(k.Constraint), termtext.Printable(deref2(k.Memcg)), OOMKillTrigger(k), k.Source)
 	}
 	return tw.Flush()
 }
@@ -176,7 +178,7 @@ func OOMKillTrigger(k OOMKill) string {
 	if k.TriggerComm == nil {
 		return "-"
 	}
-	s := Printable(*k.TriggerComm)
+	s := termtext.Printable(*k.TriggerComm)
 	if k.TriggerPID != nil {
 		s += "[" + strconv.Itoa(*k.TriggerPID) + "]"
 	}
@@ -196,14 +198,14 @@ func OOMKillUnit(k OOMKill) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}
-	return Printable(p)
+	return termtext.Printable(p)
 }
 
 func orDash(p *string) string {
 	if p == nil {
 		return "-"
 	}
-	return Printable(*p)
+	return termtext.Printable(*p)
 }
 
 func deref2(p *string) string {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/memtui/memtui/internal/termtext"
 )
 
 // procClockTicks is USER_HZ, the unit of stat's starttime. It is 100 on every
@@ -73,7 +75,7 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 	}
 	pageSize := uint64(os.Getpagesize())
 	p := Proc{PID: k.PID, PPID: st.PPID, Threads: st.Threads, State: st.State, Start: st.StartTime,
-		RSS: st.RSSPages * pageSize, Comm: Printable(string(st.Comm)), Program: Printable(string(st.Comm))}
+		RSS: st.RSSPages * pageSize, Comm: termtext.Printable(string(st.Comm)), Program: termtext.Printable(string(st.Comm))}
 	if fi, err := os.Stat(fs.procPath(k.PID)); err == nil {
 		if sys, ok := fi.Sys().(interface{ Uid() uint32 }); ok {
 			p.UID = sys.Uid()

@@ -24,6 +24,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/memtui/memtui/internal/termtext"
 	"golang.org/x/sys/unix"
 )
 
@@ -366,7 +367,7 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 	// as Printable. The comparison allocates nothing for clean names; a
 	// dirty one is re-cleaned each scan, which is rare enough.
 	if e.comm == "" || string(st.Comm) != e.comm {
-		e.comm = Printable(string(st.Comm))
+		e.comm = termtext.Printable(string(st.Comm))
 		e.program = ""
 	}
 	if !known || e.user == "" || e.uid != uid {

@@ -70,7 +70,7 @@ type Deps struct {
 	// --- timeline (panel_timeline.go) ---
 
 	// Incident is the headless incident session (an *incident.Session
-	// over the host's journal): it detects, records and follows what other
+	// over the host's journal, an incident/store.Journal main.go builds): it detects, records and follows what other
 	// memtui processes on this host record. nil: a session without a
 	// timeline (detection only); the panel says nothing is recorded.
 	Incident IncidentSession
@@ -80,7 +80,7 @@ type Deps struct {
 	// --- actions (palette.go) ---
 
 	// Actions is the runbook and its runner (nil: the palette says none is
-	// loaded). main.go passes an actions.Service. Its runs are recorded by
+	// loaded). main.go passes a run.Service (actions/run). Its runs are recorded by
 	// Incident, told from the run's Cmds as an incident.ActionObserver.
 	Actions ActionService
 
@@ -115,8 +115,9 @@ func (d Deps) withDefaults() Deps {
 		d.Styles = NewStyles(nil, DarkTheme())
 	}
 	if d.Incident == nil {
-		// Detection and criteria still run for the bars; a session
-		// without a timeline does no I/O.
+		// Detection and criteria still run for the bars. incident is
+		// pure and a session without a timeline records nothing, so the
+		// ui builds no I/O of its own here.
 		th := d.Thresholds
 		d.Incident = incident.NewSession(incident.SessionConfig{Now: d.Now, Detector: incident.Config{
 			Host:   incident.HostFacts{Host: d.Host.Name, Kernel: d.Host.Kernel, CPUs: d.Host.CPUs},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/incident"
 )
 
@@ -22,7 +23,7 @@ func (fakeSQL) Exec(context.Context, string) ([]actions.StatementOutcome, error)
 // its glyph, so a successful SQL run no longer reads "✘ no exit status".
 func TestFinishedEventOutcomes(t *testing.T) {
 	st := NewStyles(nil, DarkTheme())
-	r := actions.Runner{PG: fakeSQL{}}
+	r := run.Runner{PG: fakeSQL{}}
 	cmd := func(argv ...string) actions.Action {
 		return actions.Action{ID: "c", Risk: actions.RiskLow, Kind: actions.KindCommands, Commands: [][]string{argv}, Timeout: 5 * time.Second}
 	}

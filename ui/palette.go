@@ -15,7 +15,7 @@ import (
 )
 
 // ActionService is the runbook and its runner as the palette uses them.
-// Satisfied by actions.Service, built by main.go; tests hand in fakes.
+// Satisfied by run.Service (actions/run), built by main.go; tests hand in fakes.
 type ActionService interface {
 	Actions() []actions.Action
 	Preview(ctx context.Context, a actions.Action, t *actions.Target) (actions.Preview, error)

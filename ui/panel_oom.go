@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
@@ -555,7 +556,7 @@ func oomRow(cols []oomCol, cells [ocCount]string) string {
 
 // oneLine keeps text from the log on one line and free of control
 // characters, so a crafted comm cannot move the cursor.
-func oneLine(s string) string { return probes.Printable(s) }
+func oneLine(s string) string { return termtext.Printable(s) }
 
 // oomDetailDialog shows every field the log gave for one kill.
 type oomDetailDialog struct {

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
@@ -588,7 +589,7 @@ func (p pgPanel) table(st Styles, s *probes.PGStats, w, h int) []string {
 		if qw > 0 {
 			q := "·"
 			if !p.hideQueries {
-				q = probes.Printable(strings.Join(strings.Fields(b.Query), " "))
+				q = termtext.Printable(strings.Join(strings.Fields(b.Query), " "))
 			}
 			line.WriteString(fit(q, qw))
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -662,7 +663,7 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 	dir := "/tmp/memtui-timeline-flow-test"
 	os.RemoveAll(dir)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	j := incident.NewJournal(dir, "", "odoo-prod-1")
+	j := store.NewJournal(dir, "", "odoo-prod-1")
 	defer j.Close()
 	d := testDeps(&fakeMemory{readings: risingSeries()[:1]})
 	d.Incident, d.Author = testSession(j, d.withDefaults().Now), "alice"
@@ -689,7 +690,7 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 		if p == "" {
 			return false
 		}
-		got, err := incident.Load(p)
+		got, err := store.Load(p)
 		l = got
 		return err == nil && len(got.Events) >= 2
 	})
@@ -701,13 +702,13 @@ func TestTimelineFlowRealProgram(t *testing.T) {
 	}
 	prog.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")})
 	waitFor(t, "the export", func() bool { return out.contains("report written to") })
-	md, err := os.ReadFile(incident.ReportPath(j.Path()))
+	md, err := os.ReadFile(store.ReportPath(j.Path()))
 	if err != nil || !bytes.Contains(md, []byte("note (alice): leak in module X")) {
 		t.Fatalf("report: %v\n%s", err, md)
 	}
 	// The export's own event is recorded after the flash: wait for it.
 	waitFor(t, "the export event in the file", func() bool {
-		got, err := incident.Load(j.Path())
+		got, err := store.Load(j.Path())
 		return err == nil && got.Events[len(got.Events)-1].Kind() == incident.KindReportExported
 	})
 	time.Sleep(50 * time.Millisecond) // let the recorded message reach the model

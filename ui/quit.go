@@ -40,7 +40,7 @@ type runningAction struct {
 }
 
 // reasonCanceller is a run handle that can say why it was cancelled
-// (*actions.Run); others are cancelled plainly.
+// (*run.Run, actions/run); others are cancelled plainly.
 type reasonCanceller interface{ CancelBecause(why string) }
 
 // cancelOnQuitCmd cancels h, saying it was cancelled on quit.

@@ -14,7 +14,7 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
-// quitRun is a run handle that, like *actions.Run, says why it was
+// quitRun is a run handle that, like *run.Run, says why it was
 // cancelled.
 type quitRun struct {
 	*fakeRun

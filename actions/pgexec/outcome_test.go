@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -62,7 +63,7 @@ func TestSQLOutcomes(t *testing.T) {
 	for name, conn := range map[string]PGConn{"lazy": NewLazyConnT(t, srv.DSN("outcomes_sql")), "pgx.Conn": connect(t, srv.DSN("outcomes_sql"))} {
 		t.Run(name, func(t *testing.T) {
 			fill()
-			r := &actions.Runner{PG: Session{C: conn}}
+			r := &run.Runner{PG: Session{C: conn}}
 			res := r.RunSync(ctx, actions.Request{Action: act("DELETE FROM cache WHERE id <= 5000;\n DELETE FROM cache; SELECT 1 WHERE false")})
 			if res.Status != actions.StatusOK {
 				t.Fatalf("%q %q", res.Status, res.Message)
@@ -129,7 +130,7 @@ func TestTerminateOutcomes(t *testing.T) {
 	dsn := srv.DSN("")
 	const threshold = time.Second
 	a := actions.Action{ID: "terminate-idle-postgres", Risk: actions.RiskLow, Kind: actions.KindTerminateIdle, IdleAfter: threshold, Timeout: 20 * time.Second}
-	r := &actions.Runner{PG: Session{C: NewLazyConnT(t, dsn)}}
+	r := &run.Runner{PG: Session{C: NewLazyConnT(t, dsn)}}
 	observer := connect(t, dsn)
 
 	// idle opens n connections, lets them idle past the threshold and

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -76,7 +77,7 @@ func TestTerminateIdlePostgres(t *testing.T) {
 	}
 
 	own := NewLazyConnT(t, dsn)
-	r := &actions.Runner{PG: Session{C: own}}
+	r := &run.Runner{PG: Session{C: own}}
 	a := actions.Action{ID: "terminate-idle-postgres", Risk: actions.RiskLow, Kind: actions.KindTerminateIdle,
 		IdleAfter: threshold, Timeout: 20 * time.Second}
 
@@ -194,7 +195,7 @@ func TestClearOdooCaches(t *testing.T) {
 	a, _ := actions.Runbook{Actions: actions.Builtin(actions.Options{})}.Find("clear-odoo-caches")
 
 	// Connected to "postgres": refused before anything runs.
-	wrong := &actions.Runner{PG: Session{C: NewLazyConnT(t, srv.DSN(""))}}
+	wrong := &run.Runner{PG: Session{C: NewLazyConnT(t, srv.DSN(""))}}
 	if _, err := wrong.Preview(ctx, a, nil); err == nil || !strings.Contains(err.Error(), `connected to database "postgres" but this action is for "odoo_production"`) {
 		t.Errorf("preview on the wrong database: %v", err)
 	}
@@ -203,7 +204,7 @@ func TestClearOdooCaches(t *testing.T) {
 		t.Errorf("run on the wrong database: %q %q", res.Status, res.Message)
 	}
 
-	r := &actions.Runner{PG: Session{C: NewLazyConnT(t, srv.DSN("odoo_production"))}}
+	r := &run.Runner{PG: Session{C: NewLazyConnT(t, srv.DSN("odoo_production"))}}
 	p, err := r.Preview(ctx, a, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/redisprobe"
 	"github.com/memtui/memtui/probes/redistest"
 )
 
-func runner(t *testing.T, srv *redistest.Server) *actions.Runner {
+func runner(t *testing.T, srv *redistest.Server) *run.Runner {
 	t.Helper()
 	tg, err := probes.ResolveRedisTarget(srv.SocketURL(), srv.Password())
 	if err != nil {
@@ -19,7 +20,7 @@ func runner(t *testing.T, srv *redistest.Server) *actions.Runner {
 	}
 	p := redisprobe.New(tg, redisprobe.Options{})
 	t.Cleanup(func() { p.Close() })
-	return &actions.Runner{Redis: Session{P: p}}
+	return &run.Runner{Redis: Session{P: p}}
 }
 
 func find(t *testing.T, o actions.Options, id string) actions.Action {
@@ -115,7 +116,7 @@ func TestFlushRefusals(t *testing.T) {
 	if res := r.RunSync(ctx, actions.Request{Action: db}); res.Status != actions.StatusRefused {
 		t.Errorf("run without a cache db: %s %s", res.Status, res.Message)
 	}
-	off := &actions.Runner{}
+	off := &run.Runner{}
 	if res := off.RunSync(ctx, actions.Request{Action: find(t, actions.Options{}, "clear-redis")}); res.Status != actions.StatusRefused || !strings.Contains(res.Message, "--redis") {
 		t.Errorf("Redis off: %s %s", res.Status, res.Message)
 	}

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/memtui/memtui/incident"
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/incident/store"
+	"github.com/memtui/memtui/internal/fsread"
 )
 
 // Issue is the GitHub issue opened for one incident.
@@ -57,7 +57,7 @@ type ledgerFile struct {
 func (l *FileLedger) load() (ledgerFile, error) {
 	lf := ledgerFile{Issues: map[string][]Issue{}}
 	// Not a device or FIFO: a ledger path aimed at one must not block.
-	f, err := probes.OpenRegular(l.path)
+	f, err := fsread.OpenRegular(l.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return lf, nil
 	}
@@ -95,7 +95,7 @@ func (l *FileLedger) Issue(incidentKey, repo string) (Issue, bool, error) {
 }
 
 // SaveIssue implements IssueLedger. The file is replaced atomically
-// (incident.WriteFileAtomic), so a crash leaves the old ledger or the new
+// (store.WriteFileAtomic), so a crash leaves the old ledger or the new
 // one, never half of one.
 func (l *FileLedger) SaveIssue(incidentKey string, is Issue) error {
 	l.mu.Lock()
@@ -116,5 +116,5 @@ func (l *FileLedger) SaveIssue(incidentKey string, is Issue) error {
 	if err != nil {
 		return err
 	}
-	return incident.WriteFileAtomic(l.path, append(b, '\n'))
+	return store.WriteFileAtomic(l.path, append(b, '\n'))
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/internal/fsread"
 )
 
 // maxTokenFile bounds a token file: tokens are under 300 bytes, and a
@@ -17,7 +17,7 @@ const maxTokenFile = 4096
 // Errors name the file, never its content. A file others may read is
 // reported as warn (the token should be 0600), not refused.
 func ReadTokenFile(path string) (token, warn string, err error) {
-	f, err := probes.OpenRegular(path)
+	f, err := fsread.OpenRegular(path)
 	if err != nil {
 		return "", "", fmt.Errorf("GitHub token file: %w", err)
 	}

@@ -1,0 +1,82 @@
+package run
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/memtui/memtui/actions"
+)
+
+// procStat is what the signal kind needs from /proc/PID/stat.
+type procStat struct {
+	Comm       string
+	State      byte
+	StartTicks uint64 // field 22, starttime
+}
+
+// errStatParse says a /proc/PID/stat did not read as expected.
+var errStatParse = errors.New("unexpected /proc/PID/stat format")
+
+// parseStat reads /proc/PID/stat. The comm field may hold spaces and ')',
+// so the fields after it are found from the last ')'.
+func parseStat(b []byte) (procStat, error) {
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return procStat{}, errStatParse
+	}
+	f := bytes.Fields(b[end+1:])
+	// f[0] is field 3 (state); starttime, field 22, is f[19].
+	if len(f) < 20 || len(f[0]) != 1 {
+		return procStat{}, errStatParse
+	}
+	st, err := strconv.ParseUint(string(f[19]), 10, 64)
+	if err != nil {
+		return procStat{}, errStatParse
+	}
+	return procStat{Comm: string(b[open+1 : end]), State: f[0][0], StartTicks: st}, nil
+}
+
+func readStat(procRoot string, pid int) (procStat, error) {
+	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return procStat{}, err
+	}
+	return parseStat(b)
+}
+
+// errGone says the target process no longer exists.
+var errGone = errors.New("gone")
+
+// verifyTarget checks that t.PID is still the process the caller saw: same
+// comm and, when known, same start time. It returns t with StartTicks set.
+func verifyTarget(procRoot string, t actions.Target) (actions.Target, error) {
+	if t.PID <= 1 {
+		return t, &refusedError{fmt.Sprintf("refusing to signal pid %d", t.PID)}
+	}
+	if t.PID == os.Getpid() {
+		return t, &refusedError{"refusing to signal memtui itself"}
+	}
+	st, err := readStat(procRoot, t.PID)
+	if errors.Is(err, os.ErrNotExist) {
+		return t, fmt.Errorf("pid %d (%s) has already exited: %w", t.PID, t.Comm, errGone)
+	}
+	if err != nil {
+		return t, fmt.Errorf("pid %d: %v", t.PID, err)
+	}
+	if st.State == 'Z' || st.State == 'X' {
+		return t, fmt.Errorf("pid %d (%s) has already exited: %w", t.PID, t.Comm, errGone)
+	}
+	if t.Comm != "" && st.Comm != t.Comm {
+		return t, &refusedError{fmt.Sprintf("pid %d is now %q, not %q: the process exited and its pid was reused; nothing sent", t.PID, st.Comm, t.Comm)}
+	}
+	if t.StartTicks != 0 && st.StartTicks != t.StartTicks {
+		return t, &refusedError{fmt.Sprintf("pid %d (%s) is a different process than the one selected (start time changed): the pid was reused; nothing sent", t.PID, st.Comm)}
+	}
+	t.Comm, t.StartTicks = st.Comm, st.StartTicks
+	return t, nil
+}
