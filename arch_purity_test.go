@@ -179,7 +179,8 @@ func TestMachineReadersCaught(t *testing.T) {
 	}{
 		mod + "/incident/store": {"golang.org/x/sys/unix", "golang.org/x/sys/unix"},
 		mod + "/actions/run":    {"os/exec", "golang.org/x/sys/unix"},
-		mod + "/probes":         {"os", "github.com/shirou/gopsutil/v4/host"},
+		mod + "/probes":         {"os", "golang.org/x/sys/unix"},
+		mod + "/probes/procfs":  {"os", "github.com/shirou/gopsutil/v4/host"},
 	} {
 		g := importGraph(t, pkg)
 		pkgs, modules := machineReaders(g, reach(g, pkg, func(string) bool { return false }))

@@ -35,18 +35,15 @@ type pgStatm struct {
 
 var pgPageSize = uint64(os.Getpagesize())
 
-// parsePGStatm reads "size resident shared text lib data dt" (pages). Pure.
+// parsePGStatm reads "size resident shared text lib data dt" (pages) through
+// the one statm parser, refusing a shared figure above the resident one (not
+// a real statm). Pure.
 func parsePGStatm(b []byte) (pgStatm, bool) {
-	var f [3][]byte
-	if fields(bytes.TrimSpace(b), f[:]) < 3 {
+	st, err := parseStatm(b, pgPageSize)
+	if err != nil || st.Shared > st.Resident {
 		return pgStatm{}, false
 	}
-	res, ok1 := parseUint(f[1])
-	sh, ok2 := parseUint(f[2])
-	if !ok1 || !ok2 || sh > res || res > (1<<64-1)/pgPageSize {
-		return pgStatm{}, false
-	}
-	return pgStatm{resident: res * pgPageSize, shared: sh * pgPageSize}, true
+	return pgStatm{resident: st.Resident, shared: st.Shared}, true
 }
 
 // readPGStatm reads <proc>/<pid>/statm into buf.
@@ -63,23 +60,14 @@ func (fs FS) readPGStatm(pid int, buf []byte) (pgStatm, []byte, error) {
 }
 
 // parsePGProcStat returns comm and ppid from the text of /proc/<pid>/stat:
-// "pid (comm) state ppid …". comm may contain spaces and ')' so it is cut
-// at the last ')'. Pure.
+// "pid (comm) state ppid …", through the one stat parser, read only as far
+// as the ppid. Pure.
 func parsePGProcStat(b []byte) (comm string, ppid int, ok bool) {
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
+	st, err := parseProcStatTo(b, 4)
+	if err != nil {
 		return "", 0, false
 	}
-	var f [2][]byte
-	if fields(b[end+1:], f[:]) < 2 {
-		return "", 0, false
-	}
-	p, okp := parseUint(f[1])
-	if !okp || p > 1<<31 {
-		return "", 0, false
-	}
-	return string(b[open+1 : end]), int(p), true
+	return string(st.Comm), int(st.PPID), true
 }
 
 // pgProcStat reads comm and ppid of pid under the proc root.

@@ -66,7 +66,7 @@ func (fs FS) ProcDetail(k ProcKey, tab *ProcTable, passwdPath string) (ProcDetai
 		}
 		return d, fmt.Errorf("process %d: %w", k.PID, err)
 	}
-	st, err := parseProcStat(b)
+	st, err := ParseProcStat(b)
 	if err != nil {
 		return d, fmt.Errorf("process %d: %w", k.PID, err)
 	}

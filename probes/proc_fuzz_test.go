@@ -23,7 +23,7 @@ func FuzzParseProcStat(f *testing.F) {
 	addProcSeeds(f, "stat")
 	f.Add([]byte("1 ((((( S 1"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := parseProcStat(b)
+		s, err := ParseProcStat(b)
 		if err != nil {
 			return
 		}

@@ -18,22 +18,22 @@ func TestParseProcStat(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
-		want    procStat
+		want    ProcStat
 		wantErr bool
 	}{
-		{"captured bash", real, procStat{PID: 1043, Comm: []byte("bash"), State: 'S', PPID: 1042, Flags: 4194560, Threads: 1, StartTime: 3862, VSize: 5517312, RSSPages: 1057}, false},
-		{"comm with space", "1600 (tmux: server) S 1 1600 1600 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 7000 100 5 0\n", procStat{PID: 1600, Comm: []byte("tmux: server"), State: 'S', PPID: 1, Flags: 4194560, Threads: 1, StartTime: 7000, VSize: 100, RSSPages: 5}, false},
-		{"comm with parens", "302 (a) b (c) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 4 0 102 100 5\n", procStat{PID: 302, Comm: []byte("a) b (c"), State: 'S', PPID: 1, Threads: 4, StartTime: 102, VSize: 100, RSSPages: 5}, false},
-		{"kernel thread", "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 18446744073709551615 0\n", procStat{PID: 2, Comm: []byte("kthreadd"), State: 'S', Flags: 2129984, Threads: 1, StartTime: 5}, false},
-		{"negative rss", "9 (x) Z 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 -1\n", procStat{PID: 9, Comm: []byte("x"), State: 'Z', PPID: 1, Threads: 1, StartTime: 5}, false},
-		{"truncated", "9 (x) S 1 0 0 0 -1 0 0 0\n", procStat{}, true},
-		{"no comm", "9 x S 1 0\n", procStat{}, true},
-		{"bad number", "9 (x) S one 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n", procStat{}, true},
-		{"empty", "", procStat{}, true},
+		{"captured bash", real, ProcStat{PID: 1043, Comm: []byte("bash"), State: 'S', PPID: 1042, Flags: 4194560, Threads: 1, StartTime: 3862, VSize: 5517312, RSSPages: 1057}, false},
+		{"comm with space", "1600 (tmux: server) S 1 1600 1600 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 7000 100 5 0\n", ProcStat{PID: 1600, Comm: []byte("tmux: server"), State: 'S', PPID: 1, Flags: 4194560, Threads: 1, StartTime: 7000, VSize: 100, RSSPages: 5}, false},
+		{"comm with parens", "302 (a) b (c) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 4 0 102 100 5\n", ProcStat{PID: 302, Comm: []byte("a) b (c"), State: 'S', PPID: 1, Threads: 4, StartTime: 102, VSize: 100, RSSPages: 5}, false},
+		{"kernel thread", "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 18446744073709551615 0\n", ProcStat{PID: 2, Comm: []byte("kthreadd"), State: 'S', Flags: 2129984, Threads: 1, StartTime: 5}, false},
+		{"negative rss", "9 (x) Z 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 -1\n", ProcStat{PID: 9, Comm: []byte("x"), State: 'Z', PPID: 1, Threads: 1, StartTime: 5}, false},
+		{"truncated", "9 (x) S 1 0 0 0 -1 0 0 0\n", ProcStat{}, true},
+		{"no comm", "9 x S 1 0\n", ProcStat{}, true},
+		{"bad number", "9 (x) S one 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n", ProcStat{}, true},
+		{"empty", "", ProcStat{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseProcStat([]byte(tc.in))
+			got, err := ParseProcStat([]byte(tc.in))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
 			}
@@ -59,7 +59,7 @@ func TestParseProcStatStatmAgree(t *testing.T) {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		st, err := parseProcStat(sb)
+		st, err := ParseProcStat(sb)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -343,7 +343,7 @@ func (s *ProcScanner) full(t *ProcTable, pid int32, e *procEntry, known bool) (P
 		s.count(t, err)
 		return Proc{}, false
 	}
-	st, err := parseProcStat(s.buf[:n])
+	st, err := ParseProcStat(s.buf[:n])
 	if err != nil {
 		return Proc{}, false // a garbled stat: leave the process out rather than guess
 	}

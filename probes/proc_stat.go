@@ -9,10 +9,10 @@ import (
 // thread. The flags word is field 9 of /proc/<pid>/stat.
 const pfKthread = 0x00200000
 
-// procStat is the part of /proc/<pid>/stat the process table needs. One read
+// ProcStat is the part of /proc/<pid>/stat the process table needs. One read
 // of stat gives the parent, the state, the start time and the resident set at
 // once, which is why the scan reads stat rather than statm plus status.
-type procStat struct {
+type ProcStat struct {
 	PID       int32  // field 1
 	Comm      []byte // field 2, without the parentheses; aliases the input
 	State     byte   // field 3 (R, S, D, Z, T, t, X, I, …)
@@ -24,11 +24,17 @@ type procStat struct {
 	RSSPages  uint64 // field 24, pages
 }
 
-// parseProcStat parses /proc/<pid>/stat. It does not allocate: Comm aliases b.
-// The comm sits between the first '(' and the last ')' because the name
-// itself may hold spaces and parentheses ("(sd-pam)", "tmux: server").
-func parseProcStat(b []byte) (procStat, error) {
-	var s procStat
+// ParseProcStat parses /proc/<pid>/stat: the one stat parser of memtui (the
+// process table, the PostgreSQL memory probe and the signal action all use
+// it). It does not allocate: Comm aliases b. The comm sits between the first
+// '(' and the last ')' because the name itself may hold spaces and
+// parentheses ("(sd-pam)", "tmux: server").
+func ParseProcStat(b []byte) (ProcStat, error) { return parseProcStatTo(b, 24) }
+
+// parseProcStatTo parses fields 1 to last (at most 24) and fails when the
+// line ends before last: a caller that needs only the parent stops at 4.
+func parseProcStatTo(b []byte, last int) (ProcStat, error) {
+	var s ProcStat
 	open := bytes.IndexByte(b, '(')
 	closing := bytes.LastIndexByte(b, ')')
 	if open < 1 || closing < open {
@@ -44,7 +50,7 @@ func parseProcStat(b []byte) (procStat, error) {
 	// Fields after the comm, counted from 3 (state).
 	field := 3
 	i := 0
-	for field <= 24 {
+	for field <= last {
 		for i < len(rest) && rest[i] == ' ' {
 			i++
 		}
@@ -108,8 +114,8 @@ func parseProcStat(b []byte) (procStat, error) {
 		}
 		field++
 	}
-	if field <= 24 {
-		return s, fmt.Errorf("stat: %d fields, want at least 24: %w", field-1, ErrParse)
+	if field <= last {
+		return s, fmt.Errorf("stat: %d fields, want at least %d: %w", field-1, last, ErrParse)
 	}
 	return s, nil
 }

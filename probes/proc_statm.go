@@ -23,7 +23,8 @@ func parseStatm(b []byte, pageSize uint64) (Statm, error) {
 			break
 		}
 		x, ok := parseUint(f)
-		if !ok {
+		// A count whose bytes overflow uint64 is not a real statm.
+		if !ok || (pageSize > 0 && x > (1<<64-1)/pageSize) {
 			return Statm{}, fmt.Errorf("statm: field %d %q: %w", n+1, f, ErrParse)
 		}
 		v[n] = x

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/probes"
 )
 
 // procStat is what the signal kind needs from /proc/PID/stat.
@@ -18,27 +18,14 @@ type procStat struct {
 	StartTicks uint64 // field 22, starttime
 }
 
-// errStatParse says a /proc/PID/stat did not read as expected.
-var errStatParse = errors.New("unexpected /proc/PID/stat format")
-
-// parseStat reads /proc/PID/stat. The comm field may hold spaces and ')',
-// so the fields after it are found from the last ')'.
+// parseStat reads /proc/PID/stat through the probes' stat parser (the one
+// parser of that file), keeping what the signal kind needs.
 func parseStat(b []byte) (procStat, error) {
-	open := bytes.IndexByte(b, '(')
-	end := bytes.LastIndexByte(b, ')')
-	if open < 0 || end < open {
-		return procStat{}, errStatParse
-	}
-	f := bytes.Fields(b[end+1:])
-	// f[0] is field 3 (state); starttime, field 22, is f[19].
-	if len(f) < 20 || len(f[0]) != 1 {
-		return procStat{}, errStatParse
-	}
-	st, err := strconv.ParseUint(string(f[19]), 10, 64)
+	st, err := probes.ParseProcStat(b)
 	if err != nil {
-		return procStat{}, errStatParse
+		return procStat{}, err
 	}
-	return procStat{Comm: string(b[open+1 : end]), State: f[0][0], StartTicks: st}, nil
+	return procStat{Comm: string(st.Comm), State: st.State, StartTicks: st.StartTime}, nil
 }
 
 func readStat(procRoot string, pid int) (procStat, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgprobe"
+	"github.com/memtui/memtui/probes/procfs"
 )
 
 // Local is the machine memtui runs on: today's probes over /proc and /sys,
@@ -57,7 +58,7 @@ func (h *Local) CanAct() error {
 
 // Facts reads the machine's facts (gopsutil for the distribution).
 func (h *Local) Facts(ctx context.Context) Facts {
-	ph := h.fs.Host(ctx)
+	ph := procfs.ReadHost(ctx, h.fs)
 	return Facts{Name: h.Name(), BootID: h.BootID(), Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch,
 		Virtualization: ph.Virtualization, CPUs: runtime.NumCPU(), BootTime: ph.BootTime}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/procfs"
 )
 
 // WhyPGReplay is why a replay reads no PostgreSQL: the one the libpq
@@ -91,7 +92,7 @@ func (h *Replay) Tree() string { return h.tree }
 // Facts are the tree's: kernel, boot time, CPUs from its stat; the
 // distribution only when the tree carries etc/os-release.
 func (h *Replay) Facts(ctx context.Context) Facts {
-	ph := h.fs.Host(ctx)
+	ph := procfs.ReadHost(ctx, h.fs)
 	f := Facts{Name: h.Name(), BootID: h.BootID(), Kernel: ph.Kernel, Arch: ph.Arch,
 		Virtualization: ph.Virtualization, BootTime: ph.BootTime, CPUs: h.cpus()}
 	// Without the tree's os-release gopsutil reads the live /etc.

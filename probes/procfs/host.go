@@ -1,4 +1,7 @@
-package probes
+// Package procfs holds the probes' I/O that needs more than the standard
+// library: host facts through gopsutil. It sits apart from probes so that
+// importing probes for its types (the ui does) does not pull gopsutil in.
+package procfs
 
 import (
 	"context"
@@ -7,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memtui/memtui/probes"
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/host"
 )
@@ -22,20 +26,20 @@ type Host struct {
 	BootTime       time.Time // btime of <proc>/stat; zero when unknown
 }
 
-// Host reads the machine's facts. The kernel release and boot time come
+// ReadHost reads the machine's facts. The kernel release and boot time come
 // from our own readers (they honour the --proc root exactly); the
 // distribution and virtualization come from gopsutil, which knows the many
 // places distributions and hypervisors leave them (os-release, lsb-release,
 // DMI, cgroup hints) — one call at start, where its cost does not matter.
 // Missing facts stay empty; this never fails.
-func (fs FS) Host(ctx context.Context) Host {
+func ReadHost(ctx context.Context, fs probes.FS) Host {
 	var h Host
 	h.Name, _ = os.Hostname()
 	h.Kernel, _ = fs.KernelRelease()
 	h.BootTime, _ = fs.BootTime()
-	env := common.EnvMap{common.HostProcEnvKey: fs.proc, common.HostSysEnvKey: fs.sys}
+	env := common.EnvMap{common.HostProcEnvKey: fs.ProcRoot(), common.HostSysEnvKey: fs.SysRoot()}
 	// A replayed tree may carry its own etc/ beside proc/ (os-release).
-	if etc := filepath.Join(filepath.Dir(fs.proc), "etc"); fs.proc != "/proc" {
+	if etc := filepath.Join(filepath.Dir(fs.ProcRoot()), "etc"); fs.ProcRoot() != "/proc" {
 		if _, err := os.Stat(etc); err == nil {
 			env[common.HostEtcEnvKey] = etc
 		}
