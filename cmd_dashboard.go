@@ -48,7 +48,7 @@ func runDashboard(o *options) error {
 	styles.ASCII = os.Getenv("TERM") == "dumb"
 	// A recording of the live host, for `memtui replay` after the incident.
 	defer startRecording(o, h)()
-	// --- actions: runbook and runner (a bad runbook is a start-up error) ---
+	// The runbook and its runner: a bad runbook is a start-up error.
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
 		return aerr
@@ -74,8 +74,7 @@ func runDashboard(o *options) error {
 		WarRoom:    o.warRoom,
 		Styles:     styles,
 		Location:   time.Local,
-		// --- deps: wire sources below ---
-		Procs: h.Processes(probes.GrowthConfig{}),
+		Procs:      h.Processes(probes.GrowthConfig{}),
 
 		OOM:        h.OOM(context.Background(), true),
 		PG:         pg,

@@ -20,11 +20,10 @@ import (
 
 // snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
 type snapshot struct {
-	Time     string         `json:"time"`
-	Host     string         `json:"host"`
-	HostInfo hostJSON       `json:"host_info"`
-	Memory   memorySnapshot `json:"memory"`
-	// --- snapshot: sections below ---
+	Time           string                `json:"time"`
+	Host           string                `json:"host"`
+	HostInfo       hostJSON              `json:"host_info"`
+	Memory         memorySnapshot        `json:"memory"`
 	Processes      []probes.SnapshotProc `json:"processes"`
 	ProcessesError string                `json:"processes_error,omitempty"`
 
@@ -187,7 +186,6 @@ alerting hooks; unknown values are null.`,
 				HostInfo: hj,
 				Memory:   memorySection(prev, cur, th),
 			}
-			// --- snapshot: fill sections below ---
 			snap.Processes, snap.ProcessesError = processesSection(h, cur)
 			snap.OOM = oomSnapshotSection(h)
 			snap.Postgres = pgSnapshot(h)
@@ -259,7 +257,6 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	for _, e := range m.Errors {
 		fmt.Fprintf(&b, "  error      %s\n", e)
 	}
-	// --- snapshot text: sections below ---
 	writeProcessesText(&b, s)
 	writeOOMText(&b, s.OOM)
 	writePGText(&b, s.Postgres)

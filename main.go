@@ -37,7 +37,6 @@ type options struct {
 	incidentDir string
 	warRoom     bool // start in the war-room presentation view
 	redis       string
-	// --- options: add fields below ---
 
 	settings []setting // each config key's value and source, for memtui config
 }
@@ -102,7 +101,6 @@ processes need it). Press ? inside for the keys.`,
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark", "high-contrast", "colorblind" (Okabe–Ito) or "light" (projectors) (NO_COLOR turns colour off)`)
 	pf.BoolVar(&o.warRoom, "war-room", false, "start in the war-room view for a shared screen or projector (large figures, privacy on; w toggles)")
-	// --- flags: add persistent flags below ---
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
 	pf.StringVar(&o.pg, "pg", "", "PostgreSQL to watch: a DSN (\"host=/var/run/postgresql user=postgres\") or postgres:// URL;\n"+
 		"empty: DATABASE_URL, else the libpq environment (PGHOST, PGSERVICE, PGSSLMODE, …) as psql; \"none\": off.\n"+
@@ -113,7 +111,6 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.incidentDir, "incident-dir", "", "directory of incident timelines (default $XDG_STATE_HOME/memtui/incidents); a team shares one, e.g. /var/lib/memtui/incidents")
 
 	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
-	// --- subcommands: add below ---
 	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
 	root.AddCommand(newActionsCmd(o, stdout))
 	root.AddCommand(newReportCmd(o, stdout))

@@ -49,10 +49,10 @@ type Deps struct {
 	// WarRoom starts in the presentation view (--war-room), privacy on.
 	WarRoom bool
 
-	// --- processes (panel_procs.go) ---
+	// The process panel (panel_procs.go).
 	Procs ProcSource // the process table; nil leaves the panel empty
 
-	// --- postgres (panel_pg.go) ---
+	// The PostgreSQL panel (panel_pg.go).
 
 	// PG reads PostgreSQL (a *pgprobe.Probe); nil when --pg none, or
 	// when the host reads none (PGOffWhy then says why).
@@ -64,10 +64,10 @@ type Deps struct {
 	PGInterval time.Duration
 	PGTimeout  time.Duration
 
-	// --- oom (panel_oom.go) ---
+	// The OOM panel (panel_oom.go).
 	OOM OOMSource // nil: the panel says the kernel log is not read
 
-	// --- timeline (panel_timeline.go) ---
+	// The timeline panel (panel_timeline.go).
 
 	// Incident is the headless incident session (an *incident.Session
 	// over the host's journal, an incident/store.Journal main.go builds): it detects, records and follows what other
@@ -77,7 +77,7 @@ type Deps struct {
 	// Author names the person at the keyboard on notes and report fields.
 	Author string
 
-	// --- actions (palette.go) ---
+	// The action palette (palette.go).
 
 	// Actions is the runbook and its runner (nil: the palette says none is
 	// loaded). main.go passes a run.Service (actions/run). Its runs are recorded by

@@ -23,7 +23,7 @@ type KeyMap struct {
 	Back   key.Binding
 	Filter key.Binding
 
-	// --- processes (panel_procs.go) ---
+	// The process panel (panel_procs.go).
 	ProcSort     key.Binding
 	ProcGroups   key.Binding
 	ProcMark     key.Binding
@@ -32,19 +32,19 @@ type KeyMap struct {
 	ProcPageDown key.Binding
 	ProcSignal   key.Binding // signal the selected process (TERM, then KILL)
 
-	// --- postgres (panel_pg.go) ---
+	// The PostgreSQL panel (panel_pg.go).
 
 	PGList key.Binding // oldest transactions ↔ longest queries
 
-	// --- oom (panel_oom.go) ---
+	// The OOM panel (panel_oom.go).
 
-	// --- timeline (panel_timeline.go) ---
+	// The timeline panel (panel_timeline.go).
 	Note         key.Binding // global: add a note to the timeline
 	Export       key.Binding // global: write the markdown report
 	ReportFields key.Binding // timeline focused: root cause, resolution, …
 	EndIncident  key.Binding // timeline focused: end the open incident
 
-	// --- actions (palette.go) ---
+	// The action palette (palette.go).
 	Palette       key.Binding // open the action palette (stays on in read-only: it lists)
 	ActionPick    key.Binding // pick the selected action in the palette
 	ActionConfirm key.Binding // confirm a low or medium risk action
@@ -77,7 +77,6 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	// H was the PostgreSQL panel's own "hide query text"; it now flips the
 	// one privacy state, so a shared screen has a single switch.
 	k.Privacy = key.NewBinding(key.WithKeys("P", "H"), key.WithHelp("P", "privacy: hide queries, args, users"))
-	// --- processes: bindings ---
 	k.ProcSort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "procs: sort"))
 	k.ProcGroups = key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "procs: group"))
 	k.ProcMark = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "procs: baseline"))
@@ -86,20 +85,14 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 	k.ProcPageDown = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down"))
 	k.ProcSignal = key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "signal selected process"))
 
-	// --- postgres: bindings ---
-
 	k.PGList = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "pg: oldest xacts / longest queries"))
 
-	// --- oom: bindings ---
-
-	// --- timeline: bindings ---
 	// Notes and the report change no machine state: read-only keeps them.
 	k.Note = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note"))
 	k.Export = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export the report"))
 	k.ReportFields = key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "report fields (timeline)"))
 	k.EndIncident = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "end the incident (timeline)"))
 
-	// --- actions: bindings ---
 	k.Palette = key.NewBinding(key.WithKeys(":", "ctrl+p"), key.WithHelp(":/ctrl+p", "actions"))
 	k.ActionPick = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pick action"))
 	k.ActionConfirm = key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y", "confirm action"))
@@ -117,13 +110,11 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 
 // disableActing turns off every binding that changes the machine.
 func (k *KeyMap) disableActing() {
-	// --- actions: read-only ---
 	// The palette still opens (it lists the runbook and says why nothing
 	// runs); picking, confirming and cancelling are off.
 	k.ActionPick.SetEnabled(false)
 	k.ActionConfirm.SetEnabled(false)
 	k.ActionCancel.SetEnabled(false)
-	// --- processes: read-only ---
 	k.ProcSignal.SetEnabled(false)
 	k.ActingOff.SetEnabled(true)
 }

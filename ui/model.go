@@ -50,21 +50,14 @@ type Model struct {
 	frame *frameCache // the last View, reused while only refresh ticks arrived
 	gen   int         // bumped by every message that may change the screen
 
-	mem memPanel
-	// --- processes: panel field ---
-	procs procPanel
-
-	// --- postgres: panel field ---
-
-	pg pgPanel
-
-	// --- oom: panel field ---
-	oom oomPanel
-
-	// --- timeline: panel field ---
+	// The panels, each owning its results and ticks.
+	mem      memPanel
+	procs    procPanel
+	pg       pgPanel
+	oom      oomPanel
 	timeline timelinePanel
 
-	// --- actions: this process's runs, so quitting cancels them (quit.go) ---
+	// The actions this process runs, so quitting cancels them (quit.go).
 	runs     []runningAction
 	quitting bool
 	// headless: quitting on SIGHUP/SIGTERM, waiting for runs to end on
@@ -83,19 +76,17 @@ func New(d Deps) Model {
 	h.Styles.ShortSeparator = d.Styles.Muted
 	h.Styles.FullSeparator = d.Styles.Muted
 	m := Model{
-		d:     d,
-		st:    d.Styles,
-		keys:  DefaultKeyMap(d.ReadOnly),
-		help:  h,
-		focus: pMem,
-		lower: pProcs,
-		now:   d.Now(),
-		mem:   newMemPanel(d),
-		frame: &frameCache{},
-		rkeys: newReplayKeyMap(),
-		// --- panels: construction ---
-		procs: newProcPanel(d),
-
+		d:        d,
+		st:       d.Styles,
+		keys:     DefaultKeyMap(d.ReadOnly),
+		help:     h,
+		focus:    pMem,
+		lower:    pProcs,
+		now:      d.Now(),
+		mem:      newMemPanel(d),
+		frame:    &frameCache{},
+		rkeys:    newReplayKeyMap(),
+		procs:    newProcPanel(d),
 		oom:      newOOMPanel(d),
 		pg:       newPGPanel(d),
 		timeline: newTimelinePanel(d),
@@ -112,7 +103,6 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(
 		m.mem.init(),
 		clockCmd(),
-		// --- panels: init ---
 		m.procs.init(),
 		m.oom.init(),
 		m.pg.init(),
@@ -171,7 +161,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.mem, cmd = m.mem.update(msg)
 	cmds = append(cmds, cmd)
-	// --- panels: broadcast ---
 	m.procs, cmd = m.procs.update(msg)
 	cmds = append(cmds, cmd)
 	m.oom, cmd = m.oom.update(msg)
@@ -243,7 +232,7 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Privacy):
 		m.setPrivacy(!m.private)
 		return m, nil
-		// --- global keys of panels (palette, note, export) ---
+		// Global keys that panels own (palette, note, export).
 	case key.Matches(k, m.keys.Palette):
 		// Opened from the process panel, the palette aims signal-process
 		// at the selected process.
@@ -266,7 +255,6 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch m.focus {
 	case pMem:
 		m.mem, cmd = m.mem.update(k)
-		// --- panels: focused key routing ---
 	case pProcs:
 		m.procs, cmd = m.procs.update(k)
 	case pOOM:
@@ -414,7 +402,6 @@ func (m Model) panelView(id panelID, w, h int) string {
 	switch id {
 	case pMem:
 		return m.mem.view(m.st, w, h, focused)
-		// --- panels: view ---
 	case pProcs:
 		return m.procs.view(m.st, w, h, focused)
 	case pOOM:

@@ -60,7 +60,7 @@ const (
 // while refresh is paused. Sent and consumed by the root.
 type clockTickedMsg struct{ at time.Time }
 
-// --- processes (panel_procs.go) ---
+// The process panel (panel_procs.go).
 
 // procTickMsg asks the process panel to scan. Sent by procTickCmd; consumed
 // by procPanel.update. id and tag let stale ticks die (pause, rescan).
@@ -96,7 +96,7 @@ type procFilterSetMsg struct {
 	done bool
 }
 
-// --- postgres (panel_pg.go) ---
+// The PostgreSQL panel (panel_pg.go).
 
 // pgTickMsg asks the PostgreSQL panel to take a reading. Sent by the
 // panel's own pgTickCmd; consumed by pgPanel.update (id and tag as for
@@ -114,7 +114,7 @@ type pgSampledMsg struct {
 	r  probes.PGReading
 }
 
-// --- oom (panel_oom.go) ---
+// The OOM panel (panel_oom.go).
 
 // oomKilledMsg carries kills that arrived while memtui runs, oldest first.
 // Sent by waitOOMCmd when the kernel log follower has new kills; consumed
@@ -143,7 +143,7 @@ type oomWaitEndedMsg struct {
 	status probes.OOMSourceStatus
 }
 
-// --- timeline (panel_timeline.go) ---
+// The timeline panel (panel_timeline.go).
 
 // timelineTickMsg asks the timeline panel to follow the shared file and
 // retry unrecorded events. Sent by the panel's own tick; consumed by
@@ -189,7 +189,7 @@ type reportExportedMsg struct {
 	err  error
 }
 
-// --- actions (palette.go) ---
+// The action palette (palette.go).
 
 // actionPreviewedMsg carries what a confirmation must show before it may
 // be confirmed (backends to terminate, SQL preview rows, the verified
