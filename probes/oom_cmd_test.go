@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/internal/golden"
 )
 
 func TestRunOOMCommand(t *testing.T) {
@@ -53,20 +52,7 @@ func TestRunOOMCommand(t *testing.T) {
 					t.Fatalf("not a JSON array: %v\n%s", err, out.String())
 				}
 			}
-			golden := filepath.Join("testdata", "TestRunOOMCommand", tc.name+".golden")
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if diff := cmp.Diff(string(want), out.String()); diff != "" {
-				t.Errorf("output (-want +got):\n%s", diff)
-			}
+			golden.Assert(t, filepath.Join("testdata", "TestRunOOMCommand", tc.name+".golden"), out.String())
 		})
 	}
 }

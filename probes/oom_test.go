@@ -3,7 +3,6 @@ package probes
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/memtui/memtui/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // fixtureOpts are the parse options a fixture is read with. "Now" is the
 // capture day, so syslog stamps without a year land in 2026. Only the
@@ -62,22 +60,7 @@ func TestParseOOM(t *testing.T) {
 				t.Fatal(err)
 			}
 			j = append(j, '\n')
-			golden := filepath.Join("testdata", "TestParseOOM", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, j, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(j)); diff != "" {
-				t.Errorf("records differ from %s (-want +got):\n%s", golden, diff)
-			}
+			golden.Assert(t, filepath.Join("testdata", "TestParseOOM", name+".golden"), string(j))
 		})
 	}
 }
