@@ -32,7 +32,7 @@ keeps the last data, marked stale.
 
 enter opens a read-only view of the host (memory history, PostgreSQL from
 postgres_exporter, top programs from process-exporter); actions run on the
-host itself (memtui or memtui watch there). / filters by name or state.`,
+host itself (run memtui there). / filters by name or state.`,
 		Example: `  memtui fleet --prometheus http://prometheus:9090
   memtui fleet --prometheus https://prom.example --prometheus-bearer-file /etc/memtui/prom.token --prometheus-ca /etc/ssl/prom-ca.pem
   memtui fleet --prometheus https://user:pass@prom.example   # basic auth`,

@@ -458,7 +458,7 @@ func (m FleetModel) hostView(st Styles, w, h int) string {
 	}
 	lines := []string{fit(st.Title.Render("memtui fleet › "+m.hostName)+st.Muted.Render(" · Prometheus at "+m.d.Source.Addr()), w)}
 	lines = append(lines, st.Muted.Render(fit("a Prometheus host is read-only: actions run on the host itself", w)),
-		st.Muted.Render(fit("(memtui or memtui watch there)", w)))
+		st.Muted.Render(fit("(run memtui there)", w)))
 	lines = append(lines, "")
 	if row != nil {
 		lv := fleetLevel(*row, m.d.Thresholds)

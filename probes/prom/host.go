@@ -19,7 +19,7 @@ const KindPrometheus host.Kind = "prometheus"
 
 // WhyPrometheus is CanAct's refusal: memtui never acts on a host it only
 // sees through metrics.
-const WhyPrometheus = "a Prometheus host is read-only: actions run on the host itself (memtui or memtui watch there)"
+const WhyPrometheus = "a Prometheus host is read-only: actions run on the host itself (run memtui there)"
 
 // Host is one node_exporter instance behind the host seam, read-only.
 // What node_exporter does not export (the process table, the kernel log,
