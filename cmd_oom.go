@@ -41,7 +41,7 @@ prints the oom_kill counter of /proc/vmstat.
 kern.log, journalctl output or /dev/kmsg records, even mixed; "-" reads
 standard input. earlyoom kills in a journal are listed too.
 
-With --json the output is the array of kills of DESIGN.md, oldest first,
+With --json the output is the array of kills of docs/DESIGN.md, oldest first,
 with null where the log does not say.`,
 		Example: `  memtui oom                         # kills in this machine's kernel log
   memtui oom --json | jq '.[-1]'      # the latest kill, for scripts
@@ -70,7 +70,7 @@ with null where the log does not say.`,
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", `read a saved log instead of the kernel log ("-" for standard input)`)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of kills, oldest first (the contract in DESIGN.md)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of kills, oldest first (the contract in docs/DESIGN.md)")
 	return cmd
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/memtui/memtui/probes/host"
 )
 
-// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).
+// snapshot is the JSON contract of `memtui snapshot --json` (docs/DESIGN.md).
 type snapshot struct {
 	Time           string                `json:"time"`
 	Host           string                `json:"host"`
@@ -44,7 +44,7 @@ type hostJSON struct {
 }
 
 // memorySnapshot is the memory section; the first names are fixed by
-// DESIGN.md, the rest are extra. Unknown values are null, never 0.
+// docs/DESIGN.md, the rest are extra. Unknown values are null, never 0.
 type memorySnapshot struct {
 	TotalBytes     *uint64  `json:"total_bytes"`
 	AvailableBytes *uint64  `json:"available_bytes"`
@@ -159,7 +159,7 @@ func newSnapshotCmd(o *options, stdout io.Writer) *cobra.Command {
 		Short: "Print one reading of every panel and exit",
 		Long: `Print one reading of every panel and exit: memory and swap (with rates
 over a short window), and the other sources as they are available.
-With --json the output follows the contract in DESIGN.md, for scripts and
+With --json the output follows the contract in docs/DESIGN.md, for scripts and
 alerting hooks; unknown values are null.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -198,7 +198,7 @@ alerting hooks; unknown values are null.`,
 			return writeSnapshotText(stdout, snap)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the contract in DESIGN.md)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the contract in docs/DESIGN.md)")
 	return cmd
 }
 

@@ -26,5 +26,3 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 func versionLine() string {
 	return fmt.Sprintf("memtui %s (%s, %s/%s)", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
-
-// snapshot is the JSON contract of `memtui snapshot --json` (DESIGN.md).

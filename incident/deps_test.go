@@ -8,7 +8,7 @@ import (
 
 // TestDependencyRule: incident records and renders; it never imports the ui,
 // Bubble Tea, Lip Gloss, ntcharts, the actions, its own store or the probes
-// (DESIGN.md): the ui takes its types from here and must read nothing.
+// (docs/DESIGN.md): the ui takes its types from here and must read nothing.
 func TestDependencyRule(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {

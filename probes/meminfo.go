@@ -154,7 +154,7 @@ func (m Meminfo) Available() (v Val, estimated bool) {
 	return Some(avail), true
 }
 
-// Used is MemTotal − available (DESIGN.md's definition of used memory).
+// Used is MemTotal − available (docs/DESIGN.md's definition of used memory).
 func (m Meminfo) Used() Val {
 	a, _ := m.Available()
 	if !m.MemTotal.OK || !a.OK {

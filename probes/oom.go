@@ -14,7 +14,7 @@ import (
 // OOMKill is one process killed because memory ran out: by the kernel OOM
 // killer (global, cpuset, mempolicy or memory-cgroup constraint) or by a
 // userspace killer (earlyoom). The first twelve fields are the fixed "kill"
-// of DESIGN.md; a pointer is nil (JSON null) when the log does not say, which
+// of docs/DESIGN.md; a pointer is nil (JSON null) when the log does not say, which
 // is common: older kernels print fewer fields and the kernel rate-limits the
 // report around the kill line.
 type OOMKill struct {
@@ -34,7 +34,7 @@ type OOMKill struct {
 	// the boot time (btime of <proc>/stat) plus KernelTimeS.
 	Time *time.Time `json:"time"`
 
-	// Extras beyond DESIGN.md's fixed kill.
+	// Extras beyond docs/DESIGN.md's fixed kill.
 	Source       string  `json:"source"`                   // "kernel" or "earlyoom"
 	TriggerComm  *string `json:"trigger_comm"`             // "COMM invoked oom-killer:" — who asked for memory
 	TriggerPID   *int    `json:"trigger_pid"`              // from the "CPU: … PID: N Comm:" line after it

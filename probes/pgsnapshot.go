@@ -4,7 +4,7 @@ import "time"
 
 // PGSnapshot is the "postgres" section of `memtui snapshot --json`. The
 // names connected, error, max_connections, by_state and idle_over_30m are
-// fixed by DESIGN.md; the rest are additions. Unknown figures are null, not 0.
+// fixed by docs/DESIGN.md; the rest are additions. Unknown figures are null, not 0.
 type PGSnapshot struct {
 	Connected         bool           `json:"connected"`
 	Error             string         `json:"error"`

@@ -115,7 +115,7 @@ func BenchmarkScanFixture(b *testing.B) {
 	}
 }
 
-// BenchmarkFloorLive measures the floor of PERFORMANCE.md on the same
+// BenchmarkFloorLive measures the floor of docs/PERFORMANCE.md on the same
 // children: list /proc, then open, read and close one file per process with
 // nothing else — statm (the floor), stat, and stat plus the fstat the scan
 // uses for the owner.

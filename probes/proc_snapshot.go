@@ -7,7 +7,7 @@ import (
 )
 
 // SnapshotProc is one row of the `processes` section of
-// `memtui snapshot --json` (names fixed by DESIGN.md; swap is null when it
+// `memtui snapshot --json` (names fixed by docs/DESIGN.md; swap is null when it
 // could not be read, growth present only when two readings were taken).
 type SnapshotProc struct {
 	PID        int32    `json:"pid"`

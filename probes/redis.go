@@ -24,7 +24,7 @@ type RedisSource interface {
 
 // RedisSnapshot is the "redis" section of `memtui snapshot --json`. The
 // names connected, error, used_memory_bytes, maxmemory_bytes and keys are
-// fixed by DESIGN.md; the rest are additions. Unknown figures are null.
+// fixed by docs/DESIGN.md; the rest are additions. Unknown figures are null.
 type RedisSnapshot struct {
 	Connected          bool              `json:"connected"`
 	Error              string            `json:"error"`

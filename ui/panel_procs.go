@@ -29,7 +29,7 @@ const (
 	// procScanTimeout bounds one scan: /proc reads can stall on a host in
 	// deep reclaim, and the panel must then say so rather than freeze.
 	procScanTimeout = 5 * time.Second
-	// procManyProcs is where the table is scanned less often (PERFORMANCE.md:
+	// procManyProcs is where the table is scanned less often (docs/PERFORMANCE.md:
 	// above a few thousand processes, 2–3 s) while memory keeps its pace.
 	procManyProcs = 3000
 	procSlowEvery = 2500 * time.Millisecond
