@@ -462,13 +462,15 @@ func (m Model) topBar() string {
 		sev = m.st.Bar.Render("privacy on ") + sev
 	}
 	room := m.w - ansi.StringWidth(sev) - 1
-	// Narrow screens drop the date, then the uptime, before anything an
-	// observer needs (host, read-only, pause, the incident clock) is cut.
+	// Narrow screens drop the date, the uptime, then the wall clock before
+	// anything an observer needs (host, read-only, pause, the incident
+	// clock) is cut.
 	var left string
 	for _, variant := range []struct {
 		date, uptime bool
-		short        int // the incident segment's (timelinePanel.status)
-	}{{true, true, 0}, {false, true, 0}, {false, false, 0}, {false, false, 1}, {false, false, 2}} {
+		short        int  // the incident segment's (timelinePanel.status)
+		noClock      bool // the wall clock goes before the incident clock is cut: panel titles carry the time
+	}{{true, true, 0, false}, {false, true, 0, false}, {false, false, 0, false}, {false, false, 0, true}, {false, false, 1, true}, {false, false, 2, true}} {
 		parts := []string{m.st.Title.Render(" memtui"), m.st.Bar.Render(m.d.Host.Name)}
 		// A replay says so before anything else can be cut: its figures are
 		// not this machine's, and its read-only state goes without saying.
@@ -483,7 +485,9 @@ func (m Model) topBar() string {
 		if variant.date {
 			layout = "2006-01-02 15:04:05 MST"
 		}
-		parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format(layout)))
+		if !variant.noClock {
+			parts = append(parts, m.st.Bar.Render(m.now.In(m.d.Location).Format(layout)))
+		}
 		if m.d.ReadOnly && (kind == "" || kind == "live") {
 			parts = append(parts, m.st.Warn.Render("READ-ONLY"))
 		}
