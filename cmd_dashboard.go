@@ -33,19 +33,9 @@ func runDashboard(o *options) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(24 << 20)
 	}
-	renderer := lipgloss.NewRenderer(os.Stdout)
-	// no-color.org: NO_COLOR counts only when it holds something, so
-	// `NO_COLOR=` left over in an environment does not take colour away.
-	if os.Getenv("NO_COLOR") != "" {
-		renderer.SetColorProfile(termenv.Ascii)
-	}
-	theme, _ := ui.ThemeByName(o.theme)
 	h := o.openHost()
 	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
-	styles := ui.NewStyles(renderer, theme)
-	// A dumb terminal (a serial console, an editor's shell) cannot draw box
-	// lines or glyphs; give it plain ASCII.
-	styles.ASCII = os.Getenv("TERM") == "dumb"
+	styles := terminalStyles(o)
 	// A recording of the live host, for `memtui replay` after the incident.
 	defer startRecording(o, h)()
 	// The runbook and its runner: a bad runbook is a start-up error.
@@ -111,4 +101,20 @@ func runDashboard(o *options) error {
 	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	return err
+}
+
+// terminalStyles are the styles every full-screen command draws with: the
+// --theme colours on stdout's terminal, no colour when NO_COLOR holds
+// something (no-color.org: `NO_COLOR=` left in an environment does not take
+// colour away), plain ASCII on TERM=dumb (a serial console, an editor's
+// shell cannot draw box lines or glyphs).
+func terminalStyles(o *options) ui.Styles {
+	renderer := lipgloss.NewRenderer(os.Stdout)
+	if os.Getenv("NO_COLOR") != "" {
+		renderer.SetColorProfile(termenv.Ascii)
+	}
+	theme, _ := ui.ThemeByName(o.theme)
+	styles := ui.NewStyles(renderer, theme)
+	styles.ASCII = os.Getenv("TERM") == "dumb"
+	return styles
 }

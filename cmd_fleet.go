@@ -3,12 +3,9 @@
 package main
 
 import (
-	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes/prom"
@@ -46,14 +43,7 @@ host itself (run memtui there). / filters by name or state.`,
 			if err != nil {
 				return err
 			}
-			renderer := lipgloss.NewRenderer(os.Stdout)
-			if os.Getenv("NO_COLOR") != "" {
-				renderer.SetColorProfile(termenv.Ascii)
-			}
-			theme, _ := ui.ThemeByName(o.theme)
-			styles := ui.NewStyles(renderer, theme)
-			styles.ASCII = os.Getenv("TERM") == "dumb"
-			m := ui.NewFleet(ui.FleetDeps{Source: c, Styles: styles, Interval: refresh})
+			m := ui.NewFleet(ui.FleetDeps{Source: c, Styles: terminalStyles(o), Interval: refresh})
 			_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithFPS(10)).Run()
 			return err
 		},

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident"
@@ -46,9 +44,8 @@ incident timeline is written unless --incident names one.`,
 
 // runReplay loads the recording and runs the dashboard over it.
 func runReplay(o *options, path string) error {
-	theme, ok := ui.ThemeByName(o.theme)
-	if !ok {
-		return fmt.Errorf("--theme %q: use dark or high-contrast", o.theme)
+	if err := o.validate(); err != nil {
+		return err
 	}
 	rec, err := record.Load(path)
 	if err != nil {
@@ -68,10 +65,6 @@ func runReplay(o *options, path string) error {
 	}
 	cur := record.NewCursor(rec, time.Now)
 	h := host.NewRecording(path, rec, cur)
-	renderer := lipgloss.NewRenderer(os.Stdout)
-	if _, noColor := os.LookupEnv("NO_COLOR"); noColor {
-		renderer.SetColorProfile(termenv.Ascii)
-	}
 	actionSvc, err := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if err != nil {
 		return err
@@ -90,7 +83,7 @@ func runReplay(o *options, path string) error {
 		Thresholds:  probes.DefaultThresholds(),
 		ReadOnly:    true,
 		ReadOnlyWhy: errText(actErr),
-		Styles:      ui.NewStyles(renderer, theme),
+		Styles:      terminalStyles(o),
 		Location:    time.Local,
 		Replay:      cursorAdapter{cur},
 		Procs:       h.Processes(probes.GrowthConfig{}),
