@@ -66,7 +66,7 @@ timeout = "20s"
 			}
 			// memtui must outlive the screen until the run ends (~5 s),
 			// then exit.
-			for syscall.Kill(pid, 0) == nil {
+			for running(pid) {
 				if time.Since(signalled) > 20*time.Second {
 					t.Fatalf("memtui (pid %d) still running %v after %s", pid, time.Since(signalled), how)
 				}
@@ -87,4 +87,21 @@ timeout = "20s"
 			}
 		})
 	}
+}
+
+// running: pid is a live process. A zombie is not: tmux reaps its pane's
+// process late, or never while it inherits a blocked SIGCHLD, so kill -0
+// alone would see memtui "still running" after it exited.
+func running(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command's closing parenthesis.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
 }
