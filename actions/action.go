@@ -111,6 +111,9 @@ type Action struct {
 	Grace time.Duration
 	// File is the drop_caches file KindDropCaches writes to.
 	File string
+	// DropLevel is what KindDropCaches writes: 1 frees the page cache
+	// only, 3 (the default, 0 here) the page cache, dentries and inodes.
+	DropLevel int
 	// RedisDB is the database KindRedisFlushDB flushes; NoRedisDB when
 	// none is configured (the run is refused and says how to set it).
 	RedisDB int
@@ -120,9 +123,39 @@ type Action struct {
 	Timeout      time.Duration // whole run; 0 means DefaultTimeout
 	RecheckAfter time.Duration // wait before re-checking memory; 0 means none
 
+	// Auto marks a step of the automated response `memtui watch` runs
+	// with nobody to confirm it: only low-risk actions of a kind that needs
+	// no target, no preview choice and no typed text may carry it.
+	Auto bool
+
 	// Source is "built-in" or the runbook file that defined or last
 	// overrode the action.
 	Source string
+}
+
+// EffectiveDropLevel is the value KindDropCaches writes to drop_caches.
+func (a Action) EffectiveDropLevel() int {
+	if a.DropLevel == 0 {
+		return 3
+	}
+	return a.DropLevel
+}
+
+// NotAutomatable says why a may not be a step of the automated response
+// ("" when it may): with nobody at the keyboard only a low-risk action
+// that needs no choice from a person runs.
+func (a Action) NotAutomatable() string {
+	switch {
+	case a.Risk != RiskLow:
+		return fmt.Sprintf("auto = true is allowed only on low-risk actions (this one is %s): memtui watch runs automated steps with nobody to confirm them", a.Risk)
+	case a.Kind == KindSignal:
+		return "auto = true: a signal needs a process chosen by a person"
+	case a.Kind == KindChecklist || a.Kind == KindNote:
+		return fmt.Sprintf("auto = true: a %s action runs nothing", a.Kind)
+	case a.Kind == KindRedisFlushDB && a.RedisDB < 0:
+		return "auto = true: no Redis cache database is configured ([builtin] redis_cache_db = N)"
+	}
+	return ""
 }
 
 // EffectiveTimeout is the timeout the runner applies.
@@ -193,7 +226,7 @@ func (a Action) plan(t *Target) []string {
 			fmt.Sprintf("wait up to %s; if still running: kill -KILL %s", units.Duration(a.EffectiveGrace()), who),
 		}
 	case KindDropCaches:
-		return []string{"sync", fmt.Sprintf("write 3 to %s", a.File)}
+		return []string{"sync", fmt.Sprintf("write %d to %s", a.EffectiveDropLevel(), a.File)}
 	case KindRedisFlushAll:
 		return []string{"FLUSHALL on the Redis server memtui reads (--redis): deletes every key of every database, sessions included"}
 	case KindRedisFlushDB:
@@ -307,6 +340,9 @@ func (a Action) Validate() error {
 		if a.File == "" {
 			errs = append(errs, "no drop_caches file")
 		}
+		if l := a.EffectiveDropLevel(); l != 1 && l != 2 && l != 3 {
+			errs = append(errs, fmt.Sprintf("drop level %d is not 1 (page cache), 2 (dentries and inodes) or 3 (both)", l))
+		}
 	case KindSignal:
 		if a.EffectiveGrace()+5*time.Second > a.EffectiveTimeout() {
 			errs = append(errs, "timeout leaves no time for KILL after the grace period")
@@ -314,6 +350,11 @@ func (a Action) Validate() error {
 	case KindTerminateIdle, KindNote, KindRedisFlushAll, KindRedisFlushDB:
 	default:
 		errs = append(errs, fmt.Sprintf("kind %q is not one of %s", a.Kind, kindList()))
+	}
+	if a.Auto {
+		if why := a.NotAutomatable(); why != "" {
+			errs = append(errs, why)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("action %q: %s", a.ID, strings.Join(errs, "; "))

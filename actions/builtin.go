@@ -90,6 +90,16 @@ func Builtin(o Options) []Action {
 			Timeout:     120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
 		},
 		{
+			// The seed's automated response: "Clear caches" when memory
+			// passes 85 %. Only the page cache (echo 1): clean pages the
+			// kernel refills from disk, never dentries and inodes, so it is
+			// low risk and the one built-in step memtui watch runs alone.
+			ID: "clear-page-cache", Name: "Clear the page cache (sync, drop clean pages)", Risk: RiskLow, Kind: KindDropCaches,
+			Description: "sync, then drop the clean page cache only (echo 1 > drop_caches); the automated response's cache clearing.",
+			File:        filepath.Join(o.ProcRoot, "sys", "vm", "drop_caches"), DropLevel: 1, Auto: true,
+			Timeout: 120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
 			// Seed Option 2 (Low Risk): "Kill idle connections" older than 30 min.
 			ID: "terminate-idle-postgres", Name: "Terminate idle PostgreSQL connections", Risk: RiskLow, Kind: KindTerminateIdle,
 			Description: "Terminate client backends idle for more than 30 minutes; shows exactly which first.",

@@ -40,6 +40,9 @@ func WriteList(w io.Writer, rb Runbook) error {
 		// Names, sources and commands come from the runbook file: an
 		// escape sequence or newline in them must not reach the terminal.
 		name := a.Name
+		if a.Auto {
+			name += "  [auto: memtui watch runs it]"
+		}
 		if a.Source != "" && a.Source != "built-in" {
 			name += "  (from " + a.Source + ")"
 		}

@@ -174,7 +174,7 @@ func (p *fileParser) builtinOptions(m map[string]any, o Options) Options {
 
 // actionKeys are the keys an [[actions]] entry may have.
 var actionKeys = []string{"id", "name", "risk", "description", "kind", "commands", "shell",
-	"sql", "preview", "database", "idle_after", "grace", "steps", "timeout", "recheck_after"}
+	"sql", "preview", "database", "idle_after", "grace", "steps", "timeout", "recheck_after", "auto"}
 
 var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,47}$`)
 
@@ -259,6 +259,13 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 			}
 		}
 	}
+	if v, has := m["auto"]; has {
+		if b, ok := v.(bool); ok {
+			a.Auto = b
+		} else {
+			p.errAt(at("auto"), "%s: auto: want true or false, got %s", what, tomlType(v))
+		}
+	}
 	if v, has := m["steps"]; has {
 		if ss, ok := p.strings(v); ok {
 			a.Steps = ss
@@ -313,6 +320,14 @@ func (p *fileParser) action(i int, m map[string]any, builtins []Action, o Option
 	}
 	if a.Kind == KindDropCaches && a.File == "" {
 		a.File = Builtin(o)[slices.IndexFunc(Builtin(o), func(b Action) bool { return b.Kind == KindDropCaches })].File
+	}
+	if a.Auto {
+		// Said at the auto key: the risk or kind may come from the
+		// built-in action the entry overrides.
+		if why := a.NotAutomatable(); why != "" {
+			p.errAt(at("auto"), "%s: %s", what, why)
+			return Action{}, false
+		}
 	}
 	p.validate(a, m, what, at, p.loc.block(i))
 	if len(p.errs) == nerr {

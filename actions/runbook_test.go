@@ -30,6 +30,9 @@ func TestBuiltinRunbook(t *testing.T) {
 		"clear-redis-cache-db": {risk: RiskLow, kind: KindRedisFlushDB},
 		"clear-odoo-caches":    {risk: RiskLow, kind: KindSQL, sql: "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';", database: "odoo_production"},
 		"restart-odoo":         {risk: RiskLow, kind: KindCommands, commands: [][]string{{"systemctl", "restart", "odoo"}}},
+		// The automated response: "Clear caches" at 85 %, the page cache
+		// only (echo 1), low risk so memtui watch may run it alone.
+		"clear-page-cache": {risk: RiskLow, kind: KindDropCaches, file: "/proc/sys/vm/drop_caches"},
 		// Option 2: Reduce Database Connections (Low Risk).
 		"terminate-idle-postgres": {risk: RiskLow, kind: KindTerminateIdle},
 		// Option 3: Adjust Odoo Configuration (Medium Risk).
@@ -98,7 +101,7 @@ func TestParseBrokenRunbook(t *testing.T) {
 		{"syntax error", "[[actions]]\nid = \"x\nrisk = \"low\"\n",
 			[]string{"bad.toml:2: strings cannot contain newlines"}},
 		{"unknown key", "[[actions]]\nid = \"a\"\nrisk = \"low\"\ncommands = [[\"true\"]]\n\n[[actions]]\nid = \"b\"\nrisc = \"low\"\nrisk = \"low\"\ncommands = [[\"true\"]]\n",
-			[]string{`bad.toml:8: action 2: unknown key "risc" (known: id, name, risk, description, kind, commands, shell, sql, preview, database, idle_after, grace, steps, timeout, recheck_after)`}},
+			[]string{`bad.toml:8: action 2: unknown key "risc" (known: id, name, risk, description, kind, commands, shell, sql, preview, database, idle_after, grace, steps, timeout, recheck_after, auto)`}},
 		{"bad risk on the second entry", "[[actions]]\nid = \"a\"\nrisk = \"low\"\ncommands = [[\"true\"]]\n\n[[actions]]\nid = \"b\"\ncommands = [\n  [\"true\"],\n]\nrisk = \"extreme\"\n",
 			[]string{`bad.toml:11: action "b": risk "extreme" is not one of low, medium, high`}},
 		{"duration as a number", "[[actions]]\nid = \"restart-odoo\"\ntimeout = 60\n",
@@ -133,6 +136,14 @@ func TestParseBrokenRunbook(t *testing.T) {
 			[]string{`bad.toml:3: action "signal-process": timeout 30 s must exceed grace 50 s by at least 5 s (KILL needs time too)`}},
 		{"several errors at once", "[[actions]]\nid = \"a\"\nrisk = \"huge\"\ntimeout = \"x\"\ncommands = [[\"true\"]]\n",
 			[]string{`bad.toml:3: action "a": risk "huge" is not one of low, medium, high`, `bad.toml:4: action "a": timeout: "x" is not a duration (like "60s", "2m", "1h30m")`}},
+		{"medium action marked auto", "[[actions]]\nid = \"restart-all\"\nrisk = \"medium\"\ncommands = [[\"systemctl\", \"restart\", \"odoo\"]]\nauto = true\n",
+			[]string{`bad.toml:5: action "restart-all": auto = true is allowed only on low-risk actions (this one is medium): memtui watch runs automated steps with nobody to confirm them`}},
+		{"built-in high action marked auto", "[[actions]]\nid = \"drop-page-caches\"\nauto = true\n",
+			[]string{`bad.toml:3: action "drop-page-caches": auto = true is allowed only on low-risk actions (this one is high): memtui watch runs automated steps with nobody to confirm them`}},
+		{"auto on a checklist", "[[actions]]\nid = \"adjust-odoo-workers\"\nrisk = \"low\"\nauto = true\n",
+			[]string{`bad.toml:4: action "adjust-odoo-workers": auto = true: a checklist action runs nothing`}},
+		{"auto not a bool", "[[actions]]\nid = \"restart-odoo\"\nauto = \"yes\"\n",
+			[]string{`bad.toml:3: action "restart-odoo": auto: want true or false, got the string "yes"`}},
 		{"multi-line string hides a header", "[[actions]]\nid = \"a\"\nrisk = \"low\"\nsql = \"\"\"\n[[actions]]\nrisk = 1\n\"\"\"\ntimeout = 5\n",
 			[]string{`bad.toml:8: action "a": timeout: want a duration in quotes like "60s" or "30m", got the number 5`}},
 	}
@@ -289,4 +300,45 @@ func TestWriteList(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "good", b.String())
+}
+
+// TestAutoSteps: the built-in automated step is the page cache only, and
+// a runbook adds its own low-risk steps or takes the built-in one away.
+func TestAutoSteps(t *testing.T) {
+	auto := func(rb Runbook) []string {
+		var ids []string
+		for _, a := range rb.Actions {
+			if a.Auto {
+				ids = append(ids, a.ID)
+			}
+		}
+		return ids
+	}
+	rb, err := Parse("", nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"clear-page-cache"}, auto(rb)); diff != "" {
+		t.Errorf("built-in auto steps (-want +got):\n%s", diff)
+	}
+	pc, _ := rb.Find("clear-page-cache")
+	if pc.Risk != RiskLow || pc.Kind != KindDropCaches || pc.EffectiveDropLevel() != 1 {
+		t.Errorf("clear-page-cache: %+v", pc)
+	}
+	if diff := cmp.Diff([]string{"sync", "write 1 to /proc/sys/vm/drop_caches"}, pc.Plan(nil)); diff != "" {
+		t.Errorf("plan (-want +got):\n%s", diff)
+	}
+	hp, _ := rb.Find("drop-page-caches")
+	if hp.Auto || hp.EffectiveDropLevel() != 3 {
+		t.Errorf("drop-page-caches: auto %v level %d", hp.Auto, hp.EffectiveDropLevel())
+	}
+	text := "[[actions]]\nid = \"clear-page-cache\"\nauto = false\n\n[[actions]]\nid = \"clear-odoo-caches\"\nauto = true\n\n" +
+		"[[actions]]\nid = \"trim-logs\"\nrisk = \"low\"\ncommands = [[\"journalctl\", \"--vacuum-size=200M\"]]\nauto = true\n"
+	rb, err = Parse("site.toml", []byte(text), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"clear-odoo-caches", "trim-logs"}, auto(rb)); diff != "" {
+		t.Errorf("site auto steps (-want +got):\n%s", diff)
+	}
 }

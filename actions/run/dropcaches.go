@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"syscall"
 
 	"github.com/memtui/memtui/actions"
@@ -19,7 +20,8 @@ func (r *Runner) runDropCaches(ctx context.Context, a actions.Action, out *tail,
 		res.Status, res.Message = actions.StatusError, "drop-caches: no file to write (the action has no file set)"
 		return nil
 	}
-	res.Argv = [][]string{{"sync"}, {"write", "3", a.File}}
+	level := strconv.Itoa(a.EffectiveDropLevel())
+	res.Argv = [][]string{{"sync"}, {"write", level, a.File}}
 	out.Line("$ sync")
 	// sync(2) can take long on a busy disk and cannot be interrupted; run it
 	// aside so the timeout and cancel still answer.
@@ -33,13 +35,13 @@ func (r *Runner) runDropCaches(ctx context.Context, a actions.Action, out *tail,
 		res.Steps = append(res.Steps, actions.Step{Argv: []string{"sync"}, Status: actions.StatusFailed, Outcome: "sync still running"})
 		return ctx.Err()
 	}
-	out.Line("$ write 3 > " + a.File)
-	write := actions.Step{Argv: []string{"write", "3", a.File}}
+	out.Line("$ write " + level + " > " + a.File)
+	write := actions.Step{Argv: []string{"write", level, a.File}}
 	// O_WRONLY without O_CREATE: a missing file means no such kernel knob,
 	// never a new regular file.
 	f, err := os.OpenFile(a.File, os.O_WRONLY, 0)
 	if err == nil {
-		_, err = f.Write([]byte("3"))
+		_, err = f.Write([]byte(level))
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -51,7 +53,7 @@ func (r *Runner) runDropCaches(ctx context.Context, a actions.Action, out *tail,
 		out.Line(res.Message)
 		return nil
 	}
-	res.Status, res.Message = actions.StatusOK, "page cache, dentries and inodes dropped"
+	res.Status, res.Message = actions.StatusOK, map[string]string{"1": "page cache dropped", "2": "dentries and inodes dropped", "3": "page cache, dentries and inodes dropped"}[level]
 	write.Status, write.Outcome = actions.StatusOK, "written"
 	res.Steps = append(res.Steps, write)
 	out.Line(res.Message)
