@@ -43,8 +43,15 @@ type options struct {
 
 func main() {
 	if err := newRootCmd(os.Stdout, os.Stderr).Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "memtui:", err)
-		os.Exit(1)
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		if err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "memtui:", err)
+		}
+		os.Exit(code)
 	}
 }
 
@@ -120,6 +127,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newRecordCmd(o, stdout))
 	root.AddCommand(newReplayCmd(o))
 	root.AddCommand(newFleetCmd(o))
+	root.AddCommand(newWatchCmd(o, stderr))
 	return root
 }
 

@@ -259,6 +259,17 @@ func (s *Session) ActionFinished(at time.Time, a ActionFinished) { s.Add(Event{A
 // ActionRechecked implements ActionObserver.
 func (s *Session) ActionRechecked(at time.Time, a ActionRechecked) { s.Add(Event{At: at, Data: a}) }
 
+// Open opens an incident with reason (memtui watch's trigger in words);
+// false when one is open already.
+func (s *Session) Open(at time.Time, reason string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	evs := s.det.Start(at, reason)
+	s.pending = append(s.pending, evs...)
+	s.generation++
+	return len(evs) > 0
+}
+
 // End closes the open incident by hand; false when none is open.
 func (s *Session) End(at time.Time, reason string) bool {
 	s.mu.Lock()
