@@ -51,8 +51,12 @@ func TestWatchUnit(t *testing.T) {
 	}
 	c, _, err := newRootCmd(io.Discard, io.Discard).Find([]string{"watch"})
 	hasWatch := err == nil && c.Name() == "watch"
-	if !hasWatch && strings.Contains(string(cfg), "src: packaging/memtui-watch.service") {
+	packaged := strings.Contains(string(cfg), "src: packaging/memtui-watch.service")
+	if !hasWatch && packaged {
 		t.Error(".goreleaser.yaml packages memtui-watch.service, but this binary has no watch command")
+	}
+	if hasWatch && (!packaged || !strings.Contains(string(cfg), "src: packaging/watch.env")) {
+		t.Error("memtui watch exists, but .goreleaser.yaml does not package memtui-watch.service and watch.env")
 	}
 
 	sa, err := exec.LookPath("systemd-analyze")

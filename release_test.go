@@ -138,6 +138,9 @@ func TestDebContents(t *testing.T) {
 		"./usr/share/fish/vendor_completions.d/memtui.fish",
 		"./usr/share/doc/memtui/changelog.gz",
 		"./usr/share/doc/memtui/copyright",
+		"./usr/share/man/man1/memtui-watch.1.gz",
+		"./lib/systemd/system/memtui-watch.service",
+		"./etc/memtui/watch.env",
 	} {
 		if !files[want] {
 			t.Errorf("%s lacks %s", filepath.Base(debs[0]), want)
