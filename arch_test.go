@@ -59,6 +59,9 @@ func TestArchitecture(t *testing.T) {
 		{pkg: mod + "/incident/store", forbidden: append(ui, mod+"/actions")},
 		// Notifications run headless in watch, beside the session.
 		{pkg: mod + "/incident/notify", forbidden: ui},
+		// watch decides and sequences; the machine and the runner reach it
+		// through interfaces main.go fills.
+		{pkg: mod + "/watch", forbidden: append(ui, mod+"/actions/run", mod+"/probes")},
 		// The ui reaches Postgres only through Deps: not even a transitive
 		// path to pgx (the pgx code lives in probes/pgprobe and actions/pgexec).
 		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec",
