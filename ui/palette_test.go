@@ -245,15 +245,15 @@ func TestPaletteTypingFilters(t *testing.T) {
 		want  []string
 	}{
 		// The note first: the entry the palette opens on must be harmless.
-		{"", []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "terminate-idle-postgres", "adjust-odoo-workers",
+		{"", []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "clear-page-cache", "terminate-idle-postgres", "adjust-odoo-workers",
 			"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "rotate-logs"}},
 		{"redis", []string{"clear-redis-cache-db", "clear-redis"}},
-		{"drop", []string{"drop-page-caches"}},
+		{"drop", []string{"drop-page-caches", "clear-page-cache"}}, // the name "…drop clean pages"
 		{"restart", []string{"restart-odoo", "restart-postgresql"}},
-		{"rpg", []string{"restart-postgresql", "terminate-idle-postgres"}},                   // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
-		{"idle pg", []string{"terminate-idle-postgres"}},                                     // in the name "Terminate idle PostgreSQL …"
-		{"pg idle", []string{}},                                                              // out of order: no match
-		{"CACHE", []string{"drop-page-caches", "clear-odoo-caches", "clear-redis-cache-db"}}, // earlier in the id ranks first
+		{"rpg", []string{"restart-postgresql", "clear-page-cache", "terminate-idle-postgres"}}, // r…p…g; the id beats the name "…idle PostgreSQL…"                                     // fuzzy: r…p…g
+		{"idle pg", []string{"terminate-idle-postgres"}},                                       // in the name "Terminate idle PostgreSQL …"
+		{"pg idle", []string{}}, // out of order: no match
+		{"CACHE", []string{"drop-page-caches", "clear-odoo-caches", "clear-page-cache", "clear-redis-cache-db"}}, // earlier in the id ranks first
 		{"note", []string{"add-note"}},
 		{"zzz", []string{}},
 	}
