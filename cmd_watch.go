@@ -4,11 +4,15 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +54,9 @@ type watchOptions struct {
 	githubLabels    []string
 	webhook         string
 	memo            string
+	listen          string
+	listenTokenFile string
+	instances       []string
 }
 
 func newWatchCmd(o *options, stderr io.Writer) *cobra.Command {
@@ -118,6 +125,9 @@ Without --once, memtui watch runs until SIGTERM or SIGINT and exits 0.`,
 	f.StringVar(&w.githubTokenFile, "github-token-file", "", "file holding the GitHub token alone (mode 0600); instead of GITHUB_TOKEN")
 	f.StringSliceVar(&w.githubLabels, "github-label", []string{"memtui", "incident"}, "labels of the issue (repeat or comma-separate)")
 	f.StringVar(&w.webhook, "webhook", "", "also POST each message as JSON {\"text\": …} here (Slack, Mattermost incoming webhooks); the URL is a secret: prefer MEMTUI_WEBHOOK")
+	f.StringVar(&w.listen, "listen", "", "also take Alertmanager's webhook notifications (version 4) on this address, e.g. 127.0.0.1:9876; a firing alert for this host starts the response at once")
+	f.StringVar(&w.listenTokenFile, "listen-token-file", "", "file holding the bearer token Alertmanager must send (its http_config.authorization.credentials_file); required with --listen")
+	f.StringSliceVar(&w.instances, "instance", nil, "the Prometheus instance label's host part(s) that mean this host (default: the host name); with --listen")
 	f.StringVar(&w.memo, "state", "", "file keeping the cooldown and the messages sent across restarts (default: watch-HOST.json in the incident directory)")
 	return cmd
 }
@@ -133,6 +143,15 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 	}
 	if w.cgroup != "" && w.unit != "" {
 		return 0, errors.New("--cgroup and --unit both given: choose one")
+	}
+	if w.listen != "" && w.once {
+		return 0, errors.New("--listen with --once: a receiver for Alertmanager keeps running; drop --once")
+	}
+	if w.listen != "" && w.listenTokenFile == "" {
+		return 0, errors.New("--listen needs --listen-token-file: Alertmanager must prove who it is (http_config.authorization.credentials_file on its side)")
+	}
+	if w.listen == "" && (w.listenTokenFile != "" || len(w.instances) > 0) {
+		return 0, errors.New("--listen-token-file and --instance go with --listen")
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
@@ -151,11 +170,22 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 	if err != nil {
 		return 0, err
 	}
+	var listenToken string
+	if w.listenTokenFile != "" {
+		t, warn, err := notify.ReadTokenFile(w.listenTokenFile)
+		if err != nil {
+			return 0, fmt.Errorf("--listen-token-file: %w", err)
+		}
+		if warn != "" {
+			fmt.Fprintln(os.Stderr, "memtui: warning:", warn)
+		}
+		listenToken = t
+	}
 	webhook := w.webhook
 	if webhook == "" {
 		webhook = os.Getenv("MEMTUI_WEBHOOK")
 	}
-	log := slog.New(notify.NewLogHandler(stderr, slog.LevelInfo, token, webhook))
+	log := slog.New(notify.NewLogHandler(stderr, slog.LevelInfo, token, webhook, listenToken))
 
 	h := o.openHost()
 	defer h.Close()
@@ -228,8 +258,70 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 		}
 		return int(out), nil
 	}
+	if w.listen != "" {
+		names := w.instances
+		if len(names) == 0 {
+			names = []string{info.Name}
+		}
+		stopListening, err := listenAlertmanager(ctx, w.listen, listenToken, names, wt, log)
+		if err != nil {
+			return 0, err
+		}
+		defer stopListening()
+	}
 	wt.Run(ctx)
 	return 0, nil
+}
+
+// listenAlertmanager serves Alertmanager's webhook receiver on addr: a POST
+// with the bearer token and a version 4 payload; the alerts naming this
+// host go to the watcher. GET /healthz answers for probes.
+func listenAlertmanager(ctx context.Context, addr, token string, names []string, wt *watch.Watcher, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %s: %w", addr, err)
+	}
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() {
+		log.Warn("listening_beyond_loopback", "addr", ln.Addr().String(), "advice", "plain HTTP: keep it on a private network or behind a TLS proxy, the bearer token travels in clear")
+	}
+	want := []byte("Bearer " + token)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "ok\n") })
+	mux.HandleFunc("POST /", func(rw http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			log.Warn("alert_refused", "from", r.RemoteAddr, "why", "missing or wrong bearer token")
+			http.Error(rw, "missing or wrong bearer token", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, watch.MaxWebhookBytes))
+		if err != nil {
+			http.Error(rw, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		hook, err := watch.ParseWebhook(body)
+		if err != nil {
+			log.Warn("alert_refused", "from", r.RemoteAddr, "why", err)
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mine, others := hook.ForHost(names)
+		if len(others) > 0 {
+			log.Info("alerts_for_other_hosts", "count", len(others), "instance", others[0].Labels["instance"], "this_host", strings.Join(names, ","))
+		}
+		if len(mine) > 0 && !wt.Alert(mine) {
+			http.Error(rw, "busy: try again", http.StatusServiceUnavailable)
+			return
+		}
+		rw.WriteHeader(http.StatusOK)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "for", "alertmanager webhook", "instances", strings.Join(names, ","))
+	return func() {
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(c)
+	}, nil
 }
 
 // githubToken is the token and where it came from: --github-token-file,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes/oomtest"
+	"github.com/memtui/memtui/probes/prom/promtest"
 )
 
 // TestHelperWatchHog is the allocating child of TestWatchCgroupEndToEnd,
@@ -248,4 +250,101 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	if n := len(gh.snapshot()); n != 2 {
 		t.Errorf("%d calls to GitHub after the second run, want still 2", n)
 	}
+}
+
+// TestWatchListensToAlertmanager: the shipped alerting rule (its threshold
+// lowered so this idle machine fires it, its hold cut to 0s) in a real
+// Prometheus scraping a real node_exporter, the shipped Alertmanager route
+// (its URL and token file pointed at the test's), and `memtui watch
+// --listen`: the firing alert starts the response at once, which runs the
+// runbook's automated step. A request without the token is refused.
+func TestWatchListensToAlertmanager(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus, node_exporter and Alertmanager")
+	}
+	promtest.Need(t, promtest.PrometheusBin, promtest.NodeExporterBin, promtest.AlertmanagerBin)
+	dir := t.TempDir()
+	token := filepath.Join(dir, "watch.token")
+	if err := os.WriteFile(token, []byte("s3cret-alertmanager-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := promtest.FreePort(t)
+	rules, _ := os.ReadFile("examples/prometheus/memtui-rules.yml")
+	route, _ := os.ReadFile("examples/alertmanager/alertmanager.yml")
+	fired := strings.NewReplacer("> 85", "> 0", "for: 5m", "for: 0s").Replace(string(rules))
+	am := strings.NewReplacer("http://127.0.0.1:9876/alertmanager", "http://127.0.0.1:"+strconv.Itoa(port)+"/alertmanager",
+		"/etc/memtui/watch.token", token, "group_wait: 10s", "group_wait: 1s").Replace(string(route))
+	if fired == string(rules) || !strings.Contains(am, token) {
+		t.Fatal("the shipped examples changed: update the replacements of this test")
+	}
+
+	marker := filepath.Join(dir, "step-ran")
+	rb := filepath.Join(dir, "runbook.toml")
+	os.WriteFile(rb, []byte(`[[actions]]
+id = "clear-page-cache"
+auto = false
+
+[[actions]]
+id = "mark"
+name = "Mark that the automated step ran"
+risk = "low"
+commands = [["touch", "`+marker+`"]]
+auto = true
+recheck_after = "1s"
+`), 0o644)
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "watch", "--listen", "127.0.0.1:"+strconv.Itoa(port), "--listen-token-file", token, "--instance", "127.0.0.1",
+		"--recheck-after", "1s", "--runbook", rb, "--pg", "none", "--redis", "none", "--incident-dir", filepath.Join(dir, "incidents"))
+	var errb safeBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/alertmanager"
+	promtest.WaitFor(t, 10*time.Second, "memtui watch listening", func(context.Context) bool {
+		resp, err := http.Post(url, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusUnauthorized // no token: refused
+	})
+
+	alerts := promtest.Alertmanager(t, am)
+	node := promtest.NodeExporter(t)
+	promtest.PrometheusAlerting(t, fired, alerts.Addr, node.Addr)
+	start := time.Now()
+	promtest.WaitFor(t, 60*time.Second, "the automated step to run", func(context.Context) bool {
+		_, err := os.Stat(marker)
+		return err == nil && strings.Contains(errb.String(), "event=remediated")
+	})
+	t.Logf("alert to remediation: %v", time.Since(start).Round(100*time.Millisecond))
+	log := errb.String()
+	for _, want := range []string{"event=alert_refused", "event=listening", "event=alert_firing alert=HighMemory instance=127.0.0.1:", "event=triggered", "why=\"Alertmanager: HighMemory firing for 127.0.0.1:", "action=mark"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "s3cret-alertmanager-token") {
+		t.Errorf("the token is in the log")
+	}
+}
+
+// safeBuffer is a strings.Builder a child process and the test share.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

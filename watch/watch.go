@@ -133,6 +133,8 @@ type Watcher struct {
 	state   State
 	// Set when the cooldown held a response back, so it is said once.
 	coolingSaid bool
+	// alerts are Alertmanager's alerts for this host, from Alert.
+	alerts chan []Alert
 }
 
 // New returns a watcher; it loads the memo for the cooldown.
@@ -146,7 +148,7 @@ func New(d Deps) *Watcher {
 	if d.Interval <= 0 {
 		d.Interval = time.Second
 	}
-	w := &Watcher{d: d}
+	w := &Watcher{d: d, alerts: make(chan []Alert, 16)}
 	if d.Memo != nil {
 		m, err := d.Memo.Load()
 		if err != nil {
@@ -171,9 +173,57 @@ func (w *Watcher) Run(ctx context.Context) {
 			w.d.Session.Sync(context.WithoutCancel(ctx))
 			w.d.Log.Info("stopped", "host", w.d.Host)
 			return
+		case as := <-w.alerts:
+			w.alerted(ctx, as)
 		case <-t.C:
 		}
 	}
+}
+
+// Alert hands Run alerts about this host from Alertmanager (the
+// --listen receiver); false when too many are waiting, so the receiver
+// can answer 503 and Alertmanager retries.
+func (w *Watcher) Alert(as []Alert) bool {
+	select {
+	case w.alerts <- as:
+		return true
+	default:
+		return false
+	}
+}
+
+// alerted records Alertmanager's alerts and answers a firing one as an
+// OOM kill: at once, without waiting for --for, within the cooldown rule.
+func (w *Watcher) alerted(ctx context.Context, as []Alert) {
+	var firing []string
+	for _, a := range as {
+		if a.Firing() {
+			firing = append(firing, a.Text())
+			w.d.Log.Warn("alert_firing", "alert", a.Name(), "instance", a.Labels["instance"])
+			continue
+		}
+		w.d.Log.Info("alert_resolved", "alert", a.Name(), "instance", a.Labels["instance"])
+		if st := w.d.Session.State(); st.Summary.Active() {
+			w.note(w.d.Now(), "Alertmanager: "+a.Text())
+		}
+	}
+	if len(firing) == 0 {
+		w.d.Session.Sync(ctx)
+		return
+	}
+	s, err := w.d.Scope.Read(ctx)
+	if err != nil {
+		w.d.Log.Error("unreadable", "scope", w.scopeName(), "error", err)
+		s = Sample{At: w.d.Now()}
+	}
+	t := Trigger{At: s.At, Sample: s, Why: "Alertmanager: " + strings.Join(firing, "; ") + "; memory " + s.Text()}
+	if until := w.det.CooldownUntil(); !until.IsZero() && t.At.Before(until) {
+		w.cooling(t)
+		w.d.Session.Sync(ctx)
+		return
+	}
+	w.respond(ctx, t)
+	w.d.Session.Sync(ctx)
 }
 
 // Once checks until it can say: memory below the threshold (at once), or

@@ -175,3 +175,46 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func(ctx con
 	}
 	t.Fatalf("promtest: timed out after %s waiting for %s", timeout, what)
 }
+
+// AlertmanagerBin is Alertmanager as Debian installs it.
+const AlertmanagerBin = "/usr/bin/prometheus-alertmanager"
+
+// Alertmanager starts Alertmanager on a free loopback port with the given
+// configuration (YAML), clustering off.
+func Alertmanager(t testing.TB, config string) *Proc {
+	t.Helper()
+	Need(t, AlertmanagerBin)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	return start(t, addr, "/-/ready", AlertmanagerBin, "--config.file="+filepath.Join(dir, "alertmanager.yml"),
+		"--storage.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--cluster.listen-address=")
+}
+
+// PrometheusAlerting starts Prometheus like Prometheus, evaluating the
+// rule file rules (YAML) every second and sending alerts to alertmanager
+// (host:port).
+func PrometheusAlerting(t testing.TB, rules, alertmanager string, targets ...string) *Proc {
+	t.Helper()
+	Need(t, PrometheusBin)
+	dir := t.TempDir()
+	quoted := make([]string, len(targets))
+	for i, tg := range targets {
+		quoted[i] = fmt.Sprintf("%q", tg)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [%q]\n"+
+		"alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [%q]\n"+
+		"scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [%s]\n",
+		filepath.Join(dir, "rules.yml"), alertmanager, strings.Join(quoted, ", "))
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	return start(t, addr, "/-/ready", PrometheusBin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr)
+}
