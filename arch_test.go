@@ -36,12 +36,11 @@ func TestArchitecture(t *testing.T) {
 		{pkg: mod + "/internal/...", allowed: []string{mod + "/internal/",
 			// internal/golden is a test helper: its diffs come from go-cmp.
 			"github.com/google/go-cmp/"}},
-		// The Redis driver and what it brings, allowed in its own package
-		// only (go-redis v9: xxhash for cluster slots, uber's atomic).
+		// Redis is spoken in its own package, over the standard library
+		// only: no client library.
 		{pkg: mod + "/probes/redisprobe", forbidden: append(ui, mod+"/actions", mod+"/incident"),
 			allowed: []string{mod + "/probes", mod + "/internal/", "golang.org/x/sys", "github.com/shirou/gopsutil", "github.com/tklauser/", "github.com/ebitengine/purego",
-				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/",
-				"github.com/redis/go-redis/v9", "github.com/cespare/xxhash/v2", "go.uber.org/atomic"}},
+				"github.com/go-ole/", "github.com/yusufpapurcu/", "github.com/lufia/", "github.com/power-devops/"}},
 		// The Prometheus API client and what it brings, allowed in its own
 		// package only (the fleet source; read-only, no agent of our own).
 		{pkg: mod + "/probes/prom/...", forbidden: append(ui, mod+"/actions", mod+"/incident"),
@@ -86,7 +85,7 @@ func TestArchitecture(t *testing.T) {
 				ok = ok || strings.HasPrefix(dep, a)
 			}
 			if !ok {
-				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx, gopsutil (and go-redis in probes/redisprobe)", r.pkg, dep)
+				t.Errorf("%s depends on %s: probes may import only the standard library, x/sys, pgx and gopsutil", r.pkg, dep)
 			}
 		}
 	}

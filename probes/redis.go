@@ -16,7 +16,7 @@ type RedisReading struct {
 	Err       string // "Redis at 127.0.0.1:6379: connection refused — is redis-server running? …"
 }
 
-// RedisSource reads Redis; probes/redisprobe implements it over go-redis,
+// RedisSource reads Redis; probes/redisprobe implements it over RESP2 of its own,
 // so that importing probes (as the ui does) links no Redis driver.
 type RedisSource interface {
 	Read(ctx context.Context) RedisReading

@@ -32,7 +32,7 @@ type RedisTarget struct {
 const RedisConfigHelp = "use --redis URL (redis://[:password@]host:port/db or unix:///path/redis.sock) or --redis none"
 
 // ResolveRedisTarget reads the --redis value: "none" turns Redis off;
-// redis://, rediss:// and unix:// URLs as redis-cli -u and go-redis take
+// redis://, rediss:// and unix:// URLs as redis-cli -u takes
 // them; a bare host:port or socket path is accepted too. envAuth is
 // REDISCLI_AUTH (main.go reads it), used when the URL has no password, as
 // redis-cli does. It is pure, and its errors never quote the input, which

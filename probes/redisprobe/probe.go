@@ -1,4 +1,4 @@
-// Package redisprobe reads a Redis server for memtui over go-redis and runs
+// Package redisprobe reads a Redis server for memtui over RESP2 and runs
 // its flushes. It lives apart from package probes so that the ui, which
 // imports probes for its data types, does not link the Redis driver.
 package redisprobe
@@ -10,12 +10,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/memtui/memtui/probes"
 )
@@ -51,77 +47,35 @@ func (o Options) withDefaults() Options {
 type Probe struct {
 	target probes.RedisTarget
 	opts   Options
-	client *redis.Client
+	conn   *pool
 }
-
-// quietOnce silences go-redis's own logger, which writes to stderr: under
-// the full-screen ui that would paint over the dashboard, and every failure
-// reaches the person through the reading's Err anyway.
-var quietOnce sync.Once
-
-// quiet is a go-redis logger that drops everything.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
 
 // New returns a probe for t. It does not connect: the first Read does.
 func New(t probes.RedisTarget, o Options) *Probe {
-	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	o = o.withDefaults()
-	return &Probe{target: t, opts: o, client: redis.NewClient(clientOptions(t, o, t.DB))}
+	return &Probe{target: t, opts: o, conn: &pool{d: newDialer(t, o), db: t.DB}}
 }
 
-// clientOptions are go-redis settings for memtui: one connection, no
-// retries (a reading that fails says so and the next one tries again), no
-// handshake extras, replies bounded by guardConn.
-func clientOptions(t probes.RedisTarget, o Options, db int) *redis.Options {
-	opt := &redis.Options{
-		Network: t.Network, Addr: t.Addr, Username: t.Username, Password: t.Password, DB: db,
-		ClientName: "memtui",
-		// RESP2: INFO is a plain bulk string, and no HELLO round trip.
-		Protocol:        2,
-		DisableIdentity: true,
-		MaxRetries:      -1,
-		DialerRetries:   1,
-		DialTimeout:     o.DialTimeout,
-		ReadTimeout:     o.ReadTimeout,
-		WriteTimeout:    o.ReadTimeout,
-		// The context's deadline bounds each call too.
-		ContextTimeoutEnabled:    true,
-		PoolSize:                 1,
-		MaxIdleConns:             1,
-		PoolTimeout:              o.ReadTimeout,
-		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+// newDialer is how the probe connects: one connection, no retries (a
+// reading that fails says so and the next one tries again), replies
+// bounded by MaxReply.
+func newDialer(t probes.RedisTarget, o Options) dialer {
+	d := dialer{network: t.Network, addr: t.Addr, username: t.Username, password: t.Password, timeout: o.DialTimeout, max: o.MaxReply}
+	if d.network == "" {
+		d.network = "tcp"
 	}
 	if t.TLS {
 		host, _, _ := net.SplitHostPort(t.Addr)
-		opt.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		d.tls = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}
-	max := o.MaxReply
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		d := net.Dialer{Timeout: o.DialTimeout}
-		var c net.Conn
-		var err error
-		if opt.TLSConfig != nil {
-			td := tls.Dialer{NetDialer: &d, Config: opt.TLSConfig}
-			c, err = td.DialContext(ctx, network, addr)
-		} else {
-			c, err = d.DialContext(ctx, network, addr)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &guardConn{Conn: c, max: max}, nil
-	}
-	opt.Dialer = dial
-	return opt
+	return d
 }
 
 // Target is the probe's target (describe it with Redacted).
 func (p *Probe) Target() probes.RedisTarget { return p.target }
 
 // Close ends memtui's connection.
-func (p *Probe) Close() error { return p.client.Close() }
+func (p *Probe) Close() error { return p.conn.close() }
 
 // Read takes one reading under ReadTimeout and ctx. It never returns a Go
 // error: a failure is a reading with Connected false and Err in words.
@@ -149,20 +103,25 @@ var infoSections = []string{"server", "memory", "stats", "keyspace"}
 func (p *Probe) Info(ctx context.Context) (probes.RedisInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.ReadTimeout)
 	defer cancel()
-	cmds := make([]*redis.StringCmd, len(infoSections))
-	_, err := p.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, s := range infoSections {
-			cmds[i] = pipe.Info(ctx, s)
-		}
-		return nil
-	})
+	cmds := make([][]string, len(infoSections))
+	for i, sec := range infoSections {
+		cmds[i] = []string{"INFO", sec}
+	}
+	replies, err := p.conn.do(ctx, p.opts.ReadTimeout, cmds...)
 	if err != nil {
 		return probes.RedisInfo{}, p.explain(err)
 	}
 	var b strings.Builder
-	for _, c := range cmds {
-		b.WriteString(c.Val())
-		b.WriteString("\n")
+	for _, r := range replies {
+		switch v := r.(type) {
+		case string:
+			b.WriteString(v)
+			b.WriteString("\n")
+		case serverError:
+			return probes.RedisInfo{}, p.explain(v)
+		default:
+			return probes.RedisInfo{}, p.explain(errInvalidReply{"INFO did not answer with text"})
+		}
 	}
 	in := probes.ParseRedisInfo(b.String())
 	if !in.MaxMemory.OK {
@@ -175,9 +134,16 @@ func (p *Probe) Info(ctx context.Context) (probes.RedisInfo, error) {
 
 // configMaxmemory fills maxmemory and its policy from CONFIG GET maxmemory*.
 func (p *Probe) configMaxmemory(ctx context.Context, in *probes.RedisInfo) {
-	m, err := p.client.ConfigGet(ctx, "maxmemory*").Result()
+	replies, err := p.conn.do(ctx, p.opts.ReadTimeout, []string{"CONFIG", "GET", "maxmemory*"})
 	if err != nil {
 		return
+	}
+	arr, _ := replies[0].([]any)
+	m := map[string]string{}
+	for i := 0; i+1 < len(arr); i += 2 {
+		k, _ := arr[i].(string)
+		v, _ := arr[i+1].(string)
+		m[k] = v
 	}
 	extra := probes.ParseRedisInfo("maxmemory:" + m["maxmemory"] + "\nmaxmemory_policy:" + m["maxmemory-policy"] + "\n")
 	in.MaxMemory = extra.MaxMemory
@@ -194,21 +160,30 @@ func (p *Probe) Flush(ctx context.Context, db int) error {
 	if p.target.Disabled {
 		return errors.New("Redis is off (--redis none)")
 	}
+	// A flush of a big database takes its time: the action's own timeout
+	// (ctx) bounds it, not the reading's.
+	timeout := time.Hour
 	if db < 0 {
-		if err := p.client.FlushAll(ctx).Err(); err != nil {
-			return p.explain(err)
-		}
-		return nil
+		return p.replyErr(p.conn.do(ctx, timeout, []string{"FLUSHALL"}))
 	}
-	c := redis.NewClient(clientOptions(p.target, p.opts, db))
-	defer c.Close()
-	if err := c.FlushDB(ctx).Err(); err != nil {
+	c := &pool{d: p.conn.d, db: db}
+	defer c.close()
+	return p.replyErr(c.do(ctx, timeout, []string{"FLUSHDB"}))
+}
+
+// replyErr is the error of a one-command call: the connection's, or the
+// server's error reply, worded.
+func (p *Probe) replyErr(replies []any, err error) error {
+	if err != nil {
 		return p.explain(err)
+	}
+	if se, ok := replies[0].(serverError); ok {
+		return p.explain(se)
 	}
 	return nil
 }
 
-// explain turns a go-redis or network error into a sentence about the
+// explain turns a server or network error into a sentence about the
 // target a person can act on, ending with what to change.
 func (p *Probe) explain(err error) error {
 	return errors.New(p.target.Scrub(classify(err, p.target, p.opts.ReadTimeout)))
@@ -218,10 +193,10 @@ func (p *Probe) explain(err error) error {
 func classify(err error, t probes.RedisTarget, timeout time.Duration) string {
 	at := "Redis at " + t.Redacted()
 	const help = "use --redis URL or --redis none"
-	var re redis.Error
+	var se serverError
 	serverSaid := ""
-	if errors.As(err, &re) {
-		serverSaid = re.Error()
+	if errors.As(err, &se) {
+		serverSaid = se.Error()
 	}
 	switch {
 	case errors.Is(err, errReplyTooLarge):
