@@ -37,7 +37,8 @@ type screenLayout struct {
 // layout decides the places for a w×h terminal. One line at the top (host,
 // clock, severity) and one at the bottom (keys or the flash line) frame the
 // body. At ≥160 columns a grid shows all five panels: memory and processes
-// side by side on top, PostgreSQL, OOM kills and the timeline below. Narrower,
+// side by side on top, PostgreSQL, OOM kills and the timeline below (the
+// last two stacked beside PostgreSQL when there are lines to spare). Narrower,
 // memory stays on top and the other four share the space below as tabs, so
 // at 80×24 each still gets enough lines to be read.
 func layout(w, h int, lower panelID) screenLayout {
@@ -58,10 +59,23 @@ func layout(w, h int, lower panelID) screenLayout {
 		l.rects[pMem] = rect{0, body.y, memW, topH}
 		l.rects[pProcs] = rect{memW, body.y, w - memW, topH}
 		botY, botH := body.y+topH, body.h-topH
-		third := w / 3
-		l.rects[pPG] = rect{0, botY, third, botH}
-		l.rects[pOOM] = rect{third, botY, third, botH}
-		l.rects[pTimeline] = rect{2 * third, botY, w - 2*third, botH}
+		if botH >= 20 {
+			// Tall enough to stack: PostgreSQL gets half the width (its
+			// RSS, database, wait and time columns), the kills and the
+			// timeline share the other half one above the other, so no
+			// panel is narrower than in the stacked layout at 120 columns.
+			half := w / 2
+			oomH := botH / 2
+			l.rects[pPG] = rect{0, botY, half, botH}
+			l.rects[pOOM] = rect{half, botY, w - half, oomH}
+			l.rects[pTimeline] = rect{half, botY + oomH, w - half, botH - oomH}
+			return l
+		}
+		pgW := w * 2 / 5
+		third := (w - pgW) / 2
+		l.rects[pPG] = rect{0, botY, pgW, botH}
+		l.rects[pOOM] = rect{pgW, botY, third, botH}
+		l.rects[pTimeline] = rect{pgW + third, botY, w - pgW - third, botH}
 		return l
 	}
 	memH := 11
