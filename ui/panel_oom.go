@@ -630,17 +630,11 @@ func (d *oomDetailDialog) view(st Styles, w, h int) string {
 	if k.RSSKB != nil {
 		rows = append(rows, [2]string{"VmRSS", kb(k.RSSKB)})
 	}
-	var b strings.Builder
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(st.Muted.Render(fmt.Sprintf("%-14s", r[0])) + st.Text.Render(r[1]))
-	}
-	b.WriteString("\n\n" + st.Muted.Render("esc or enter closes"))
+	var off int
+	body := fieldsBody(st, rows, "", "", min(w, 90)-4, h-3, &off)
 	title := fmt.Sprintf("OOM kill · pid %d", k.PID)
 	if d.e.isNew {
 		title = "✖ NEW " + title
 	}
-	return dialogBox(st, title, b.String(), min(w, 90), h)
+	return dialogBox(st, title, body, min(w, 90), h)
 }

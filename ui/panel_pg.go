@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,9 +145,50 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 			p.sel = max(p.sel-1, 0)
 		case key.Matches(msg, p.keys.Down):
 			p.sel = min(p.sel+1, max(len(p.listRows())-1, 0))
+		case key.Matches(msg, p.keys.Enter):
+			if rows := p.listRows(); len(rows) > 0 {
+				return p, openDialogCmd(p.sessionDialog(rows[min(p.sel, len(rows)-1)]))
+			}
 		}
 	}
 	return p, nil
+}
+
+// sessionDialog is the selected session's detail: every field the reading
+// has and the whole query (as the server cut it, secrets masked), hidden
+// like the table's while privacy is on.
+func (p pgPanel) sessionDialog(b probes.PGBackend) *fieldsDialog {
+	orDash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return termtext.Printable(s)
+	}
+	rss := "unknown (a remote server, or not readable)"
+	if b.RSS.OK {
+		rss = units.Bytes(b.RSS.V)
+	}
+	rows := [][2]string{
+		{"pid", strconv.Itoa(b.PID)},
+		{"user", orDash(p.private(b.User))},
+		{"database", orDash(b.Database)},
+		{"application", orDash(b.Application)},
+		{"client", orDash(p.private(b.ClientAddr))},
+		{"state", orDash(b.State) + " for " + units.Duration(b.StateAge)},
+		{"waiting on", orDash(b.WaitEvent)},
+		{"transaction", units.Duration(b.XactAge)},
+		{"query running", units.Duration(b.QueryAge)},
+		{"backend RSS", rss},
+		{"to end it", fmt.Sprintf("SELECT pg_terminate_backend(%d);  (or the palette's terminate-idle-postgres)", b.PID)},
+	}
+	q := b.Query
+	if p.hideQueries {
+		q = "hidden: privacy is on (P shows it)"
+	} else if strings.TrimSpace(q) == "" {
+		q = "—"
+	}
+	return &fieldsDialog{title: fmt.Sprintf("PostgreSQL session · pid %d", b.PID), rows: rows, textTitle: "query (as PostgreSQL cut it, secrets masked)",
+		text: termtext.Printable(q), keys: p.keys}
 }
 
 // current is this reading's figures, nil when the last reading failed or

@@ -359,3 +359,40 @@ func TestPGListScrollsAt80x24(t *testing.T) {
 		t.Errorf("no footer after scrolling:\n%s", v)
 	}
 }
+
+// TestPGEnterOpensTheSession: enter on the selected session shows every
+// field and the whole query; with privacy on the user, client and query
+// are hidden there too.
+func TestPGEnterOpensTheSession(t *testing.T) {
+	now := t0.Add(10 * time.Minute)
+	r := connectedAt(now)
+	p := pgPanelWith(&fakePG{}, r)
+	p, _ = p.update(tea.KeyMsg{Type: tea.KeyDown})
+	b := r.Stats.OldestXacts[1]
+	_, cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter opened nothing")
+	}
+	od, ok := cmd().(openDialogMsg)
+	if !ok {
+		t.Fatalf("enter gave %T", cmd())
+	}
+	v := ansi.Strip(od.d.view(testDeps(nil).withDefaults().Styles, 120, 40))
+	for _, want := range []string{fmt.Sprintf("PostgreSQL session · pid %d", b.PID), b.Database, fmt.Sprintf("pg_terminate_backend(%d)", b.PID), "query (as PostgreSQL cut it"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the session's detail lacks %q:\n%s", want, v)
+		}
+	}
+	if b.User != "" && !strings.Contains(v, b.User) {
+		t.Errorf("the detail lacks the user %q:\n%s", b.User, v)
+	}
+	if d, _ := od.d.update(tea.KeyMsg{Type: tea.KeyEsc}); !d.closed() {
+		t.Error("esc did not close it")
+	}
+	p, _ = p.update(privacyChangedMsg{on: true})
+	_, cmd = p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	v = ansi.Strip(cmd().(openDialogMsg).d.view(testDeps(nil).withDefaults().Styles, 120, 40))
+	if !strings.Contains(v, "hidden: privacy is on") || (b.User != "" && strings.Contains(v, " "+b.User+"\n")) {
+		t.Errorf("privacy on, the detail shows:\n%s", v)
+	}
+}

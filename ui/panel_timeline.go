@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 )
@@ -338,6 +341,10 @@ func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
 		p.scroll = min(p.scroll+1, max(len(p.st.Events)+len(p.st.Pending)-1, 0))
 	case key.Matches(k, km.Down):
 		p.scroll = max(p.scroll-1, 0)
+	case key.Matches(k, km.Enter):
+		if d := p.eventDialog(); d != nil {
+			return p, openDialogCmd(d)
+		}
 	case key.Matches(k, km.ReportFields):
 		return p, p.reportFieldsCmd()
 	case key.Matches(k, km.EndIncident):
@@ -585,22 +592,63 @@ func (p timelinePanel) eventLines(st Styles, w, h int) []string {
 	}
 	end := max(all-p.scroll, min(h, all))
 	start := max(end-h, 0)
+	sel := p.selected(all)
 	out := make([]string, 0, h)
 	for i := start; i < end; i++ {
+		var line string
 		if i < len(shown) {
-			out = append(out, p.eventLine(st, shown[i], false))
+			line = p.eventLine(st, shown[i], false)
 		} else {
-			out = append(out, p.eventLine(st, pending[i-len(shown)], true))
+			line = p.eventLine(st, pending[i-len(shown)], true)
 		}
+		// The selected event (enter opens it) is marked with a glyph, not
+		// colour alone.
+		mark := 1
+		if i == sel {
+			mark = 0
+		}
+		out = append(out, selGutter(st, line, mark))
 	}
 	return out
+}
+
+// selected is the index of the selected event among all (recorded, then
+// pending): the newest, moved back by ↑.
+func (p timelinePanel) selected(all int) int {
+	return max(all-1-p.scroll, 0)
+}
+
+// eventDialog is the selected event in full: its time, kind and summary,
+// then every field it was recorded with (secrets masked).
+func (p timelinePanel) eventDialog() *fieldsDialog {
+	evs := append(append([]incident.Event(nil), p.st.Events...), p.st.Pending...)
+	if len(evs) == 0 {
+		return nil
+	}
+	ev := evs[p.selected(len(evs))]
+	state := "recorded"
+	if p.selected(len(evs)) >= len(p.st.Events) {
+		state = "not yet recorded"
+	}
+	rows := [][2]string{
+		{"when", ev.At.In(p.loc).Format("2006-01-02 15:04:05.000 MST")},
+		{"kind", string(ev.Kind()) + " (" + state + ")"},
+		{"what", termtext.Printable(redact.Redact(ev.Summary()))},
+	}
+	text := "—"
+	if b, err := json.MarshalIndent(ev.Data, "", "  "); err == nil {
+		text = redact.Redact(string(b))
+	}
+	return &fieldsDialog{title: "Timeline event", rows: rows, textTitle: "as recorded", text: text, keys: p.keys}
 }
 
 // eventLine is "15:04:05 ▲ severity high → critical at 95.2%": a glyph and
 // words for every kind, colour only repeating them.
 func (p timelinePanel) eventLine(st Styles, ev incident.Event, pending bool) string {
 	glyph, style := eventGlyph(st, ev)
-	text := ev.Summary()
+	// Masked again on screen: a timeline written by another program or an
+	// older memtui may hold what this one would have masked.
+	text := redact.Redact(ev.Summary())
 	clock := st.Muted.Render(ev.At.In(p.loc).Format("15:04:05") + " ")
 	if pending {
 		return clock + st.Muted.Render("⋯ "+text+" (not yet recorded)")

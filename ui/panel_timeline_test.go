@@ -751,3 +751,34 @@ func TestTimelineKillsBeforeStart(t *testing.T) {
 		t.Errorf("tightest top bar segment %q", st)
 	}
 }
+
+// TestTimelineEnterOpensTheEvent: the newest event is marked ▸, ↑ moves
+// the mark back, and enter shows the marked event with every field it was
+// recorded with.
+func TestTimelineEnterOpensTheEvent(t *testing.T) {
+	tl := &fakeTimeline{resume: &incident.Log{Events: []incident.Event{
+		{At: t0, Data: incident.Started{Host: "odoo-prod-1", Levels: incident.DefaultLevels, Reason: "memory 90.0% held at high"}},
+		{At: t0.Add(time.Second), Data: incident.Note{Author: "alice", Text: "restarting odoo workers; password=hunter2 is the old one"}},
+		{At: t0.Add(2 * time.Second), Data: incident.SeverityChanged{From: incident.LevelNormal, To: incident.LevelHigh, UsedPct: 90}},
+	}}}
+	p := startedPanel(t, tl, &clock{t0.Add(10 * time.Second)})
+	v := ansi.Strip(p.view(testDeps(nil).Styles, 100, 16, true))
+	if !strings.Contains(v, "▸"+t0.Add(2*time.Second).In(p.loc).Format("15:04:05")) {
+		t.Fatalf("the newest event is not marked:\n%s", v)
+	}
+	p, _ = p.update(tea.KeyMsg{Type: tea.KeyUp})
+	_, cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter opened nothing")
+	}
+	d := cmd().(openDialogMsg).d
+	v = ansi.Strip(d.view(testDeps(nil).Styles, 100, 30))
+	for _, want := range []string{"Timeline event", "note (recorded)", `"author": "alice"`, "restarting odoo workers"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the event's detail lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "hunter2") {
+		t.Errorf("a secret in the detail:\n%s", v)
+	}
+}
