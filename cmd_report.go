@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
@@ -66,14 +67,11 @@ func newIncidentSession(o *options, h host.Host, info ui.HostInfo, th probes.Thr
 	return incident.NewSession(cfg), closeFn
 }
 
-// author names the person at the keyboard: under sudo the user who ran it.
+// author names the person at the keyboard the way actions name who ran
+// them: the effective user, and under sudo who ran sudo ("root (sudo from
+// alice)"), so notes and actions in one report are credited alike.
 func author() string {
-	for _, v := range []string{"SUDO_USER", "USER", "LOGNAME"} {
-		if u := os.Getenv(v); u != "" {
-			return u
-		}
-	}
-	return ""
+	return actions.Who{User: userName(), SudoUser: os.Getenv("SUDO_USER")}.String()
 }
 
 func newReportCmd(o *options, stdout io.Writer) *cobra.Command {

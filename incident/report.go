@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,7 +70,7 @@ func (in *ReportInput) Add(ev Event) {
 func (in *ReportInput) Render(path string, h Header, problems []Problem, now time.Time) []byte {
 	r := &reportWriter{}
 	r.header(path, h, &in.sum, in.fields, now)
-	r.chart(&in.sum, in.samples)
+	r.chart(&in.sum, in.samples, in.events)
 	r.timeline(in.events)
 	r.actions(in.events, in.sum.Active(), now)
 	r.kills(in.events)
@@ -201,22 +202,81 @@ func actionItems(v string) []string {
 	return out
 }
 
-// htmlish matches characters that would turn free text into HTML.
-var htmlish = strings.NewReplacer("<", "&lt;", ">", "&gt;")
+// mdInline escapes what would make free text markup anywhere in a line:
+// HTML, emphasis, code spans, links, tables and strike-through. Text typed
+// by a person or taken from a program reads as typed, never as markdown.
+// An underscore inside a word (CONSTRAINT_NONE) cannot emphasise on GitHub
+// and is left as it is, so names stay readable in the plain file too.
+func mdInline(l string) string {
+	var b strings.Builder
+	alnum := func(i int) bool {
+		if i < 0 || i >= len(l) {
+			return false
+		}
+		c := l[i]
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i := 0; i < len(l); i++ {
+		switch c := l[i]; c {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '_':
+			if alnum(i-1) && alnum(i+1) {
+				b.WriteByte(c)
+			} else {
+				b.WriteString(`\_`)
+			}
+		case '\\', '`', '*', '[', ']', '|', '~':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
 
-// text is redacted free text safe outside tables.
-func text(s string) string { return htmlish.Replace(redact.Redact(strings.TrimSpace(s))) }
+// blockStart matches what makes a line a heading, a list item, a quote or
+// a setext underline when it starts the line; the backslash goes before
+// the character that does it.
+var blockStart = regexp.MustCompile(`^(\s*)(?:(#{1,6}|[-+]|=+|-+)(\s|$)|(\d+)([.)])(\s|$))`)
 
-// cell is redacted free text safe inside a table cell: one line, pipes escaped.
+// text is redacted free text safe outside tables: every line escaped, so
+// "## Root cause" typed into a field stays a line of text.
+func text(s string) string {
+	lines := strings.Split(strings.ReplaceAll(redact.Redact(strings.TrimSpace(s)), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		// The redactor's *** is escaped too: two masks on a line could
+		// otherwise pair up as emphasis.
+		l = mdInline(l)
+		lines[i] = blockStart.ReplaceAllStringFunc(l, func(m string) string {
+			sub := blockStart.FindStringSubmatch(m)
+			if sub[4] != "" { // "1. " → "1\. "
+				return sub[1] + sub[4] + `\` + sub[5] + sub[6]
+			}
+			return sub[1] + `\` + sub[2] + sub[3]
+		})
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cell is redacted free text safe inside a table cell: one line (its line
+// breaks become " · ", never raw HTML), markup escaped.
 func cell(s string) string {
-	s = text(s)
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\n", "<br>")
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if s == "" {
+	var parts []string
+	for _, l := range strings.Split(text(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	if len(parts) == 0 {
 		return " "
 	}
-	return s
+	return strings.Join(parts, " · ")
 }
 
 var backticks = regexp.MustCompile("`+")
@@ -250,9 +310,14 @@ func shellWord(a string) string {
 	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }
 
-// commandText is an argv list as one redacted shell-quoted line.
+// commandText is an argv list as one redacted shell-quoted line. A step of
+// a plan that is not a program (SQL, a signal, a Redis flush: one element
+// holding words) is shown as written, not quoted as if it were one.
 func commandText(argv []string) string {
 	argv = redact.RedactArgv(argv)
+	if len(argv) == 1 && strings.ContainsRune(argv[0], ' ') {
+		return argv[0]
+	}
 	w := make([]string, len(argv))
 	for i, a := range argv {
 		w[i] = shellWord(a)
@@ -260,7 +325,7 @@ func commandText(argv []string) string {
 	return strings.Join(w, " ")
 }
 
-func (r *reportWriter) chart(s *Summary, samples []timedSample) {
+func (r *reportWriter) chart(s *Summary, samples []timedSample, evs []Event) {
 	r.f("### Memory and swap over the incident\n\n")
 	if len(samples) == 0 {
 		r.f("_No memory samples recorded._\n\n")
@@ -279,13 +344,41 @@ func (r *reportWriter) chart(s *Summary, samples []timedSample) {
 	if hasSwap {
 		lines += ", then swap used"
 	}
-	r.f("_Lines, in order: %s (%% of total), and the warning, high and critical levels (%s, %s, %s%%). %d samples, the highest of every %s; times in UTC._\n\n",
-		lines, pctText(lv.Warning), pctText(lv.High), pctText(lv.Critical), len(samples), stepText(step))
+	// Kills and actions on the time axis: a mark after the label of the
+	// interval they fell in (mermaid's xychart has no annotations).
+	marks := make([]string, len(pts))
+	kills, acts := 0, 0
+	for _, ev := range evs {
+		var m string
+		switch ev.Data.(type) {
+		case OOMKill:
+			m, kills = "✗", kills+1
+		case ActionStarted:
+			m, acts = "»", acts+1
+		default:
+			continue
+		}
+		i := int(ev.At.Sub(pts[0].at) / step)
+		if i < 0 || i >= len(pts) || strings.Contains(marks[i], m) {
+			continue
+		}
+		marks[i] += m
+	}
+	legend := ""
+	if kills+acts > 0 {
+		legend = " On the time axis, ✗ marks an interval with an OOM kill and » one where an action started."
+	}
+	r.f("_Lines, in order: %s (%% of total), and the warning, high and critical levels (%s, %s, %s%%). %d samples, the highest of every %s; times in UTC.%s_\n\n",
+		lines, pctText(lv.Warning), pctText(lv.High), pctText(lv.Critical), len(samples), stepText(step), legend)
 	r.f("```mermaid\nxychart-beta\n")
 	r.f("    title \"Memory and swap used (%%)\"\n")
 	labels := make([]string, len(pts))
 	for i, p := range pts {
-		labels[i] = `"` + p.at.UTC().Format(layout) + `"`
+		l := p.at.UTC().Format(layout)
+		if marks[i] != "" {
+			l += " " + marks[i]
+		}
+		labels[i] = `"` + l + `"`
 	}
 	r.f("    x-axis \"UTC\" [%s]\n", strings.Join(labels, ", "))
 	r.f("    y-axis \"%%\" 0 --> 100\n")
@@ -391,6 +484,10 @@ func (r *reportWriter) timeline(evs []Event) {
 		return
 	}
 	r.f("| Time (UTC) | Event |\n|---|---|\n")
+	// In time order: two processes append to one timeline, and a line can
+	// land after a later one of the other.
+	evs = slices.Clone(evs)
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].At.Before(evs[j].At) })
 	for _, ev := range evs {
 		if ev.Kind() == KindMemSample {
 			continue // charted above
@@ -454,6 +551,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 		r.f("_No actions were run from memtui._\n\n")
 		return
 	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].at.Before(runs[j].at) })
 	r.f("| Started (UTC) | Action | By | Commands | Confirmation | Outcome | Duration | Memory before → after | Re-check |\n")
 	r.f("|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range runs {
@@ -474,7 +572,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 			for _, c := range s.Commands {
 				cs = append(cs, cellCode(commandText(c)))
 			}
-			cmds = strings.Join(cs, "<br>")
+			cmds = strings.Join(cs, ", then ")
 			if s.Confirmation != "" {
 				confirm = cellCode(redact.Redact(s.Confirmation))
 			}
@@ -491,7 +589,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 			// A recorded outcome already names the step that failed; older
 			// timelines need the failed steps spelled out.
 			if len(failed) > 0 && len(f.Commands) > 1 && f.Outcome == "" {
-				exit += "<br>" + strings.Join(failed, "<br>")
+				exit += "; " + strings.Join(failed, "; ")
 			}
 			dur = units.Duration(time.Duration(f.Duration))
 			after = f.MemAfter
@@ -499,7 +597,7 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 				cmds = ""
 				for i, c := range f.Commands {
 					if i > 0 {
-						cmds += "<br>"
+						cmds += ", then "
 					}
 					cmds += cellCode(commandText(c.Argv))
 				}
@@ -522,6 +620,23 @@ func (r *reportWriter) actions(evs []Event, active bool, now time.Time) {
 		r.f("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", utc(a.at), name, by, cmds, confirm, exit, dur, mem, re)
 	}
 	r.f("\n")
+	for _, a := range runs {
+		if a.started == nil {
+			continue
+		}
+		for _, c := range a.started.Commands {
+			db, sql, ok := sqlStep(c)
+			if !ok {
+				continue
+			}
+			r.f("SQL of %s at %s UTC, on %s:\n\n", inline(a.action), utc(a.at), inline(db))
+			fence := "```"
+			for strings.Contains(sql, fence) {
+				fence += "`"
+			}
+			r.f("%ssql\n%s\n%s\n\n", fence, sqlLines(sql), fence)
+		}
+	}
 	for _, a := range runs {
 		if a.finished == nil || strings.TrimSpace(a.finished.OutputTail) == "" {
 			continue
@@ -637,4 +752,29 @@ func (r *reportWriter) problems(ps []Problem) {
 		r.f("- %s\n", text(p.String()))
 	}
 	r.f("\n")
+}
+
+// sqlStep takes a KindSQL step of a recorded plan apart: "SQL on database
+// erp: DELETE …" is the database and the SQL.
+func sqlStep(argv []string) (db, sql string, ok bool) {
+	if len(argv) != 1 {
+		return "", "", false
+	}
+	rest, ok := strings.CutPrefix(redact.Redact(argv[0]), "SQL on ")
+	if !ok {
+		return "", "", false
+	}
+	db, sql, ok = strings.Cut(rest, ": ")
+	return strings.TrimPrefix(db, "database "), sql, ok && strings.TrimSpace(sql) != ""
+}
+
+// sqlLines puts each statement of one-line SQL on a line of its own.
+func sqlLines(sql string) string {
+	var out []string
+	for _, st := range strings.Split(sql, ";") {
+		if st = strings.TrimSpace(st); st != "" {
+			out = append(out, st+";")
+		}
+	}
+	return strings.Join(out, "\n")
 }

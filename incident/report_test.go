@@ -111,9 +111,14 @@ func checkChart(t *testing.T, chart string) {
 func TestCellEscaping(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"a|b", `a\|b`},
-		{"line1\nline2", "line1<br>line2"},
+		{"line1\nline2", "line1 · line2"},
 		{"<script>", "&lt;script&gt;"},
-		{"postgres://u:pw@h/db", "postgres://u:***@h/db"},
+		{"postgres://u:pw@h/db", `postgres://u:\*\*\*@h/db`},
+		{"## Root cause", `\## Root cause`},
+		{"1. first\n- second", `1\. first · \- second`},
+		{"see [x](http://evil) and `code` and *bold* and ~~gone~~", "see \\[x\\](http://evil) and \\`code\\` and \\*bold\\* and \\~\\~gone\\~\\~"},
+		{"CONSTRAINT_NONE _em_", `CONSTRAINT_NONE \_em\_`},
+		{"68.4% at 09:30", "68.4% at 09:30"},
 		{"", " "},
 	}
 	for _, tt := range tests {
@@ -150,5 +155,70 @@ func TestChartBounded(t *testing.T) {
 			}
 			seen[l] = true
 		}
+	}
+}
+
+// TestReportFieldsCannotInject: what people type into the report fields
+// and notes, and what programs print, renders on GitHub as the text it is:
+// no heading, list, link, raw HTML or code block of its own, and in time
+// order even when the lines of two writers interleave.
+func TestReportFieldsCannotInject(t *testing.T) {
+	t0 := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	hostile := "## Hacked\n```\nopen fence\n<img src=x onerror=alert(1)>\n- [ ] fake item\n[click](http://evil.example)\n| a | b |"
+	evs := []Event{
+		{At: t0, Data: Started{Host: "db1", MemTotalBytes: 8 << 30, Levels: DefaultLevels, Reason: "opened by hand"}},
+		{At: t0.Add(2 * time.Minute), Data: Note{Author: "bob", Text: "second, but written first"}},
+		{At: t0.Add(time.Minute), Data: Note{Author: "alice", Text: hostile}},
+		{At: t0.Add(3 * time.Minute), Data: ReportField{Field: FieldRootCause, Value: hostile}},
+		{At: t0.Add(4 * time.Minute), Data: ActionStarted{Run: "r1", Action: "clear-odoo-caches", Name: "Clear Odoo caches (SQL)", Risk: "low",
+			Who: Who{User: "root", SudoUser: "alice"}, Commands: [][]string{{"SQL on database erp: DELETE FROM ir_cache; DELETE FROM x WHERE a LIKE '%cache%'"}}, Confirmation: "y"}},
+		{At: t0.Add(4*time.Minute + time.Second), Data: ActionFinished{Run: "r1", Action: "clear-odoo-caches", Status: "ok", Outcome: "DELETE 5000; DELETE 100",
+			OutputTail: "## not a heading\n<b>bold</b>\n"}},
+	}
+	md := Render(&Log{Path: "/x.jsonl", Header: Header{Format: Format, Version: 1, Host: "db1"}, Events: evs}, t0.Add(10*time.Minute))
+	checkMarkdown(t, md)
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(gtext.NewReader(md))
+	var headings []string
+	fences := map[string]int{}
+	_ = gast.Walk(doc, func(n gast.Node, entering bool) (gast.WalkStatus, error) {
+		if !entering {
+			return gast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *gast.Heading:
+			headings = append(headings, string(n.Text(md)))
+		case *gast.RawHTML, *gast.HTMLBlock:
+			t.Errorf("raw HTML in the report: %q", n.Text(md))
+		case *gast.Link:
+			t.Errorf("a link made from typed text: %q", n.Destination)
+		case *east.TaskCheckBox:
+			if p := n.Parent(); p != nil && strings.Contains(string(p.Text(md)), "fake item") {
+				t.Errorf("a typed checklist item became one")
+			}
+		case *gast.FencedCodeBlock:
+			fences[string(n.Language(md))]++
+		}
+		return gast.WalkContinue, nil
+	})
+	for _, h := range headings {
+		if strings.Contains(h, "Hacked") || strings.Contains(h, "not a heading") {
+			t.Errorf("typed text became a heading: %q", h)
+		}
+	}
+	if fences["sql"] != 1 || fences["mermaid"] != 0 && fences["mermaid"] != 1 {
+		t.Errorf("code blocks %v: want the SQL once as sql", fences)
+	}
+	s := string(md)
+	if strings.Contains(s, "<br>") {
+		t.Errorf("raw <br> in a table cell")
+	}
+	if a, b := strings.Index(s, "note (alice)"), strings.Index(s, "note (bob)"); a < 0 || b < 0 || a > b {
+		t.Errorf("timeline out of time order (alice at %d, bob at %d)", a, b)
+	}
+	if !strings.Contains(s, "```sql\nDELETE FROM ir_cache;\nDELETE FROM x WHERE a LIKE '%cache%';\n```") {
+		t.Errorf("the SQL is not shown as SQL:\n%s", s)
+	}
+	if !strings.Contains(s, "root (sudo from alice)") {
+		t.Errorf("the acting user is not recorded")
 	}
 }
