@@ -98,7 +98,7 @@ func runDashboard(o *options) error {
 		}
 	}()
 	d.Signals = uiSigs
-	p := tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10), tea.WithoutSignalHandler())
+	p := tea.NewProgram(ui.New(d), o.programOptions(tea.WithoutSignalHandler())...)
 	_, err := p.Run()
 	return err
 }
@@ -117,4 +117,14 @@ func terminalStyles(o *options) ui.Styles {
 	styles := ui.NewStyles(renderer, theme)
 	styles.ASCII = os.Getenv("TERM") == "dumb"
 	return styles
+}
+
+// programOptions are the full-screen program's options: the alternate
+// screen, at most 10 frames a second, and the mouse unless --no-mouse.
+func (o *options) programOptions(extra ...tea.ProgramOption) []tea.ProgramOption {
+	opts := append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(10)}, extra...)
+	if !o.noMouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	return opts
 }

@@ -100,7 +100,7 @@ func runReplay(o *options, path string) error {
 		defer closeSession()
 		d.Incident = sess
 	}
-	_, err = tea.NewProgram(ui.New(d), tea.WithAltScreen(), tea.WithFPS(10)).Run()
+	_, err = tea.NewProgram(ui.New(d), o.programOptions()...).Run()
 	return err
 }
 

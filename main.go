@@ -36,6 +36,7 @@ type options struct {
 	runbook     string
 	incidentDir string
 	warRoom     bool // start in the war-room presentation view
+	noMouse     bool // leave the mouse to the terminal (text selection)
 	redis       string
 
 	settings []setting // each config key's value and source, for memtui config
@@ -108,6 +109,7 @@ processes need it). Press ? inside for the keys.`,
 	pf.BoolVar(&o.readOnly, "read-only", false, "show the runbook's actions but run none of them")
 	pf.StringVar(&o.theme, "theme", "dark", `colour theme: "dark", "high-contrast", "colorblind" (Okabe–Ito) or "light" (projectors) (NO_COLOR turns colour off)`)
 	pf.BoolVar(&o.warRoom, "war-room", false, "start in the war-room view for a shared screen or projector (large figures, privacy on; w toggles)")
+	pf.BoolVar(&o.noMouse, "no-mouse", false, "leave the mouse to the terminal: no click to focus or select, no wheel scrolling (shift+drag selects text either way in most terminals)")
 	pf.StringVar(&o.runbook, "runbook", "", "TOML runbook file that adds actions or overrides built-in ones by id (memtui actions lists the result)")
 	pf.StringVar(&o.pg, "pg", "", "PostgreSQL to watch: a DSN (\"host=/var/run/postgresql user=postgres\") or postgres:// URL;\n"+
 		"empty: DATABASE_URL, else the libpq environment (PGHOST, PGSERVICE, PGSSLMODE, …) as psql; \"none\": off.\n"+

@@ -22,6 +22,8 @@ type KeyMap struct {
 	Enter  key.Binding
 	Back   key.Binding
 	Filter key.Binding
+	// Mouse is help text only: no key types it (mouse.go handles clicks).
+	Mouse key.Binding
 
 	// The process panel (panel_procs.go).
 	ProcSort     key.Binding
@@ -71,6 +73,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Mouse:     key.NewBinding(key.WithKeys("\x00mouse"), key.WithHelp("click/wheel", "focus, select, scroll (--no-mouse)")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / close")),
 		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 	}
@@ -140,7 +143,7 @@ type helpGroup struct {
 func (k KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.WarRoom, k.Zoom, k.Privacy}},
-		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter}},
+		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter, k.Mouse}},
 		{"Processes", []key.Binding{k.ProcSort, k.ProcGroups, k.ProcMark, k.ProcDiff}},
 		{"PostgreSQL", []key.Binding{k.PGList}},
 		{"Incident", []key.Binding{k.Note, k.ReportFields, k.Export, k.EndIncident}},

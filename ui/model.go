@@ -144,6 +144,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	case memSampledMsg:
 		m.now = m.d.Now()
 	case actionStartingMsg, actionStartedMsg, actionFinishedMsg:

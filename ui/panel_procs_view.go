@@ -104,6 +104,39 @@ func (p procPanel) body(st Styles, w, h int) string {
 	return out
 }
 
+// statusLines counts the lines body puts under the table.
+func (p procPanel) statusLines(h int) int {
+	n := 0
+	if p.err != nil {
+		n++
+	}
+	if p.filter != "" {
+		n++
+	}
+	if !p.base.IsZero() && !p.diff {
+		n++
+	}
+	return min(n, max(h-3, 0))
+}
+
+// clickRow selects the row drawn on line of the body (0 is the table's
+// header) of a body h lines tall; a click elsewhere changes nothing.
+func (p procPanel) clickRow(line, h int) procPanel {
+	if !p.have || line < 1 || p.rows() == 0 {
+		return p
+	}
+	visible := h - p.statusLines(h) - 1
+	if line > visible {
+		return p
+	}
+	row := procWindow(p.cursor, p.rows(), visible) + line - 1
+	if row < p.rows() {
+		p.cursor = row
+		p.seq = procViewSeq.Add(1) // the cached frame is stale
+	}
+	return p
+}
+
 // procWindow returns the first row to draw so the cursor stays visible.
 func procWindow(cursor, rows, visible int) int {
 	if visible <= 0 || cursor < visible {
