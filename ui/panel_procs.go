@@ -29,10 +29,13 @@ const (
 	// procScanTimeout bounds one scan: /proc reads can stall on a host in
 	// deep reclaim, and the panel must then say so rather than freeze.
 	procScanTimeout = 5 * time.Second
-	// procManyProcs is where the table is scanned less often (docs/PERFORMANCE.md:
-	// above a few thousand processes, 2–3 s) while memory keeps its pace.
-	procManyProcs = 3000
-	procSlowEvery = 2500 * time.Millisecond
+	// procManyProcs is where the table is scanned less often, every
+	// procSlowEvery, while memory keeps its pace: a full scan costs about
+	// 10 µs of CPU per process (docs/PERFORMANCE.md), so at 2,000 processes
+	// a scan a second would cost more than the rest of memtui together.
+	// Every row is then at most 2 s old, new processes included.
+	procManyProcs = 1000
+	procSlowEvery = 2 * time.Second
 	// procRowsDefault is how many rows get detail (swap, command line) and
 	// history each scan before the panel knows its height.
 	procRowsDefault = 20
