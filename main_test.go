@@ -589,7 +589,9 @@ func TestEndToEndIncident(t *testing.T) {
 	s.keys("n")
 	s.waitFor(5*time.Second, "Add a note to the timeline")
 	s.keys("leak in module X after deploy 4.2", "Enter")
-	s.waitFor(5*time.Second, "note: leak in module X after deploy 4.2")
+	// Credited like an action: the effective user ("root", or "root (sudo
+	// from alice)" under sudo).
+	s.waitFor(5*time.Second, "✎ note ("+author()+"): leak in module X after deploy 4.2")
 	s.keys("Tab", "Tab", "Tab", "Tab", "x")
 	s.waitFor(5*time.Second, "End the incident?")
 	s.keys("y")
@@ -694,7 +696,7 @@ recheck_after = "2s"
 	s.keys(":")
 	s.waitFor(5*time.Second, "Actions — ", "clear-redis", "▲ HIGH")
 	s.keys("-l", "e2e-hello")
-	s.waitFor(5*time.Second, "Actions — 1 of 12", "Say hello — runs:", "sh -c 'echo hello from memtui; echo password=***'")
+	s.waitFor(5*time.Second, "Actions — 1 of 13", "Say hello — runs:", "sh -c 'echo hello from memtui; echo password=***'")
 	s.keys("Enter")
 	s.waitFor(5*time.Second, "Confirm: Say hello", "Run it? y/enter runs")
 	s.keys("y")

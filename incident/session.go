@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -122,6 +123,10 @@ type Session struct {
 	path       string
 	writeErr   error
 	followErr  error
+	// resumeErr and lockErr outlive the next Poll: the file could not be
+	// read at start, or its writer lock cannot be had at all, and the
+	// screen keeps saying so until a write goes through.
+	resumeErr, lockErr error
 	problems   int
 	generation uint64
 }
@@ -332,11 +337,12 @@ func (s *Session) Sync(ctx context.Context) {
 		w, err := s.elect.TryWriter()
 		s.mu.Lock()
 		s.elected = true
+		s.lockErr = err
 		if err != nil {
 			// The lock cannot be had at all (not merely held by another):
 			// record rather than lose the incident; fact identities still
 			// keep kills and stages single. The error stays on screen.
-			s.followErr = err
+			s.lockErr = err
 			w = true
 		}
 		if w && !s.writer {
@@ -356,6 +362,9 @@ func (s *Session) Sync(ctx context.Context) {
 			s.show(ev)
 		}
 		s.writeErr = err
+		if err == nil && n > 0 {
+			s.resumeErr = nil // the file is usable after all
+		}
 		s.path = s.tl.Path()
 		s.generation++
 		s.mu.Unlock()
@@ -385,9 +394,7 @@ func (s *Session) applyResume(l *Log, err error) {
 	s.resumed = true
 	s.path = s.tl.Path()
 	s.generation++
-	if err != nil {
-		s.followErr = err
-	}
+	s.resumeErr = err
 	if l != nil {
 		for _, ev := range l.Events {
 			s.det.Record(ev)
@@ -514,7 +521,7 @@ func (s *Session) State() SessionState {
 		Recording: s.tl != nil, Resumed: s.resumed, Writer: s.writer, Elected: s.elected, Path: s.path,
 		Summary: sum, Criteria: sum.Criteria(), Config: s.det.Config(),
 		Events: append([]Event(nil), shown...), Pending: append([]Event(nil), s.pending...),
-		Fields: fields, WriteErr: s.writeErr, FollowErr: s.followErr, Problems: s.problems,
+		Fields: fields, WriteErr: s.writeErr, FollowErr: cmp.Or(s.followErr, s.resumeErr, s.lockErr), Problems: s.problems,
 		Generation: s.generation,
 	}
 }

@@ -100,3 +100,29 @@ func TestObserverJoinsWithoutLosingCounts(t *testing.T) {
 		t.Errorf("after joining: kills %d, start %s", s.OOMKills, s.Start.Sub(t0))
 	}
 }
+
+// badFile is a Timeline whose file cannot be read or written (a device
+// given as --incident): Resume and Record fail, Poll has nothing.
+type badFile struct{}
+
+func (badFile) Resume() (*Log, error) { return nil, ErrString("/dev/full is a character device") }
+func (badFile) Record(context.Context, []Event) ([]Event, int, error) {
+	return nil, 0, ErrString("/dev/full is a character device")
+}
+func (badFile) Poll() ([]Event, []Problem, error)                  { return nil, nil, nil }
+func (badFile) Export(context.Context, time.Time) (string, error) { return "", nil }
+func (badFile) Path() string                                       { return "" }
+
+// TestSessionKeepsSayingTheFileIsUnusable: the reason a timeline file
+// cannot be used stays in the state after later syncs, with or without an
+// incident to write (it was lost at the first Poll, so a quiet host never
+// said that nothing would be recorded).
+func TestSessionKeepsSayingTheFileIsUnusable(t *testing.T) {
+	s := NewSession(SessionConfig{Timeline: badFile{}})
+	for range 3 {
+		s.Sync(context.Background())
+	}
+	if err := s.State().FollowErr; err == nil || !strings.Contains(err.Error(), "character device") {
+		t.Fatalf("after three syncs: FollowErr %v", err)
+	}
+}
