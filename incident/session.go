@@ -120,15 +120,15 @@ type Session struct {
 	pending []Event // not on disk yet (in flight or failed)
 	fields  map[string]string
 
-	path       string
-	writeErr   error
-	followErr  error
+	path      string
+	writeErr  error
+	followErr error
 	// resumeErr and lockErr outlive the next Poll: the file could not be
 	// read at start, or its writer lock cannot be had at all, and the
 	// screen keeps saying so until a write goes through.
 	resumeErr, lockErr error
-	problems   int
-	generation uint64
+	problems           int
+	generation         uint64
 }
 
 // NewSession returns a session; call Sync to load the incident to

@@ -109,9 +109,9 @@ func (badFile) Resume() (*Log, error) { return nil, ErrString("/dev/full is a ch
 func (badFile) Record(context.Context, []Event) ([]Event, int, error) {
 	return nil, 0, ErrString("/dev/full is a character device")
 }
-func (badFile) Poll() ([]Event, []Problem, error)                  { return nil, nil, nil }
+func (badFile) Poll() ([]Event, []Problem, error)                 { return nil, nil, nil }
 func (badFile) Export(context.Context, time.Time) (string, error) { return "", nil }
-func (badFile) Path() string                                       { return "" }
+func (badFile) Path() string                                      { return "" }
 
 // TestSessionKeepsSayingTheFileIsUnusable: the reason a timeline file
 // cannot be used stays in the state after later syncs, with or without an
