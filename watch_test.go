@@ -193,7 +193,11 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	if string(labels) != `["memtui","incident"]` {
 		t.Errorf("labels %s", labels)
 	}
-	for _, want := range []string{"# Memory Incident Report", "clear-page-cache", "opened by memtui watch", "remediation failed"} {
+	// "opened by memtui watch: cgroup …", or, when an incident was open
+	// already (OOM kills of the last hour open one at start), the note
+	// "memtui watch: cgroup …: …; starting the automated response".
+	trigger := "memtui watch: cgroup " + dir + ": memory"
+	for _, want := range []string{"# Memory Incident Report", "clear-page-cache", trigger, "remediation failed"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the issue body lacks %q:\n%s", want, body)
 		}
@@ -239,7 +243,7 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	// The dashboard shows the watcher's incident and its step.
 	// The lower panel's tabs: Processes, PostgreSQL, OOM kills, Timeline.
 	dash.keys("Tab", "Tab", "Tab", "Tab")
-	screen := dash.waitFor(10*time.Second, "clear-page-cache", "opened by memtui watch")
+	screen := dash.waitFor(10*time.Second, "clear-page-cache", "memtui watch: cgroup "+dir)
 	t.Logf("the dashboard meanwhile:\n%s", screen)
 
 	// Within the cooldown: nothing runs, nobody is told again.
