@@ -9,8 +9,9 @@ const FootprintPrograms = 5
 
 // footprintPSSMaxAge spreads the smaps_rollup reads of the footprint: a
 // reading of the criteria window (5 minutes) needs no fresher PSS, and
-// smaps_rollup costs about 6× stat.
-const footprintPSSMaxAge = 15 * time.Second
+// smaps_rollup costs about 6× stat — with 2,000 processes of one program
+// among the largest, a 15 s age made these reads a quarter of memtui's CPU.
+const footprintPSSMaxAge = time.Minute
 
 // Footprint is the process memory footprint behind the "stable process
 // memory footprint" success criterion: the summed PSS of the processes of

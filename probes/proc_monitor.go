@@ -40,6 +40,9 @@ type ProcScanRequest struct {
 	// Reuse, if not nil, is a previous result's Procs the caller no longer
 	// reads: its backing array is reused.
 	Reuse []Proc
+	// NoFootprint skips the footprint (its PSS reads cost about 6× the
+	// scan's per process): for readers that do not use it, the recorder.
+	NoFootprint bool
 }
 
 // ProcScanResult is one scan with growth applied.
@@ -73,8 +76,10 @@ func (m *ProcMonitor) Scan(req ProcScanRequest) (ProcScanResult, error) {
 		return ProcScanResult{}, err
 	}
 	m.tracker.Observe(&t, req.Track)
-	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow, Window: m.tracker.cfg.GrowthWindow,
-		Footprint: m.scanner.footprint(&t)}
+	r := ProcScanResult{Table: t, Restarts: m.tracker.Restarts(t.At.Add(-time.Hour)), Leak: m.tracker.cfg.LeakWindow, Window: m.tracker.cfg.GrowthWindow}
+	if !req.NoFootprint {
+		r.Footprint = m.scanner.footprint(&t)
+	}
 	if len(req.HistoryFor) > 0 {
 		r.Histories = make(map[ProcKey][]RSSSample, len(req.HistoryFor))
 		for _, k := range req.HistoryFor {

@@ -137,7 +137,9 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 		if src.Procs != nil && c.Now().Sub(lastProcs) >= c.ProcEvery-c.Interval/2 {
 			lastProcs = c.Now()
 			// Detail (swap, command line) only for the rows kept.
-			res, err := src.Procs.Scan(probes.ProcScanRequest{ScanOptions: probes.ScanOptions{DetailTop: c.TopN}})
+			// The footprint is the dashboard's (its own scan reads it); the
+			// recording keeps the table only.
+			res, err := src.Procs.Scan(probes.ProcScanRequest{ScanOptions: probes.ScanOptions{DetailTop: c.TopN}, NoFootprint: true})
 			if err == nil {
 				if err := w.Processes(res.Table, c.TopN); err != nil {
 					return err
