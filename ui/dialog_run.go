@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/timeline"
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
@@ -75,7 +76,7 @@ func startActionCmd(svc ActionService, obs incident.ActionObserver, req actions.
 		if req.Action.Kind == actions.KindNote {
 			return started() // a note is recorded as a note when it ends
 		}
-		ev := startedEvent(info)
+		ev := timeline.Started(info)
 		obs.ActionStarted(ev.At, ev.Data.(incident.ActionStarted))
 		return tea.Sequence(msgCmd(incidentChangedMsg{}), started)()
 	}
@@ -119,7 +120,7 @@ func waitActionCmd(svc ActionService, obs incident.ActionObserver, h actions.Run
 			}
 			recorded = msgCmd(recordEventsMsg{events: []incident.Event{{At: res.Finished, Data: incident.Note{Author: author, Text: res.Note}}}})
 		} else {
-			ev := finishedEvent(res)
+			ev := timeline.Finished(res)
 			obs.ActionFinished(ev.At, ev.Data.(incident.ActionFinished))
 		}
 		level, text := flashInfo, res.ActionID+": "+statusLabel(res.Status)+" — "+res.Message
@@ -156,7 +157,7 @@ func recheckActionCmd(svc ActionService, obs incident.ActionObserver, res action
 		if rc.Memory != nil && probes.SeverityOf(rc.Memory.UsedPercent, th) >= probes.High {
 			level = flashWarn
 		}
-		ev := recheckedEvent(res, rc)
+		ev := timeline.Rechecked(res, rc)
 		obs.ActionRechecked(ev.At, ev.Data.(incident.ActionRechecked))
 		return tea.Sequence(
 			msgCmd(incidentChangedMsg{}),
@@ -164,59 +165,6 @@ func recheckActionCmd(svc ActionService, obs incident.ActionObserver, res action
 			msgCmd(flashMsg{level: level, text: text}),
 		)()
 	}
-}
-
-// memFigure is a memory reading as the timeline keeps it (nil: unknown).
-func memFigure(m *actions.Memory) *incident.MemFigure {
-	if m == nil {
-		return nil
-	}
-	return &incident.MemFigure{At: m.At, UsedPct: m.UsedPercent, SwapUsedBytes: m.SwapUsedBytes}
-}
-
-// startedEvent is the timeline's record of a run's start: who, the exact
-// argv and the confirmation given.
-func startedEvent(s actions.Started) incident.Event {
-	return incident.Event{At: s.At, Data: incident.ActionStarted{
-		Run: s.RunID, Action: s.ActionID, Name: s.ActionName, Risk: string(s.Risk),
-		Who:      incident.Who{User: s.Who.User, SudoUser: s.Who.SudoUser},
-		Commands: s.Commands, Confirmation: s.Confirmation, MemBefore: memFigure(s.MemBefore),
-	}}
-}
-
-// finishedEvent is the timeline's record of a run's end: its status and
-// outcome, each step's exit or outcome and duration, the output tail and
-// memory after. It only copies fields.
-func finishedEvent(r actions.Result) incident.Event {
-	ev := incident.ActionFinished{Run: r.RunID, Action: r.ActionID, Exit: r.ExitCode,
-		Status: string(r.Status), Outcome: r.Outcome,
-		Duration: incident.Duration(r.Duration), OutputTail: r.Output, MemAfter: memFigure(r.MemAfter)}
-	if r.Status != actions.StatusOK {
-		ev.Error = string(r.Status) + ": " + r.Message
-	}
-	for _, st := range r.Steps {
-		cr := incident.CommandResult{Argv: st.Argv, Exit: st.ExitCode, Duration: incident.Duration(st.Duration),
-			Status: string(st.Status), Outcome: st.Outcome}
-		if st.Status != actions.StatusOK {
-			cr.Error = st.Message
-		}
-		ev.Commands = append(ev.Commands, cr)
-	}
-	return incident.Event{At: r.Finished, Data: ev}
-}
-
-// recheckedEvent is the timeline's record of the re-check: memory before
-// the action and now, and the verdict.
-func recheckedEvent(r actions.Result, rc actions.Recheck) incident.Event {
-	before, after := memFigure(rc.Before), memFigure(rc.Memory)
-	at := r.Finished.Add(r.RecheckAfter)
-	if rc.Memory != nil && !rc.Memory.At.IsZero() {
-		at = rc.Memory.At
-	}
-	return incident.Event{At: at, Data: incident.ActionRechecked{
-		Run: r.RunID, Action: r.ActionID, Waited: incident.Duration(r.RecheckAfter),
-		MemBefore: before, MemAfter: after, Result: incident.Verdict(before, after),
-	}}
 }
 
 // statusLabel is a run status as glyph and word.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/run"
+	"github.com/memtui/memtui/actions/timeline"
 	"github.com/memtui/memtui/incident"
 )
 
@@ -42,7 +43,7 @@ func TestFinishedEventOutcomes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := r.RunSync(context.Background(), actions.Request{Action: tc.action})
-			ev := finishedEvent(res)
+			ev := timeline.Finished(res)
 			f := ev.Data.(incident.ActionFinished)
 			if len(f.Commands) != len(res.Steps) || f.Commands[0].Outcome == "" || f.Commands[0].Status == "" {
 				t.Errorf("steps not carried: %+v", f.Commands)

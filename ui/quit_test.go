@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/timeline"
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes"
 )
@@ -283,7 +284,7 @@ func TestQuitWaitsForTheTimelineWrite(t *testing.T) {
 	run.endCancelled()
 	// The end record is sent but its write has not answered (feed drops
 	// the write Cmd), then the run's end reaches the root.
-	m = feed(m, recordEventsMsg{events: []incident.Event{finishedEvent(run.Wait())}})
+	m = feed(m, recordEventsMsg{events: []incident.Event{timeline.Finished(run.Wait())}})
 	next, cmd := m.Update(actionFinishedMsg{token: 7, res: run.Wait()})
 	m = next.(Model)
 	if len(m.runs) != 0 {

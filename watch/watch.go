@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/actions/timeline"
 	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/incident/notify"
 	"github.com/memtui/memtui/internal/units"
@@ -352,11 +353,11 @@ func (w *Watcher) respond(ctx context.Context, t Trigger) Outcome {
 		}
 		req := actions.Request{Action: a, Confirmation: "automated by memtui watch: " + t.Why}
 		h := w.d.Runner.Start(ctx, req)
-		w.d.Session.Add(StartedEvent(h.Info()))
+		w.d.Session.Add(timeline.Started(h.Info()))
 		w.d.Session.Sync(ctx)
 		w.d.Log.Info("action_started", "action", a.ID, "risk", string(a.Risk), "runs", strings.Join(a.Plan(nil), "; "))
 		res := h.Wait()
-		w.d.Session.Add(FinishedEvent(res))
+		w.d.Session.Add(timeline.Finished(res))
 		w.d.Session.Sync(ctx)
 		level := slog.LevelInfo
 		if res.Status != actions.StatusOK {
@@ -371,7 +372,7 @@ func (w *Watcher) respond(ctx context.Context, t Trigger) Outcome {
 	var rechecks []incident.Event
 	for _, res := range results {
 		rc := w.d.Runner.Recheck(ctx, res)
-		rechecks = append(rechecks, RecheckedEvent(res, rc))
+		rechecks = append(rechecks, timeline.Rechecked(res, rc))
 	}
 	w.d.Session.Add(rechecks...)
 	after, err := w.d.Scope.Read(ctx)
@@ -579,7 +580,7 @@ func failureDetail(verdict string, results []actions.Result, rechecks []incident
 	var b strings.Builder
 	b.WriteString("**memtui watch**: " + verdict + ".")
 	for i, res := range results {
-		f := FinishedEvent(res).Data.(incident.ActionFinished)
+		f := timeline.Finished(res).Data.(incident.ActionFinished)
 		var rc *incident.ActionRechecked
 		if i < len(rechecks) {
 			if r, ok := rechecks[i].Data.(incident.ActionRechecked); ok {

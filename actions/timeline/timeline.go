@@ -1,4 +1,7 @@
-package watch
+// Package timeline turns the runner's records of a run (actions.Started,
+// Result, Recheck) into the incident timeline's events, the same way for
+// the dashboard's palette and for memtui watch. Pure: it copies fields.
+package timeline
 
 import (
 	"github.com/memtui/memtui/actions"
@@ -13,8 +16,8 @@ func memFigure(m *actions.Memory) *incident.MemFigure {
 	return &incident.MemFigure{At: m.At, UsedPct: m.UsedPercent, SwapUsedBytes: m.SwapUsedBytes}
 }
 
-// StartedEvent is the timeline's record of a run's start.
-func StartedEvent(s actions.Started) incident.Event {
+// Started is the timeline's record of a run's start.
+func Started(s actions.Started) incident.Event {
 	return incident.Event{At: s.At, Data: incident.ActionStarted{
 		Run: s.RunID, Action: s.ActionID, Name: s.ActionName, Risk: string(s.Risk),
 		Who:      incident.Who{User: s.Who.User, SudoUser: s.Who.SudoUser},
@@ -22,8 +25,8 @@ func StartedEvent(s actions.Started) incident.Event {
 	}}
 }
 
-// FinishedEvent is the timeline's record of a run's end.
-func FinishedEvent(r actions.Result) incident.Event {
+// Finished is the timeline's record of a run's end.
+func Finished(r actions.Result) incident.Event {
 	ev := incident.ActionFinished{Run: r.RunID, Action: r.ActionID, Exit: r.ExitCode,
 		Status: string(r.Status), Outcome: r.Outcome,
 		Duration: incident.Duration(r.Duration), OutputTail: r.Output, MemAfter: memFigure(r.MemAfter)}
@@ -41,8 +44,8 @@ func FinishedEvent(r actions.Result) incident.Event {
 	return incident.Event{At: r.Finished, Data: ev}
 }
 
-// RecheckedEvent is the timeline's record of the re-check.
-func RecheckedEvent(r actions.Result, rc actions.Recheck) incident.Event {
+// Rechecked is the timeline's record of the re-check.
+func Rechecked(r actions.Result, rc actions.Recheck) incident.Event {
 	before, after := memFigure(rc.Before), memFigure(rc.Memory)
 	at := r.Finished.Add(r.RecheckAfter)
 	if rc.Memory != nil && !rc.Memory.At.IsZero() {
