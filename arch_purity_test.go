@@ -2,17 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// probesSplit says whether probes is split into pure and I/O packages. The
-// ui still imports probes for its types; until the split lands, what the ui
-// reaches only through probes is logged as pending instead of failing. The
-// integrator sets it to true after merging the split.
-const probesSplit = false
 
 // machineImports are the standard packages through which code reads or
 // changes the machine: files, processes, signals, the network, a database.
@@ -116,37 +111,52 @@ func isTerminalStack(p string) bool {
 	return false
 }
 
+// uiViolations is the check of TestUIReadsNothing on the import graph g of
+// ui: each memtui package the ui depends on that imports a machine-reading
+// package, and each machine-reading module in its dependencies, except what
+// comes in through the terminal libraries.
+func uiViolations(g map[string][]string, ui string) []string {
+	own := reach(g, ui, isTerminalStack)
+	pkgs, modules := machineReaders(g, own)
+	var out []string
+	for p, imps := range pkgs {
+		out = append(out, fmt.Sprintf("the ui depends on %s, which imports %s: the ui must not reach anything that reads the machine", p, strings.Join(imps, ", ")))
+	}
+	for _, m := range modules {
+		out = append(out, fmt.Sprintf("go list -deps ./ui shows %s, not through the terminal libraries", m))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // TestUIReadsNothing holds "a UI that only draws": no memtui package the ui
 // depends on imports os, exec, signals, the network, syscalls, a database
 // driver, x/sys or gopsutil, and `go list -deps ./ui` shows neither
 // gopsutil nor golang.org/x/sys except through the terminal libraries.
-// The types the ui needs live in pure packages (incident, actions); the
-// I/O beside them (incident/store, actions/run) is wired by main.
+// The types the ui needs live in pure packages (probes, incident, actions);
+// the I/O beside them (probes/procfs, probes/pgprobe, incident/store,
+// actions/run) is wired by main.
 func TestUIReadsNothing(t *testing.T) {
-	const mod = "github.com/memtui/memtui"
-	ui := mod + "/ui"
-	isProbes := func(p string) bool { return p == mod+"/probes" || strings.HasPrefix(p, mod+"/probes/") }
-	g := importGraph(t, ui)
-	all := reach(g, ui, func(string) bool { return false })
-	// own is what the ui reaches by memtui's doing; without the probes
-	// split, what it reaches only through probes is pending, not a failure.
-	own := reach(g, ui, func(p string) bool { return isTerminalStack(p) || (!probesSplit && isProbes(p)) })
-	viaProbes := reach(g, ui, isTerminalStack)
-	pkgs, modules := machineReaders(g, all)
-	for p, imps := range pkgs {
-		switch {
-		case own[p]:
-			t.Errorf("the ui depends on %s, which imports %s: the ui must not reach anything that reads the machine", p, strings.Join(imps, ", "))
-		default:
-			t.Logf("pending the probes split: the ui reaches %s (imports %s) through probes", p, strings.Join(imps, ", "))
-		}
+	const ui = "github.com/memtui/memtui/ui"
+	for _, v := range uiViolations(importGraph(t, ui), ui) {
+		t.Error(v)
 	}
-	for _, m := range modules {
-		switch {
-		case own[m]:
-			t.Errorf("go list -deps ./ui shows %s, not through the terminal libraries", m)
-		case viaProbes[m]:
-			t.Logf("pending the probes split: go list -deps ./ui shows %s, through probes", m)
+}
+
+// TestUIViolationCaught makes the deliberate violation: the ui's real
+// import graph with one more edge, ui → probes/procfs (the /proc reader),
+// must fail the check above, naming procfs and gopsutil.
+func TestUIViolationCaught(t *testing.T) {
+	const mod = "github.com/memtui/memtui"
+	g := importGraph(t, mod+"/ui")
+	for p, imps := range importGraph(t, mod+"/probes/procfs") {
+		g[p] = imps
+	}
+	g[mod+"/ui"] = append(slices.Clone(g[mod+"/ui"]), mod+"/probes/procfs")
+	got := strings.Join(uiViolations(g, mod+"/ui"), "\n")
+	for _, want := range []string{"depends on " + mod + "/probes/procfs, which imports", "shows github.com/shirou/gopsutil/v4/host"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ui importing probes/procfs: the check did not say %q; it said:\n%s", want, got)
 		}
 	}
 }
@@ -155,7 +165,7 @@ func TestUIReadsNothing(t *testing.T) {
 // from, read nothing themselves, whatever the ui does.
 func TestPureCores(t *testing.T) {
 	const mod = "github.com/memtui/memtui"
-	for _, pkg := range []string{mod + "/incident", mod + "/actions"} {
+	for _, pkg := range []string{mod + "/incident", mod + "/actions", mod + "/probes"} {
 		g := importGraph(t, pkg)
 		pkgs, modules := machineReaders(g, reach(g, pkg, func(string) bool { return false }))
 		for p, imps := range pkgs {
@@ -169,7 +179,7 @@ func TestPureCores(t *testing.T) {
 
 // TestMachineReadersCaught proves the checker above finds what it must: a
 // deliberate violation, as data. The I/O halves of incident and actions,
-// and probes, read the machine; the check of TestUIReadsNothing, pointed at
+// and probes/procfs and probes/pgprobe, read the machine; the check of TestUIReadsNothing, pointed at
 // them, has to say so.
 func TestMachineReadersCaught(t *testing.T) {
 	const mod = "github.com/memtui/memtui"
@@ -179,8 +189,8 @@ func TestMachineReadersCaught(t *testing.T) {
 	}{
 		mod + "/incident/store": {"golang.org/x/sys/unix", "golang.org/x/sys/unix"},
 		mod + "/actions/run":    {"os/exec", "golang.org/x/sys/unix"},
-		mod + "/probes":         {"os", "golang.org/x/sys/unix"},
-		mod + "/probes/procfs":  {"os", "github.com/shirou/gopsutil/v4/host"},
+		mod + "/probes/procfs":  {"os", "golang.org/x/sys/unix"},
+		mod + "/probes/pgprobe": {"net", "github.com/jackc/pgx/v5"},
 	} {
 		g := importGraph(t, pkg)
 		pkgs, modules := machineReaders(g, reach(g, pkg, func(string) bool { return false }))

@@ -18,7 +18,6 @@ import (
 	"github.com/memtui/memtui/actions/pgexec"
 	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/internal/redact"
-	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/pgprobe"
 )
@@ -87,7 +86,7 @@ func newActionService(o *options, h host.Host, sudoUser string) (run.Service, er
 	r.Redis = o.redisActions()
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
-	t, err := probes.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
+	t, err := pgprobe.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
 	switch {
 	case err != nil:
 		r.PG = pgexec.Unavailable{Err: err}

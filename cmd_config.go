@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgprobe"
 )
 
@@ -48,7 +47,7 @@ func shownValue(key, v string) string {
 	case key == "pg" && v == "":
 		return "(libpq environment)"
 	case key == "pg" && v != "none":
-		t, err := probes.ResolvePGTargetWith(v, pgEnv(), pgprobe.ReadService)
+		t, err := pgprobe.ResolvePGTargetWith(v, pgEnv(), pgprobe.ReadService)
 		if err != nil {
 			return "(unreadable DSN, not shown)"
 		}

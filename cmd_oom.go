@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memtui/memtui/probes/procfs"
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes"
@@ -52,7 +53,7 @@ with null where the log does not say.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
-			fs := probes.NewFS(o.proc, o.sys)
+			fs := procfs.NewFS(o.proc, o.sys)
 			if file == "" && (host.Options{Proc: o.proc, Sys: o.sys}).IsReplay() {
 				// A replay's kills are in its own saved log, never in this
 				// machine's kernel log (other kills, another boot).

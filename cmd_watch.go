@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/memtui/memtui/probes/procfs"
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/actions"
@@ -376,7 +377,7 @@ func (w *watchOptions) notifiers(token, tokenSource, webhook string, o *options)
 func (w *watchOptions) openScope(ctx context.Context, o *options, h host.Host) (watch.Scope, error) {
 	dir := w.cgroup
 	if w.unit != "" {
-		d, err := probes.NewFS(o.proc, o.sys).UnitCgroup(ctx, w.unit, probes.SystemctlControlGroup)
+		d, err := procfs.NewFS(o.proc, o.sys).UnitCgroup(ctx, w.unit, procfs.SystemctlControlGroup)
 		if err != nil {
 			return nil, fmt.Errorf("--unit: %w", err)
 		}
@@ -385,7 +386,7 @@ func (w *watchOptions) openScope(ctx context.Context, o *options, h host.Host) (
 	if dir == "" {
 		return hostScope{src: h.Memory()}, nil
 	}
-	m, err := probes.OpenMemcg(dir)
+	m, err := procfs.OpenMemcg(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +424,7 @@ func (s hostScope) Read(context.Context) (watch.Sample, error) {
 }
 
 // cgroupScope is one memory cgroup against its own limit.
-type cgroupScope struct{ m *probes.Memcg }
+type cgroupScope struct{ m *procfs.Memcg }
 
 func (s cgroupScope) Name() string { return "cgroup " + s.m.Dir() }
 

@@ -27,7 +27,7 @@ func (o *options) redisTarget() (probes.RedisTarget, error) {
 	if url == "" {
 		url = probes.DefaultRedisURL
 	}
-	return probes.ResolveRedisTarget(url, os.Getenv("REDISCLI_AUTH"))
+	return redisprobe.ResolveRedisTarget(url, os.Getenv("REDISCLI_AUTH"))
 }
 
 // redisSnapshotBudget bounds the snapshot's Redis reading so a hung server

@@ -35,7 +35,7 @@ func FuzzParseMeminfo(f *testing.F) {
 	addFixtureSeeds(f, "proc", "meminfo")
 	f.Add([]byte("MemTotal: 1 kB\nMemFree: 18446744073709551615 kB\nBuffers: 0 kB\nCached: 0 kB\nShmem: 99 kB\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := parseMeminfo(b)
+		m, err := ParseMeminfo(b)
 		if err != nil {
 			if !errors.Is(err, ErrParse) {
 				t.Fatalf("error %v does not wrap ErrParse", err)
@@ -78,7 +78,7 @@ func FuzzParseMeminfo(f *testing.F) {
 func FuzzParseVMStat(f *testing.F) {
 	addFixtureSeeds(f, "proc", "vmstat")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := parseVMStat(b)
+		s, err := ParseVMStat(b)
 		known := s.PswpIn.OK || s.PswpOut.OK || s.PgMajFault.OK || s.OOMKill.OK
 		if (err == nil) != known {
 			t.Fatalf("error %v with counters %+v", err, s)
@@ -93,7 +93,7 @@ func FuzzParsePSI(f *testing.F) {
 	addFixtureSeeds(f, "proc", "pressure", "memory")
 	f.Add([]byte("some avg10=100.00 avg60=99.99 avg300=0.01 total=18446744073709551615\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := parsePSI(b)
+		p, err := ParsePSI(b)
 		if err != nil {
 			if !errors.Is(err, ErrParse) {
 				t.Fatalf("error %v does not wrap ErrParse", err)
@@ -125,7 +125,7 @@ func FuzzParseCgroupValue(f *testing.F) {
 		f.Add([]byte(s), 2)
 	}
 	f.Fuzz(func(t *testing.T, b []byte, version int) {
-		v, err := parseCgroupValue(b, version)
+		v, err := ParseCgroupValue(b, version)
 		if err != nil {
 			if !errors.Is(err, ErrParse) || v.OK {
 				t.Fatalf("error %v with value %+v", err, v)
@@ -146,7 +146,7 @@ func FuzzParseBootTime(f *testing.F) {
 	addFixtureSeeds(f, "proc", "stat")
 	f.Add([]byte("btime 9223372036854775808\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		bt, err := parseBootTime(b)
+		bt, err := ParseBootTime(b)
 		if err != nil {
 			if !errors.Is(err, ErrParse) || !bt.IsZero() {
 				t.Fatalf("error %v with time %v", err, bt)

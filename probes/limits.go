@@ -36,9 +36,11 @@ const (
 // ErrTooLarge says an input went over its bound.
 var ErrTooLarge = errors.New("over memtui's bound")
 
-// cappedWriter keeps at most left bytes and then fails every write, so a
-// command that floods its output is stopped by EPIPE instead of growing
-// memtui.
+// CapWriter returns a writer that keeps at most n bytes of what it is given
+// and then fails every write with ErrTooLarge, so a command that floods its
+// output is stopped by EPIPE instead of growing memtui.
+func CapWriter(w io.Writer, n int) io.Writer { return &cappedWriter{w: w, left: n} }
+
 type cappedWriter struct {
 	w    io.Writer
 	left int

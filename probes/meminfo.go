@@ -28,42 +28,28 @@ type Meminfo struct {
 	HugeTotal    Val // HugePages_Total × Hugepagesize
 }
 
-// Meminfo reads <proc>/meminfo.
-func (fs FS) Meminfo() (Meminfo, error) {
-	p := fs.path("meminfo")
-	b, err := readInto(p, make([]byte, 0, 4096))
-	if err != nil {
-		return Meminfo{}, err
-	}
-	m, err := parseMeminfo(b)
-	if err != nil {
-		return m, fmt.Errorf("%s: %w", p, err)
-	}
-	return m, nil
-}
-
-// parseMeminfo parses the text of /proc/meminfo. It takes bytes rather than
+// ParseMeminfo parses the text of /proc/meminfo. It takes bytes rather than
 // an io.Reader so the per-second read allocates nothing; it is pure and is
 // what the tests and the fuzzer hit. Lines it does not know are ignored;
 // a file without MemTotal, or with neither MemAvailable nor what estimates
 // it, is an error, since no percentage can be made.
-func parseMeminfo(b []byte) (Meminfo, error) {
+func ParseMeminfo(b []byte) (Meminfo, error) {
 	var m Meminfo
 	var hugePages, hugeSize Val
 	var f [3][]byte
-	b = completeLines(b)
+	b = CompleteLines(b)
 	for len(b) > 0 {
 		var line []byte
-		line, b = nextLine(b)
+		line, b = NextLine(b)
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 {
 			continue
 		}
-		n := fields(line[colon+1:], f[:])
+		n := Fields(line[colon+1:], f[:])
 		if n == 0 {
 			continue
 		}
-		v, ok := parseUint(f[0])
+		v, ok := ParseUint(f[0])
 		if !ok {
 			continue
 		}

@@ -84,7 +84,7 @@ type OOMParseOptions struct {
 // syslog and journald write (they may be mixed) and returns one record per
 // killed process. It fails only when reading r fails.
 func ParseOOM(r io.Reader, opts OOMParseOptions) (OOMLog, error) {
-	p := newOOMParser(opts)
+	p := NewOOMParser(opts)
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte // a line longer than the buffer, kept only up to MaxLogLine
 	for {
@@ -102,7 +102,7 @@ func ParseOOM(r io.Reader, opts OOMParseOptions) (OOMLog, error) {
 			line, long = long, nil
 		}
 		if len(line) > 0 {
-			p.line(clipLine(bytes.TrimSuffix(line, []byte("\n"))))
+			p.line(ClipLine(bytes.TrimSuffix(line, []byte("\n"))))
 		}
 		if err == io.EOF {
 			break
@@ -116,20 +116,20 @@ func ParseOOM(r io.Reader, opts OOMParseOptions) (OOMLog, error) {
 
 // ParseOOMBytes is ParseOOM over a byte slice.
 func ParseOOMBytes(b []byte, opts OOMParseOptions) OOMLog {
-	p := newOOMParser(opts)
+	p := NewOOMParser(opts)
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			p.line(clipLine(b))
+			p.line(ClipLine(b))
 			break
 		}
-		p.line(clipLine(b[:i]))
+		p.line(ClipLine(b[:i]))
 		b = b[i+1:]
 	}
 	return p.result()
 }
 
-func clipLine(b []byte) []byte {
+func ClipLine(b []byte) []byte {
 	if len(b) > MaxLogLine {
 		return b[:MaxLogLine]
 	}
@@ -180,7 +180,10 @@ func (a oomStamp) near(b oomStamp, window float64) bool {
 	return true
 }
 
-type oomParser struct {
+// OOMParser reads kernel log text line by line and assembles OOM kills:
+// ParseOOMBytes runs it over a whole log, the follower in procfs feeds it
+// as lines arrive.
+type OOMParser struct {
 	opts  OOMParseOptions
 	loc   *time.Location
 	now   time.Time
@@ -190,8 +193,10 @@ type oomParser struct {
 	table [][]byte // rows of a log viewer's table export, parsed by result
 }
 
-func newOOMParser(opts OOMParseOptions) *oomParser {
-	p := &oomParser{opts: opts, loc: opts.Location, now: opts.Now}
+// NewOOMParser returns a parser with opts (a nil Location reads as UTC, a
+// zero Now as the time of the call).
+func NewOOMParser(opts OOMParseOptions) *OOMParser {
+	p := &OOMParser{opts: opts, loc: opts.Location, now: opts.Now}
 	if p.loc == nil {
 		p.loc = time.UTC
 	}
@@ -201,10 +206,25 @@ func newOOMParser(opts OOMParseOptions) *oomParser {
 	return p
 }
 
+// Feed parses one line of log text read at now (the reference for stamps
+// without a year or a wall time).
+func (p *OOMParser) Feed(now time.Time, raw []byte) {
+	p.now = now
+	p.line(raw)
+}
+
+// TakeFresh returns the kills completed since its last call, oldest first.
+func (p *OOMParser) TakeFresh() []OOMKill {
+	ks := p.log.Kills
+	n := min(p.fresh, len(ks))
+	p.fresh = 0
+	return append([]OOMKill(nil), ks[len(ks)-n:]...)
+}
+
 // result returns the kills oldest first. Logs are mostly in order already;
 // a log made of several captures (dmesg, then syslog) is sorted by wall time
 // when every kill has one, else by kernel time when every kill has that.
-func (p *oomParser) result() OOMLog {
+func (p *OOMParser) result() OOMLog {
 	p.flushTable()
 	out := p.log
 	// Empty, not nil: `memtui oom --json` prints [] for a log without kills.
@@ -225,7 +245,7 @@ func (p *oomParser) result() OOMLog {
 }
 
 // line parses one line of log text.
-func (p *oomParser) line(raw []byte) {
+func (p *OOMParser) line(raw []byte) {
 	ll, ok := splitLogPrefix(raw)
 	if !ok {
 		return
@@ -246,7 +266,7 @@ const maxTableRows = 1 << 20
 
 // flushTable parses the held table-export rows in the kernel's order:
 // reversed when the export is newest first.
-func (p *oomParser) flushTable() {
+func (p *OOMParser) flushTable() {
 	rows := p.table
 	p.table = nil
 	if len(rows) == 0 {
@@ -267,7 +287,7 @@ func (p *oomParser) flushTable() {
 }
 
 // handle parses one line whose prefix is taken apart.
-func (p *oomParser) handle(ll logLine) {
+func (p *OOMParser) handle(ll logLine) {
 	msg := ll.msg
 	if len(msg) < 8 {
 		return
@@ -328,7 +348,7 @@ func (p *oomParser) handle(ll logLine) {
 
 // stamp turns the prefix's stamps into times; called only for OOM lines so
 // that noise costs no time parsing.
-func (p *oomParser) stamp(ll logLine) oomStamp {
+func (p *OOMParser) stamp(ll logLine) oomStamp {
 	var s oomStamp
 	if k, ok := ll.kernelTime(); ok {
 		s.ktime, s.hasK = k, true
@@ -349,7 +369,7 @@ func (p *oomParser) stamp(ll logLine) oomStamp {
 
 // invoked starts a new OOM event: "perl invoked oom-killer:
 // gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0".
-func (p *oomParser) invoked(ll logLine, i int) {
+func (p *OOMParser) invoked(ll logLine, i int) {
 	msg := ll.msg
 	p.log.Invoked++
 	ev := oomEvent{active: true, stamp: p.stamp(ll)}
@@ -380,7 +400,7 @@ func (p *oomParser) invoked(ll logLine, i int) {
 
 // cpuLine takes the trigger's pid from the stack dump header, "CPU: 1 UID: 0
 // PID: 3290 Comm: perl Not tainted …" (5.x+ with UID, older without).
-func (p *oomParser) cpuLine(ll logLine) {
+func (p *OOMParser) cpuLine(ll logLine) {
 	msg := ll.msg
 	i := bytes.Index(msg, []byte(" PID: "))
 	if i < 0 {
@@ -408,7 +428,7 @@ func (p *oomParser) cpuLine(ll logLine) {
 // mems_allowed=0,oom_memcg=/x,task_memcg=/x,task=perl,pid=3290,uid=0".
 // The task's comm may contain commas, so pid and uid are taken from the end
 // and task= from the last ",task=" before them.
-func (p *oomParser) oomKillLine(ll logLine) {
+func (p *OOMParser) oomKillLine(ll logLine) {
 	msg := ll.msg[len("oom-kill:"):]
 	st := p.stamp(ll)
 	if !p.ev.active || !p.ev.stamp.near(st, 5) {
@@ -475,7 +495,7 @@ func constraintName(v []byte) string {
 
 // taskIn reads the pre-4.19 memcg line "Task in /a killed as a result of
 // limit of /b".
-func (p *oomParser) taskIn(ll logLine) {
+func (p *OOMParser) taskIn(ll logLine) {
 	rest := ll.msg[len("Task in "):]
 	i := bytes.Index(rest, []byte(" killed as a result of limit of "))
 	if i < 0 {
@@ -492,7 +512,7 @@ func (p *oomParser) taskIn(ll logLine) {
 
 // tasksIn reads "Tasks in /x are going to be killed due to memory.oom.group
 // set": every process of /x is killed, each with its own kill line.
-func (p *oomParser) tasksIn(ll logLine) {
+func (p *OOMParser) tasksIn(ll logLine) {
 	rest := ll.msg[len("Tasks in "):]
 	i := bytes.Index(rest, []byte(" are going to be killed due to memory.oom.group set"))
 	if i < 0 || !p.ev.active || !p.ev.stamp.near(p.stamp(ll), 10) {
@@ -505,7 +525,7 @@ func (p *oomParser) tasksIn(ll logLine) {
 // S or sacrifice child" (the chosen task; a child may be killed instead) and
 // "Kill process N (comm) sharing same memory" (another process killed with
 // the victim because it shares its mm).
-func (p *oomParser) killProcess(ll logLine, head, rest []byte) {
+func (p *OOMParser) killProcess(ll logLine, head, rest []byte) {
 	pid, comm, tail, ok := pidComm(rest, []string{") score ", ") sharing same memory"})
 	if !ok {
 		return
@@ -548,7 +568,7 @@ func (p *oomParser) killProcess(ll logLine, head, rest []byte) {
 // process 3290 (perl) total-vm:73420kB, anon-rss:7936kB, file-rss:2104kB,
 // shmem-rss:0kB, UID:0 pgtables:80kB oom_score_adj:0" and its older forms
 // ("Killed process N (comm) total-vm:…" on its own line; vsz: on 2.6).
-func (p *oomParser) killed(ll logLine, head, rest []byte) {
+func (p *OOMParser) killed(ll logLine, head, rest []byte) {
 	rest, rhelUID := rhel6Kill(rest)
 	pid, comm, tail, ok := pidComm(rest, []string{") total-vm:", ") vsz:", "), UID:", ")"})
 	if !ok {
@@ -620,7 +640,7 @@ func rhel6Kill(rest []byte) ([]byte, *int) {
 }
 
 // fill adds what the current event knows to a kill line's record.
-func (p *oomParser) fill(k *OOMKill, st oomStamp, consume bool) {
+func (p *OOMParser) fill(k *OOMKill, st oomStamp, consume bool) {
 	if st.hasK {
 		k.KernelTimeS = oomP(st.ktime)
 	}
@@ -664,7 +684,7 @@ func (p *oomParser) fill(k *OOMKill, st oomStamp, consume bool) {
 
 // add appends a kill or merges it into an earlier record of the same kill
 // (the same line twice, or one kill in a log made of dmesg and syslog).
-func (p *oomParser) add(k OOMKill) {
+func (p *OOMParser) add(k OOMKill) {
 	if i := p.find(k); i >= 0 {
 		mergeKill(&p.log.Kills[i], k)
 		return
@@ -678,7 +698,7 @@ func (p *oomParser) add(k OOMKill) {
 }
 
 // find returns the index of a recent record describing the same kill, or -1.
-func (p *oomParser) find(k OOMKill) int {
+func (p *OOMParser) find(k OOMKill) int {
 	ks := p.log.Kills
 	for i := len(ks) - 1; i >= 0 && i >= len(ks)-64; i-- {
 		o := &ks[i]
@@ -746,7 +766,7 @@ func fillP[T any](dst **T, src *T) {
 // reaped process 3290 (perl), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB".
 // The reaper runs asynchronously, so the line may come after the next
 // event's header.
-func (p *oomParser) reaped(ll logLine) {
+func (p *OOMParser) reaped(ll logLine) {
 	rest := ll.msg[len("oom_reaper: reaped process "):]
 	pid, comm, _, ok := pidComm(rest, []string{"), now "})
 	if !ok {
@@ -775,7 +795,7 @@ func (p *oomParser) reaped(ll logLine) {
 // suppressed counts rate-limited OOM report lines: "oom_kill_process: 3
 // callbacks suppressed", "dump_header: 5 callbacks suppressed". The kill
 // lines themselves are never rate-limited, only the report around them.
-func (p *oomParser) suppressed(msg []byte) {
+func (p *OOMParser) suppressed(msg []byte) {
 	fn, rest, ok := bytes.Cut(msg, []byte(": "))
 	if !ok || !(bytes.Contains(fn, []byte("oom")) || bytes.Equal(fn, []byte("dump_header"))) {
 		return
@@ -790,7 +810,7 @@ func (p *oomParser) suppressed(msg []byte) {
 // `sending SIGTERM to process 4242 uid 1000 "java": oom_score 900, VmRSS
 // 1234 MiB, cmdline "…"` (1.2: no uid; before 1.7 "badness" for oom_score).
 // SIGTERM then SIGKILL of one process is one kill.
-func (p *oomParser) earlyOOM(ll logLine) {
+func (p *OOMParser) earlyOOM(ll logLine) {
 	msg := ll.msg
 	if !bytes.HasPrefix(msg, []byte("sending SIG")) {
 		return
@@ -863,7 +883,7 @@ func (p *oomParser) earlyOOM(ll logLine) {
 // for /system.slice being 81.23% > 50.00% for > 20s with reclaim activity"
 // and the swap form "Killed /x due to swap used (…) / total (…) being more
 // than 90.00%".
-func (p *oomParser) systemdOOMD(ll logLine) {
+func (p *OOMParser) systemdOOMD(ll logLine) {
 	msg := ll.msg
 	if !bytes.HasPrefix(msg, []byte("Killed /")) {
 		return

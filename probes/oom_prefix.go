@@ -331,7 +331,7 @@ func lowerRun(b []byte) int {
 // kernelTime returns the seconds since boot the line was stamped with.
 func (ll logLine) kernelTime() (float64, bool) {
 	if ll.kusec != nil {
-		n, ok := parseUint(ll.kusec)
+		n, ok := ParseUint(ll.kusec)
 		return float64(n) / 1e6, ok
 	}
 	if ll.ktext == nil {
@@ -339,11 +339,11 @@ func (ll logLine) kernelTime() (float64, bool) {
 	}
 	b := bytes.TrimLeft(ll.ktext, " ")
 	whole, frac, _ := bytes.Cut(b, []byte("."))
-	w, ok := parseUint(whole)
+	w, ok := ParseUint(whole)
 	if !ok {
 		return 0, false
 	}
-	f, ok := parseUint(frac)
+	f, ok := ParseUint(frac)
 	if !ok {
 		return 0, false
 	}

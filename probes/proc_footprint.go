@@ -1,17 +1,9 @@
 package probes
 
-import "time"
-
 // FootprintPrograms is how many programs the process footprint follows.
 // The words on screen and in the report (incident's footprint criterion)
 // say "the 5 largest programs": change both together.
 const FootprintPrograms = 5
-
-// footprintPSSMaxAge spreads the smaps_rollup reads of the footprint: a
-// reading of the criteria window (5 minutes) needs no fresher PSS, and
-// smaps_rollup costs about 6× stat — with 2,000 processes of one program
-// among the largest, a 15 s age made these reads a quarter of memtui's CPU.
-const footprintPSSMaxAge = time.Minute
 
 // Footprint is the process memory footprint behind the "stable process
 // memory footprint" success criterion: the summed PSS of the processes of
@@ -38,13 +30,13 @@ type Footprint struct {
 	Estimated int
 }
 
-// topPrograms ranks programs by summed RSS (known for every process, so
+// TopPrograms ranks programs by summed RSS (known for every process, so
 // the choice does not wait for PSS) and returns the n largest, largest
 // first.
-func topPrograms(procs []Proc, n int) []string {
+func TopPrograms(procs []Proc, n int) []string {
 	sum := map[string]uint64{}
 	for i := range procs {
-		sum[programOf(&procs[i])] += procs[i].RSS
+		sum[ProgramOf(&procs[i])] += procs[i].RSS
 	}
 	top := make([]string, 0, n)
 	for name, v := range sum {
@@ -64,8 +56,8 @@ func topPrograms(procs []Proc, n int) []string {
 	return top
 }
 
-// programOf is the grouping name: Program, or comm when there is none.
-func programOf(p *Proc) string {
+// ProgramOf is the grouping name: Program, or comm when there is none.
+func ProgramOf(p *Proc) string {
 	if p.Program != "" {
 		return p.Program
 	}
@@ -75,7 +67,7 @@ func programOf(p *Proc) string {
 // FootprintOf is the footprint of a table whose processes carry PSS where
 // it was read (pure: tests and a replay call it directly).
 func FootprintOf(procs []Proc) Footprint {
-	top := topPrograms(procs, FootprintPrograms)
+	top := TopPrograms(procs, FootprintPrograms)
 	fp := Footprint{Programs: top, OK: len(top) > 0}
 	in := make(map[string]bool, len(top))
 	for _, name := range top {
@@ -83,7 +75,7 @@ func FootprintOf(procs []Proc) Footprint {
 	}
 	for i := range procs {
 		p := &procs[i]
-		if !in[programOf(p)] {
+		if !in[ProgramOf(p)] {
 			continue
 		}
 		if p.PSSOK {
@@ -94,38 +86,4 @@ func FootprintOf(procs []Proc) Footprint {
 		}
 	}
 	return fp
-}
-
-// footprint reads PSS for the processes of the largest programs (cached
-// for footprintPSSMaxAge) and sums it.
-func (s *ProcScanner) footprint(t *ProcTable) Footprint {
-	top := topPrograms(t.Procs, FootprintPrograms)
-	in := make(map[string]bool, len(top))
-	for _, name := range top {
-		in[name] = true
-	}
-	for i := range t.Procs {
-		p := &t.Procs[i]
-		if p.PSSOK || !in[programOf(p)] {
-			continue
-		}
-		e, ok := s.entries[p.PID]
-		if !ok || e.start != p.Start {
-			continue
-		}
-		if !e.pssOK || t.At.Sub(e.pssAt) >= footprintPSSMaxAge {
-			n, err := s.read(p.PID, "smaps_rollup", false)
-			if err != nil {
-				continue
-			}
-			r, err := parseSmapsRollup(s.buf[:n])
-			if err != nil || !r.PssOK {
-				continue
-			}
-			e.pss, e.pssSwp, e.pssOK, e.pssAt = r.Pss, r.Swap, true, t.At
-			s.entries[p.PID] = e
-		}
-		p.PSS, p.PSSOK = e.pss, true
-	}
-	return FootprintOf(t.Procs)
 }

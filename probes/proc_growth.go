@@ -48,7 +48,7 @@ type GrowthConfig struct {
 	ReadProcFile func(pid int32, name string) ([]byte, bool)
 }
 
-func (c GrowthConfig) withDefaults() GrowthConfig {
+func (c GrowthConfig) WithDefaults() GrowthConfig {
 	if c.GrowthWindow <= 0 {
 		c.GrowthWindow = time.Minute
 	}
@@ -206,7 +206,7 @@ type goneService struct {
 // NewGrowthTracker returns a tracker with cfg (zero fields take defaults).
 func NewGrowthTracker(cfg GrowthConfig) *GrowthTracker {
 	return &GrowthTracker{
-		cfg:       cfg.withDefaults(),
+		cfg:       cfg.WithDefaults(),
 		anchors:   make(map[int32]growthAnchor),
 		series:    make(map[ProcKey]*rssSeries),
 		restarted: make(map[ProcKey]time.Time),
@@ -357,7 +357,7 @@ func (g *GrowthTracker) serviceOf(p *Proc) (id, name string) {
 		cmd, ok := p.Cmdline, p.CmdlineOK
 		if !ok && read != nil {
 			if b, rok := read(p.PID, "cmdline"); rok && len(b) > 0 {
-				cmd, ok = joinCmdline(b), true
+				cmd, ok = JoinCmdline(b), true
 			}
 		}
 		if !ok {
@@ -386,7 +386,7 @@ func parseServiceCgroup(b []byte) (unit string, byHand bool) {
 	path := ""
 	for len(b) > 0 {
 		var line []byte
-		line, b = nextLine(b)
+		line, b = NextLine(b)
 		hier, rest, ok := strings.Cut(string(line), ":")
 		if !ok {
 			continue
@@ -427,7 +427,7 @@ func (g *GrowthTracker) markRestart(now time.Time, program string, old, new Proc
 // longer followed.
 func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 	now := t.At
-	g.rank = topKIndexes(t.Procs, g.cfg.TrackTop, g.rank, func(a, b *Proc) bool { return a.Growth > b.Growth })
+	g.rank = TopKIndexes(t.Procs, g.cfg.TrackTop, g.rank, func(a, b *Proc) bool { return a.Growth > b.Growth })
 	if g.want == nil {
 		g.want, g.alive = make(map[ProcKey]bool), make(map[ProcKey]bool)
 	}
@@ -461,7 +461,7 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 			s.lastUsed = now
 		}
 		s.add(now, p.RSS, g.cfg.HistoryLen)
-		if procIsLeak(s.samples, now, g.cfg) {
+		if ProcIsLeak(s.samples, now, g.cfg) {
 			p.Mark |= MarkLeak
 		}
 	}
@@ -492,11 +492,11 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 	}
 }
 
-// procIsLeak reports whether samples show steady growth over the whole leak
+// ProcIsLeak reports whether samples show steady growth over the whole leak
 // window ending at now: history reaching back at least the window, no drop
 // below the running peak beyond the tolerance, and net growth of at least
 // LeakMinGrowth.
-func procIsLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
+func ProcIsLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
 	if len(samples) < 3 {
 		return false
 	}

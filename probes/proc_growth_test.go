@@ -1,13 +1,12 @@
 package probes
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
+
+// procNow is the fixed clock of these tests.
+var procNow = time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
 
 // procTableAt builds a scan result at t0+sec with the given processes.
 func procTableAt(sec int, procs ...Proc) ProcTable {
@@ -15,7 +14,7 @@ func procTableAt(sec int, procs ...Proc) ProcTable {
 }
 
 func TestIsLeak(t *testing.T) {
-	cfg := GrowthConfig{}.withDefaults()
+	cfg := GrowthConfig{}.WithDefaults()
 	series := func(step time.Duration, rss ...uint64) ([]RSSSample, time.Time) {
 		var out []RSSSample
 		for i, r := range rss {
@@ -39,7 +38,7 @@ func TestIsLeak(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, now := series(time.Minute, tc.rss...)
-			if got := procIsLeak(s, now, cfg); got != tc.want {
+			if got := ProcIsLeak(s, now, cfg); got != tc.want {
 				t.Errorf("isLeak = %v, want %v", got, tc.want)
 			}
 		})
@@ -114,60 +113,6 @@ func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
 	// The decimated buffer still reaches back to the start.
 	if h[0].At.After(procNow.Add(time.Minute)) {
 		t.Errorf("oldest sample %v: history lost its start", h[0].At)
-	}
-}
-
-func TestGrowthTrackerRestarts(t *testing.T) {
-	before := fixtureScanner(t, filepath.Join(procFixtures, "restart", "before"))
-	after := fixtureScanner(t, filepath.Join(procFixtures, "restart", "after"))
-	// The tracker reads the tree it is looking at, as ProcMonitor has it do.
-	tree := filepath.Join(procFixtures, "restart", "before")
-	g := NewGrowthTracker(GrowthConfig{ReadProcFile: func(pid int32, name string) ([]byte, bool) {
-		return NewFS(filepath.Join(tree, "proc"), "").readProcFile(pid, name)
-	}})
-	t1, err := before.Scan(nil, ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.Observe(&t1, nil)
-	t2, err := after.Scan(nil, ScanOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t2.At = t1.At.Add(5 * time.Second)
-	tree = filepath.Join(procFixtures, "restart", "after")
-	g.Observe(&t2, nil)
-	marks := map[int32]ProcMark{}
-	for _, p := range t2.Procs {
-		marks[p.PID] = p.Mark
-	}
-	want := map[int32]ProcMark{
-		1:   0,
-		733: MarkRestarted | MarkNew, // odoo-bin service: pid 700 replaced by 733
-		740: MarkNew,                 // a new worker is not a restart
-		800: MarkRestarted | MarkNew, // postgres: same pid, new start time
-		850: 0,
-	}
-	if diff := cmp.Diff(want, marks); diff != "" {
-		t.Errorf("marks (-want +got)\n%s", diff)
-	}
-	got := g.Restarts(time.Time{})
-	wantR := []Restart{
-		{At: t2.At, Program: "odoo-bin", Old: ProcKey{700, 5000}, New: ProcKey{733, 9000}},
-		{At: t2.At, Program: "postgres", Old: ProcKey{800, 4000}, New: ProcKey{800, 9100}},
-	}
-	if diff := cmp.Diff(wantR, got, cmpopts.SortSlices(func(a, b Restart) bool { return a.Program < b.Program })); diff != "" {
-		t.Errorf("restarts (-want +got)\n%s", diff)
-	}
-	// The mark fades after RestartMemory.
-	t3 := t2
-	t3.Procs = append([]Proc(nil), t2.Procs...)
-	t3.At = t2.At.Add(11 * time.Minute)
-	g.Observe(&t3, nil)
-	for _, p := range t3.Procs {
-		if p.Mark&MarkRestarted != 0 {
-			t.Errorf("pid %d still marked restarted after 11 min", p.PID)
-		}
 	}
 }
 

@@ -1,11 +1,5 @@
 package probes
 
-import (
-	"context"
-	"sort"
-	"time"
-)
-
 // SnapshotProc is one row of the `processes` section of
 // `memtui snapshot --json` (names fixed by docs/DESIGN.md; swap is null when it
 // could not be read, growth present only when two readings were taken).
@@ -20,62 +14,4 @@ type SnapshotProc struct {
 	Program    string   `json:"program"`
 	Growth     *float64 `json:"growth_bytes_per_min,omitempty"`
 	Restarted  bool     `json:"restarted,omitempty"`
-}
-
-// SnapshotProcesses reads the top n processes by RSS (largest first) for
-// the snapshot. With interval > 0 it reads twice, interval apart, and adds
-// each process's growth between the readings. memTotal (MemTotal in bytes,
-// 0 if unknown) gives mem_percent.
-func SnapshotProcesses(ctx context.Context, fs FS, cfg ProcScannerConfig, n int, interval time.Duration, memTotal uint64) ([]SnapshotProc, error) {
-	s := NewProcScanner(fs, cfg)
-	defer s.Close()
-	opt := ScanOptions{DetailTop: n}
-	g := NewGrowthTracker(GrowthConfig{GrowthWindow: 2 * interval})
-	t, err := s.Scan(nil, opt)
-	if err != nil {
-		return nil, err
-	}
-	g.Observe(&t, nil)
-	if interval > 0 {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(interval):
-		}
-		if t, err = s.Scan(nil, opt); err != nil {
-			return nil, err
-		}
-		g.Observe(&t, nil)
-	}
-	return snapshotRows(t, n, interval > 0, memTotal), nil
-}
-
-// snapshotRows turns a table into the top n rows.
-func snapshotRows(t ProcTable, n int, withGrowth bool, memTotal uint64) []SnapshotProc {
-	procs := append([]Proc(nil), t.Procs...)
-	sort.SliceStable(procs, func(i, j int) bool {
-		if procs[i].RSS != procs[j].RSS {
-			return procs[i].RSS > procs[j].RSS
-		}
-		return procs[i].PID < procs[j].PID
-	})
-	if len(procs) > n {
-		procs = procs[:n]
-	}
-	out := make([]SnapshotProc, 0, len(procs))
-	for _, p := range procs {
-		r := SnapshotProc{PID: p.PID, User: p.User, Comm: p.Comm, RSSBytes: p.RSS,
-			MemPercent: p.MemPercent(memTotal), Cmdline: p.Cmdline, Program: p.Program,
-			Restarted: p.Mark&MarkRestarted != 0}
-		if p.SwapOK {
-			v := p.Swap
-			r.SwapBytes = &v
-		}
-		if withGrowth && p.GrowthOK {
-			v := p.Growth * 60
-			r.Growth = &v
-		}
-		out = append(out, r)
-	}
-	return out
 }

@@ -5,10 +5,6 @@ import (
 	"fmt"
 )
 
-// pfKthread is PF_KTHREAD from include/linux/sched.h: the task is a kernel
-// thread. The flags word is field 9 of /proc/<pid>/stat.
-const pfKthread = 0x00200000
-
 // ProcStat is the part of /proc/<pid>/stat the process table needs. One read
 // of stat gives the parent, the state, the start time and the resident set at
 // once, which is why the scan reads stat rather than statm plus status.
@@ -29,18 +25,18 @@ type ProcStat struct {
 // it). It does not allocate: Comm aliases b. The comm sits between the first
 // '(' and the last ')' because the name itself may hold spaces and
 // parentheses ("(sd-pam)", "tmux: server").
-func ParseProcStat(b []byte) (ProcStat, error) { return parseProcStatTo(b, 24) }
+func ParseProcStat(b []byte) (ProcStat, error) { return ParseProcStatTo(b, 24) }
 
-// parseProcStatTo parses fields 1 to last (at most 24) and fails when the
+// ParseProcStatTo parses fields 1 to last (at most 24) and fails when the
 // line ends before last: a caller that needs only the parent stops at 4.
-func parseProcStatTo(b []byte, last int) (ProcStat, error) {
+func ParseProcStatTo(b []byte, last int) (ProcStat, error) {
 	var s ProcStat
 	open := bytes.IndexByte(b, '(')
 	closing := bytes.LastIndexByte(b, ')')
 	if open < 1 || closing < open {
 		return s, fmt.Errorf("stat: no (comm): %w", ErrParse)
 	}
-	pid, ok := parseUint(bytes.TrimSpace(b[:open]))
+	pid, ok := ParseUint(bytes.TrimSpace(b[:open]))
 	if !ok || pid > 1<<31-1 {
 		return s, fmt.Errorf("stat: bad pid: %w", ErrParse)
 	}
@@ -70,31 +66,31 @@ func parseProcStatTo(b []byte, last int) (ProcStat, error) {
 			}
 			s.State = tok[0]
 		case 4:
-			v, ok := parseUint(tok)
+			v, ok := ParseUint(tok)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("stat: bad ppid: %w", ErrParse)
 			}
 			s.PPID = int32(v)
 		case 9:
-			v, ok := parseUint(tok)
+			v, ok := ParseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad flags: %w", ErrParse)
 			}
 			s.Flags = v
 		case 20:
-			v, ok := parseUint(tok)
+			v, ok := ParseUint(tok)
 			if !ok || v > 1<<31-1 {
 				return s, fmt.Errorf("stat: bad num_threads: %w", ErrParse)
 			}
 			s.Threads = int32(v)
 		case 22:
-			v, ok := parseUint(tok)
+			v, ok := ParseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad starttime: %w", ErrParse)
 			}
 			s.StartTime = v
 		case 23:
-			v, ok := parseUint(tok)
+			v, ok := ParseUint(tok)
 			if !ok {
 				return s, fmt.Errorf("stat: bad vsize: %w", ErrParse)
 			}
@@ -105,7 +101,7 @@ func parseProcStatTo(b []byte, last int) (ProcStat, error) {
 			if len(tok) > 0 && tok[0] == '-' {
 				s.RSSPages = 0
 			} else {
-				v, ok := parseUint(tok)
+				v, ok := ParseUint(tok)
 				if !ok {
 					return s, fmt.Errorf("stat: bad rss: %w", ErrParse)
 				}

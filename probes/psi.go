@@ -20,30 +20,15 @@ type PSI struct {
 	Full PSILine // absent on some kernels and in some containers
 }
 
-// PSI reads <proc>/pressure/memory. ErrUnavailable means the kernel has no
-// PSI (too old, or booted with psi=0).
-func (fs FS) PSI() (PSI, error) {
-	path := fs.path("pressure", "memory")
-	b, err := readInto(path, make([]byte, 0, 256))
-	if err != nil {
-		return PSI{}, err
-	}
-	p, err := parsePSI(b)
-	if err != nil {
-		return p, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
-}
-
-// parsePSI parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" lines.
-func parsePSI(b []byte) (PSI, error) {
+// ParsePSI parses "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" lines.
+func ParsePSI(b []byte) (PSI, error) {
 	var p PSI
 	var f [5][]byte
-	b = completeLines(b)
+	b = CompleteLines(b)
 	for len(b) > 0 {
 		var line []byte
-		line, b = nextLine(b)
-		n := fields(line, f[:])
+		line, b = NextLine(b)
+		n := Fields(line, f[:])
 		if n < 5 {
 			continue
 		}
@@ -68,7 +53,7 @@ func parsePSI(b []byte) (PSI, error) {
 				l.Avg300, okAll = parsePct(val)
 				seen |= 4
 			case "total":
-				l.TotalMicros, okAll = parseUint(val)
+				l.TotalMicros, okAll = ParseUint(val)
 				seen |= 8
 			}
 			if !okAll {
@@ -98,11 +83,11 @@ func parsePct(b []byte) (float64, bool) {
 	// allocation strconv.ParseFloat would need.
 	dot := bytes.IndexByte(b, '.')
 	if dot < 0 {
-		v, ok := parseUint(b)
+		v, ok := ParseUint(b)
 		return float64(v), ok && v <= 100
 	}
-	ip, ok1 := parseUint(b[:dot])
-	fp, ok2 := parseUint(b[dot+1:])
+	ip, ok1 := ParseUint(b[:dot])
+	fp, ok2 := ParseUint(b[dot+1:])
 	if !ok1 || !ok2 || ip > 100 {
 		return 0, false
 	}

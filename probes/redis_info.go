@@ -57,9 +57,9 @@ func (in RedisInfo) KeysIn(db int) uint64 {
 	return 0
 }
 
-// maxRedisDBs bounds the keyspace lines kept: Redis has 16 databases unless
+// MaxRedisDBs bounds the keyspace lines kept: Redis has 16 databases unless
 // configured otherwise, and a reply listing millions is not a real server.
-const maxRedisDBs = 1024
+const MaxRedisDBs = 1024
 
 // ParseRedisInfo reads the text of one or more INFO sections ("# Memory",
 // then "field:value" lines, CRLF or LF). Unknown fields and malformed lines
@@ -104,7 +104,7 @@ func ParseRedisInfo(s string) RedisInfo {
 		case "evicted_keys":
 			in.EvictedKeys = parseRedisUint(v)
 		default:
-			if db, ok := parseRedisKeyspace(k, v); ok && len(in.Keyspace) < maxRedisDBs {
+			if db, ok := parseRedisKeyspace(k, v); ok && len(in.Keyspace) < MaxRedisDBs {
 				in.Keyspace = append(in.Keyspace, db)
 			}
 		}

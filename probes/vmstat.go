@@ -1,6 +1,8 @@
 package probes
 
-import "fmt"
+import (
+	"fmt"
+)
 
 // VMStat holds the counters of /proc/vmstat that memtui uses. They count
 // events since boot; rates come from two readings (see Rates).
@@ -11,37 +13,23 @@ type VMStat struct {
 	OOMKill    Val // oom_kill: OOM killer invocations (kernel 4.13+), readable by anyone
 }
 
-// VMStat reads <proc>/vmstat.
-func (fs FS) VMStat() (VMStat, error) {
-	p := fs.path("vmstat")
-	b, err := readInto(p, make([]byte, 0, 8192))
-	if err != nil {
-		return VMStat{}, err
-	}
-	s, err := parseVMStat(b)
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", p, err)
-	}
-	return s, nil
-}
-
-// parseVMStat parses the "name value" lines of /proc/vmstat. A counter it
+// ParseVMStat parses the "name value" lines of /proc/vmstat. A counter it
 // cannot read stays unknown; a file with none of them (every kernel since
 // 2.6 prints pgmajfault) is an error, so garbage is reported, not shown as
 // "no rates".
-func parseVMStat(b []byte) (VMStat, error) {
+func ParseVMStat(b []byte) (VMStat, error) {
 	var s VMStat
 	var f [3][]byte // a third field means the line is not "name value"
-	b = completeLines(b)
+	b = CompleteLines(b)
 	for len(b) > 0 {
 		var line []byte
-		line, b = nextLine(b)
+		line, b = NextLine(b)
 		// Of ~190 lines only four matter, all starting with p or o:
 		// skipping the rest before splitting halves the cost of a reading.
-		if len(line) == 0 || (line[0] != 'p' && line[0] != 'o') || fields(line, f[:]) != 2 {
+		if len(line) == 0 || (line[0] != 'p' && line[0] != 'o') || Fields(line, f[:]) != 2 {
 			continue
 		}
-		v, ok := parseUint(f[1])
+		v, ok := ParseUint(f[1])
 		if !ok {
 			continue
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memtui/memtui/probes/procfs"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
@@ -323,7 +325,7 @@ func TestOOMPanelLiveFollower(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	f := probes.NewFS(filepath.Join("..", "probes", "testdata", "oom", "proc"), "").FollowOOM(context.Background(), probes.OOMConfig{KmsgPath: fifo, Location: time.UTC})
+	f := procfs.NewFS(filepath.Join("..", "probes", "testdata", "oom", "proc"), "").FollowOOM(context.Background(), probes.OOMConfig{KmsgPath: fifo, Location: time.UTC})
 	defer f.Close()
 	d := testDeps(nil)
 	d.OOM = f

@@ -7,14 +7,13 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/run"
-	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/redisprobe"
 	"github.com/memtui/memtui/probes/redistest"
 )
 
 func runner(t *testing.T, srv *redistest.Server) *run.Runner {
 	t.Helper()
-	tg, err := probes.ResolveRedisTarget(srv.SocketURL(), srv.Password())
+	tg, err := redisprobe.ResolveRedisTarget(srv.SocketURL(), srv.Password())
 	if err != nil {
 		t.Fatal(err)
 	}

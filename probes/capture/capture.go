@@ -21,7 +21,7 @@ import (
 	"strings"
 
 	"github.com/memtui/memtui/internal/redact"
-	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/procfs"
 )
 
 // DefaultMaxFile bounds every copied file: the largest file memtui reads
@@ -345,7 +345,7 @@ func namesOnly(b []byte) []byte {
 func kernelLog(path string) ([]byte, error) {
 	var out bytes.Buffer
 	inReport := 0 // lines left in the current report's window
-	err := probes.DrainKernelLog(path, func(l []byte) {
+	err := procfs.DrainKernelLog(path, func(l []byte) {
 		if len(l) > 0 && l[0] == ' ' {
 			return // kmsg continuation lines (SUBSYSTEM=…, DEVICE=…)
 		}

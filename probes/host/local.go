@@ -15,7 +15,7 @@ import (
 // Local is the machine memtui runs on: today's probes over /proc and /sys,
 // its kernel log, its PostgreSQL; actions allowed unless --read-only.
 type Local struct {
-	fs   probes.FS
+	fs   procfs.FS
 	opts Options
 	closers
 
@@ -26,7 +26,7 @@ type Local struct {
 
 // NewLocal returns the local host.
 func NewLocal(o Options) *Local {
-	return &Local{fs: probes.NewFS(o.Proc, o.Sys), opts: o}
+	return &Local{fs: procfs.NewFS(o.Proc, o.Sys), opts: o}
 }
 
 func (h *Local) ids() {
@@ -65,21 +65,21 @@ func (h *Local) Facts(ctx context.Context) Facts {
 
 // Memory opens a memory probe of the caller's own.
 func (h *Local) Memory() MemorySource {
-	p := probes.NewMemProbe(h.fs, nil)
+	p := procfs.NewMemProbe(h.fs, nil)
 	h.add(p)
 	return p
 }
 
 // Processes opens the process monitor; user names from /etc/passwd.
 func (h *Local) Processes(growth probes.GrowthConfig) ProcSource {
-	m := probes.NewProcMonitor(h.fs, probes.ProcScannerConfig{}, growth)
+	m := procfs.NewProcMonitor(h.fs, probes.ProcScannerConfig{}, growth)
 	h.add(m)
 	return m
 }
 
 // TopProcesses reads the largest processes for the snapshot.
 func (h *Local) TopProcesses(ctx context.Context, n int, interval time.Duration, memTotal uint64) ([]probes.SnapshotProc, error) {
-	return probes.SnapshotProcesses(ctx, h.fs, probes.ProcScannerConfig{}, n, interval, memTotal)
+	return procfs.SnapshotProcesses(ctx, h.fs, probes.ProcScannerConfig{}, n, interval, memTotal)
 }
 
 // OOM reads the live kernel log (/dev/kmsg, dmesg, journalctl) and, with
@@ -105,8 +105,8 @@ func (h *Local) Postgres() (PGSource, string) {
 
 // openPG resolves the target and opens a probe of it; a target that cannot
 // be read is a source that says why at every reading.
-func openPG(dsn string, env map[string]string, fs probes.FS, c *closers) (PGSource, string) {
-	t, err := probes.ResolvePGTargetWith(dsn, env, pgprobe.ReadService)
+func openPG(dsn string, env map[string]string, fs procfs.FS, c *closers) (PGSource, string) {
+	t, err := pgprobe.ResolvePGTargetWith(dsn, env, pgprobe.ReadService)
 	switch {
 	case err != nil:
 		return pgConfigError{err: err}, ""

@@ -29,7 +29,7 @@ var KernelLogFiles = []string{"dmesg", "kmsg"}
 // its passwd, its hostname — and nothing from the live host; actions are
 // refused, and PostgreSQL is read only when --pg names one.
 type Replay struct {
-	fs   probes.FS
+	fs   procfs.FS
 	tree string // the directory holding proc/ (and maybe sys/, etc/, dmesg)
 	opts Options
 	closers
@@ -52,7 +52,7 @@ func NewReplay(o Options) *Replay {
 	if isDefault(sys, "/sys") {
 		sys = filepath.Join(tree, "sys")
 	}
-	return &Replay{fs: probes.NewFS(proc, sys), tree: tree, opts: o}
+	return &Replay{fs: procfs.NewFS(proc, sys), tree: tree, opts: o}
 }
 
 func (h *Replay) ids() {
@@ -121,7 +121,7 @@ func (h *Replay) cpus() int {
 
 // Memory opens a memory probe over the tree.
 func (h *Replay) Memory() MemorySource {
-	p := probes.NewMemProbe(h.fs, nil)
+	p := procfs.NewMemProbe(h.fs, nil)
 	h.add(p)
 	return p
 }
@@ -133,14 +133,14 @@ func (h *Replay) passwd() string { return filepath.Join(h.tree, "etc", "passwd")
 
 // Processes opens the process monitor over the tree.
 func (h *Replay) Processes(growth probes.GrowthConfig) ProcSource {
-	m := probes.NewProcMonitor(h.fs, probes.ProcScannerConfig{PasswdPath: h.passwd()}, growth)
+	m := procfs.NewProcMonitor(h.fs, probes.ProcScannerConfig{PasswdPath: h.passwd()}, growth)
 	h.add(m)
 	return m
 }
 
 // TopProcesses reads the tree's largest processes.
 func (h *Replay) TopProcesses(ctx context.Context, n int, interval time.Duration, memTotal uint64) ([]probes.SnapshotProc, error) {
-	return probes.SnapshotProcesses(ctx, h.fs, probes.ProcScannerConfig{PasswdPath: h.passwd()}, n, interval, memTotal)
+	return procfs.SnapshotProcesses(ctx, h.fs, probes.ProcScannerConfig{PasswdPath: h.passwd()}, n, interval, memTotal)
 }
 
 // KernelLog is the tree's saved kernel log, "" when it carries none.

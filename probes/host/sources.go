@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/procfs"
 )
 
 // closers keeps what a host opened so Close can release it all; sources
@@ -40,7 +41,7 @@ func (c *closers) Close() error {
 
 // readBootID reads <proc>/sys/kernel/random/boot_id ("" when absent: old
 // kernels, fixture trees that did not capture it).
-func readBootID(fs probes.FS) string {
+func readBootID(fs procfs.FS) string {
 	b, err := os.ReadFile(filepath.Join(fs.ProcRoot(), "sys", "kernel", "random", "boot_id"))
 	if err != nil {
 		return ""

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/memtui/memtui/probes"
 )
 
 // The process environment must not change the connection: only what main
@@ -21,7 +19,7 @@ func TestPGConnConfigIgnoresProcessEnvironment(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	tg, err := probes.ResolvePGTarget("host=/run/pg port=5433 user=memtui dbname=postgres password=right", nil)
+	tg, err := ResolvePGTarget("host=/run/pg port=5433 user=memtui dbname=postgres password=right", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

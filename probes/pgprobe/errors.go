@@ -17,7 +17,7 @@ import (
 
 // classify turns a pgx/pgconn/net error into a probes.PGError about target.
 // timeout is the limit that applied, for "no answer within 3s".
-func classify(err error, t probes.PGTarget, timeout time.Duration) *probes.PGError {
+func classify(err error, t PGTarget, timeout time.Duration) *probes.PGError {
 	if err == nil {
 		return nil
 	}

@@ -17,14 +17,14 @@ import (
 )
 
 func TestClassifyPGError(t *testing.T) {
-	sock, _ := probes.ResolvePGTarget("host=/var/run/postgresql port=5432 user=odoo dbname=odoo password=Hunter2-secret", nil)
-	tcp, _ := probes.ResolvePGTarget("host=db.internal port=6432 user=odoo dbname=odoo password=Hunter2-secret", nil)
+	sock, _ := ResolvePGTarget("host=/var/run/postgresql port=5432 user=odoo dbname=odoo password=Hunter2-secret", nil)
+	tcp, _ := ResolvePGTarget("host=db.internal port=6432 user=odoo dbname=odoo password=Hunter2-secret", nil)
 	opErr := func(errno syscall.Errno) error {
 		return fmt.Errorf("dial: %w", &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", errno)})
 	}
 	cases := []struct {
 		name string
-		t    probes.PGTarget
+		t    PGTarget
 		err  error
 		kind probes.PGErrKind
 		msg  string
@@ -74,7 +74,7 @@ func TestClassifyPGError(t *testing.T) {
 // the hint must say how to get in (run as postgres, a pg_ident map, or TCP
 // with a password), not "the role or a pg_hba entry is missing".
 func TestClassifyPeerAuth(t *testing.T) {
-	sock, _ := probes.ResolvePGTarget("host=/var/run/postgresql port=5432 user=postgres dbname=postgres", nil)
+	sock, _ := ResolvePGTarget("host=/var/run/postgresql port=5432 user=postgres dbname=postgres", nil)
 	for _, msg := range []string{`Peer authentication failed for user "postgres"`, `Ident authentication failed for user "postgres"`} {
 		e := classify(&pgconn.PgError{Code: "28000", Message: msg}, sock, 3*time.Second)
 		for _, want := range []string{"sudo -u postgres memtui", "pg_ident.conf", "~/.pgpass", "host=127.0.0.1 user=postgres", "Connecting as root"} {

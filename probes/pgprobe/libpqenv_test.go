@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -64,7 +63,7 @@ func TestLibpqEnvironmentReachesTheServer(t *testing.T) {
 			"memtui", 3 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			tg, err := probes.ResolvePGTargetWith("", c.env, ReadService)
+			tg, err := ResolvePGTargetWith("", c.env, ReadService)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +99,7 @@ func TestPGServiceMissing(t *testing.T) {
 	if err := os.WriteFile(f, []byte("[other]\nhost=h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := probes.ResolvePGTargetWith("", map[string]string{"PGSERVICE": "incident-db", "PGSERVICEFILE": f}, ReadService)
+	_, err := ResolvePGTargetWith("", map[string]string{"PGSERVICE": "incident-db", "PGSERVICEFILE": f}, ReadService)
 	if err == nil {
 		t.Fatal("no error for a missing service")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
+	"github.com/memtui/memtui/probes/procfs"
 )
 
 // TestPGRoleWithoutMonitorSeesNoState: a role without pg_monitor (or
@@ -22,7 +23,7 @@ func TestPGRoleWithoutMonitorSeesNoState(t *testing.T) {
 	stop := sleepers(t, busy)
 	defer stop()
 
-	p := New(targetFor(t, srv.DSNFor("watcher", pw, "postgres")), probes.NewFS("", ""), Options{IdleThreshold: time.Hour})
+	p := New(targetFor(t, srv.DSNFor("watcher", pw, "postgres")), procfs.NewFS("", ""), Options{IdleThreshold: time.Hour})
 	defer p.Close()
 	r := readUntil(t, p, 10*time.Second, func(r probes.PGReading) bool {
 		return r.Connected && r.Stats.Hidden >= 3
@@ -37,7 +38,7 @@ func TestPGRoleWithoutMonitorSeesNoState(t *testing.T) {
 
 	exec(t, admin, "GRANT pg_monitor TO watcher")
 	p.Close() // a new session: role membership is checked per statement, but start clean
-	p = New(targetFor(t, srv.DSNFor("watcher", pw, "postgres")), probes.NewFS("", ""), Options{IdleThreshold: time.Hour})
+	p = New(targetFor(t, srv.DSNFor("watcher", pw, "postgres")), procfs.NewFS("", ""), Options{IdleThreshold: time.Hour})
 	defer p.Close()
 	r = readUntil(t, p, 10*time.Second, func(r probes.PGReading) bool {
 		return r.Connected && r.Stats.ByState["active"] == 3

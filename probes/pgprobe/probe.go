@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/memtui/memtui/probes/procfs"
 
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
@@ -56,8 +57,8 @@ func (o Options) withDefaults() Options {
 // server that is out of connection slots still gets read. Reconnects back off
 // exponentially. Safe for concurrent use; readings are serialised.
 type Probe struct {
-	target probes.PGTarget
-	fs     probes.FS
+	target PGTarget
+	fs     procfs.FS
 	opts   Options
 
 	mu       sync.Mutex
@@ -76,12 +77,12 @@ type Probe struct {
 
 // New returns a probe for target; fs is used for the backends' RSS.
 // It does not connect: the first Read does.
-func New(target probes.PGTarget, fs probes.FS, opts Options) *Probe {
+func New(target PGTarget, fs procfs.FS, opts Options) *Probe {
 	return &Probe{target: target, fs: fs, opts: opts.withDefaults(), statm: make([]byte, 0, 128)}
 }
 
 // Target is the probe's target (describe it with Redacted).
-func (p *Probe) Target() probes.PGTarget { return p.target }
+func (p *Probe) Target() PGTarget { return p.target }
 
 // Options are the probe's effective options.
 func (p *Probe) Options() Options { return p.opts }
@@ -243,7 +244,7 @@ func (p *Probe) readProcMem() probes.PGProcMem {
 // outright because pgconn adds PGOPTIONS, PGTZ and PGAPPNAME from the
 // environment to them. Other sessions of memtui (the runbook's SQL actions)
 // should connect with it too, so that they reach the server the panel shows.
-func ConnConfig(t probes.PGTarget, connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
+func ConnConfig(t PGTarget, connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
 	conn, runtime := t.DriverSettings(connectTimeout, statementTimeout)
 	cfg, err := pgx.ParseConfig(conn)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/memtui/memtui/probes/procfs"
 
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
@@ -71,9 +72,9 @@ func sleepers(t testing.TB, conns []*pgx.Conn) func() {
 	return stop
 }
 
-func targetFor(t testing.TB, dsn string) probes.PGTarget {
+func targetFor(t testing.TB, dsn string) PGTarget {
 	t.Helper()
-	tg, err := probes.ResolvePGTarget(dsn, nil)
+	tg, err := ResolvePGTarget(dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	}
 	sleepers(t, active)
 
-	p := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: time.Hour})
+	p := New(targetFor(t, dsn), procfs.NewFS("", ""), Options{IdleThreshold: time.Hour})
 	defer p.Close()
 	r := readUntil(t, p, 10*time.Second, func(r probes.PGReading) bool {
 		return r.Connected && r.Stats.ByState["active"] == nActive
@@ -236,7 +237,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	// p's own session would count as idle for the next probe.
 	p.Close()
 	t.Run("idle over threshold", func(t *testing.T) {
-		short := New(targetFor(t, dsn), probes.NewFS("", ""), Options{IdleThreshold: 1500 * time.Millisecond})
+		short := New(targetFor(t, dsn), procfs.NewFS("", ""), Options{IdleThreshold: 1500 * time.Millisecond})
 		defer short.Close()
 		time.Sleep(1600 * time.Millisecond)
 		exec(t, idle[0], "SELECT 1") // this one is fresh again
@@ -251,7 +252,7 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 }
 
 // secretLeaks fails the test if any text a person could see contains secret.
-func secretLeaks(t *testing.T, secret string, r probes.PGReading, tg probes.PGTarget) {
+func secretLeaks(t *testing.T, secret string, r probes.PGReading, tg PGTarget) {
 	t.Helper()
 	js, _ := json.Marshal(r.Snapshot())
 	for name, s := range map[string]string{
@@ -289,7 +290,7 @@ func TestPGConnectionErrorsInPlainWords(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tg := targetFor(t, c.dsn)
-			p := New(tg, probes.NewFS("", ""), Options{})
+			p := New(tg, procfs.NewFS("", ""), Options{})
 			defer p.Close()
 			r := p.Read(context.Background())
 			if r.Connected || r.Err == nil {
@@ -326,7 +327,7 @@ func TestPGConnectTimeoutOnSilentServer(t *testing.T) {
 	}()
 	port := l.Addr().(*net.TCPAddr).Port
 	tg := targetFor(t, fmt.Sprintf("host=127.0.0.1 port=%d user=u password=sekrit-77 sslmode=disable", port))
-	p := New(tg, probes.NewFS("", ""), Options{ConnectTimeout: 300 * time.Millisecond})
+	p := New(tg, procfs.NewFS("", ""), Options{ConnectTimeout: 300 * time.Millisecond})
 	start := time.Now()
 	r := p.Read(context.Background())
 	took := time.Since(start)
@@ -344,7 +345,7 @@ func TestPGConnectTimeoutOnSilentServer(t *testing.T) {
 
 func TestPGOutageAndRecovery(t *testing.T) {
 	srv := pgtest.Start(t)
-	p := New(targetFor(t, srv.DSN("")), probes.NewFS("", ""), Options{BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	p := New(targetFor(t, srv.DSN("")), procfs.NewFS("", ""), Options{BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
 	defer p.Close()
 	if r := p.Read(context.Background()); !r.Connected {
 		t.Fatalf("first reading: %v", r.Err)
@@ -376,7 +377,7 @@ func TestPGTooManyClients(t *testing.T) {
 	srv := pgtest.Start(t, pgtest.MaxConnections(maxConn))
 	dsn := srv.DSN("")
 	// memtui connected first: it keeps its slot and says the server is full.
-	p := New(targetFor(t, dsn), probes.NewFS("", ""), Options{BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
+	p := New(targetFor(t, dsn), procfs.NewFS("", ""), Options{BackoffMin: time.Millisecond, BackoffMax: time.Millisecond})
 	defer p.Close()
 	r := p.Read(context.Background())
 	if !r.Connected {
@@ -418,7 +419,7 @@ func TestPGTooManyClients(t *testing.T) {
 		t.Errorf("LastGood %+v: what was known should still be said", r.LastGood)
 	}
 	// A fresh probe (memtui started while the server was full) says it too.
-	q := New(targetFor(t, dsn), probes.NewFS("", ""), Options{})
+	q := New(targetFor(t, dsn), procfs.NewFS("", ""), Options{})
 	defer q.Close()
 	if r := q.Read(context.Background()); r.Err == nil || r.Err.Kind != probes.PGErrTooMany {
 		t.Errorf("fresh probe on a full server: %v", r.Err)
@@ -430,7 +431,7 @@ func TestPGTooManyClients(t *testing.T) {
 // reconnects on a fresh backend.
 func TestPGQueryTimeoutOnHungBackend(t *testing.T) {
 	srv := pgtest.Start(t)
-	p := New(targetFor(t, srv.DSN("")), probes.NewFS("", ""), Options{QueryTimeout: 300 * time.Millisecond})
+	p := New(targetFor(t, srv.DSN("")), procfs.NewFS("", ""), Options{QueryTimeout: 300 * time.Millisecond})
 	defer p.Close()
 	if r := p.Read(context.Background()); !r.Connected {
 		t.Fatal(r.Err)
@@ -476,7 +477,7 @@ func BenchmarkPGRead(b *testing.B) {
 		exec(b, c, "SELECT txid_current()")
 	}
 	sleepers(b, conns[180:])
-	p := New(targetFor(b, dsn), probes.NewFS("", ""), Options{})
+	p := New(targetFor(b, dsn), procfs.NewFS("", ""), Options{})
 	defer p.Close()
 	r := readUntil(b, p, 10*time.Second, func(r probes.PGReading) bool { return r.Connected && r.Stats.ByState["active"] == 20 })
 	if !r.Connected || r.Stats.Total != 200 {
@@ -501,7 +502,7 @@ func BenchmarkPGRead(b *testing.B) {
 func TestPGBackoff(t *testing.T) {
 	dir := t.TempDir() // a socket directory with no server in it
 	now := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
-	p := New(targetFor(t, fmt.Sprintf("host=%s port=5432 user=u", dir)), probes.NewFS("", ""),
+	p := New(targetFor(t, fmt.Sprintf("host=%s port=5432 user=u", dir)), procfs.NewFS("", ""),
 		Options{BackoffMin: time.Second, BackoffMax: 4 * time.Second, Now: func() time.Time { return now }})
 	var waits []time.Duration
 	for i := 0; i < 5; i++ {
@@ -530,7 +531,7 @@ func TestPGBackoff(t *testing.T) {
 // namespace): here a fixture /proc that lacks the backends.
 func TestPGMemoryNotVisible(t *testing.T) {
 	srv := pgtest.Start(t)
-	p := New(targetFor(t, srv.DSN("")), probes.NewFS("../testdata/pg/proc", ""), Options{})
+	p := New(targetFor(t, srv.DSN("")), procfs.NewFS("../testdata/pg/proc", ""), Options{})
 	defer p.Close()
 	r := p.Read(context.Background())
 	if !r.Connected {

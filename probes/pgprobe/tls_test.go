@@ -19,7 +19,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
 )
 
@@ -79,7 +78,7 @@ func TestVerifyFullWithOwnCA(t *testing.T) {
 		}
 	}
 	connect := func(root string) (*pgx.Conn, error) {
-		tg, err := probes.ResolvePGTarget("", env(root))
+		tg, err := ResolvePGTarget("", env(root))
 		if err != nil {
 			t.Fatal(err)
 		}

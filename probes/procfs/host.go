@@ -1,6 +1,3 @@
-// Package procfs holds the probes' I/O that needs more than the standard
-// library: host facts through gopsutil. It sits apart from probes so that
-// importing probes for its types (the ui does) does not pull gopsutil in.
 package procfs
 
 import (
@@ -10,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memtui/memtui/probes"
 	"github.com/shirou/gopsutil/v4/common"
 	"github.com/shirou/gopsutil/v4/host"
 )
@@ -32,7 +28,7 @@ type Host struct {
 // places distributions and hypervisors leave them (os-release, lsb-release,
 // DMI, cgroup hints) — one call at start, where its cost does not matter.
 // Missing facts stay empty; this never fails.
-func ReadHost(ctx context.Context, fs probes.FS) Host {
+func ReadHost(ctx context.Context, fs FS) Host {
 	var h Host
 	h.Name, _ = os.Hostname()
 	h.Kernel, _ = fs.KernelRelease()

@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/memtui/memtui/probes"
 )
 
 // The live host's facts agree with what the kernel says directly.
@@ -14,7 +12,7 @@ func TestHostLive(t *testing.T) {
 	if _, err := os.Stat("/proc/sys/kernel/osrelease"); err != nil {
 		t.Skip("no /proc on this system")
 	}
-	h := ReadHost(context.Background(), probes.NewFS("", ""))
+	h := ReadHost(context.Background(), NewFS("", ""))
 	rel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	if h.Kernel != strings.TrimSpace(string(rel)) {
 		t.Errorf("kernel %q, osrelease %q", h.Kernel, rel)
@@ -32,7 +30,7 @@ func TestHostLive(t *testing.T) {
 
 // A fixture tree gives the fixture's kernel and boot time, not the host's.
 func TestHostFixture(t *testing.T) {
-	h := ReadHost(context.Background(), probes.NewFS("../testdata/fixtures/swap-thrash/proc", "../testdata/fixtures/swap-thrash/sys"))
+	h := ReadHost(context.Background(), NewFS("../testdata/fixtures/swap-thrash/proc", "../testdata/fixtures/swap-thrash/sys"))
 	want, err := os.ReadFile("../testdata/fixtures/swap-thrash/proc/sys/kernel/osrelease")
 	if err != nil {
 		t.Skip("fixture has no osrelease")
@@ -40,7 +38,7 @@ func TestHostFixture(t *testing.T) {
 	if h.Kernel != strings.TrimSpace(string(want)) {
 		t.Errorf("kernel %q, want the fixture's %q", h.Kernel, want)
 	}
-	bt, _ := probes.NewFS("../testdata/fixtures/swap-thrash/proc", "").BootTime()
+	bt, _ := NewFS("../testdata/fixtures/swap-thrash/proc", "").BootTime()
 	if !h.BootTime.Equal(bt) {
 		t.Errorf("boot time %v, want the fixture's %v", h.BootTime, bt)
 	}

@@ -19,7 +19,7 @@ func BenchmarkRead(b *testing.B) {
 	if err := srv.Fill(3, 5000, 256); err != nil {
 		b.Fatal(err)
 	}
-	tg, _ := probes.ResolveRedisTarget(srv.SocketURL(), "")
+	tg, _ := ResolveRedisTarget(srv.SocketURL(), "")
 	p := New(tg, Options{})
 	defer p.Close()
 	ctx := context.Background()

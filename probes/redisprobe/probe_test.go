@@ -14,7 +14,7 @@ import (
 
 func target(t *testing.T, url, env string) probes.RedisTarget {
 	t.Helper()
-	tg, err := probes.ResolveRedisTarget(url, env)
+	tg, err := ResolveRedisTarget(url, env)
 	if err != nil {
 		t.Fatal(err)
 	}
