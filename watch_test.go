@@ -89,8 +89,9 @@ func (g *fakeGitHub) snapshot() []ghCall {
 }
 
 // TestWatchCgroupEndToEnd is the runbook's automated response on the real
-// binary: a hog holds 92 % of a 256 MiB memory cgroup; `memtui watch
-// --cgroup --once` detects it, runs the built-in automated step (sync and
+// binary: a hog holds 220 MiB of a 256 MiB memory cgroup (86 %, with
+// room left below the limit so the kernel does not reclaim it to a
+// borderline figure); `memtui watch --cgroup --once --threshold 75` detects it, runs the built-in automated step (sync and
 // drop the clean page cache, which cannot free a hog's anonymous memory),
 // waits, re-checks, and opens one GitHub issue whose body is the report —
 // after a 502 it retries. A dashboard open on the same incident directory
@@ -116,7 +117,7 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	dash.waitFor(10*time.Second, "Memory & swap")
 
 	hog := exec.Command(os.Args[0], "-test.run=^TestHelperWatchHog$")
-	hog.Env = append(os.Environ(), "MEMTUI_HOG_MIB=236")
+	hog.Env = append(os.Environ(), "MEMTUI_HOG_MIB=220")
 	stdin, _ := hog.StdinPipe()
 	stdout, _ := hog.StdoutPipe()
 	if err := hog.Start(); err != nil {
@@ -131,7 +132,7 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	}
 
 	watchRun := func(extra ...string) (int, string) {
-		args := append([]string{"watch", "--cgroup", dir, "--once", "--for", "1s", "--recheck-after", "2s", "--interval", "250ms",
+		args := append([]string{"watch", "--cgroup", dir, "--once", "--threshold", "75", "--for", "1s", "--recheck-after", "2s", "--interval", "250ms",
 			"--pg", "none", "--redis", "none", "--github-repo", "acme/ops", "--github-api", srv.URL}, extra...)
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "GITHUB_TOKEN="+token)
