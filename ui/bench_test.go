@@ -38,6 +38,6 @@ func BenchmarkSample(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		next.Time = next.Time.Add(time.Second)
-		m.mem, _ = m.mem.update(memSampledMsg{at: next.Time, mem: next})
+		m.mem.update(memSampledMsg{at: next.Time, mem: next})
 	}
 }

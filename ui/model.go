@@ -100,15 +100,11 @@ func New(d Deps) Model {
 
 // Init starts every panel's schedule and the clock.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(
-		m.mem.init(),
-		clockCmd(),
-		m.procs.init(),
-		m.oom.init(),
-		m.pg.init(),
-		m.timeline.init(),
-		waitSignalCmd(m.d.Signals),
-	)
+	cmds := []tea.Cmd{clockCmd(), waitSignalCmd(m.d.Signals)}
+	for _, p := range m.panels() {
+		cmds = append(cmds, p.init())
+	}
+	return tea.Batch(cmds...)
 }
 
 // clockCmd ticks the clock once a second, aligned to the wall clock.
@@ -160,18 +156,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	// Every other message goes to every panel (and an open dialog), so each
 	// owns its own results and ticks.
-	var cmd tea.Cmd
-	m.mem, cmd = m.mem.update(msg)
-	cmds = append(cmds, cmd)
-	m.procs, cmd = m.procs.update(msg)
-	cmds = append(cmds, cmd)
-	m.oom, cmd = m.oom.update(msg)
-	cmds = append(cmds, cmd)
-	m.pg, cmd = m.pg.update(msg)
-	cmds = append(cmds, cmd)
-	m.timeline, cmd = m.timeline.update(msg)
-	cmds = append(cmds, cmd)
+	for _, p := range m.panels() {
+		cmds = append(cmds, p.update(msg))
+	}
 	if m.dlg != nil {
+		var cmd tea.Cmd
 		m.dlg, cmd = m.dlg.update(msg)
 		cmds = append(cmds, cmd)
 		if m.dlg.closed() {
@@ -253,20 +242,7 @@ func (m Model) handleKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, msgCmd(flashMsg{level: flashInfo, text: fmt.Sprintf("%s works in the Processes panel: %s",
 			k.String(), m.howToProcs())})
 	}
-	var cmd tea.Cmd
-	switch m.focus {
-	case pMem:
-		m.mem, cmd = m.mem.update(k)
-	case pProcs:
-		m.procs, cmd = m.procs.update(k)
-	case pOOM:
-		m.oom, cmd = m.oom.update(k)
-	case pPG:
-		m.pg, cmd = m.pg.update(k)
-	case pTimeline:
-		m.timeline, cmd = m.timeline.update(k)
-	}
-	return m, cmd
+	return m, m.panels()[m.focus].update(k)
 }
 
 // isProcKey: k is one of the process panel's own keys (sort, group,
@@ -398,22 +374,12 @@ func (m Model) render() string {
 	return screen
 }
 
-// panelView renders one panel; a panel not built yet says what will be there.
+// panelView renders one panel by its id.
 func (m Model) panelView(id panelID, w, h int) string {
-	focused := m.focus == id
-	switch id {
-	case pMem:
-		return m.mem.view(m.st, w, h, focused)
-	case pProcs:
-		return m.procs.view(m.st, w, h, focused)
-	case pOOM:
-		return m.oom.view(m.st, w, h, focused)
-	case pPG:
-		return m.pg.view(m.st, w, h, focused)
-	case pTimeline:
-		return m.timeline.view(m.st, w, h, focused)
+	if id < 0 || id >= numPanels {
+		return frame(m.st, "", "", m.st.Muted.Render("not available in this build"), w, h, false)
 	}
-	return frame(m.st, panelNames[id], "", m.st.Muted.Render("not available in this build"), w, h, focused)
+	return m.panels()[id].view(m.st, w, h, m.focus == id)
 }
 
 // tabStrip names the panels that share the lower area, marking the one shown.

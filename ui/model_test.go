@@ -175,11 +175,11 @@ func TestUpdateKeys(t *testing.T) {
 // flight.
 func TestMemTicks(t *testing.T) {
 	p := newMemPanel(testDeps(&fakeMemory{readings: risingSeries()}).withDefaults())
-	p, cmd := p.update(memTickMsg{id: p.id, tag: p.tag})
+	cmd := p.update(memTickMsg{id: p.id, tag: p.tag})
 	if cmd == nil || !p.inFlight {
 		t.Fatal("a current tick did not start a reading")
 	}
-	if _, cmd2 := p.update(memTickMsg{id: p.id, tag: p.tag}); cmd2 != nil {
+	if cmd2 := p.update(memTickMsg{id: p.id, tag: p.tag}); cmd2 != nil {
 		t.Error("a second tick started a reading while one was in flight")
 	}
 	msg := cmd()
@@ -187,19 +187,19 @@ func TestMemTicks(t *testing.T) {
 	if !ok {
 		t.Fatalf("reading returned %T", msg)
 	}
-	p, next := p.update(s)
+	next := p.update(s)
 	if p.inFlight || next == nil {
 		t.Fatal("after a reading the panel must schedule the next tick")
 	}
-	if _, c := p.update(memTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
+	if c := p.update(memTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
 		t.Error("another panel's tick started a reading")
 	}
 	old := p.tag
-	p, _ = p.update(pauseToggledMsg{paused: true})
-	if _, c := p.update(memTickMsg{id: p.id, tag: old}); c != nil {
+	p.update(pauseToggledMsg{paused: true})
+	if c := p.update(memTickMsg{id: p.id, tag: old}); c != nil {
 		t.Error("a tick from before the pause started a reading")
 	}
-	if _, c := p.update(memTickMsg{id: p.id, tag: p.tag}); c != nil {
+	if c := p.update(memTickMsg{id: p.id, tag: p.tag}); c != nil {
 		t.Error("a tick while paused started a reading")
 	}
 }

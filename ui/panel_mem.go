@@ -77,7 +77,7 @@ func newMemPanel(d Deps) memPanel {
 }
 
 // init takes the first reading at once.
-func (p memPanel) init() tea.Cmd {
+func (p *memPanel) init() tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
@@ -106,30 +106,30 @@ func memTickCmd(id, tag int, d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return memTickMsg{id: id, tag: tag} })
 }
 
-func (p memPanel) update(msg tea.Msg) (memPanel, tea.Cmd) {
+func (p *memPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case memTickMsg:
 		if msg.id != p.id || msg.tag != p.tag || p.inFlight || p.paused {
-			return p, nil
+			return nil
 		}
 		p.inFlight = true
-		return p, readMemoryCmd(p.src)
+		return readMemoryCmd(p.src)
 	case memSampledMsg:
 		p.inFlight = false
 		p.record(msg.mem)
 		if p.paused {
-			return p, nil
+			return nil
 		}
-		return p, memTickCmd(p.id, p.tag, p.interval)
+		return memTickCmd(p.id, p.tag, p.interval)
 	case pauseToggledMsg:
 		p.paused = msg.paused
 		p.tag++
 		if !p.paused && !p.inFlight {
 			p.inFlight = true
-			return p, readMemoryCmd(p.src)
+			return readMemoryCmd(p.src)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // record keeps a reading, derives rates and the trend.
@@ -179,7 +179,7 @@ func (p memPanel) severity() (probes.Severity, float64, bool) {
 	return probes.SeverityOf(pct, p.th), pct, true
 }
 
-func (p memPanel) view(st Styles, w, h int, focused bool) string {
+func (p *memPanel) view(st Styles, w, h int, focused bool) string {
 	note := ""
 	if p.paused {
 		note = "⏸ PAUSED"

@@ -80,7 +80,7 @@ func newOOMPanel(d Deps) oomPanel {
 }
 
 // init loads what the follower found at start.
-func (p oomPanel) init() tea.Cmd {
+func (p *oomPanel) init() tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
@@ -110,11 +110,11 @@ func waitOOMCmd(id int, src OOMSource, clock func() time.Time) tea.Cmd {
 	}
 }
 
-func (p oomPanel) update(msg tea.Msg) (oomPanel, tea.Cmd) {
+func (p *oomPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case oomLoadedMsg:
 		if msg.id != p.id {
-			return p, nil
+			return nil
 		}
 		p.now = p.clock()
 		p.loaded, p.status = true, msg.status
@@ -125,13 +125,13 @@ func (p oomPanel) update(msg tea.Msg) (oomPanel, tea.Cmd) {
 			p.add(oomEntry{k: k})
 		}
 		if err := msg.status.Err(); err != nil || !msg.status.Following {
-			return p, nil
+			return nil
 		}
 		p.waiting = true
-		return p, waitOOMCmd(p.id, p.src, p.clock)
+		return waitOOMCmd(p.id, p.src, p.clock)
 	case oomKilledMsg:
 		if msg.id != p.id {
-			return p, nil
+			return nil
 		}
 		p.now = p.clock()
 		var fresh []oomEntry
@@ -149,18 +149,18 @@ func (p oomPanel) update(msg tea.Msg) (oomPanel, tea.Cmd) {
 			}
 		}
 		p.waiting = true
-		return p, tea.Batch(waitOOMCmd(p.id, p.src, p.clock), oomFlashCmd(msg.kills))
+		return tea.Batch(waitOOMCmd(p.id, p.src, p.clock), oomFlashCmd(msg.kills))
 	case oomWaitEndedMsg:
 		if msg.id != p.id {
-			return p, nil
+			return nil
 		}
 		if msg.err == nil {
-			return p, waitOOMCmd(p.id, p.src, p.clock)
+			return waitOOMCmd(p.id, p.src, p.clock)
 		}
 		p.waiting = false
 		p.endErr = msg.err
 		p.status = msg.status
-		return p, nil
+		return nil
 	case memSampledMsg:
 		p.now = p.clock()
 		if c := msg.mem.VMStat.OOMKill; c.OK {
@@ -180,7 +180,7 @@ func (p oomPanel) update(msg tea.Msg) (oomPanel, tea.Cmd) {
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
-	return p, nil
+	return nil
 }
 
 // oomFlashCmd announces new kills on the flash line, whatever panel has
@@ -232,7 +232,7 @@ func sameOOMKill(a, b probes.OOMKill) bool {
 	return true
 }
 
-func (p oomPanel) key(k tea.KeyMsg) (oomPanel, tea.Cmd) {
+func (p *oomPanel) key(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, p.keys.Up):
 		p.sel = max(p.sel-1, 0)
@@ -240,10 +240,10 @@ func (p oomPanel) key(k tea.KeyMsg) (oomPanel, tea.Cmd) {
 		p.sel = min(p.sel+1, max(len(p.entries)-1, 0))
 	case key.Matches(k, p.keys.Enter):
 		if e, ok := p.selected(); ok {
-			return p, openDialogCmd(&oomDetailDialog{e: e, now: p.now, loc: p.loc, keys: p.keys})
+			return openDialogCmd(&oomDetailDialog{e: e, now: p.now, loc: p.loc, keys: p.keys})
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // selected is the kill under the cursor.
@@ -276,7 +276,7 @@ func (p oomPanel) lastHour() int {
 	return n
 }
 
-func (p oomPanel) view(st Styles, w, h int, focused bool) string {
+func (p *oomPanel) view(st Styles, w, h int, focused bool) string {
 	note := ""
 	switch {
 	case p.paused && len(p.held) > 0:

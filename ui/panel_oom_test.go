@@ -92,10 +92,10 @@ func loadedPanel(t *testing.T, src *fakeOOM, count uint64) oomPanel {
 	d.OOM = src
 	p := newOOMPanel(d.withDefaults())
 	msg := p.init()()
-	p, _ = p.update(msg)
+	p.update(msg)
 	r := memAt(t0.Add(10*time.Minute), 80, 10, 0)
 	r.VMStat.OOMKill = probes.Some(count)
-	p, _ = p.update(memSampledMsg{at: r.Time, mem: r})
+	p.update(memSampledMsg{at: r.Time, mem: r})
 	return p
 }
 
@@ -134,12 +134,12 @@ func TestOOMPanelGolden(t *testing.T) {
 				src := tc.src()
 				p := loadedPanel(t, src, tc.count)
 				if tc.arrive != "" {
-					p, _ = p.update(oomKilledMsg{id: p.id, at: t0.Add(9*time.Minute + 50*time.Second), kills: parseKills(t, tc.arrive)})
+					p.update(oomKilledMsg{id: p.id, at: t0.Add(9*time.Minute + 50*time.Second), kills: parseKills(t, tc.arrive)})
 				}
 				if tc.name == "follow_ended" {
 					st := kmsgStatus()
 					st.Following = false
-					p, _ = p.update(oomWaitEndedMsg{id: p.id, err: probes.ErrFollowEnded, status: st})
+					p.update(oomWaitEndedMsg{id: p.id, err: probes.ErrFollowEnded, status: st})
 				}
 				v := p.view(p.testStyles(), r.w, r.h, tc.focused)
 				checkBlock(t, v, r.w, r.h)
@@ -180,7 +180,7 @@ func TestOOMPanelUpdate(t *testing.T) {
 		d := testDeps(nil)
 		d.OOM = src
 		p := newOOMPanel(d.withDefaults())
-		p, cmd := p.update(p.init()())
+		cmd := p.update(p.init()())
 		if cmd == nil || !p.waiting || len(p.entries) != 5 {
 			t.Fatalf("after load: cmd %v waiting %v entries %d", cmd != nil, p.waiting, len(p.entries))
 		}
@@ -195,7 +195,7 @@ func TestOOMPanelUpdate(t *testing.T) {
 		if !ok || msg.id != p.id || len(msg.kills) != 1 {
 			t.Fatalf("wait returned %#v", msg)
 		}
-		p, cmd = p.update(msg)
+		cmd = p.update(msg)
 		if len(p.entries) != 6 || !p.entries[5].isNew || p.entries[5].k.PID != 51877 {
 			t.Fatalf("new kill not kept as new: %+v", p.entries[len(p.entries)-1])
 		}
@@ -223,7 +223,7 @@ func TestOOMPanelUpdate(t *testing.T) {
 
 	t.Run("the same kill twice is kept once", func(t *testing.T) {
 		p := loadedPanel(t, &fakeOOM{kills: kills, status: kmsgStatus(), next: make(chan []probes.OOMKill)}, 6)
-		p, _ = p.update(oomKilledMsg{id: p.id, at: t0, kills: kills[len(kills)-1:]})
+		p.update(oomKilledMsg{id: p.id, at: t0, kills: kills[len(kills)-1:]})
 		if len(p.entries) != 5 {
 			t.Errorf("%d entries, want 5", len(p.entries))
 		}
@@ -231,20 +231,20 @@ func TestOOMPanelUpdate(t *testing.T) {
 
 	t.Run("another panel's messages are ignored", func(t *testing.T) {
 		p := loadedPanel(t, &fakeOOM{kills: kills, status: kmsgStatus(), next: make(chan []probes.OOMKill)}, 6)
-		q, cmd := p.update(oomKilledMsg{id: p.id + 1000, at: t0, kills: newKills})
-		if cmd != nil || len(q.entries) != 5 {
+		cmd := p.update(oomKilledMsg{id: p.id + 1000, at: t0, kills: newKills})
+		if cmd != nil || len(p.entries) != 5 {
 			t.Error("a kill for another panel was taken")
 		}
 	})
 
 	t.Run("an expired wait starts another; an ended follow stops", func(t *testing.T) {
 		p := loadedPanel(t, &fakeOOM{kills: kills, status: kmsgStatus(), next: make(chan []probes.OOMKill)}, 6)
-		if _, cmd := p.update(oomWaitEndedMsg{id: p.id}); cmd == nil {
+		if cmd := p.update(oomWaitEndedMsg{id: p.id}); cmd == nil {
 			t.Error("no new wait after a timeout")
 		}
 		st := kmsgStatus()
 		st.Following = false
-		p, cmd := p.update(oomWaitEndedMsg{id: p.id, err: probes.ErrFollowEnded, status: st})
+		cmd := p.update(oomWaitEndedMsg{id: p.id, err: probes.ErrFollowEnded, status: st})
 		if cmd != nil || p.waiting || !errors.Is(p.endErr, probes.ErrFollowEnded) {
 			t.Errorf("after the end: cmd %v waiting %v err %v", cmd != nil, p.waiting, p.endErr)
 		}
@@ -265,15 +265,15 @@ func TestOOMPanelUpdate(t *testing.T) {
 
 	t.Run("paused: new kills are held, shown on resume", func(t *testing.T) {
 		p := loadedPanel(t, &fakeOOM{kills: kills, status: kmsgStatus(), next: make(chan []probes.OOMKill)}, 6)
-		p, _ = p.update(pauseToggledMsg{paused: true})
-		p, _ = p.update(oomKilledMsg{id: p.id, at: t0, kills: newKills})
+		p.update(pauseToggledMsg{paused: true})
+		p.update(oomKilledMsg{id: p.id, at: t0, kills: newKills})
 		if len(p.entries) != 5 || len(p.held) != 1 {
 			t.Fatalf("entries %d held %d", len(p.entries), len(p.held))
 		}
 		if v := ansi.Strip(p.view(p.testStyles(), 80, 10, false)); !strings.Contains(v, "⏸ 1 new held") {
 			t.Errorf("paused view does not say a kill is held:\n%s", v)
 		}
-		p, _ = p.update(pauseToggledMsg{paused: false})
+		p.update(pauseToggledMsg{paused: false})
 		if len(p.entries) != 6 || len(p.held) != 0 {
 			t.Errorf("after resume: entries %d held %d", len(p.entries), len(p.held))
 		}
@@ -283,13 +283,13 @@ func TestOOMPanelUpdate(t *testing.T) {
 		p := loadedPanel(t, &fakeOOM{kills: kills, status: kmsgStatus(), next: make(chan []probes.OOMKill)}, 6)
 		down := tea.KeyMsg{Type: tea.KeyDown}
 		for range 10 {
-			p, _ = p.update(down)
+			p.update(down)
 		}
 		if p.sel != 4 {
 			t.Errorf("selection %d after many downs, want the last row 4", p.sel)
 		}
-		p, _ = p.update(tea.KeyMsg{Type: tea.KeyUp})
-		p, cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
+		p.update(tea.KeyMsg{Type: tea.KeyUp})
+		cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
 		if cmd == nil {
 			t.Fatal("enter opened nothing")
 		}
@@ -304,8 +304,7 @@ func TestOOMPanelUpdate(t *testing.T) {
 				t.Errorf("details lack %q:\n%s", want, v)
 			}
 		}
-		d, _ := od.d.update(tea.KeyMsg{Type: tea.KeyEsc})
-		if !d.closed() {
+		if d, _ := od.d.update(tea.KeyMsg{Type: tea.KeyEsc}); !d.closed() {
 			t.Error("esc did not close the details")
 		}
 	})
@@ -331,7 +330,7 @@ func TestOOMPanelLiveFollower(t *testing.T) {
 	d.OOM = f
 	d.Now = time.Now
 	p := newOOMPanel(d.withDefaults())
-	p, wait := p.update(p.init()())
+	wait := p.update(p.init()())
 	if wait == nil {
 		t.Fatalf("no wait started; status %s", f.Status())
 	}
@@ -340,7 +339,7 @@ func TestOOMPanelLiveFollower(t *testing.T) {
 	w.WriteString("3,900,700000000,-;Memory cgroup out of memory: Killed process 31337 (stress) total-vm:9000kB, anon-rss:8000kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0\n")
 	select {
 	case msg := <-got:
-		p, _ = p.update(msg)
+		p.update(msg)
 	case <-time.After(3 * time.Second):
 		t.Fatal("the kill did not reach the panel within 3 s")
 	}

@@ -68,7 +68,7 @@ func newPGPanel(d Deps) pgPanel {
 }
 
 // init takes the first reading at once (none when PostgreSQL is off).
-func (p pgPanel) init() tea.Cmd {
+func (p *pgPanel) init() tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
@@ -103,14 +103,14 @@ func pgTickCmd(id, tag int, d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return pgTickMsg{id: id, tag: tag} })
 }
 
-func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
+func (p *pgPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pgTickMsg:
 		if msg.id != p.id || msg.tag != p.tag || p.inFlight || p.paused || p.src == nil {
-			return p, nil
+			return nil
 		}
 		p.inFlight = true
-		return p, readPGCmd(p.src, p.timeout)
+		return readPGCmd(p.src, p.timeout)
 	case pgSampledMsg:
 		p.inFlight = false
 		// A failed reading keeps the figures and the target we had (the
@@ -125,15 +125,15 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 		}
 		p.r, p.have = msg.r, true
 		if p.paused {
-			return p, nil
+			return nil
 		}
-		return p, pgTickCmd(p.id, p.tag, p.interval)
+		return pgTickCmd(p.id, p.tag, p.interval)
 	case pauseToggledMsg:
 		p.paused = msg.paused
 		p.tag++
 		if !p.paused && !p.inFlight && p.src != nil {
 			p.inFlight = true
-			return p, readPGCmd(p.src, p.timeout)
+			return readPGCmd(p.src, p.timeout)
 		}
 	case privacyChangedMsg:
 		p.hideQueries = msg.on
@@ -147,11 +147,11 @@ func (p pgPanel) update(msg tea.Msg) (pgPanel, tea.Cmd) {
 			p.sel = min(p.sel+1, max(len(p.listRows())-1, 0))
 		case key.Matches(msg, p.keys.Enter):
 			if rows := p.listRows(); len(rows) > 0 {
-				return p, openDialogCmd(p.sessionDialog(rows[min(p.sel, len(rows)-1)]))
+				return openDialogCmd(p.sessionDialog(rows[min(p.sel, len(rows)-1)]))
 			}
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // sessionDialog is the selected session's detail: every field the reading
@@ -213,7 +213,7 @@ func (p pgPanel) lastGood() *probes.PGStats {
 	return p.r.LastGood
 }
 
-func (p pgPanel) view(st Styles, w, h int, focused bool) string {
+func (p *pgPanel) view(st Styles, w, h int, focused bool) string {
 	note := ""
 	switch {
 	case p.paused:

@@ -97,7 +97,7 @@ func pgPanelWith(src PGSource, rs ...probes.PGReading) pgPanel {
 	d.PG = src
 	p := newPGPanel(d.withDefaults())
 	for _, r := range rs {
-		p, _ = p.update(pgSampledMsg{at: r.Time, r: r})
+		p.update(pgSampledMsg{at: r.Time, r: r})
 	}
 	return p
 }
@@ -117,8 +117,8 @@ func TestPGPanelGolden(t *testing.T) {
 		{"connected", pgPanelWith(&fakePG{}, connectedAt(now))},
 		{"queries_hidden_longest", func() pgPanel {
 			p := pgPanelWith(&fakePG{}, connectedAt(now))
-			p, _ = p.update(privacyChangedMsg{on: true})
-			p, _ = p.update(key1("o"))
+			p.update(privacyChangedMsg{on: true})
+			p.update(key1("o"))
 			return p
 		}()},
 		{"refused_with_last_known", pgPanelWith(&fakePG{}, connectedAt(now.Add(-2*time.Minute)), refusedAt(now, nil))},
@@ -153,18 +153,18 @@ func TestPGPanelSays(t *testing.T) {
 			t.Errorf("connected view lacks %q:\n%s", want, v)
 		}
 	}
-	p, _ = p.update(privacyChangedMsg{on: true})
+	p.update(privacyChangedMsg{on: true})
 	if v := view(p, 120, 22); strings.Contains(v, "sale_order") || !strings.Contains(v, "hidden: P shows") {
 		t.Errorf("privacy did not hide the query text:\n%s", v)
 	}
-	p, _ = p.update(privacyChangedMsg{on: false})
-	p, _ = p.update(key1("o"))
+	p.update(privacyChangedMsg{on: false})
+	p.update(key1("o"))
 	if v := view(p, 120, 22); !strings.Contains(v, "RUNNING") || strings.Contains(v, "48121") {
 		t.Errorf("o did not switch to the longest queries:\n%s", v)
 	}
 
 	// Stopped server: the next reading shows the error, with what was known.
-	p, _ = p.update(pgSampledMsg{at: now, r: refusedAt(now.Add(time.Second), p.r.Stats)})
+	p.update(pgSampledMsg{at: now, r: refusedAt(now.Add(time.Second), p.r.Stats)})
 	v = view(p, 80, 10)
 	for _, want := range []string{"✖ NOT CONNECTED", "connection refused on /var/run/postgresql/.s.PGSQL.5432"} {
 		if !strings.Contains(v, want) {
@@ -175,7 +175,7 @@ func TestPGPanelSays(t *testing.T) {
 		t.Errorf("error view does not keep the last figures:\n%s", v)
 	}
 	// Back: the panel recovers on the next good reading.
-	p, _ = p.update(pgSampledMsg{at: now, r: connectedAt(now.Add(2 * time.Second))})
+	p.update(pgSampledMsg{at: now, r: connectedAt(now.Add(2 * time.Second))})
 	if v := view(p, 80, 10); !strings.Contains(v, "● connected") || strings.Contains(v, "NOT CONNECTED") {
 		t.Errorf("did not recover:\n%s", v)
 	}
@@ -183,11 +183,11 @@ func TestPGPanelSays(t *testing.T) {
 	// Full: the bar says FULL in words.
 	full := pgStatsAt(now)
 	full.SlotsUsed = 100
-	p, _ = p.update(pgSampledMsg{at: now, r: probes.PGReading{Time: now, Target: pgTarget, Connected: true, Stats: full}})
+	p.update(pgSampledMsg{at: now, r: probes.PGReading{Time: now, Target: pgTarget, Connected: true, Stats: full}})
 	if v := view(p, 80, 10); !strings.Contains(v, "100/100 ✖ CRITICAL FULL") {
 		t.Errorf("full server not said:\n%s", v)
 	}
-	p, _ = p.update(pgSampledMsg{at: now, r: tooManyAt(now, full)})
+	p.update(pgSampledMsg{at: now, r: tooManyAt(now, full)})
 	if v := view(p, 80, 10); !strings.Contains(v, "too many clients already") {
 		t.Errorf("too many clients not said:\n%s", v)
 	}
@@ -201,37 +201,37 @@ func TestPGTicks(t *testing.T) {
 	if p.init() == nil {
 		t.Fatal("init does not take a first reading")
 	}
-	p, cmd := p.update(pgTickMsg{id: p.id, tag: p.tag})
+	cmd := p.update(pgTickMsg{id: p.id, tag: p.tag})
 	if cmd == nil || !p.inFlight {
 		t.Fatal("a current tick did not start a reading")
 	}
-	if _, c := p.update(pgTickMsg{id: p.id, tag: p.tag}); c != nil {
+	if c := p.update(pgTickMsg{id: p.id, tag: p.tag}); c != nil {
 		t.Error("a second tick started a reading while one was in flight")
 	}
 	s, ok := cmd().(pgSampledMsg)
 	if !ok || !s.r.Connected {
 		t.Fatalf("reading returned %#v", s)
 	}
-	p, next := p.update(s)
+	next := p.update(s)
 	if p.inFlight || next == nil {
 		t.Fatal("after a reading the panel must schedule the next tick")
 	}
-	if _, c := p.update(pgTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
+	if c := p.update(pgTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
 		t.Error("another panel's tick started a reading")
 	}
 	old := p.tag
-	p, _ = p.update(pauseToggledMsg{paused: true})
-	if _, c := p.update(pgTickMsg{id: p.id, tag: old}); c != nil {
+	p.update(pauseToggledMsg{paused: true})
+	if c := p.update(pgTickMsg{id: p.id, tag: old}); c != nil {
 		t.Error("a tick from before the pause started a reading")
 	}
-	if _, c := p.update(pgTickMsg{id: p.id, tag: p.tag}); c != nil {
+	if c := p.update(pgTickMsg{id: p.id, tag: p.tag}); c != nil {
 		t.Error("a tick while paused started a reading")
 	}
 	off := pgPanelWith(nil)
 	if off.init() != nil {
 		t.Error("PostgreSQL off still reads")
 	}
-	if _, c := off.update(pgTickMsg{id: off.id, tag: off.tag}); c != nil {
+	if c := off.update(pgTickMsg{id: off.id, tag: off.tag}); c != nil {
 		t.Error("PostgreSQL off still reads on a tick")
 	}
 }
@@ -250,7 +250,7 @@ func TestPGReadTimeout(t *testing.T) {
 	}
 	now := t0.Add(10 * time.Minute)
 	p := pgPanelWith(&fakePG{}, connectedAt(now))
-	p, _ = p.update(s)
+	p.update(s)
 	if p.r.Target != pgTarget || p.r.LastGood == nil {
 		t.Errorf("after a timeout: target %q, last good %v", p.r.Target, p.r.LastGood)
 	}
@@ -321,7 +321,7 @@ func TestPGTitleSaysWhichList(t *testing.T) {
 	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · oldest transactions") {
 		t.Errorf("title before o: %q", strings.Split(v, "\n")[0])
 	}
-	p, _ = p.update(key1("o"))
+	p.update(key1("o"))
 	if v := ansi.Strip(p.view(st, 120, 20, true)); !strings.Contains(strings.Split(v, "\n")[0], "PostgreSQL · longest queries") {
 		t.Errorf("title after o: %q", strings.Split(v, "\n")[0])
 	}
@@ -367,9 +367,9 @@ func TestPGEnterOpensTheSession(t *testing.T) {
 	now := t0.Add(10 * time.Minute)
 	r := connectedAt(now)
 	p := pgPanelWith(&fakePG{}, r)
-	p, _ = p.update(tea.KeyMsg{Type: tea.KeyDown})
+	p.update(tea.KeyMsg{Type: tea.KeyDown})
 	b := r.Stats.OldestXacts[1]
-	_, cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
 	if cmd == nil {
 		t.Fatal("enter opened nothing")
 	}
@@ -389,8 +389,8 @@ func TestPGEnterOpensTheSession(t *testing.T) {
 	if d, _ := od.d.update(tea.KeyMsg{Type: tea.KeyEsc}); !d.closed() {
 		t.Error("esc did not close it")
 	}
-	p, _ = p.update(privacyChangedMsg{on: true})
-	_, cmd = p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	p.update(privacyChangedMsg{on: true})
+	cmd = p.update(tea.KeyMsg{Type: tea.KeyEnter})
 	v = ansi.Strip(cmd().(openDialogMsg).d.view(testDeps(nil).withDefaults().Styles, 120, 40))
 	if !strings.Contains(v, "hidden: privacy is on") || (b.User != "" && strings.Contains(v, " "+b.User+"\n")) {
 		t.Errorf("privacy on, the detail shows:\n%s", v)

@@ -144,7 +144,7 @@ func newProcPanel(d Deps) procPanel {
 }
 
 // init takes the first scan at once.
-func (p procPanel) init() tea.Cmd {
+func (p *procPanel) init() tea.Cmd {
 	if p.src == nil {
 		return nil
 	}
@@ -234,7 +234,7 @@ func (p *procPanel) startScan() tea.Cmd {
 	return scanProcsCmd(p.src, p.id, p.request(reuse))
 }
 
-func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
+func (p *procPanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case procsScannedMsg, pauseToggledMsg, procFilterSetMsg, tea.KeyMsg, privacyChangedMsg:
 		p.seq = procViewSeq.Add(1)
@@ -246,12 +246,12 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 	switch msg := msg.(type) {
 	case procTickMsg:
 		if msg.id != p.id || msg.tag != p.tag || p.inFlight || p.paused || p.src == nil {
-			return p, nil
+			return nil
 		}
-		return p, p.startScan()
+		return p.startScan()
 	case procsScannedMsg:
 		if msg.id != p.id {
-			return p, nil
+			return nil
 		}
 		p.inFlight = false
 		p.took = msg.took
@@ -266,12 +266,12 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 			p.derive()
 		}
 		if p.paused {
-			return p, nil
+			return nil
 		}
 		if p.rescan {
-			return p, p.startScan()
+			return p.startScan()
 		}
-		return p, procTickCmd(p.id, p.tag, p.every())
+		return procTickCmd(p.id, p.tag, p.every())
 	case memSampledMsg:
 		if v := msg.mem.Meminfo.MemTotal; v.OK {
 			p.memTotal = v.V
@@ -286,7 +286,7 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 		p.paused = msg.paused
 		p.tag++
 		if !p.paused && !p.inFlight && p.src != nil {
-			return p, p.startScan()
+			return p.startScan()
 		}
 	case privacyChangedMsg:
 		p.private = msg.on
@@ -296,11 +296,11 @@ func (p procPanel) update(msg tea.Msg) (procPanel, tea.Cmd) {
 	case tea.KeyMsg:
 		return p.key(msg)
 	}
-	return p, nil
+	return nil
 }
 
 // key handles a key while the panel has focus.
-func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
+func (p *procPanel) key(k tea.KeyMsg) tea.Cmd {
 	km := p.keys
 	switch {
 	case key.Matches(k, km.Up):
@@ -314,32 +314,32 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 	case key.Matches(k, km.ProcSort):
 		p.sort = (p.sort + 1) % numSorts
 		p.toTop()
-		return p, p.requestRescan()
+		return p.requestRescan()
 	case key.Matches(k, km.ProcGroups):
 		p.groups = !p.groups
 		p.toTop()
-		return p, p.requestRescan()
+		return p.requestRescan()
 	case key.Matches(k, km.ProcMark):
 		if !p.have {
-			return p, procFlashCmd(flashWarn, "no process table yet: wait for the first scan, then press m")
+			return procFlashCmd(flashWarn, "no process table yet: wait for the first scan, then press m")
 		}
 		p.base = probes.NewProcBaseline(p.res.Table)
 		p.derive()
-		return p, procFlashCmd(flashInfo, fmt.Sprintf("baseline marked at %s: %d processes; d shows what changed since",
+		return procFlashCmd(flashInfo, fmt.Sprintf("baseline marked at %s: %d processes; d shows what changed since",
 			p.base.At.In(p.loc).Format("15:04:05"), len(p.res.Table.Procs)))
 	case key.Matches(k, km.ProcDiff):
 		if p.base.IsZero() {
-			return p, procFlashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
+			return procFlashCmd(flashWarn, "no baseline yet: press m to mark one, d then shows the changes")
 		}
 		p.diff = !p.diff
 		p.toTop()
 	case key.Matches(k, km.Filter):
-		return p, openDialogCmd(newProcFilterDialog(p.filter))
+		return openDialogCmd(newProcFilterDialog(p.filter))
 	case key.Matches(k, km.Back):
 		if p.filter != "" {
 			p.filter = ""
 			p.toTop()
-			return p, p.requestRescan()
+			return p.requestRescan()
 		}
 		if p.diff {
 			p.diff = false
@@ -350,17 +350,17 @@ func (p procPanel) key(k tea.KeyMsg) (procPanel, tea.Cmd) {
 			// A group opens as its processes: the table filtered to it.
 			p.filter, p.groups = p.grp[p.cursor].Program, false
 			p.toTop()
-			return p, p.requestRescan()
+			return p.requestRescan()
 		}
-		return p, p.openDetail()
+		return p.openDetail()
 	case key.Matches(k, km.ProcSignal):
 		t, why := p.target()
 		if t == nil {
-			return p, procFlashCmd(flashWarn, why)
+			return procFlashCmd(flashWarn, why)
 		}
-		return p, signalActionCmd(p.deps, km, *t, p.scrW, p.scrH)
+		return signalActionCmd(p.deps, km, *t, p.scrW, p.scrH)
 	}
-	return p, nil
+	return nil
 }
 
 // target is the selected process as an action target, or nil and why

@@ -29,7 +29,7 @@ func BenchmarkProcScanned(b *testing.B) {
 	res := procBigHost(2000, t0)
 	b.ReportAllocs()
 	for b.Loop() {
-		p, _ = p.update(procsScannedMsg{id: p.id, res: res})
+		p.update(procsScannedMsg{id: p.id, res: res})
 	}
 }
 
@@ -38,7 +38,7 @@ func BenchmarkProcView(b *testing.B) {
 	for _, sz := range [][2]int{{78, 10}, {120, 28}} {
 		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
 			p := newProcPanel(procTestDeps(&fakeProcSource{results: []probes.ProcScanResult{procBigHost(2000, t0)}}).withDefaults())
-			p, _ = p.update(procsScannedMsg{id: p.id, res: procBigHost(2000, t0)})
+			p.update(procsScannedMsg{id: p.id, res: procBigHost(2000, t0)})
 			st := NewStyles(nil, DarkTheme())
 			b.ReportAllocs()
 			for b.Loop() {

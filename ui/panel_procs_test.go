@@ -428,11 +428,11 @@ func TestProcFilterAndSort(t *testing.T) {
 func TestProcTicks(t *testing.T) {
 	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
 	p := newProcPanel(procTestDeps(src).withDefaults())
-	p, cmd := p.update(procTickMsg{id: p.id, tag: p.tag})
+	cmd := p.update(procTickMsg{id: p.id, tag: p.tag})
 	if cmd == nil || !p.inFlight {
 		t.Fatal("a tick started no scan")
 	}
-	if _, again := p.update(procTickMsg{id: p.id, tag: p.tag}); again != nil {
+	if again := p.update(procTickMsg{id: p.id, tag: p.tag}); again != nil {
 		t.Error("a second scan started while one was in flight")
 	}
 	msg := cmd()
@@ -440,17 +440,17 @@ func TestProcTicks(t *testing.T) {
 	if !ok || sm.err != nil {
 		t.Fatalf("scan Cmd yielded %T %v", msg, sm.err)
 	}
-	p, _ = p.update(sm)
+	p.update(sm)
 	if p.inFlight || !p.have || p.every() != time.Second {
 		t.Errorf("after the scan: inFlight %v have %v every %v", p.inFlight, p.have, p.every())
 	}
-	if _, c := p.update(procTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
+	if c := p.update(procTickMsg{id: p.id + 1, tag: p.tag}); c != nil {
 		t.Error("another panel's tick started a scan")
 	}
 	// A big table slows the cadence.
 	big := procOdooHost(t0)
 	big.KernelThreads = 5000
-	p, _ = p.update(procsScannedMsg{id: p.id, res: procScanResult(big)})
+	p.update(procsScannedMsg{id: p.id, res: procScanResult(big)})
 	if p.every() != procSlowEvery {
 		t.Errorf("cadence at 5,000 processes: %v, want %v", p.every(), procSlowEvery)
 	}
@@ -459,7 +459,7 @@ func TestProcTicks(t *testing.T) {
 	if reuse == nil {
 		t.Fatal("no spare table after two scans")
 	}
-	p, cmd = p.update(procTickMsg{id: p.id, tag: p.tag})
+	cmd = p.update(procTickMsg{id: p.id, tag: p.tag})
 	if p.spare != nil || cmd == nil {
 		t.Error("the spare table was not handed to the scan")
 	}
@@ -469,8 +469,8 @@ func TestProcTicks(t *testing.T) {
 	}
 	// Pause kills pending ticks.
 	p.inFlight = false
-	p, _ = p.update(pauseToggledMsg{paused: true})
-	if _, c := p.update(procTickMsg{id: p.id, tag: p.tag - 1}); c != nil {
+	p.update(pauseToggledMsg{paused: true})
+	if c := p.update(procTickMsg{id: p.id, tag: p.tag - 1}); c != nil {
 		t.Error("a stale tick started a scan")
 	}
 }
@@ -478,14 +478,14 @@ func TestProcTicks(t *testing.T) {
 func TestProcMarkWithoutScanAndDiffWithoutBaseline(t *testing.T) {
 	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(procOdooHost(t0))}}
 	p := newProcPanel(procTestDeps(src).withDefaults())
-	if _, cmd := p.update(procKeyMsg("m")); cmd == nil {
+	if cmd := p.update(procKeyMsg("m")); cmd == nil {
 		t.Error("m before any scan gave no explanation")
 	} else if f, ok := cmd().(flashMsg); !ok || f.level != flashWarn {
 		t.Errorf("m before a scan: %#v", cmd())
 	}
-	p, _ = p.update(procsScannedMsg{id: p.id, res: procScanResult(procOdooHost(t0))})
-	p2, cmd := p.update(procKeyMsg("d"))
-	if p2.diff || cmd == nil {
+	p.update(procsScannedMsg{id: p.id, res: procScanResult(procOdooHost(t0))})
+	cmd := p.update(procKeyMsg("d"))
+	if p.diff || cmd == nil {
 		t.Error("d without a baseline should explain, not switch")
 	}
 }

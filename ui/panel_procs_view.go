@@ -9,7 +9,7 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
-func (p procPanel) view(st Styles, w, h int, focused bool) string {
+func (p *procPanel) view(st Styles, w, h int, focused bool) string {
 	c := p.cache
 	if c != nil && c.seq == p.seq && c.w == w && c.h == h && c.focused == focused {
 		return c.out

@@ -67,7 +67,7 @@ func newTimelinePanel(d Deps) timelinePanel {
 }
 
 // init starts syncing: the first Sync loads the incident to continue.
-func (p timelinePanel) init() tea.Cmd {
+func (p *timelinePanel) init() tea.Cmd {
 	return syncIncidentCmd(p.sess)
 }
 
@@ -210,12 +210,12 @@ func (p *timelinePanel) syncCmd() tea.Cmd {
 	return syncIncidentCmd(p.sess)
 }
 
-func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
+func (p *timelinePanel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case memSampledMsg:
 		r, ok := readingOf(msg.at, msg.mem)
 		if !ok {
-			return p, nil
+			return nil
 		}
 		mi := msg.mem.Meminfo
 		h := p.st.Config.Host
@@ -223,7 +223,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		p.sess.SetHost(h)
 		p.sess.Observe(r)
 		cmd := p.changed()
-		return p, cmd
+		return cmd
 
 	case oomLoadedMsg:
 		// Kills already in the kernel log at start: those of the last hour
@@ -232,15 +232,15 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		if len(msg.kills) > 0 {
 			p.sess.KillsBeforeStart(p.now(), killsOf(msg.kills))
 			cmd := p.changed()
-			return p, cmd
+			return cmd
 		}
-		return p, nil
+		return nil
 
 	case oomKilledMsg:
 		// The kernel log says who was killed; the session pairs each kill
 		// with the OOM counter of the next memory reading.
 		p.sess.Kills(killsOf(msg.kills))
-		return p, nil
+		return nil
 
 	case procsScannedMsg:
 		// The process panel's scan: the footprint for the next readings and
@@ -248,7 +248,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		// footprint unknown rather than leave an old figure standing.
 		if msg.err != nil {
 			p.sess.Footprint(nil, time.Time{})
-			return p, nil
+			return nil
 		}
 		if fp := msg.res.Footprint; fp.OK {
 			v := fp.Bytes
@@ -259,7 +259,7 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		if names := p.newRestarts(msg.res.Restarts); len(names) > 0 {
 			p.sess.Restarts(names)
 		}
-		return p, nil
+		return nil
 
 	case pgSampledMsg:
 		// Saturation counts every slot taken, memtui's own session too.
@@ -270,16 +270,16 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 		} else {
 			p.sess.PG(0, 0, false)
 		}
-		return p, nil
+		return nil
 
 	case timelineTickMsg:
 		if msg.id != p.id || msg.tag != p.tag {
-			return p, nil
+			return nil
 		}
 		// Follows the file, retries a failed write, and lets an observer
 		// take over once the writer's lock is free.
 		cmd := p.syncCmd()
-		return p, cmd
+		return cmd
 
 	case incidentSyncedMsg:
 		was := p.st
@@ -304,37 +304,37 @@ func (p timelinePanel) update(msg tea.Msg) (timelinePanel, tea.Cmd) {
 			p.again = false
 			cmds = append(cmds, timelineTickCmd(p.id, p.tag, p.interval))
 		}
-		return p, tea.Batch(cmds...)
+		return tea.Batch(cmds...)
 
 	case incidentChangedMsg:
 		// An action's record was handed to the session from a Cmd.
 		cmd := p.changed()
-		return p, cmd
+		return cmd
 
 	case recordEventsMsg:
 		p.sess.Add(msg.events...)
 		cmd := p.changed()
-		return p, cmd
+		return cmd
 
 	case endIncidentMsg:
 		p.sess.End(msg.at, msg.reason)
 		cmd := p.changed()
-		return p, cmd
+		return cmd
 
 	case reportExportedMsg:
 		if msg.err != nil {
-			return p, flashCmd(flashErr, "report not written: "+msg.err.Error())
+			return flashCmd(flashErr, "report not written: "+msg.err.Error())
 		}
 		cmd := tea.Batch(flashCmd(flashInfo, "report written to "+msg.path), p.changed())
-		return p, cmd
+		return cmd
 
 	case tea.KeyMsg:
 		return p.handleKey(msg)
 	}
-	return p, nil
+	return nil
 }
 
-func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
+func (p *timelinePanel) handleKey(k tea.KeyMsg) tea.Cmd {
 	km := p.keys
 	switch {
 	case key.Matches(k, km.Up):
@@ -343,17 +343,17 @@ func (p timelinePanel) handleKey(k tea.KeyMsg) (timelinePanel, tea.Cmd) {
 		p.scroll = max(p.scroll-1, 0)
 	case key.Matches(k, km.Enter):
 		if d := p.eventDialog(); d != nil {
-			return p, openDialogCmd(d)
+			return openDialogCmd(d)
 		}
 	case key.Matches(k, km.ReportFields):
-		return p, p.reportFieldsCmd()
+		return p.reportFieldsCmd()
 	case key.Matches(k, km.EndIncident):
 		if !p.st.Summary.Active() {
-			return p, flashCmd(flashWarn, "no incident open")
+			return flashCmd(flashWarn, "no incident open")
 		}
-		return p, openDialogCmd(newEndDialog(p.author, p.now))
+		return openDialogCmd(newEndDialog(p.author, p.now))
 	}
-	return p, nil
+	return nil
 }
 
 // noteCmd opens the note dialog (the global n key).
@@ -456,7 +456,7 @@ func (p timelinePanel) status(st Styles, short int) string {
 	return strings.Join(parts, st.Bar.Render(" "))
 }
 
-func (p timelinePanel) view(st Styles, w, h int, focused bool) string {
+func (p *timelinePanel) view(st Styles, w, h int, focused bool) string {
 	note := ""
 	switch {
 	case p.st.WriteErr != nil:

@@ -152,7 +152,7 @@ func drain(t *testing.T, p timelinePanel, cmd tea.Cmd) (timelinePanel, outcome) 
 		case timelineTickMsg:
 		default:
 			var next tea.Cmd
-			p, next = p.update(m)
+			next = p.update(m)
 			queue = append(queue, next)
 		}
 	}
@@ -162,7 +162,7 @@ func drain(t *testing.T, p timelinePanel, cmd tea.Cmd) (timelinePanel, outcome) 
 // step sends msg to the panel and drains what follows.
 func step(t *testing.T, p timelinePanel, msg tea.Msg) (timelinePanel, outcome) {
 	t.Helper()
-	p, cmd := p.update(msg)
+	cmd := p.update(msg)
 	return drain(t, p, cmd)
 }
 
@@ -766,8 +766,8 @@ func TestTimelineEnterOpensTheEvent(t *testing.T) {
 	if !strings.Contains(v, "▸"+t0.Add(2*time.Second).In(p.loc).Format("15:04:05")) {
 		t.Fatalf("the newest event is not marked:\n%s", v)
 	}
-	p, _ = p.update(tea.KeyMsg{Type: tea.KeyUp})
-	_, cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
+	p.update(tea.KeyMsg{Type: tea.KeyUp})
+	cmd := p.update(tea.KeyMsg{Type: tea.KeyEnter})
 	if cmd == nil {
 		t.Fatal("enter opened nothing")
 	}

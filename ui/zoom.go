@@ -44,6 +44,6 @@ func (m Model) toggleWarRoom() (tea.Model, tea.Cmd) {
 func (m *Model) setPrivacy(on bool) {
 	m.private = on
 	msg := privacyChangedMsg{on: on}
-	m.procs, _ = m.procs.update(msg)
-	m.pg, _ = m.pg.update(msg)
+	m.procs.update(msg)
+	m.pg.update(msg)
 }
