@@ -115,6 +115,9 @@ type Session struct {
 	footprint     *uint64
 	footprintAt   time.Time
 	restarts      []string
+	// restartSeen are the restarts already handed to the detector, by
+	// the new process's identity: every scan repeats the last hour's.
+	restartSeen map[ServiceRestart]bool
 
 	shown   []Event // recorded events, newest last, no samples
 	pending []Event // not on disk yet (in flight or failed)
@@ -195,11 +198,37 @@ func (s *Session) Footprint(bytes *uint64, at time.Time) {
 	s.footprint, s.footprintAt = bytes, at
 }
 
-// Restarts hands in services seen restarting since the last call.
-func (s *Session) Restarts(names []string) {
+// ServiceRestart is one restart a process scan reports: the service's
+// program and the identity (pid and start time) of the process that came
+// back.
+type ServiceRestart struct {
+	Program string
+	PID     int32
+	Start   uint64
+}
+
+// ScanRestarts hands in the restarts one process scan lists. A scan lists
+// every restart of the last hour, so a restart counts the first time it is
+// handed in; those the scan no longer lists are forgotten.
+func (s *Session) ScanRestarts(rs []ServiceRestart) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.restarts = append(s.restarts, names...)
+	if s.restartSeen == nil {
+		s.restartSeen = map[ServiceRestart]bool{}
+	}
+	listed := make(map[ServiceRestart]bool, len(rs))
+	for _, r := range rs {
+		listed[r] = true
+		if !s.restartSeen[r] {
+			s.restartSeen[r] = true
+			s.restarts = append(s.restarts, r.Program)
+		}
+	}
+	for r := range s.restartSeen {
+		if !listed[r] {
+			delete(s.restartSeen, r)
+		}
+	}
 }
 
 // Observe takes one memory reading together with what was handed in since

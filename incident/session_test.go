@@ -126,3 +126,45 @@ func TestSessionKeepsSayingTheFileIsUnusable(t *testing.T) {
 		t.Fatalf("after three syncs: FollowErr %v", err)
 	}
 }
+
+// TestSessionCountsEachRestartOnce: every process scan lists the last
+// hour's restarts, so the same restart handed in scan after scan is one
+// event; a restart that drops out of the list and a new one of the same
+// service are each counted.
+func TestSessionCountsEachRestartOnce(t *testing.T) {
+	c := &testClock{t0}
+	s := NewSession(SessionConfig{Now: c.now})
+	odoo := ServiceRestart{Program: "odoo-bin", PID: 733, Start: 9000}
+	again := ServiceRestart{Program: "odoo-bin", PID: 790, Start: 9900}
+	scans := [][]ServiceRestart{
+		nil, {odoo}, {odoo}, {odoo}, // three scans list one restart
+		{odoo, again},   // then a second one
+		{again}, {odoo}, // the first drops out and comes back: a new sighting
+	}
+	// Memory held high first, so the incident is open when they come.
+	for sec := 0; sec < 300; sec += 5 {
+		c.t = t0.Add(time.Duration(sec) * time.Second)
+		s.Observe(Reading{At: c.t, UsedPct: 91, OOMKnown: true})
+	}
+	if st := s.State(); !st.Summary.Active() {
+		t.Fatal("no incident open after 5 minutes at 91 %")
+	}
+	for i, rs := range scans {
+		c.t = t0.Add(5*time.Minute + time.Duration(i)*5*time.Second)
+		s.ScanRestarts(rs)
+		s.Observe(Reading{At: c.t, UsedPct: 91, OOMKnown: true})
+	}
+	var names []string
+	st := s.State()
+	for _, e := range append(st.Events, st.Pending...) {
+		if r, ok := e.Data.(ServiceRestarted); ok {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("%d service_restarted events, want 3 (one per sighting): %v", len(names), names)
+	}
+	if n := st.Summary.Restarts; n != 3 {
+		t.Errorf("summary counts %d restarts, want 3", n)
+	}
+}

@@ -138,7 +138,7 @@ type IncidentSession interface {
 	KillsBeforeStart(at time.Time, kills []incident.OOMKill)
 	PG(used, max int, known bool)
 	Footprint(bytes *uint64, at time.Time)
-	Restarts(names []string)
+	ScanRestarts(rs []incident.ServiceRestart) // every scan lists the last hour's; each counts once
 	Add(evs ...incident.Event)
 	End(at time.Time, reason string) bool
 	Settled() bool

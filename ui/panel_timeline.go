@@ -51,17 +51,13 @@ type timelinePanel struct {
 	// st is the session as last seen; the view reads only this.
 	st incident.SessionState
 
-	// restartSeen holds the restarts already handed on: every scan repeats
-	// the last hour's. Shared by the copies Bubble Tea makes.
-	restartSeen map[probes.ProcKey]bool
-
 	scroll int // lines scrolled up from the newest
 }
 
 func newTimelinePanel(d Deps) timelinePanel {
 	lastTimelinePanelID++
 	p := timelinePanel{sess: d.Incident, now: d.Now, loc: d.Location, interval: d.Interval, author: d.Author, host: d.Host, keys: DefaultKeyMap(d.ReadOnly),
-		id: lastTimelinePanelID, restartSeen: map[probes.ProcKey]bool{}}
+		id: lastTimelinePanelID}
 	p.st = p.sess.State()
 	return p
 }
@@ -163,31 +159,6 @@ func killsOf(ks []probes.OOMKill) []incident.OOMKill {
 	return out
 }
 
-// newRestarts names the restarts not handed on yet (every scan repeats the
-// last hour's) and forgets those the scan no longer lists.
-func (p *timelinePanel) newRestarts(rs []probes.Restart) []string {
-	if len(rs) == 0 {
-		clear(p.restartSeen)
-		return nil
-	}
-	var out []string
-	keep := make(map[probes.ProcKey]bool, len(rs))
-	for _, r := range rs {
-		keep[r.New] = true
-		if p.restartSeen[r.New] {
-			continue
-		}
-		p.restartSeen[r.New] = true
-		out = append(out, r.Program)
-	}
-	for k := range p.restartSeen {
-		if !keep[k] {
-			delete(p.restartSeen, k)
-		}
-	}
-	return out
-}
-
 // changed takes the session's new state after a call from update and
 // starts a sync if it has something to write. It sets p.syncing: call it
 // before `return p, …`, never inside that return.
@@ -256,9 +227,11 @@ func (p *timelinePanel) update(msg tea.Msg) tea.Cmd {
 		} else {
 			p.sess.Footprint(nil, time.Time{})
 		}
-		if names := p.newRestarts(msg.res.Restarts); len(names) > 0 {
-			p.sess.Restarts(names)
+		rs := make([]incident.ServiceRestart, 0, len(msg.res.Restarts))
+		for _, r := range msg.res.Restarts {
+			rs = append(rs, incident.ServiceRestart{Program: r.Program, PID: r.New.PID, Start: r.New.Start})
 		}
+		p.sess.ScanRestarts(rs)
 		return nil
 
 	case pgSampledMsg:
