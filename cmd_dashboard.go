@@ -52,8 +52,16 @@ func runDashboard(o *options) error {
 	pg, pgOff := h.Postgres()
 	actErr := h.CanAct() // the screen asks the host, not the flags
 	info := hostInfo(h)
+	if h.Kind() == host.KindLive {
+		// Runs that ended while no memtui was there (it was killed)
+		// reach their timelines before the session loads them.
+		_, _ = recordOrphans(o, info.Name)
+	}
 	sess, closeSession := newIncidentSession(o, h, info, probes.DefaultThresholds())
 	defer closeSession()
+	if actionSvc.Runner != nil && actErr == nil {
+		actionSvc.Runner.Keeper = newKeeper(o, sess)
+	}
 	d := ui.Deps{
 		Now:        time.Now,
 		Host:       info,

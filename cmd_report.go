@@ -100,6 +100,14 @@ be read".`,
   memtui report --incident /var/tmp/db1.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A run that ended while memtui was killed belongs in the
+			// report: its keeper left the end for the next memtui.
+			name, _ := os.Hostname()
+			if n, err := recordOrphans(o, name); n > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "recorded the end of %d run(s) that finished while no memtui was running\n", n)
+			} else if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "memtui: %v\n", err)
+			}
 			dir := ""
 			if o.incident == "" {
 				d, err := incidentDir(o)

@@ -225,8 +225,16 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 	}
 
 	info := hostInfo(h)
+	n, oerr := recordOrphans(o, info.Name)
+	if n > 0 {
+		log.Info("orphans_recorded", "runs", n, "why", "these runs ended while no memtui was running; their ends are now on their timelines")
+	}
+	if oerr != nil {
+		log.Warn("orphans_not_recorded", "error", oerr)
+	}
 	sess, closeSession := newIncidentSession(o, h, info, probes.DefaultThresholds())
 	defer closeSession()
+	svc.Runner.Keeper = newKeeper(o, sess)
 	facts := incident.HostFacts{Host: info.Name, Kernel: info.Kernel, CPUs: info.CPUs, BootID: h.BootID(), MemTotalBytes: first.TotalBytes}
 	sess.SetHost(facts)
 	sess.Sync(ctx) // loads the incident to continue and takes the writer lock if free

@@ -130,6 +130,7 @@ processes need it). Press ? inside for the keys.`,
 	root.AddCommand(newReplayCmd(o))
 	root.AddCommand(newFleetCmd(o))
 	root.AddCommand(newWatchCmd(o, stderr))
+	root.AddCommand(newKeepCmd())
 	return root
 }
 

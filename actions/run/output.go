@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,9 @@ type tail struct {
 	partial  []byte   // current line, not yet ended by '\n'
 	total    int64    // bytes written in all
 	dropped  int      // lines dropped off the front
+	// mirror, when set, gets each line as it is committed (the keeper's
+	// stream back to memtui); its errors are ignored.
+	mirror io.Writer
 }
 
 func newTail(maxBytes, maxLines int) *tail {
@@ -85,6 +89,9 @@ func (t *tail) Line(s string) {
 
 func (t *tail) commit(b []byte) {
 	s := cleanLine(string(b))
+	if t.mirror != nil {
+		_, _ = io.WriteString(t.mirror, s+"\n")
+	}
 	t.lines = append(t.lines, s)
 	t.bytes += len(s) + 1
 	for len(t.lines) > 1 && (t.bytes > t.maxBytes || len(t.lines) > t.maxLines) {
@@ -97,6 +104,16 @@ func (t *tail) commit(b []byte) {
 	// and then so memory stays bounded over a long run.
 	if cap(t.lines) > 4*t.maxLines {
 		t.lines = append([]string(nil), t.lines...)
+	}
+}
+
+// flush commits the unfinished current line, if any.
+func (t *tail) flush() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.partial) > 0 {
+		t.commit(t.partial)
+		t.partial = t.partial[:0]
 	}
 }
 

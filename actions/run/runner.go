@@ -56,6 +56,9 @@ type Runner struct {
 	// oom_score_adj: memtui lowers its own (ProtectSelf), and a command
 	// would otherwise inherit that protection.
 	ChildOOMScoreAdj *int
+	// Keeper, when set, runs command actions under a keeper process that
+	// outlives memtui (see Keeper); nil runs them as memtui's children.
+	Keeper *Keeper
 }
 
 func (r *Runner) now() time.Time {
@@ -240,7 +243,11 @@ func (r *Runner) execute(ctx context.Context, h *Run) actions.Result {
 	var err error
 	switch a.Kind {
 	case actions.KindCommands:
-		err = r.runCommands(ctx, a, h.out, &res)
+		if r.Keeper != nil {
+			err = r.runKept(ctx, a, h.out, &res)
+		} else {
+			err = r.runCommands(ctx, a, h.out, &res)
+		}
 	case actions.KindSQL:
 		err = r.runSQL(ctx, a, h.out, &res)
 	case actions.KindTerminateIdle:
@@ -263,10 +270,20 @@ func (r *Runner) execute(ctx context.Context, h *Run) actions.Result {
 	default:
 		res.Status, res.Message = actions.StatusRefused, fmt.Sprintf("unknown kind %q", a.Kind)
 	}
-	// A context that ended wins over whatever error that caused downstream,
-	// so a killed process reads "timed out", not "signal: killed".
-	// Only commands have a process group to kill; SQL and a signal's wait
-	// just stop.
+	settle(ctx, a, &res, err)
+	if !a.Kind.RunsNothing() && res.Status != actions.StatusRefused {
+		// The run's context may be over (timeout): give the reading its own.
+		res.MemAfter = r.sample(context.WithoutCancel(ctx))
+	}
+	return finish()
+}
+
+// settle gives a run stopped by ctx its status and message, and makes its
+// last step say so. A context that ended wins over whatever error that
+// caused downstream, so a killed process reads "timed out", not "signal:
+// killed". Only commands have a process group to kill; SQL and a signal's
+// wait just stop.
+func settle(ctx context.Context, a actions.Action, res *actions.Result, err error) {
 	stopped := "; stopped it"
 	if a.Kind == actions.KindCommands {
 		stopped += " (process group killed)"
@@ -285,12 +302,7 @@ func (r *Runner) execute(ctx context.Context, h *Run) actions.Result {
 	case err != nil && res.Status == "":
 		res.Status, res.Message = actions.StatusFailed, err.Error()
 	}
-	endSteps(&res)
-	if !a.Kind.RunsNothing() && res.Status != actions.StatusRefused {
-		// The run's context may be over (timeout): give the reading its own.
-		res.MemAfter = r.sample(context.WithoutCancel(ctx))
-	}
-	return finish()
+	endSteps(res)
 }
 
 // sample reads memory with a short timeout of its own; a failed reading is
