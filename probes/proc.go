@@ -1,22 +1,15 @@
 package probes
 
-// The process scan reads /proc directly instead of through gopsutil: its
-// per-process calls (process.NewProcess, MemoryInfo, Username, Cmdline …)
-// cost about 75 µs, 43–56 syscalls and 13 KB of garbage per process, more
-// than ten times the kernel's own cost of reading one file per process. On a
-// host that is out of memory, with thousands of processes, that is the
-// difference between a tool that helps and one that adds to the load. Here
-// a known process costs one open/read/close of /proc/<pid>/statm (the
-// floor, for RSS); its stat plus an fstat for the owner (ppid, uid, comm,
-// state, start time) is read when the pid is new, for the rows on screen,
-// and every eighth scan otherwise. Buffers are reused across scans and
-// strings cached per process, so a steady scan allocates nothing; the
-// costlier files (status, smaps_rollup, cmdline) are read only for the rows
-// that need them.
-
 import (
+	"bytes"
+	"errors"
 	"time"
 )
+
+// The process table as values: one scan (ProcTable of Proc), what the
+// panel asks of a scan and gets back, one process's detail, and the rows of
+// the snapshot. procfs fills them from /proc; a recording or Prometheus
+// from what they hold.
 
 // ProcKey names one process across scans: pids are reused, so a pid together
 // with its start time (stat field 22) is the identity.
@@ -168,4 +161,125 @@ func TopKIndexes(procs []Proc, k int, dst []int, less func(a, b *Proc) bool) []i
 		down(dst[:end], 0)
 	}
 	return dst
+}
+
+// ProcScanRequest is what the table needs from one scan.
+type ProcScanRequest struct {
+	ScanOptions
+	// Track keeps history for these processes (the rows on screen), besides
+	// the fastest growers the tracker follows on its own.
+	Track []ProcKey
+	// HistoryFor are the processes whose history to copy out (sparklines),
+	// at most HistoryPoints samples each (0: all).
+	HistoryFor    []ProcKey
+	HistoryPoints int
+	// Reuse, if not nil, is a previous result's Procs the caller no longer
+	// reads: its backing array is reused.
+	Reuse []Proc
+	// NoFootprint skips the footprint (its PSS reads cost about 6× the
+	// scan's per process): for readers that do not use it, the recorder.
+	NoFootprint bool
+}
+
+// ProcScanResult is one scan with growth applied.
+type ProcScanResult struct {
+	Table     ProcTable
+	Histories map[ProcKey][]RSSSample
+	Restarts  []Restart // the last hour's
+	Leak      time.Duration
+	// Window is the span growth is measured over (GrowthConfig.GrowthWindow),
+	// for the table to say what its growth column means.
+	Window time.Duration
+	// Footprint is the process footprint of this scan (see Footprint).
+	Footprint Footprint
+}
+
+// ProcDetail is everything the detail view shows about one process: the
+// `pmap -x` summary and the OOM killer's view. Each part read separately
+// carries its own error (permission denied on smaps_rollup or fd/ for
+// another user's process when not root) so the rest still shows.
+type ProcDetail struct {
+	Proc      Proc
+	StartedAt time.Time // zero when the boot time is unknown
+
+	Smaps    SmapsRollup
+	SmapsErr error
+
+	Statm    Statm
+	StatmErr error
+
+	RssAnon, RssFile, RssShmem uint64 // status, when RssOK
+	RssOK                      bool
+
+	OOMScore    int // /proc/<pid>/oom_score
+	OOMScoreAdj int // /proc/<pid>/oom_score_adj
+	OOMErr      error
+
+	Cgroup    string // the unified (v2) path, or the v1 memory controller's
+	CgroupErr error
+
+	FDs    int // entries in /proc/<pid>/fd
+	FDsErr error
+
+	Parent   *Proc  // from the table the detail was built with; nil if not there
+	Children []Proc // direct children in that table, largest RSS first
+}
+
+// ErrProcessGone says the process asked for has exited (or its pid now
+// belongs to another process).
+var ErrProcessGone = errors.New("process has exited")
+
+// Statm is /proc/<pid>/statm converted to bytes.
+type Statm struct {
+	Size     uint64 // field 1: total program size (VmSize)
+	Resident uint64 // field 2: resident set (VmRSS)
+	Shared   uint64 // field 3: resident file-backed + shmem pages (RssFile+RssShmem)
+	Text     uint64 // field 4: code
+	Data     uint64 // field 6: data + stack
+}
+
+// SmapsRollup is /proc/<pid>/smaps_rollup, the kernel's sum over all mappings
+// (what `pmap -x` totals), in bytes. OK is false for a field the kernel did
+// not print (Pss_Anon/File/Shmem appeared in 5.8; kernel threads print none).
+type SmapsRollup struct {
+	Rss, Pss, PssAnon, PssFile, PssShmem        uint64
+	SharedClean, SharedDirty                    uint64
+	PrivateClean, PrivateDirty                  uint64
+	Swap, SwapPss                               uint64
+	RssOK, PssOK, PssSplitOK, SwapOK, SwapPssOK bool
+}
+
+// SnapshotProc is one row of the `processes` section of
+// `memtui snapshot --json` (names fixed by docs/DESIGN.md; swap is null when it
+// could not be read, growth present only when two readings were taken).
+type SnapshotProc struct {
+	PID        int32    `json:"pid"`
+	User       string   `json:"user"`
+	Comm       string   `json:"comm"`
+	RSSBytes   uint64   `json:"rss_bytes"`
+	SwapBytes  *uint64  `json:"swap_bytes"`
+	MemPercent float64  `json:"mem_percent"`
+	Cmdline    string   `json:"cmdline,omitempty"` // secrets masked
+	Program    string   `json:"program"`
+	Growth     *float64 `json:"growth_bytes_per_min,omitempty"`
+	Restarted  bool     `json:"restarted,omitempty"`
+}
+
+// JoinCmdline renders argv the way ps does: arguments joined by one space,
+// control characters (newlines, escape sequences a process put in its own
+// argv) replaced by '?' so they cannot corrupt a terminal.
+func JoinCmdline(b []byte) string {
+	b = bytes.TrimRight(b, "\x00")
+	out := make([]byte, len(b))
+	for i, c := range b {
+		switch {
+		case c == 0:
+			out[i] = ' '
+		case c < 0x20 || c == 0x7f:
+			out[i] = '?'
+		default:
+			out[i] = c
+		}
+	}
+	return string(out)
 }
