@@ -260,3 +260,125 @@ func TestFaultDashboardLongNote(t *testing.T) {
 	}
 	s.quit()
 }
+
+// mountTmpfs mounts a tmpfs of size bytes (read-only when ro) on a new
+// directory for the test, or skips saying why (it needs root and mount
+// rights, which a container may not give).
+func mountTmpfs(t *testing.T, size int, ro bool) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	if ro {
+		flags |= unix.MS_RDONLY
+	}
+	if err := unix.Mount("tmpfs", dir, "tmpfs", flags, "size="+strconv.Itoa(size)); err != nil {
+		t.Skipf("cannot mount a tmpfs for the store (%v): needs root with mount rights", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(dir, unix.MNT_DETACH) })
+	return dir
+}
+
+// TestFaultStoreDiskFull is the full disk of the fault suite, on a real
+// filesystem: the dashboard's timeline on a 256 KiB tmpfs filled to the
+// last byte. A note typed then is shown NOT RECORDED (never as recorded),
+// memtui keeps running, and once space is freed the note is written, once.
+// A read-only filesystem is refused by name in the timeline panel.
+func TestFaultStoreDiskFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	t.Run("full", func(t *testing.T) {
+		dir := mountTmpfs(t, 256<<10, false)
+		timeline := filepath.Join(dir, "incident.jsonl")
+		// Fill the filesystem to the last byte first: tmpfs counts whole
+		// pages, so a timeline already written could still take a short
+		// event in its last page.
+		filler := filepath.Join(dir, "filler")
+		f, err := os.Create(filler)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := bytes.Repeat([]byte{'x'}, 4096)
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				break
+			}
+		}
+		f.Close()
+		s := startTmux(t, 120, 40, bin, "--pg", "none", "--redis", "none", "--incident", timeline)
+		s.waitFor(10*time.Second, "Memory & swap", "% used")
+		s.keys("n")
+		s.waitFor(5*time.Second, "Add a note to the timeline")
+		s.keys("-l", "typed while the disk is full")
+		s.keys("Enter")
+		for range 4 {
+			s.keys("Tab")
+		}
+		s.waitFor(10*time.Second, "NOT RECORDED")
+		if b, _ := os.ReadFile(timeline); bytes.Contains(b, []byte("typed while the disk is full")) {
+			t.Fatal("the note is in the file although the disk is full")
+		}
+		// A write cut short by the full disk leaves no torn line behind.
+		if st, _ := os.Stat(timeline); st != nil && st.Size() > 0 {
+			l, err := store.Load(timeline)
+			if err != nil {
+				t.Fatalf("the timeline after a failed write: %v", err)
+			}
+			if len(l.Problems) != 0 {
+				t.Fatalf("the timeline after a failed write: %v", l.Problems)
+			}
+		}
+		freed := time.Now()
+		if err := os.Remove(filler); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			b, _ := os.ReadFile(timeline)
+			if n := bytes.Count(b, []byte("typed while the disk is full")); n == 1 {
+				break
+			} else if n > 1 {
+				t.Fatalf("the note is in the file %d times", n)
+			}
+			if time.Since(freed) > 15*time.Second {
+				t.Fatalf("the note never reached the file after space was freed:\n%s", s.capture())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("disk full: the note was shown NOT RECORDED, and written %v after space was freed", time.Since(freed).Round(10*time.Millisecond))
+		for strings.Contains(s.capture(), "NOT RECORDED") {
+			if time.Since(freed) > 15*time.Second {
+				t.Fatalf("still NOT RECORDED after the write:\n%s", s.capture())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		s.quit()
+	})
+	t.Run("read-only", func(t *testing.T) {
+		dir := mountTmpfs(t, 256<<10, true)
+		s := startTmux(t, 120, 40, bin, "--pg", "none", "--redis", "none", "--incident", filepath.Join(dir, "incident.jsonl"))
+		s.waitFor(10*time.Second, "Memory & swap", "% used")
+		s.keys("n")
+		s.waitFor(5*time.Second, "Add a note to the timeline")
+		s.keys("-l", "typed on a read-only filesystem")
+		s.keys("Enter")
+		for range 4 {
+			s.keys("Tab")
+		}
+		screen := s.waitFor(10*time.Second, "NOT RECORDED", "read-only file syst")
+		t.Logf("read-only filesystem, the timeline panel:\n%s", screen)
+		s.keys("q")
+		// Quitting with an unrecorded note asks first and says what is lost.
+		s.waitFor(5*time.Second, "quitting loses them", "typed on a read-only filesystem", "q/y quit and lose them")
+		s.keys("y")
+		for deadline := time.Now().Add(5 * time.Second); !s.paneDead(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("y did not quit:\n%s", s.capture())
+			}
+		}
+	})
+}

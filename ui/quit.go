@@ -11,6 +11,7 @@ import (
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/incident"
+	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/internal/units"
 )
 
@@ -177,13 +178,24 @@ func (m Model) onSignal(sig Signal) (tea.Model, tea.Cmd) {
 	)
 }
 
-// quitKey is q: at once when nothing runs, else a confirmation that says
-// quitting cancels the run.
+// quitKey is q: at once when nothing runs and everything is recorded;
+// after the write in flight when one is; else a confirmation that says
+// what quitting cancels (a run) or loses (events the timeline could not
+// write).
 func (m Model) quitKey() (tea.Model, tea.Cmd) {
-	if len(m.runs) == 0 {
+	st := m.timeline.st
+	if len(m.runs) == 0 && len(st.Pending) == 0 {
 		return m, tea.Quit
 	}
+	if len(m.runs) == 0 && st.WriteErr == nil {
+		// Being written now: quit once it is on disk (quitReady).
+		m.quitting = true
+		return m, tea.Tick(quitGrace, func(time.Time) tea.Msg { return quitDeadlineMsg{} })
+	}
 	m.dlg = newQuitDialog(m.keys, m.d.Now, m.runs)
+	if st.WriteErr != nil {
+		m.dlg.(*quitDialog).unrecorded(st.Pending, st.WriteErr, m.d.Location)
+	}
 	return m, nil
 }
 
@@ -223,12 +235,55 @@ func (m Model) quitReady() bool {
 	return len(m.runs) == 0 && m.timeline.settled()
 }
 
-// quitDialog asks before quitting cancels a running action.
+// quitDialog asks before quitting cancels a running action or loses
+// events the timeline could not write.
 type quitDialog struct {
 	keys KeyMap
 	now  func() time.Time
 	runs []runningAction
 	done bool
+	// pending are the events not on disk, and why.
+	pending  []incident.Event
+	writeErr error
+	loc      *time.Location
+}
+
+// unrecorded adds what quitting would lose: evs, not written because of
+// err.
+func (d *quitDialog) unrecorded(evs []incident.Event, err error, loc *time.Location) {
+	d.pending, d.writeErr, d.loc = slices.Clone(evs), err, loc
+}
+
+// lostLines names what quitting loses: the events a person made (notes,
+// actions, report fields) one per line, the rest counted.
+func (d *quitDialog) lostLines(st Styles, inner int) []string {
+	if len(d.pending) == 0 {
+		return nil
+	}
+	lines := []string{st.Crit.Render(fmt.Sprintf("✖ %d event(s) NOT RECORDED: quitting loses them", len(d.pending)))}
+	shown, rest := 0, 0
+	for _, ev := range d.pending {
+		switch ev.Data.(type) {
+		case incident.Note, incident.ActionStarted, incident.ActionFinished, incident.ActionRechecked, incident.ReportField:
+			if shown < 5 {
+				at := ev.At
+				if d.loc != nil {
+					at = at.In(d.loc)
+				}
+				lines = append(lines, st.Text.Render(fit("  "+at.Format("15:04:05")+" "+redact.Redact(ev.Summary()), inner)))
+				shown++
+				continue
+			}
+		}
+		rest++
+	}
+	if rest > 0 {
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("  and %d more (memory samples, detector events)", rest)))
+	}
+	for _, l := range wrapLine("why: "+redact.Redact(d.writeErr.Error()), inner, "") {
+		lines = append(lines, st.Muted.Render(l))
+	}
+	return append(lines, "")
 }
 
 func newQuitDialog(keys KeyMap, now func() time.Time, runs []runningAction) *quitDialog {
@@ -256,8 +311,12 @@ func (d *quitDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 func (d *quitDialog) view(st Styles, w, h int) string {
 	w = min(w, 76)
 	inner := max(w-4, 10)
-	var lines []string
+	lines := d.lostLines(st, inner)
 	if len(d.runs) == 0 {
+		if len(d.pending) > 0 {
+			lines = append(lines, st.Crit.Render("q/y quit and lose them")+st.Muted.Render(" · esc stays (memtui keeps retrying)"))
+			return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+		}
 		lines = append(lines, st.OK.Render("✔ the action has finished: nothing will be cancelled"), "",
 			st.Bold.Render("q/y quits")+st.Muted.Render(" · esc stays"))
 		return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)

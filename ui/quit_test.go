@@ -379,3 +379,43 @@ func TestTopBarSaysMemoryUnreadable(t *testing.T) {
 		t.Errorf("after a failed reading: %q", bar)
 	}
 }
+
+// TestQuitAsksBeforeLosingUnrecordedEvents: q while the timeline cannot
+// write (NOT RECORDED on screen) asks first and says what would be lost —
+// the note by its text, the rest counted, and why; esc stays; q then y
+// quits. Events only in flight are waited for, not asked about.
+func TestQuitAsksBeforeLosingUnrecordedEvents(t *testing.T) {
+	d, _, _ := palDeps(false)
+	m := feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.timeline.st.Pending = []incident.Event{
+		{At: t0.Add(time.Minute), Data: incident.MemSample{UsedPct: 91}},
+		{At: t0.Add(2 * time.Minute), Data: incident.Note{Author: "alice", Text: "restarted odoo workers by hand"}},
+		{At: t0.Add(3 * time.Minute), Data: incident.MemSample{UsedPct: 92}},
+	}
+	m.timeline.st.WriteErr = errors.New("open /mnt/incident.jsonl: read-only file system")
+	m, quit := quitPress(t, m, "q")
+	if quit {
+		t.Fatal("q quit at once with 3 events not recorded")
+	}
+	v := palScreen(m)
+	for _, want := range []string{"3 event(s) NOT RECORDED: quitting loses them", "restarted odoo workers by hand", "and 2 more", "read-only file system", "q/y quit and lose them"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the confirmation lacks %q:\n%s", want, v)
+		}
+	}
+	if m, quit = quitPress(t, m, "esc"); quit || m.dlg != nil {
+		t.Fatalf("esc: quit %v, dialog %v", quit, m.dlg)
+	}
+	m, _ = quitPress(t, m, "q")
+	if _, quit = quitPress(t, m, "y"); !quit {
+		t.Error("q then y did not quit")
+	}
+
+	// In flight, no error: no question, the write is waited for.
+	m = feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.timeline.st.Pending = []incident.Event{{At: t0, Data: incident.Note{Text: "being written"}}}
+	m, _ = quitPress(t, m, "q")
+	if m.dlg != nil || !m.quitting {
+		t.Errorf("a write in flight: dialog %v, quitting %v (want no dialog, waiting)", m.dlg, m.quitting)
+	}
+}
