@@ -31,12 +31,18 @@ func TestHelperWatchHog(t *testing.T) {
 	if mib == 0 {
 		t.Skip("the child of TestWatchCgroupEndToEnd")
 	}
+	// Allocate only once the test has moved this process into the
+	// cgroup: pages touched before are charged to the cgroup it came from.
+	in := bufio.NewReader(os.Stdin)
+	if _, err := in.ReadString('\n'); err != nil {
+		os.Exit(1)
+	}
 	keep := make([]byte, mib<<20)
 	for i := 0; i < len(keep); i += 4096 {
 		keep[i] = 1
 	}
 	os.Stdout.WriteString("ready\n")
-	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	_, _ = in.ReadString('\n')
 	keep[0]++
 	os.Exit(0)
 }
@@ -127,6 +133,7 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 	if err := add(hog.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
+	io.WriteString(stdin, "go\n")
 	if l, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || l != "ready\n" {
 		t.Fatalf("hog: %q %v", l, err)
 	}
