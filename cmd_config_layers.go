@@ -20,7 +20,7 @@ import (
 // flag with "_" for "-" (read_only is --read-only). A key whose flag this
 // build lacks is accepted and reported as such by `memtui config`, so one
 // file serves a fleet running different versions.
-var configKeys = []string{"proc", "sys", "pg", "redis", "incident", "incident_dir", "runbook", "read_only", "interval", "theme", "war_room"}
+var configKeys = []string{"proc", "sys", "pg", "redis", "odoo_conf", "incident", "incident_dir", "runbook", "read_only", "interval", "theme", "war_room"}
 
 // systemConfigPath is the file an administrator writes for every user.
 const systemConfigPath = "/etc/memtui/config.toml"

@@ -30,6 +30,7 @@ type snapshot struct {
 	OOM      probes.OOMSection    `json:"oom"`
 	Postgres probes.PGSnapshot    `json:"postgres"`
 	Redis    probes.RedisSnapshot `json:"redis"`
+	Odoo     probes.OdooSnapshot  `json:"odoo"`
 }
 
 // hostJSON are the machine's facts in the snapshot (an extra section).
@@ -190,6 +191,7 @@ alerting hooks; unknown values are null.`,
 			snap.OOM = oomSnapshotSection(h)
 			snap.Postgres = pgSnapshot(h)
 			snap.Redis = redisSnapshot(o, h)
+			snap.Odoo = odooSnapshot(o, h, cur, ph.CPUs, snap.Postgres)
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
@@ -261,6 +263,7 @@ func writeSnapshotText(w io.Writer, s snapshot) error {
 	writeOOMText(&b, s.OOM)
 	writePGText(&b, s.Postgres)
 	writeRedisText(&b, s.Redis)
+	writeOdooText(&b, s.Odoo)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -38,6 +38,7 @@ type options struct {
 	warRoom     bool // start in the war-room presentation view
 	noMouse     bool // leave the mouse to the terminal (text selection)
 	redis       string
+	odooConf    string
 
 	settings []setting // each config key's value and source, for memtui config
 }
@@ -116,6 +117,7 @@ processes need it). Press ? inside for the keys.`,
 		"Keep the password in ~/.pgpass or PGPASSWORD: other users can read a command line")
 	pf.StringVar(&o.redis, "redis", "", `Redis to watch and flush (default `+probes.DefaultRedisURL+`; a replay reads none unless given): redis://[:password@]host:port/db, rediss://… or unix:///run/redis/redis.sock; `+
 		`"none" turns it off. Give the password in REDISCLI_AUTH: a command line is visible to other users`)
+	pf.StringVar(&o.odooConf, "odoo-conf", "", "Odoo's configuration file (default: the -c of the running odoo-bin, else /etc/odoo/odoo.conf)")
 	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident in the incident directory; for report, the newest there)")
 	pf.StringVar(&o.incidentDir, "incident-dir", "", "directory of incident timelines (default $XDG_STATE_HOME/memtui/incidents); a team shares one, e.g. /var/lib/memtui/incidents")
 

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/memtui/memtui/internal/units"
+	"github.com/memtui/memtui/probes"
+	"github.com/memtui/memtui/probes/host"
+	"github.com/memtui/memtui/probes/procfs"
+)
+
+// odooSnapshot reads the host's Odoo (live hosts only: a replay's
+// odoo.conf is not in the capture) and puts it against this host's memory,
+// CPUs and PostgreSQL.
+func odooSnapshot(o *options, h host.Host, cur probes.Memory, cpus int, pg probes.PGSnapshot) probes.OdooSnapshot {
+	if h.Kind() != host.KindLive {
+		return probes.SnapshotOdoo(probes.OdooAssessment{}, false, false, "", procfs.ErrOdooReplay)
+	}
+	r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf)
+	if err != nil {
+		return probes.SnapshotOdoo(probes.OdooAssessment{}, false, false, "", err)
+	}
+	oh := probes.OdooHost{MemTotal: cur.Meminfo.MemTotal.Or(0), CPUs: cpus}
+	if pg.Settings != nil {
+		if pg.Settings.SharedBuffers != nil {
+			oh.PGSharedBuffers = *pg.Settings.SharedBuffers
+		}
+		oh.PGMaxConnections = pg.Settings.MaxConnections
+	}
+	a := probes.AssessOdoo(r.Config, r.Procs, oh)
+	return probes.SnapshotOdoo(a, r.Running(), r.ConfErr == nil, r.FoundBy, r.ConfErr)
+}
+
+// writeOdooText is the Odoo part of the text snapshot.
+func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
+	b.WriteString("\nOdoo\n")
+	switch {
+	case !s.Running && s.ConfigPath == nil && s.Error != "":
+		fmt.Fprintf(b, "  not running · %s\n", s.Error)
+		return
+	case !s.Running:
+		b.WriteString("  not running")
+	default:
+		fmt.Fprintf(b, "  running")
+		if s.MasterPID != nil {
+			fmt.Fprintf(b, " · master pid %d", *s.MasterPID)
+		}
+		fmt.Fprintf(b, " · %d worker process(es); Odoo checks each worker's virtual size (VM) against its limits", len(s.WorkerProcesses))
+	}
+	if s.ConfigPath != nil {
+		fmt.Fprintf(b, " · %s (%s)\n", *s.ConfigPath, s.FoundBy)
+		fmt.Fprintf(b, "  workers %d + cron %d · limit_memory_soft %s · hard %s · db_maxconn %d\n",
+			*s.Workers, *s.MaxCronThreads, units.Bytes(*s.LimitMemorySoftBytes), units.Bytes(*s.LimitMemoryHardBytes), *s.DBMaxconn)
+	} else {
+		b.WriteString("\n")
+	}
+	if s.Error != "" {
+		fmt.Fprintf(b, "  error      %s\n", s.Error)
+	}
+	for _, w := range s.WorkerProcesses {
+		if w.State != string(probes.OdooWorkerOK) {
+			fmt.Fprintf(b, "  ▲ worker %d  VM %s (RSS %s)  %s\n", w.PID, units.Bytes(w.VMBytes), units.Bytes(w.RSSBytes), w.State)
+		}
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(b, "  ▲ %s\n", w)
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "  · %s\n", n)
+	}
+}

@@ -1,0 +1,144 @@
+package procfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/memtui/memtui/internal/fsread"
+	"github.com/memtui/memtui/probes"
+)
+
+// OdooConfPaths are where Odoo's packages put the configuration, looked at
+// in order when the running Odoo names none.
+var OdooConfPaths = []string{"/etc/odoo/odoo.conf", "/etc/odoo.conf", "/etc/odoo/odoo-server.conf", "/etc/openerp-server.conf"}
+
+// maxOdooConf bounds odoo.conf (a real one is a few KiB).
+const maxOdooConf = 1 << 20
+
+// OdooReading is a host's Odoo: its processes, the configuration they run
+// with and how it was found.
+type OdooReading struct {
+	Procs   []probes.OdooProc // Odoo's processes (master and workers)
+	Config  probes.OdooConfig
+	FoundBy string // "-c of pid 812", "--odoo-conf", "/etc/odoo/odoo.conf"
+	// ConfErr says why no configuration was read (nil: read).
+	ConfErr error
+}
+
+// Running says whether an Odoo process was seen.
+func (r OdooReading) Running() bool { return len(r.Procs) > 0 }
+
+// ReadOdoo finds Odoo's processes and reads its configuration: confPath
+// when given, else the -c/--config argument of the running master, else
+// the packages' paths.
+func ReadOdoo(fs FS, confPath string) (OdooReading, error) {
+	s := NewProcScanner(fs, probes.ProcScannerConfig{})
+	defer s.Close()
+	t, err := s.Scan(nil, probes.ScanOptions{})
+	if err != nil {
+		return OdooReading{}, err
+	}
+	var r OdooReading
+	odoo := map[int32]bool{}
+	for _, p := range t.Procs {
+		if !probes.IsOdoo(p.Program) {
+			continue
+		}
+		op := probes.OdooProc{PID: p.PID, PPID: p.PPID, RSS: p.RSS}
+		if b, err := readSmall(fs.path(strconv.Itoa(int(p.PID)), "statm")); err == nil {
+			if st, err := parseStatm(b, uint64(os.Getpagesize())); err == nil {
+				op.VM = st.Size
+			}
+		}
+		r.Procs = append(r.Procs, op)
+		odoo[p.PID] = true
+	}
+	path, how := confPath, "--odoo-conf"
+	if path == "" {
+		for _, p := range r.Procs {
+			if odoo[p.PPID] {
+				continue // a worker: the master's arguments are the same
+			}
+			if c := fs.odooConfArg(p.PID); c != "" {
+				path, how = c, fmt.Sprintf("-c of pid %d", p.PID)
+				break
+			}
+		}
+	}
+	if path == "" {
+		for _, c := range OdooConfPaths {
+			if _, err := os.Stat(c); err == nil {
+				path, how = c, c
+				break
+			}
+		}
+	}
+	if path == "" {
+		r.ConfErr = fmt.Errorf("no odoo.conf: the running Odoo names none (-c) and none of %s exists; give --odoo-conf PATH", strings.Join(OdooConfPaths, ", "))
+		return r, nil
+	}
+	r.FoundBy = how
+	r.Config, r.ConfErr = readOdooConf(path)
+	r.Config.Path = path
+	return r, nil
+}
+
+// readOdooConf reads and parses the file at path, bounded.
+func readOdooConf(path string) (probes.OdooConfig, error) {
+	f, err := fsread.OpenRegular(path)
+	if err != nil {
+		return probes.OdooConfig{}, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxOdooConf+1))
+	if err != nil {
+		return probes.OdooConfig{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > maxOdooConf {
+		return probes.OdooConfig{}, fmt.Errorf("%s: larger than %d KiB: %w", path, maxOdooConf>>10, probes.ErrTooLarge)
+	}
+	c, err := probes.ParseOdooConf(b)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// odooConfArg is the configuration a process was started with: -c PATH,
+// -cPATH, --config PATH or --config=PATH, relative paths taken from its
+// working directory. "" when it names none or cannot be read.
+func (fs FS) odooConfArg(pid int32) string {
+	b, err := readSmall(fs.path(strconv.Itoa(int(pid)), "cmdline"))
+	if err != nil {
+		return ""
+	}
+	args := parseCmdline(b)
+	conf := ""
+	for i, a := range args {
+		switch {
+		case (a == "-c" || a == "--config") && i+1 < len(args):
+			conf = args[i+1]
+		case strings.HasPrefix(a, "--config="):
+			conf = strings.TrimPrefix(a, "--config=")
+		case strings.HasPrefix(a, "-c") && len(a) > 2 && !strings.HasPrefix(a, "--"):
+			conf = a[2:]
+		}
+	}
+	if conf == "" || filepath.IsAbs(conf) {
+		return conf
+	}
+	cwd, err := os.Readlink(fs.path(strconv.Itoa(int(pid)), "cwd"))
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cwd, conf)
+}
+
+// ErrOdooReplay says Odoo is not read on a replayed host: its
+// configuration file would be the live machine's.
+var ErrOdooReplay = errors.New("Odoo is read only on a live host: a replay's odoo.conf is not in the capture")
