@@ -110,7 +110,15 @@ func (s *tmuxSession) quit() {
 	s.t.Helper()
 	s.keys("q")
 	deadline := time.Now().Add(5 * time.Second)
+	asked := false
 	for !s.paneDead() {
+		// Events the timeline could not write (a device as --incident,
+		// a host whose recent OOM kills opened an incident): q asks
+		// first, and y answers.
+		if !asked && strings.Contains(s.capture(), "quitting loses them") {
+			s.keys("y")
+			asked = true
+		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("memtui did not exit after q:\n%s", s.capture())
 		}

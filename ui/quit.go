@@ -277,8 +277,11 @@ func (d *quitDialog) lostLines(st Styles, inner int) []string {
 		}
 		rest++
 	}
-	if rest > 0 {
+	switch {
+	case rest > 0 && shown > 0:
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("  and %d more (memory samples, detector events)", rest)))
+	case rest > 0:
+		lines = append(lines, st.Muted.Render("  memory samples and detector events: no note or action among them"))
 	}
 	for _, l := range wrapLine("why: "+redact.Redact(d.writeErr.Error()), inner, "") {
 		lines = append(lines, st.Muted.Render(l))
