@@ -17,6 +17,7 @@ import (
 	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
+	"github.com/memtui/memtui/probes/procfs"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -82,6 +83,13 @@ func runDashboard(o *options) error {
 		Author:     author(),
 	}
 	d.ReadOnlyWhy = errText(actErr)
+	if h.Kind() == host.KindLive {
+		// Odoo's limits, for its workers' rows (a replay's odoo.conf is
+		// not in the capture).
+		if r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf); err == nil && r.ConfErr == nil && (r.Running() || o.odooConf != "") {
+			d.Odoo = &r.Config
+		}
+	}
 	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on
 		d.PGOffWhy = pgOff
 	}

@@ -164,6 +164,22 @@ const (
 	OdooWorkerAtHard   OdooWorkerState = "at hard limit: allocations fail (MemoryError)"
 )
 
+// WorkerState is where a worker of virtual size vm stands against c's
+// limits (OK in threaded mode, where there are none).
+func (c OdooConfig) WorkerState(vm uint64) OdooWorkerState {
+	switch {
+	case c.Workers == 0:
+		return OdooWorkerOK
+	case c.LimitMemoryHard > 0 && vm >= c.LimitMemoryHard/100*99:
+		return OdooWorkerAtHard
+	case c.LimitMemorySoft > 0 && vm >= c.LimitMemorySoft:
+		return OdooWorkerOverSoft
+	case c.LimitMemorySoft > 0 && vm >= c.LimitMemorySoft/10*9:
+		return OdooWorkerNearSoft
+	}
+	return OdooWorkerOK
+}
+
 // OdooHost is what the arithmetic needs of the machine and PostgreSQL
 // (zero: unknown, that check is skipped and said so).
 type OdooHost struct {
@@ -204,17 +220,13 @@ func AssessOdoo(c OdooConfig, procs []OdooProc, h OdooHost) OdooAssessment {
 			}
 			continue
 		}
-		w := OdooWorker{PID: p.PID, RSS: p.RSS, VM: p.VM, State: OdooWorkerOK}
-		switch {
-		case c.Workers == 0:
-		case c.LimitMemoryHard > 0 && p.VM >= c.LimitMemoryHard/100*99:
-			w.State = OdooWorkerAtHard
+		w := OdooWorker{PID: p.PID, RSS: p.RSS, VM: p.VM, State: c.WorkerState(p.VM)}
+		switch w.State {
+		case OdooWorkerAtHard:
 			a.AtHard++
-		case c.LimitMemorySoft > 0 && p.VM >= c.LimitMemorySoft:
-			w.State = OdooWorkerOverSoft
+		case OdooWorkerOverSoft:
 			a.OverSoft++
-		case c.LimitMemorySoft > 0 && p.VM >= c.LimitMemorySoft/10*9:
-			w.State = OdooWorkerNearSoft
+		case OdooWorkerNearSoft:
 			a.NearSoft++
 		}
 		a.Workers = append(a.Workers, w)

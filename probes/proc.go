@@ -43,6 +43,7 @@ type Proc struct {
 	Mark    ProcMark
 	Start   uint64 // stat field 22: clock ticks since boot
 	RSS     uint64 // stat field 24 × page size, bytes
+	VM      uint64 // virtual size: statm size × page size (stat field 23), bytes
 	Swap    uint64 // status VmSwap, bytes (or smaps_rollup Swap)
 	PSS     uint64 // smaps_rollup Pss, bytes
 	SwapOK  bool

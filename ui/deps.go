@@ -51,6 +51,9 @@ type Deps struct {
 
 	// The process panel (panel_procs.go).
 	Procs ProcSource // the process table; nil leaves the panel empty
+	// Odoo is the odoo.conf the running Odoo uses (nil: no Odoo, or not
+	// read): its workers are marked against the memory limits.
+	Odoo *probes.OdooConfig
 
 	// The PostgreSQL panel (panel_pg.go).
 

@@ -66,7 +66,10 @@ func (s procSort) String() string {
 // with growth, sparklines, leak and restart flags, and a diff against a
 // marked baseline.
 type procPanel struct {
-	src      ProcSource
+	src ProcSource
+	// odooPIDs are the Odoo processes of the last scan (with Deps.Odoo):
+	// a worker is one whose parent is among them.
+	odooPIDs map[int32]bool
 	interval time.Duration
 	loc      *time.Location
 	now      func() time.Time
@@ -493,6 +496,14 @@ func (p *procPanel) derive() {
 		return
 	}
 	procs := p.res.Table.Procs
+	if p.deps.Odoo != nil {
+		p.odooPIDs = map[int32]bool{}
+		for i := range procs {
+			if probes.IsOdoo(procs[i].Program) {
+				p.odooPIDs[procs[i].PID] = true
+			}
+		}
+	}
 	// A fresh slice, not order[:0]: the panel is a value, and a copy of the
 	// model (tests, a stale closure) must not see its rows change.
 	p.order = make([]int, 0, len(procs))

@@ -554,3 +554,56 @@ func TestProcDetailDialogFollowsAndOutlives(t *testing.T) {
 		t.Error("esc did not close")
 	}
 }
+
+// TestProcOdooWorkerMarks: with Odoo's limits known, the workers (Odoo
+// processes under the Odoo master) are marked by their virtual size, the
+// way Odoo judges them — at the hard limit, to be recycled, near the soft
+// limit — in words and glyphs, and a status line counts them; the master
+// and other programs get no mark.
+func TestProcOdooWorkerMarks(t *testing.T) {
+	const mib = 1 << 20
+	tab := procOdooHost(t0)
+	vm := map[int32]uint64{812: 900 * mib, 820: 2600 * mib, 821: 2100 * mib, 822: 1900 * mib, 823: 1200 * mib}
+	for i := range tab.Procs {
+		tab.Procs[i].VM = vm[tab.Procs[i].PID]
+	}
+	conf, err := probes.ParseOdooConf([]byte("[options]\nworkers = 4\nlimit_memory_soft = 2147483648\nlimit_memory_hard = 2684354560\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &fakeProcSource{results: []probes.ProcScanResult{procScanResult(tab)}}
+	d := procTestDeps(src)
+	d.Odoo = &conf
+	m := New(d)
+	m = feed(m, tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: t0, mem: memAt(t0, 93, 60, 1000)})
+	m = feed(m, procScanned(m, tab), procKeyMsg("tab"))
+	v := palScreen(m)
+	lines := strings.Split(v, "\n")
+	row := func(pid string) string {
+		for _, l := range lines {
+			if strings.Contains(l, " "+pid+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	for pid, want := range map[string]string{"820": "✖ ODOO HARD LIMIT", "821": "▲ ODOO RECYCLE", "822": "◐ ODOO NEAR SOFT"} {
+		if !strings.Contains(row(pid), want) {
+			t.Errorf("row of %s lacks %q: %q", pid, want, row(pid))
+		}
+	}
+	for _, pid := range []string{"812", "823", "903"} {
+		if strings.Contains(row(pid), "ODOO") {
+			t.Errorf("row of %s is marked: %q", pid, row(pid))
+		}
+	}
+	if !strings.Contains(v, "▲ odoo: 1 at the hard limit, 1 to be recycled, 1 near the soft limit of 4 workers") {
+		t.Errorf("no Odoo status line:\n%s", v)
+	}
+	// Without Odoo's configuration nothing is marked.
+	m = feed(New(procTestDeps(src)), tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: t0, mem: memAt(t0, 93, 60, 1000)})
+	m = feed(m, procScanned(m, tab), procKeyMsg("tab"))
+	if v := palScreen(m); strings.Contains(v, "ODOO") || strings.Contains(v, "limits by virtual size") {
+		t.Errorf("marks without a configuration:\n%s", v)
+	}
+}

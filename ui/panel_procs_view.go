@@ -76,6 +76,9 @@ func (p procPanel) body(st Styles, w, h int) string {
 	if !p.base.IsZero() && !p.diff {
 		status = append(status, st.Muted.Render(fmt.Sprintf("baseline %s marked · d shows the changes", p.base.At.In(p.loc).Format("15:04:05"))))
 	}
+	if l := p.odooLine(st, w); l != "" {
+		status = append(status, l)
+	}
 	if len(status) > max(h-3, 0) {
 		status = status[:max(h-3, 0)]
 	}
@@ -114,6 +117,9 @@ func (p procPanel) statusLines(h int) int {
 		n++
 	}
 	if !p.base.IsZero() && !p.diff {
+		n++
+	}
+	if p.odooLine(Styles{}, 80) != "" {
 		n++
 	}
 	return min(n, max(h-3, 0))
@@ -198,6 +204,73 @@ func procColumns(w int, window time.Duration) (cols []procCol, spark bool) {
 	return cols, spark
 }
 
+// odooMark is an Odoo worker's place against the memory limits, by
+// virtual size as Odoo measures it ("" for any other process, or a fine one).
+func (p procPanel) odooMark(pr *probes.Proc) string {
+	c := p.deps.Odoo
+	if c == nil || !p.odooWorker(pr) {
+		return ""
+	}
+	switch c.WorkerState(pr.VM) {
+	case probes.OdooWorkerAtHard:
+		return "✖ ODOO HARD LIMIT"
+	case probes.OdooWorkerOverSoft:
+		return "▲ ODOO RECYCLE"
+	case probes.OdooWorkerNearSoft:
+		return "◐ ODOO NEAR SOFT"
+	}
+	return ""
+}
+
+// odooWorker says whether pr is a live Odoo worker: an Odoo process whose
+// parent is the Odoo master (a zombie holds no memory).
+func (p procPanel) odooWorker(pr *probes.Proc) bool {
+	return probes.IsOdoo(pr.Program) && p.odooPIDs[pr.PPID] && pr.State != 'Z'
+}
+
+// odooLine is the panel's summary of Odoo's workers against the limits
+// ("" without Odoo).
+func (p procPanel) odooLine(st Styles, w int) string {
+	c := p.deps.Odoo
+	if c == nil || !p.have || len(p.odooPIDs) == 0 {
+		return ""
+	}
+	workers, near, over, hard := 0, 0, 0, 0
+	procs := p.res.Table.Procs
+	for i := range procs {
+		if !p.odooWorker(&procs[i]) {
+			continue
+		}
+		workers++
+		switch c.WorkerState(procs[i].VM) {
+		case probes.OdooWorkerAtHard:
+			hard++
+		case probes.OdooWorkerOverSoft:
+			over++
+		case probes.OdooWorkerNearSoft:
+			near++
+		}
+	}
+	if c.Workers == 0 {
+		return fit(st.Muted.Render("odoo: threaded mode (workers = 0): no worker memory limits"), w)
+	}
+	limits := fmt.Sprintf(" · limits by virtual size: soft %s (recycled after the request), hard %s (MemoryError)",
+		units.Bytes(c.LimitMemorySoft), units.Bytes(c.LimitMemoryHard))
+	var bad []string
+	for _, b := range []struct {
+		n    int
+		what string
+	}{{hard, "at the hard limit"}, {over, "to be recycled"}, {near, "near the soft limit"}} {
+		if b.n > 0 {
+			bad = append(bad, fmt.Sprintf("%d %s", b.n, b.what))
+		}
+	}
+	if len(bad) == 0 {
+		return fit(st.Muted.Render(fmt.Sprintf("odoo: %d workers, all under their limits", workers)+limits), w)
+	}
+	return fit(st.High.Render(fmt.Sprintf("▲ odoo: %s of %d workers", strings.Join(bad, ", "), workers))+st.Muted.Render(limits), w)
+}
+
 // procMarkText is the glyph and word of a process's flags (never colour alone).
 func procMarkText(m probes.ProcMark) string {
 	var parts []string
@@ -237,6 +310,9 @@ func (p procPanel) procTable(st Styles, w, h int) string {
 			cells = append(cells, cols[6].cell(procSparkline(p.res.Histories[pr.Key()], cols[6].w)))
 		}
 		mark := procMarkText(pr.Mark)
+		if om := p.odooMark(pr); om != "" {
+			mark = strings.TrimSpace(om + " " + mark)
+		}
 		cmd := pr.Comm
 		if pr.CmdlineOK && pr.Cmdline != "" && !p.private {
 			cmd = pr.Cmdline

@@ -46,16 +46,10 @@ func ReadOdoo(fs FS, confPath string) (OdooReading, error) {
 	var r OdooReading
 	odoo := map[int32]bool{}
 	for _, p := range t.Procs {
-		if !probes.IsOdoo(p.Program) {
+		if !probes.IsOdoo(p.Program) || p.State == 'Z' {
 			continue
 		}
-		op := probes.OdooProc{PID: p.PID, PPID: p.PPID, RSS: p.RSS}
-		if b, err := readSmall(fs.path(strconv.Itoa(int(p.PID)), "statm")); err == nil {
-			if st, err := parseStatm(b, uint64(os.Getpagesize())); err == nil {
-				op.VM = st.Size
-			}
-		}
-		r.Procs = append(r.Procs, op)
+		r.Procs = append(r.Procs, probes.OdooProc{PID: p.PID, PPID: p.PPID, RSS: p.RSS, VM: p.VM})
 		odoo[p.PID] = true
 	}
 	path, how := confPath, "--odoo-conf"

@@ -231,7 +231,7 @@ func (s *ProcScanner) quick(t *probes.ProcTable, pid int32, e *procEntry) (probe
 	e.gen = s.gen
 	return probes.Proc{
 		PID: pid, PPID: e.ppid, UID: e.uid, Threads: e.threads, State: e.state,
-		Start: e.start, RSS: rss * s.pageSize,
+		Start: e.start, RSS: rss * s.pageSize, VM: sz * s.pageSize,
 		Comm: e.comm, User: e.user, Program: e.program,
 	}, true
 }
@@ -281,7 +281,7 @@ func (s *ProcScanner) full(t *probes.ProcTable, pid int32, e *procEntry, known b
 	e.ppid, e.state, e.threads, e.fullGen = st.PPID, st.State, st.Threads, s.gen
 	return probes.Proc{
 		PID: pid, PPID: st.PPID, UID: e.uid, Threads: st.Threads, State: st.State,
-		Start: st.StartTime, RSS: st.RSSPages * s.pageSize,
+		Start: st.StartTime, RSS: st.RSSPages * s.pageSize, VM: st.VSize,
 		Comm: e.comm, User: e.user, Program: e.program,
 	}, true
 }
