@@ -18,6 +18,7 @@ import (
 	"github.com/memtui/memtui/actions/pgexec"
 	"github.com/memtui/memtui/actions/run"
 	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/pgprobe"
 )
@@ -84,6 +85,8 @@ func newActionService(o *options, h host.Host, sudoUser string) (run.Service, er
 		return run.Service{Runbook: rb, Runner: r}, nil
 	}
 	r.Redis = o.redisActions()
+	r.OdooConf = o.odooConf
+	r.OdooHost = odooHostFacts(h)
 	// The same server the PostgreSQL panel watches, through a session of
 	// its own (named memtui-actions) opened on first use.
 	t, err := pgprobe.ResolvePGTargetWith(o.pg, pgEnv(), pgprobe.ReadService)
@@ -101,6 +104,28 @@ func newActionService(o *options, h host.Host, sudoUser string) (run.Service, er
 		}
 	}
 	return run.Service{Runbook: rb, Runner: r}, nil
+}
+
+// odooHostFacts gives the odoo.conf proposal this host's RAM and CPUs and,
+// when PostgreSQL answers, its shared_buffers and max_connections.
+func odooHostFacts(h host.Host) func(context.Context) probes.OdooHost {
+	return func(ctx context.Context) probes.OdooHost {
+		var oh probes.OdooHost
+		oh.MemTotal = h.Memory().Read().Meminfo.MemTotal.Or(0)
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		oh.CPUs = h.Facts(fctx).CPUs
+		cancel()
+		if pg, _ := h.Postgres(); pg != nil {
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			r := pg.Read(pctx)
+			cancel()
+			if r.Connected && r.Stats != nil {
+				oh.PGSharedBuffers = r.Stats.Settings.SharedBuffers.Or(0)
+				oh.PGMaxConnections = r.Stats.Settings.MaxConnections
+			}
+		}
+		return oh
+	}
 }
 
 // userName is the effective user's login name, from the user database

@@ -54,13 +54,20 @@ const (
 	KindRedisFlushAll Kind = "redis-flushall"
 	// KindRedisFlushDB runs FLUSHDB on database RedisDB of that server.
 	KindRedisFlushDB Kind = "redis-flushdb"
+	// KindOdooLimits proposes Odoo worker limits for this host, shows the
+	// diff of odoo.conf, writes it with a backup and runs Commands (the
+	// restart).
+	KindOdooLimits Kind = "odoo-limits"
+	// KindOdooRestore puts back the newest backup KindOdooLimits made,
+	// showing the diff first, then runs Commands (the restart).
+	KindOdooRestore Kind = "odoo-restore"
 	// KindChecklist shows manual steps and runs nothing.
 	KindChecklist Kind = "checklist"
 	// KindNote adds a note to the timeline and runs nothing.
 	KindNote Kind = "note"
 )
 
-var kinds = []Kind{KindCommands, KindSQL, KindTerminateIdle, KindSignal, KindDropCaches, KindRedisFlushAll, KindRedisFlushDB, KindChecklist, KindNote}
+var kinds = []Kind{KindCommands, KindSQL, KindTerminateIdle, KindSignal, KindDropCaches, KindRedisFlushAll, KindRedisFlushDB, KindOdooLimits, KindOdooRestore, KindChecklist, KindNote}
 
 // Valid reports whether k is a kind the runner knows.
 func (k Kind) Valid() bool {
@@ -152,6 +159,8 @@ func (a Action) NotAutomatable() string {
 		return "auto = true: a signal needs a process chosen by a person"
 	case a.Kind == KindChecklist || a.Kind == KindNote:
 		return fmt.Sprintf("auto = true: a %s action runs nothing", a.Kind)
+	case a.Kind == KindOdooLimits || a.Kind == KindOdooRestore:
+		return "auto = true: an odoo.conf change is written only after a person has read its diff"
 	case a.Kind == KindRedisFlushDB && a.RedisDB < 0:
 		return "auto = true: no Redis cache database is configured ([builtin] redis_cache_db = N)"
 	}
@@ -234,6 +243,22 @@ func (a Action) plan(t *Target) []string {
 			return []string{"FLUSHDB of the Redis cache database: none configured ([builtin] redis_cache_db = N)"}
 		}
 		return []string{fmt.Sprintf("SELECT %d, FLUSHDB on the Redis server memtui reads (--redis): deletes the keys of db%d only", a.RedisDB, a.RedisDB)}
+	case KindOdooLimits, KindOdooRestore:
+		out := []string{"odoo.conf: " + a.File}
+		if a.File == "" {
+			out[0] = "odoo.conf: the -c of the running odoo-bin, else /etc/odoo/odoo.conf"
+		}
+		if a.Kind == KindOdooLimits {
+			out = append(out, "compute worker limits for this host's RAM, CPUs and PostgreSQL; show the diff",
+				"write it, keeping the old file beside it as odoo.conf.memtui-<time>")
+		} else {
+			out = append(out, "show the diff back to its newest odoo.conf.memtui-<time> backup",
+				"write the backup back, keeping the current file as a backup too")
+		}
+		for _, argv := range a.Commands {
+			out = append(out, "then: "+QuoteArgv(redact.RedactArgv(argv)))
+		}
+		return out
 	case KindChecklist:
 		out := []string{"runs nothing; steps to do by hand:"}
 		for _, s := range a.Steps {
@@ -251,7 +276,7 @@ func (a Action) plan(t *Target) []string {
 // action may run.
 func (a Action) HasPreview() bool {
 	switch a.Kind {
-	case KindTerminateIdle, KindSignal, KindRedisFlushAll, KindRedisFlushDB:
+	case KindTerminateIdle, KindSignal, KindRedisFlushAll, KindRedisFlushDB, KindOdooLimits, KindOdooRestore:
 		return true
 	case KindSQL:
 		return a.Preview != ""
@@ -346,6 +371,12 @@ func (a Action) Validate() error {
 	case KindSignal:
 		if a.EffectiveGrace()+5*time.Second > a.EffectiveTimeout() {
 			errs = append(errs, "timeout leaves no time for KILL after the grace period")
+		}
+	case KindOdooLimits, KindOdooRestore:
+		for _, argv := range a.Commands {
+			if len(argv) == 0 || argv[0] == "" {
+				errs = append(errs, "an empty command after the odoo.conf write")
+			}
 		}
 	case KindTerminateIdle, KindNote, KindRedisFlushAll, KindRedisFlushDB:
 	default:

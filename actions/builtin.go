@@ -106,21 +106,20 @@ func Builtin(o Options) []Action {
 			IdleAfter:   DefaultIdleAfter, Timeout: 30 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
 		},
 		{
-			// Seed Option 3 (Medium Risk): the odoo.conf values. Editing a config
-			// file is left to a person; this shows the values and runs nothing.
-			ID: "adjust-odoo-workers", Name: "Adjust Odoo worker memory limits", Risk: RiskMedium, Kind: KindChecklist,
-			Description: "The seed's odoo.conf worker limits, to set by hand, then restart " + o.AppUnit + ".",
-			Steps: []string{
-				"sudo nano /etc/odoo/odoo.conf",
-				"limit_memory_hard = 2684354560  # 2.5GB (reduce from default)",
-				"limit_memory_soft = 2147483648  # 2GB (reduce from default)",
-				"limit_time_cpu = 60             # CPU time limit",
-				"limit_time_real = 120           # Real time limit",
-				"workers = 4                     # 2 * CPU cores + 1",
-				"max_cron_threads = 2            # Dedicated cron workers",
-				"then run restart-odoo (systemctl restart " + o.AppUnit + ") to apply",
-			},
-			Source: src,
+			// Seed Option 3 (Medium Risk): "Adjust Odoo worker limits", with
+			// limits computed for this host instead of the seed's fixed
+			// values, the diff shown before anything is written, a backup,
+			// and the restart.
+			ID: "adjust-odoo-workers", Name: "Adjust Odoo worker memory limits", Risk: RiskMedium, Kind: KindOdooLimits,
+			Description: "Compute odoo.conf worker limits that fit this host (RAM, CPUs, PostgreSQL), show the diff, write it with a backup, restart " + o.AppUnit + ".",
+			Commands:    [][]string{{"systemctl", "restart", o.AppUnit}},
+			Timeout:     120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
+		},
+		{
+			ID: "restore-odoo-conf", Name: "Restore odoo.conf from memtui's backup", Risk: RiskMedium, Kind: KindOdooRestore,
+			Description: "Put back the odoo.conf that adjust-odoo-workers replaced (its newest backup), showing the diff first, then restart " + o.AppUnit + ".",
+			Commands:    [][]string{{"systemctl", "restart", o.AppUnit}},
+			Timeout:     120 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,
 		},
 		{
 			// Seed Option 4 (High Risk): `sync; echo 3 | sudo tee

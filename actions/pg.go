@@ -59,8 +59,22 @@ type Preview struct {
 	Target    *Target    `json:"target,omitempty"`
 	// Redis is what a Redis flush would delete, as read for the preview.
 	Redis *RedisUsage `json:"redis,omitempty"`
+	// Edit is the file change an odoo-limits or odoo-restore action shows
+	// and then makes, exactly.
+	Edit *FileEdit `json:"edit,omitempty"`
 	// Message is a one-line summary ("3 idle client backends", "no rows").
 	Message string `json:"message"`
+}
+
+// FileEdit is a change to one file as the confirmation showed it: the run
+// writes New only if the file still reads as it did (OldSum).
+type FileEdit struct {
+	Path   string `json:"path"`
+	OldSum string `json:"old_sha256"`
+	New    []byte `json:"-"`
+	// From is the backup a restore puts back ("" for a new proposal).
+	From string `json:"from,omitempty"`
+	Diff string `json:"diff"`
 }
 
 // MaxPreviewRows bounds the rows a preview keeps.

@@ -132,7 +132,7 @@ func (c *confirmDialog) content() []string {
 	default:
 		out = append(out, "")
 		out = append(out, wrapLine(c.preview.Message, w, "  ")...)
-		out = append(out, previewTable(*c.preview)...)
+		out = append(out, previewTable(*c.preview, w)...)
 	}
 	return out
 }
@@ -171,9 +171,20 @@ func (c *confirmDialog) targetShown() *actions.Target {
 }
 
 // previewTable lays out preview rows as aligned text columns.
-func previewTable(p actions.Preview) []string {
+func previewTable(p actions.Preview, w int) []string {
 	if len(p.Columns) == 0 || len(p.Rows) == 0 {
 		return nil
+	}
+	if len(p.Columns) == 1 {
+		// One column (a file's diff, its arithmetic): every line whole,
+		// wrapped to the dialog rather than cut.
+		out := wrapLine("     "+p.Columns[0], w, "       ")
+		for _, r := range p.Rows {
+			if len(r) > 0 {
+				out = append(out, wrapLine("     "+r[0], w, "       ")...)
+			}
+		}
+		return out
 	}
 	widths := make([]int, len(p.Columns))
 	for i, c := range p.Columns {
@@ -241,6 +252,8 @@ func (c *confirmDialog) ready() (bool, string) {
 		return false, "cannot run: the preview failed (see above)"
 	case c.a.Kind == actions.KindTerminateIdle && len(c.preview.Backends) == 0:
 		return false, "nothing to terminate"
+	case (c.a.Kind == actions.KindOdooLimits || c.a.Kind == actions.KindOdooRestore) && c.preview.Edit == nil:
+		return false, "nothing to change"
 	case c.a.Risk == actions.RiskMedium && !c.seenEnd:
 		return false, "scroll down (↓) to the end of the list first"
 	}

@@ -245,7 +245,7 @@ func TestPaletteTypingFilters(t *testing.T) {
 		want  []string
 	}{
 		// The note first: the entry the palette opens on must be harmless.
-		{"", []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "clear-page-cache", "terminate-idle-postgres", "adjust-odoo-workers",
+		{"", []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "clear-page-cache", "terminate-idle-postgres", "adjust-odoo-workers", "restore-odoo-conf",
 			"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "rotate-logs"}},
 		{"redis", []string{"clear-redis-cache-db", "clear-redis"}},
 		{"drop", []string{"drop-page-caches", "clear-page-cache"}}, // the name "…drop clean pages"
@@ -384,9 +384,9 @@ func TestMediumShowsEveryCommandBeforeConfirming(t *testing.T) {
 
 	// A medium action whose list fits is confirmable at once.
 	m = palOpen(t, d, 120, 40)
-	m = palType(t, m, "adjust-odoo")
+	m = palType(t, m, "scale-res")
 	m = palPress(t, m, "enter", "enter")
-	if len(svc.started) != 2 || svc.started[1].Action.ID != "adjust-odoo-workers" {
+	if len(svc.started) != 2 || svc.started[1].Action.ID != "scale-resources" {
 		t.Errorf("short medium action not confirmed by enter: %d runs", len(svc.started))
 	}
 }

@@ -55,6 +55,8 @@ func (r *Runner) Preview(ctx context.Context, a actions.Action, t *actions.Targe
 		return actions.Preview{Target: &v, Message: fmt.Sprintf("pid %d (%s), RSS %s", v.PID, v.Comm, units.Bytes(v.RSSBytes))}, nil
 	case actions.KindRedisFlushAll, actions.KindRedisFlushDB:
 		return r.previewRedis(ctx, a)
+	case actions.KindOdooLimits, actions.KindOdooRestore:
+		return r.previewOdoo(ctx, a)
 	}
 	return actions.Preview{}, nil
 }

@@ -43,7 +43,7 @@ func TestParseGoodRunbook(t *testing.T) {
 	for _, a := range rb.Actions {
 		ids = append(ids, a.ID)
 	}
-	wantIDs := []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "clear-page-cache", "terminate-idle-postgres", "adjust-odoo-workers",
+	wantIDs := []string{"add-note", "clear-redis-cache-db", "clear-redis", "clear-odoo-caches", "restart-odoo", "clear-page-cache", "terminate-idle-postgres", "adjust-odoo-workers", "restore-odoo-conf",
 		"drop-page-caches", "restart-postgresql", "scale-resources", "signal-process", "clear-nginx-cache", "vacuum-sessions"}
 	if diff := cmp.Diff(wantIDs, ids); diff != "" {
 		t.Errorf("ids (-want +got):\n%s", diff)

@@ -20,6 +20,7 @@ import (
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/internal/units"
+	"github.com/memtui/memtui/probes"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,6 +57,11 @@ type Runner struct {
 	// oom_score_adj: memtui lowers its own (ProtectSelf), and a command
 	// would otherwise inherit that protection.
 	ChildOOMScoreAdj *int
+	// OdooConf is --odoo-conf ("" finds the file as Odoo does); OdooHost
+	// gives the odoo.conf proposal this host's RAM, CPUs and PostgreSQL
+	// (nil: unknown, and no limits are proposed).
+	OdooConf string
+	OdooHost func(context.Context) probes.OdooHost
 	// Keeper, when set, runs command actions under a keeper process that
 	// outlives memtui (see Keeper); nil runs them as memtui's children.
 	Keeper *Keeper
@@ -256,6 +262,8 @@ func (r *Runner) execute(ctx context.Context, h *Run) actions.Result {
 		err = r.runSignal(ctx, a, req, h.out, &res)
 	case actions.KindDropCaches:
 		err = r.runDropCaches(ctx, a, h.out, &res)
+	case actions.KindOdooLimits, actions.KindOdooRestore:
+		err = r.runOdoo(ctx, a, req, h.out, &res)
 	case actions.KindRedisFlushAll, actions.KindRedisFlushDB:
 		err = r.runRedisFlush(ctx, a, h.out, &res)
 	case actions.KindChecklist:
