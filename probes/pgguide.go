@@ -19,9 +19,10 @@ type PGAdvice struct {
 	Text      string   `json:"text"` // plain words, verdict first: "low: 128 MiB = 0.8 % of RAM, guide ≈ 25 % = 4.00 GiB"
 }
 
-// PGGuide compares the settings with the runbook (shared_buffers ≈ 25 % of
-// RAM, effective_cache_size ≈ 75 %) and gives the worst case of work_mem ×
-// active connections. ram is MemTotal in bytes; 0 (unknown, or a remote
+// PGGuide compares the four memory settings with the runbook's, scaled
+// from its 8 GB example to this RAM (shared_buffers ≈ 25 %,
+// effective_cache_size ≈ 75 %, work_mem 16 MB, maintenance_work_mem
+// 512 MB) and gives the worst case of work_mem × max_connections. ram is MemTotal in bytes; 0 (unknown, or a remote
 // server whose RAM we cannot see) gives no advice. Pure.
 func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 	if ram == 0 {
@@ -60,30 +61,47 @@ func PGGuide(s PGSettings, ram uint64, active int) []PGAdvice {
 		out = append(out, a)
 	}
 	if s.WorkMem.OK {
-		v := s.WorkMem.V
-		worst := v * uint64(max(active, 0))
-		a := PGAdvice{Setting: "work_mem", Current: v, Percent: pct(worst)}
+		// The runbook: work_mem = 16MB on its 8 GB host, RAM/512 here.
+		v, guide := s.WorkMem.V, ram/512
+		a := PGAdvice{Setting: "work_mem", Current: v, Suggested: guide}
+		// The worst case every session may reach: max_connections × work_mem
+		// (more if a query sorts or hashes several times); the active
+		// sessions are what it is now.
+		conns := max(active, 0)
+		if s.MaxConnections > 0 {
+			conns = s.MaxConnections
+		}
+		worst := v * uint64(conns)
+		a.Percent = pct(worst)
 		switch {
 		case a.Percent >= 50:
 			a.Level = High
 		case a.Percent >= 25:
 			a.Level = Warning
 		}
-		a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", units.Bytes(v), active, units.Bytes(worst), a.Percent)
 		if s.MaxConnections > 0 {
-			a.Text += fmt.Sprintf("; × max_connections %d = %s", s.MaxConnections, units.Bytes(v*uint64(s.MaxConnections)))
+			a.Text = fmt.Sprintf("%s × max_connections %d = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times; %d active now = %s",
+				units.Bytes(v), s.MaxConnections, units.Bytes(worst), a.Percent, active, units.Bytes(v*uint64(max(active, 0))))
+		} else {
+			a.Text = fmt.Sprintf("%s × %d active = %s (%.1f %% of RAM) at worst, more if a query sorts or hashes several times", units.Bytes(v), active, units.Bytes(worst), a.Percent)
 		}
+		a.Text += fmt.Sprintf("; runbook: 16 MiB on 8 GiB ≈ %s here", units.Bytes(guide))
 		out = append(out, a)
 	}
 	if s.MaintenanceWorkMem.OK {
-		v := s.MaintenanceWorkMem.V
+		// The runbook: maintenance_work_mem = 512MB on 8 GB, RAM/16 here.
+		v, guide := s.MaintenanceWorkMem.V, ram/16
 		workers := max(s.AutovacuumWorkers, 0)
 		av := v
 		if s.AutovacuumWorkMem.OK {
 			av = s.AutovacuumWorkMem.V
 		}
-		a := PGAdvice{Setting: "maintenance_work_mem", Current: v, Percent: pct(v)}
-		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s", units.Bytes(v), a.Percent, workers, units.Bytes(av), units.Bytes(av*uint64(workers)))
+		a := PGAdvice{Setting: "maintenance_work_mem", Current: v, Suggested: guide, Percent: pct(v)}
+		if v > 2*guide || pct(av*uint64(workers)) >= 25 {
+			a.Level = Warning
+		}
+		a.Text = fmt.Sprintf("%s (%.1f %% of RAM) per maintenance task; autovacuum %d × %s = %s; runbook: 512 MiB on 8 GiB ≈ %s here",
+			units.Bytes(v), a.Percent, workers, units.Bytes(av), units.Bytes(av*uint64(workers)), units.Bytes(guide))
 		out = append(out, a)
 	}
 	return out

@@ -24,14 +24,16 @@ func TestPGGuide(t *testing.T) {
 	want := []short{
 		{"shared_buffers", Warning, "low: 128 MiB = 1.6 % of RAM, guide ≈ 25 % = 2.00 GiB"},
 		{"effective_cache_size", Normal, "ok: 6.00 GiB = 75.0 % of RAM, guide ≈ 75 % = 6.00 GiB"},
-		{"work_mem", Warning, "64.0 MiB × 40 active = 2.50 GiB (31.2 % of RAM) at worst, more if a query sorts or hashes several times; × max_connections 100 = 6.25 GiB"},
-		{"maintenance_work_mem", Normal, "512 MiB (6.2 % of RAM) per maintenance task; autovacuum 3 × 512 MiB = 1.50 GiB"},
+		// 64 MB × 100 connections could take 78 % of RAM: the worst case
+		// sets the level, against the runbook's 16 MB.
+		{"work_mem", High, "64.0 MiB × max_connections 100 = 6.25 GiB (78.1 % of RAM) at worst, more if a query sorts or hashes several times; 40 active now = 2.50 GiB; runbook: 16 MiB on 8 GiB ≈ 16.0 MiB here"},
+		{"maintenance_work_mem", Normal, "512 MiB (6.2 % of RAM) per maintenance task; autovacuum 3 × 512 MiB = 1.50 GiB; runbook: 512 MiB on 8 GiB ≈ 512 MiB here"},
 	}
 	if d := cmp.Diff(want, gs); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	if got[0].Suggested != 2*gib || got[1].Suggested != 6*gib {
-		t.Errorf("suggested %d %d", got[0].Suggested, got[1].Suggested)
+	if got[0].Suggested != 2*gib || got[1].Suggested != 6*gib || got[2].Suggested != 16<<20 || got[3].Suggested != 512<<20 {
+		t.Errorf("suggested %d %d %d %d", got[0].Suggested, got[1].Suggested, got[2].Suggested, got[3].Suggested)
 	}
 	if g := PGGuide(PGSettings{SharedBuffers: Some(4 * gib)}, 8*gib, 0); g[0].Level != High {
 		t.Errorf("50 %% shared_buffers: %+v", g[0])
