@@ -600,6 +600,19 @@ func TestProcOdooWorkerMarks(t *testing.T) {
 	if !strings.Contains(v, "▲ odoo: 1 at the hard limit, 1 to be recycled, 1 near the soft limit of 4 workers") {
 		t.Errorf("no Odoo status line:\n%s", v)
 	}
+	// The limits against this host's RAM (the test host has 16 GiB): 4
+	// workers at 2.5 GiB fit, so no warning; 9 workers on its CPUs do not.
+	if strings.Contains(v, "▲ odoo.conf:") {
+		t.Errorf("a warning for limits that fit:\n%s", v)
+	}
+	conf9 := conf
+	conf9.Workers = 9
+	d.Odoo = &conf9
+	m = feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: t0, mem: memAt(t0, 93, 60, 1000)})
+	m = feed(m, procScanned(m, tab), procKeyMsg("tab"))
+	if v := palScreen(m); !strings.Contains(v, "▲ odoo.conf: (workers 9 + cron 2) × limit_memory_hard 2.50 GiB = 27.5 GiB > RAM") {
+		t.Errorf("no warning for 9 workers:\n%s", v)
+	}
 	// Without Odoo's configuration nothing is marked.
 	m = feed(New(procTestDeps(src)), tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: t0, mem: memAt(t0, 93, 60, 1000)})
 	m = feed(m, procScanned(m, tab), procKeyMsg("tab"))

@@ -79,6 +79,9 @@ func (p procPanel) body(st Styles, w, h int) string {
 	if l := p.odooLine(st, w); l != "" {
 		status = append(status, l)
 	}
+	if l := p.odooWarning(st, w); l != "" {
+		status = append(status, l)
+	}
 	if len(status) > max(h-3, 0) {
 		status = status[:max(h-3, 0)]
 	}
@@ -120,6 +123,9 @@ func (p procPanel) statusLines(h int) int {
 		n++
 	}
 	if p.odooLine(Styles{}, 80) != "" {
+		n++
+	}
+	if p.odooWarning(Styles{}, 80) != "" {
 		n++
 	}
 	return min(n, max(h-3, 0))
@@ -269,6 +275,25 @@ func (p procPanel) odooLine(st Styles, w int) string {
 		return fit(st.Muted.Render(fmt.Sprintf("odoo: %d workers, all under their limits", workers)+limits), w)
 	}
 	return fit(st.High.Render(fmt.Sprintf("▲ odoo: %s of %d workers", strings.Join(bad, ", "), workers))+st.Muted.Render(limits), w)
+}
+
+// odooWarning is the first reason Odoo's limits are wrong for this host
+// (RAM and CPUs; PostgreSQL's share is in memtui snapshot), with its
+// arithmetic and how many more there are; "" when none.
+func (p procPanel) odooWarning(st Styles, w int) string {
+	c := p.deps.Odoo
+	if c == nil || !p.have || len(p.odooPIDs) == 0 || c.Workers == 0 {
+		return ""
+	}
+	a := probes.AssessOdoo(*c, nil, probes.OdooHost{MemTotal: p.memTotal, CPUs: p.deps.Host.CPUs})
+	if len(a.Warnings) == 0 {
+		return ""
+	}
+	text := "▲ odoo.conf: " + a.Warnings[0]
+	if n := len(a.Warnings) - 1; n > 0 {
+		text += fmt.Sprintf(" (+%d more: memtui snapshot)", n)
+	}
+	return fit(st.High.Render(text), w)
 }
 
 // procMarkText is the glyph and word of a process's flags (never colour alone).
