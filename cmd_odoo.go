@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
@@ -29,7 +30,12 @@ func odooSnapshot(o *options, h host.Host, cur probes.Memory, cpus int, pg probe
 		oh.PGMaxConnections = pg.Settings.MaxConnections
 	}
 	a := probes.AssessOdoo(r.Config, r.Procs, oh)
-	return probes.SnapshotOdoo(a, r.Running(), r.ConfErr == nil, r.FoundBy, r.ConfErr)
+	s := probes.SnapshotOdoo(a, r.Running(), r.ConfErr == nil, r.FoundBy, r.ConfErr)
+	if r.ConfErr == nil {
+		l := procfs.ReadOdooLog(r.Config.Logfile, time.Now().Add(-time.Hour), time.Local)
+		s.Log = &l
+	}
+	return s
 }
 
 // writeOdooText is the Odoo part of the text snapshot.
@@ -68,5 +74,16 @@ func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(b, "  · %s\n", n)
+	}
+	if l := s.Log; l != nil {
+		if l.Error != "" {
+			fmt.Fprintf(b, "  log        %s\n", l.Error)
+			return
+		}
+		fmt.Fprintf(b, "  log        %s, last hour: %d recycled (soft limit), %d MemoryError (hard limit), %d killed (time limit), %d CPU limit\n",
+			l.Source, l.Recycled, l.MemoryError, l.Killed, l.CPULimit)
+		for _, ev := range l.Recent[max(len(l.Recent)-5, 0):] {
+			fmt.Fprintf(b, "    %s  %s\n", ev.At.Format("15:04:05"), ev.Text)
+		}
 	}
 }

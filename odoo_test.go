@@ -114,13 +114,23 @@ func TestSnapshotOdoo(t *testing.T) {
 	soft := (base + 44<<20) * 10 / 9
 	hard := soft + 300<<20
 	t.Logf("small worker's VM %s: limit_memory_soft %d, limit_memory_hard %d", fmt.Sprint(base>>20)+" MiB", soft, hard)
+	// Odoo's log: the last hour's memory lines count, older ones do not.
+	logf := filepath.Join(dir, "odoo-server.log")
+	stamp := func(d time.Duration) string { return time.Now().Add(-d).Format("2006-01-02 15:04:05") + ",512" }
+	logText := stamp(2*time.Hour) + " 4243 INFO prod odoo.service.server: Worker (4243) virtual memory limit (2214592512) reached.\n" +
+		stamp(10*time.Minute) + " 4243 INFO prod odoo.service.server: Worker (4243) virtual memory limit (2214592512) reached.\n" +
+		stamp(5*time.Minute) + " 4246 ERROR prod odoo.http: Exception during request handling.\nTraceback (most recent call last):\nMemoryError\n"
+	if err := os.WriteFile(logf, []byte(logText), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	err := os.WriteFile(conf, []byte(fmt.Sprintf(`[options]
 admin_passwd = not-drawn-anywhere
 workers = 200
 max_cron_threads = 2
 limit_memory_soft = %d
 limit_memory_hard = %d
-`, soft, hard)), 0o600)
+logfile = %s
+`, soft, hard, logf)), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +159,12 @@ limit_memory_hard = %d
 			NearSoft int      `json:"workers_near_soft_limit"`
 			OverSoft int      `json:"workers_over_soft_limit"`
 			Warnings []string `json:"warnings"`
+			Log      *struct {
+				Source      string `json:"source"`
+				Error       string `json:"error"`
+				Recycled    int    `json:"recycled"`
+				MemoryError int    `json:"memory_errors"`
+			} `json:"log"`
 		} `json:"odoo"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
@@ -175,6 +191,9 @@ limit_memory_hard = %d
 		if !strings.Contains(w, want) {
 			t.Errorf("warnings lack %q:\n%s", want, w)
 		}
+	}
+	if o.Log == nil || o.Log.Source != logf || o.Log.Error != "" || o.Log.Recycled != 1 || o.Log.MemoryError != 1 {
+		t.Errorf("the log's last hour: %+v", o.Log)
 	}
 	if strings.Contains(out.String(), "not-drawn-anywhere") {
 		t.Error("the snapshot carries odoo.conf's admin password")

@@ -297,6 +297,9 @@ type OdooSnapshot struct {
 	AtHard               int              `json:"workers_at_hard_limit"`
 	Warnings             []string         `json:"warnings"`
 	Notes                []string         `json:"notes"`
+	// Log is the last hour of Odoo's log, its memory lines (null when no
+	// configuration was read).
+	Log *OdooLogSummary `json:"log"`
 }
 
 // OdooWorkerJSON is one worker in the snapshot.

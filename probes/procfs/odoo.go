@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,8 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/memtui/memtui/internal/fsread"
+	"github.com/memtui/memtui/internal/redact"
+	"github.com/memtui/memtui/internal/termtext"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -136,3 +140,60 @@ func (fs FS) odooConfArg(pid int32) string {
 // ErrOdooReplay says Odoo is not read on a replayed host: its
 // configuration file would be the live machine's.
 var ErrOdooReplay = errors.New("Odoo is read only on a live host: a replay's odoo.conf is not in the capture")
+
+// maxOdooLogTail is how much of the end of Odoo's log memtui reads: the
+// last hour of a busy server's memory lines fits easily, and a log of any
+// size costs the same.
+const maxOdooLogTail = 4 << 20
+
+// ReadOdooLog counts the memory-related lines of Odoo's log file at path
+// since since (the runbook's step 4: MemoryError, "virtual memory limit",
+// workers killed at their time limit), reading at most its last 4 MiB.
+// Odoo writes its clock in the server's zone, loc. A missing or unreadable
+// log is said in the summary's Error.
+func ReadOdooLog(path string, since time.Time, loc *time.Location) probes.OdooLogSummary {
+	s := probes.OdooLogSummary{Source: path, Since: since, Recent: []probes.OdooLogEvent{}}
+	if path == "" {
+		s.Error = "odoo.conf sets no logfile: Odoo logs to its stdout (the journal of its unit)"
+		return s
+	}
+	f, err := fsread.OpenRegular(path)
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	off := max(st.Size()-maxOdooLogTail, 0)
+	b := make([]byte, st.Size()-off)
+	n, err := f.ReadAt(b, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.Error = fmt.Sprintf("%s: %v", path, err)
+		return s
+	}
+	b = b[:n]
+	if off > 0 {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b = b[i+1:] // the first line read is cut
+		}
+	}
+	var last time.Time
+	for len(b) > 0 {
+		var line []byte
+		line, b = probes.NextLine(b)
+		if len(line) > probes.MaxLogLine {
+			line = line[:probes.MaxLogLine]
+		}
+		l := string(line)
+		if ev, ok := probes.ParseOdooLogLine(l, loc, last); ok {
+			ev.Text = redact.Redact(termtext.Printable(ev.Text))
+			s.Add(ev)
+		}
+		last = probes.LastPrefixedTime(l, loc, last)
+	}
+	return s
+}
