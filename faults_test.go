@@ -382,3 +382,51 @@ func TestFaultStoreDiskFull(t *testing.T) {
 		}
 	})
 }
+
+// TestFaultRapidResizes: 1,000 resizes in a few seconds, through sizes
+// from 20×5 (too small: said so) to 200×60, neither crash nor hang the
+// dashboard nor grow it past its budget; afterwards it draws at 80×24 and
+// a key answers at once.
+func TestFaultRapidResizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	s := startTmux(t, 120, 40, bin, "--read-only", "--pg", "none", "--redis", "none")
+	s.waitFor(10*time.Second, "Memory & swap", "% used")
+	sizes := [][2]string{{"20", "5"}, {"80", "24"}, {"200", "60"}, {"50", "10"}, {"161", "45"}, {"79", "23"}, {"120", "40"}}
+	start := time.Now()
+	for i := range 1000 {
+		sz := sizes[i%len(sizes)]
+		s.tmux("resize-window", "-t", s.name, "-x", sz[0], "-y", sz[1])
+	}
+	took := time.Since(start)
+	s.tmux("resize-window", "-t", s.name, "-x", "20", "-y", "5")
+	s.waitFor(5*time.Second, "terminal too small")
+	s.tmux("resize-window", "-t", s.name, "-x", "80", "-y", "24")
+	s.waitFor(5*time.Second, "Memory & swap", "% used")
+	pressed := time.Now()
+	s.keys("?")
+	s.waitFor(5*time.Second, "Keys", "General", "pause refresh")
+	answered := time.Since(pressed)
+	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
+	hwm := int64(-1)
+	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				hwm = kb << 10
+			}
+		}
+	}
+	t.Logf("1,000 resizes in %v; then help answered in %v; peak RSS %.1f MiB", took.Round(time.Millisecond), answered.Round(time.Millisecond), float64(hwm)/(1<<20))
+	if hwm < 0 || hwm > 2*faultRSSBudget {
+		t.Errorf("peak RSS %d bytes, budget %d", hwm, 2*faultRSSBudget)
+	}
+	if answered > 2*time.Second {
+		t.Errorf("help took %v after the resizes", answered)
+	}
+	s.keys("Escape")
+	s.quit()
+}
