@@ -54,6 +54,22 @@ func runMeasured(t *testing.T, stdin *os.File, timeout time.Duration, bin string
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
+// peakRSS is a live process's peak RSS (VmHWM), in bytes; -1 when it
+// cannot be read.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
+}
+
 // goodTimeline writes a small ended incident and returns its path.
 func goodTimeline(t *testing.T, extra ...string) string {
 	t.Helper()
@@ -188,18 +204,7 @@ func TestFaultDashboardIncident(t *testing.T) {
 			s := startTmux(t, 120, 40, bin, "--read-only", "--pg", "none", "--incident", path)
 			s.waitFor(10*time.Second, "Memory & swap", "% used")
 			time.Sleep(2 * time.Second)
-			pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
-			status, err := os.ReadFile("/proc/" + pid + "/status")
-			if err != nil {
-				t.Fatal(err)
-			}
-			hwm := int64(-1)
-			for _, line := range strings.Split(string(status), "\n") {
-				if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-					kb, _ := strconv.ParseInt(f[1], 10, 64)
-					hwm = kb << 10
-				}
-			}
+			hwm := peakRSS(s.panePID())
 			t.Logf("dashboard --incident %s: peak RSS %.1f MiB", path, float64(hwm)/(1<<20))
 			if hwm < 0 || hwm > 2*faultRSSBudget {
 				t.Errorf("peak RSS %d bytes", hwm)
@@ -250,14 +255,7 @@ func TestFaultDashboardLongNote(t *testing.T) {
 			t.Logf("help opened and closed in %v", took.Round(time.Millisecond))
 		}
 	}
-	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
-	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "VmHWM:") {
-				t.Logf("peak RSS: %s", strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")))
-			}
-		}
-	}
+	t.Logf("peak RSS: %.1f MiB", float64(peakRSS(s.panePID()))/(1<<20))
 	s.quit()
 }
 
@@ -410,16 +408,7 @@ func TestFaultRapidResizes(t *testing.T) {
 	s.keys("?")
 	s.waitFor(5*time.Second, "Keys", "General", "pause refresh")
 	answered := time.Since(pressed)
-	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
-	hwm := int64(-1)
-	if b, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				hwm = kb << 10
-			}
-		}
-	}
+	hwm := peakRSS(s.panePID())
 	t.Logf("1,000 resizes in %v; then help answered in %v; peak RSS %.1f MiB", took.Round(time.Millisecond), answered.Round(time.Millisecond), float64(hwm)/(1<<20))
 	if hwm < 0 || hwm > 2*faultRSSBudget {
 		t.Errorf("peak RSS %d bytes, budget %d", hwm, 2*faultRSSBudget)

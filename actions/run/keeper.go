@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/fsread"
 	"golang.org/x/sys/unix"
 )
 
@@ -198,35 +199,13 @@ func Keep(in io.Reader, stdout io.Writer) int {
 	res.OutputDroppedLines, res.OutputBytes = out.stats()
 	b, err := json.Marshal(Kept{Timeline: req.Timeline, Result: res})
 	if err == nil {
-		err = writeFileAtomic(req.Record, b)
+		err = fsread.WriteAtomic(req.Record, b, 0o600, nil)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "memtui keep: writing the result: %v\n", err)
 		return 1
 	}
 	return 0
-}
-
-// writeFileAtomic writes b to path through a synced temporary file and a
-// rename, so a reader sees the whole result or none.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Orphan is the result of a run whose memtui went away before the run

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -195,48 +194,18 @@ func (r *Runner) runOdoo(ctx context.Context, a actions.Action, req actions.Requ
 	return r.runCommands(ctx, then, out, res)
 }
 
-// writeNew writes b to path with info's mode and owner: through a synced
-// temporary file and a rename (excl: path must not exist yet, for a
-// backup), then a sync of the directory.
+// writeNew writes b to path with info's mode and owner, atomically (excl:
+// path must not exist yet, for a backup).
 func writeNew(path string, b []byte, info os.FileInfo, excl bool) error {
 	if excl {
 		if _, err := os.Lstat(path); err == nil {
 			return fmt.Errorf("%s exists", path)
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
+	var owner *fsread.Owner
 	if st, ok := info.Sys().(*syscall.Stat_t); ok {
 		// Odoo reads its file as its own user: keep the owner.
-		if err := tmp.Chown(int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, os.ErrPermission) {
-			tmp.Close()
-			return err
-		}
+		owner = &fsread.Owner{UID: int(st.Uid), GID: int(st.Gid)}
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return fsread.WriteAtomic(path, b, info.Mode().Perm(), owner)
 }

@@ -1,7 +1,8 @@
 // Package fsread opens files memtui is handed by a person (a timeline, a
 // runbook, a saved kernel log, a token file) in a bounded, non-blocking
-// way: one copy shared by the I/O packages (probes, incident/store,
-// actions/run, incident/notify). The ui never imports it.
+// way, and writes files atomically (WriteAtomic): one copy shared by the
+// I/O packages (probes, incident/store, actions/run, incident/notify). The
+// ui never imports it.
 package fsread
 
 import (
