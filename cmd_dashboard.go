@@ -37,8 +37,10 @@ func runDashboard(o *options) error {
 	h := o.openHost()
 	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
 	styles := terminalStyles(o)
-	// A recording of the live host, for `memtui replay` after the incident.
-	defer startRecording(o, h)()
+	// A recording of the live host, for `memtui replay` after the incident,
+	// fed the process panel's own scans (procTap).
+	procs := newProcTap(h.Processes(probes.GrowthConfig{}), 5*time.Second, 50)
+	defer startRecording(o, h, procs.out)()
 	// The runbook and its runner: a bad runbook is a start-up error.
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
@@ -73,7 +75,7 @@ func runDashboard(o *options) error {
 		WarRoom:    o.warRoom,
 		Styles:     styles,
 		Location:   time.Local,
-		Procs:      h.Processes(probes.GrowthConfig{}),
+		Procs:      procs,
 
 		OOM:        h.OOM(context.Background(), true),
 		PG:         pg,

@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/record"
+	"github.com/memtui/memtui/ui"
 )
 
 // newRecordCmd is `memtui record [-o FILE] [--duration D]`.
@@ -99,7 +102,7 @@ const dashboardRecordingBound = 100 << 20
 // count itself among the server's clients. It never stops the dashboard:
 // a recording that cannot be written is simply not made. stop ends it
 // and writes the open block.
-func startRecording(o *options, h host.Host) (stop func()) {
+func startRecording(o *options, h host.Host, tables <-chan probes.ProcTable) (stop func()) {
 	nothing := func() {}
 	if h.Kind() != host.KindLive {
 		return nothing // a replay writes nothing beside the live incidents
@@ -122,7 +125,7 @@ func startRecording(o *options, h host.Host) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		src := record.Sources{Memory: h.Memory(), Procs: h.Processes(probes.GrowthConfig{}), OOM: h.OOM(ctx, true)}
+		src := record.Sources{Memory: h.Memory(), Procs: h.Processes(probes.GrowthConfig{}), OOM: h.OOM(ctx, true), Tables: tables}
 		_ = record.Run(ctx, w, src, record.Config{Interval: o.interval, MaxBytes: dashboardRecordingBound})
 		_ = w.Close()
 	}()
@@ -159,4 +162,46 @@ func recordingsDir(o *options) (string, error) {
 	}
 	dir = filepath.Join(filepath.Dir(dir), "recordings")
 	return dir, os.MkdirAll(dir, 0o700)
+}
+
+// procTap is the dashboard's process source with the recording reading
+// over its shoulder: every ProcEvery one of the panel's own scans (with
+// detail for the recording's top rows) is copied to the recorder, so the
+// live host is scanned once, not twice.
+type procTap struct {
+	ui.ProcSource
+	every time.Duration
+	topN  int
+	mu    sync.Mutex
+	last  time.Time
+	out   chan probes.ProcTable
+}
+
+func newProcTap(src ui.ProcSource, every time.Duration, topN int) *procTap {
+	return &procTap{ProcSource: src, every: every, topN: topN, out: make(chan probes.ProcTable, 1)}
+}
+
+// Scan is the panel's scan; one every `every` is also handed to the
+// recording (a copy: the panel reuses its tables).
+func (t *procTap) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
+	t.mu.Lock()
+	due := time.Since(t.last) >= t.every
+	t.mu.Unlock()
+	if due && req.DetailTop < t.topN {
+		req.DetailTop = t.topN
+	}
+	res, err := t.ProcSource.Scan(req)
+	if err != nil || !due {
+		return res, err
+	}
+	t.mu.Lock()
+	t.last = time.Now()
+	t.mu.Unlock()
+	tab := res.Table
+	tab.Procs = slices.Clone(tab.Procs)
+	select {
+	case t.out <- tab:
+	default: // the recorder is behind: it takes the next one
+	}
+	return res, nil
 }

@@ -24,6 +24,11 @@ type Sources struct {
 	OOM interface {
 		Next(ctx context.Context) ([]probes.OOMKill, error)
 	}
+	// Tables, when set, hands in the process tables another reader of the
+	// same host has just scanned (the dashboard's process panel): the
+	// recorder writes those instead of scanning again, and scans with
+	// Procs only when none came for two ProcEvery (a paused screen).
+	Tables <-chan probes.ProcTable
 }
 
 // Config says how often to sample.
@@ -134,7 +139,7 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 				sev = s
 			}
 		}
-		if src.Procs != nil && c.Now().Sub(lastProcs) >= c.ProcEvery-c.Interval/2 {
+		if src.Procs != nil && c.Now().Sub(lastProcs) >= c.ProcEvery-c.Interval/2 && (src.Tables == nil || c.Now().Sub(lastProcs) >= 2*c.ProcEvery) {
 			lastProcs = c.Now()
 			// Detail (swap, command line) only for the rows kept.
 			// The footprint is the dashboard's (its own scan reads it); the
@@ -170,6 +175,11 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 			}
 		case r := <-pgs:
 			if err := w.Postgres(r); err != nil {
+				return err
+			}
+		case t := <-src.Tables:
+			lastProcs = c.Now()
+			if err := w.Processes(t, c.TopN); err != nil {
 				return err
 			}
 		}
