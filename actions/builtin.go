@@ -77,7 +77,9 @@ func Builtin(o Options) []Action {
 			// Seed Option 1 (Low Risk): the DELETE statements, run on memtui's
 			// own connection instead of `sudo -u postgres psql odoo_production`;
 			// Database makes the runner refuse if connected to another database.
-			ID: "clear-odoo-caches", Name: "Clear Odoo caches (SQL)", Risk: RiskLow, Kind: KindSQL,
+			// It deletes data (every attachment whose name holds "cache"), so it
+			// asks as a medium: its preview counts the rows first.
+			ID: "clear-odoo-caches", Name: "Clear Odoo caches (SQL)", Risk: RiskMedium, Kind: KindSQL,
 			Description: "Delete Odoo's cache rows (ir_cache, cache attachments) in database " + o.AppDatabase + ".",
 			SQL:         clearOdooCachesSQL, Preview: clearOdooCachesPreview, Database: o.AppDatabase,
 			Timeout: 60 * time.Second, RecheckAfter: DefaultRecheckAfter, Source: src,

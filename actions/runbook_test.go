@@ -28,7 +28,7 @@ func TestBuiltinRunbook(t *testing.T) {
 		// the cache database alone is the low-risk step.
 		"clear-redis":          {risk: RiskMedium, kind: KindRedisFlushAll},
 		"clear-redis-cache-db": {risk: RiskLow, kind: KindRedisFlushDB},
-		"clear-odoo-caches":    {risk: RiskLow, kind: KindSQL, sql: "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';", database: "odoo_production"},
+		"clear-odoo-caches":    {risk: RiskMedium, kind: KindSQL, sql: "DELETE FROM ir_cache; DELETE FROM ir_attachment WHERE name LIKE '%cache%';", database: "odoo_production"},
 		"restart-odoo":         {risk: RiskLow, kind: KindCommands, commands: [][]string{{"systemctl", "restart", "odoo"}}},
 		// The automated response: "Clear caches" at 85 %, the page cache
 		// only (echo 1), low risk so memtui watch may run it alone.
@@ -340,7 +340,7 @@ func TestAutoSteps(t *testing.T) {
 	if hp.Auto || hp.EffectiveDropLevel() != 3 {
 		t.Errorf("drop-page-caches: auto %v level %d", hp.Auto, hp.EffectiveDropLevel())
 	}
-	text := "[[actions]]\nid = \"clear-page-cache\"\nauto = false\n\n[[actions]]\nid = \"clear-odoo-caches\"\nauto = true\n\n" +
+	text := "[[actions]]\nid = \"clear-page-cache\"\nauto = false\n\n[[actions]]\nid = \"clear-odoo-caches\"\nrisk = \"low\"\nauto = true\n\n" +
 		"[[actions]]\nid = \"trim-logs\"\nrisk = \"low\"\ncommands = [[\"journalctl\", \"--vacuum-size=200M\"]]\nauto = true\n"
 	rb, err = Parse("site.toml", []byte(text), Options{})
 	if err != nil {
