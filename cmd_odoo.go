@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -34,6 +36,11 @@ func odooSnapshot(o *options, h host.Host, cur probes.Memory, cpus int, pg probe
 	if r.ConfErr == nil {
 		l := procfs.ReadOdooLog(r.Config.Logfile, time.Now().Add(-time.Hour), time.Local)
 		s.Log = &l
+	}
+	if r.Running() {
+		unit := cmp.Or(r.Unit, "odoo.service")
+		j := procfs.ReadOdooJournal(context.Background(), unit)
+		s.Journal = &j
 	}
 	return s
 }
@@ -74,6 +81,16 @@ func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(b, "  · %s\n", n)
+	}
+	if j := s.Journal; j != nil {
+		if j.Error != "" {
+			fmt.Fprintf(b, "  journal    %s: %s\n", j.Unit, j.Error)
+		} else {
+			fmt.Fprintf(b, "  journal    %s: %d error line(s) in the last hour\n", j.Unit, j.Lines)
+			for _, l := range j.Recent[max(len(j.Recent)-3, 0):] {
+				fmt.Fprintf(b, "    %s\n", l)
+			}
+		}
 	}
 	if l := s.Log; l != nil {
 		if l.Error != "" {

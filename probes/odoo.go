@@ -300,6 +300,9 @@ type OdooSnapshot struct {
 	// Log is the last hour of Odoo's log, its memory lines (null when no
 	// configuration was read).
 	Log *OdooLogSummary `json:"log"`
+	// Journal is the error lines of Odoo's unit over the last hour (null
+	// when Odoo is not running).
+	Journal *OdooJournal `json:"journal"`
 }
 
 // OdooWorkerJSON is one worker in the snapshot.

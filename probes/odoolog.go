@@ -126,3 +126,12 @@ func (s *OdooLogSummary) Add(ev OdooLogEvent) {
 
 // Total is every counted line.
 func (s OdooLogSummary) Total() int { return s.Recycled + s.CPULimit + s.Killed + s.MemoryError }
+
+// OdooJournal is the runbook's `journalctl -u odoo -p err --since "1 hour
+// ago"`: the error lines of Odoo's unit over the last hour.
+type OdooJournal struct {
+	Unit   string   `json:"unit"`
+	Error  string   `json:"error,omitempty"`
+	Lines  int      `json:"lines"`
+	Recent []string `json:"recent"` // the newest, masked
+}

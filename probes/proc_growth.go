@@ -414,6 +414,13 @@ func parseServiceCgroup(b []byte) (unit string, byHand bool) {
 	return "", byHand
 }
 
+// ServiceUnit is the systemd service a process runs in, from the text of
+// its /proc/PID/cgroup ("" when none: a session, a scope, no systemd).
+func ServiceUnit(cgroup []byte) string {
+	unit, _ := parseServiceCgroup(cgroup)
+	return unit
+}
+
 func (g *GrowthTracker) markRestart(now time.Time, program string, old, new ProcKey) {
 	g.restarted[new] = now
 	g.restarts = append(g.restarts, Restart{At: now, Program: program, Old: old, New: new})

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,9 @@ const maxOdooConf = 1 << 20
 // OdooReading is a host's Odoo: its processes, the configuration they run
 // with and how it was found.
 type OdooReading struct {
-	Procs   []probes.OdooProc // Odoo's processes (master and workers)
+	Procs []probes.OdooProc // Odoo's processes (master and workers)
+	// Unit is the systemd service the master runs in ("" when none).
+	Unit    string
 	Config  probes.OdooConfig
 	FoundBy string // "-c of pid 812", "--odoo-conf", "/etc/odoo/odoo.conf"
 	// ConfErr says why no configuration was read (nil: read).
@@ -61,6 +64,11 @@ func ReadOdoo(fs FS, confPath string) (OdooReading, error) {
 		for _, p := range r.Procs {
 			if odoo[p.PPID] {
 				continue // a worker: the master's arguments are the same
+			}
+			if r.Unit == "" {
+				if b, err := readSmall(fs.path(strconv.Itoa(int(p.PID)), "cgroup")); err == nil {
+					r.Unit = probes.ServiceUnit(b)
+				}
 			}
 			if c := fs.odooConfArg(p.PID); c != "" {
 				path, how = c, fmt.Sprintf("-c of pid %d", p.PID)
@@ -196,4 +204,32 @@ func ReadOdooLog(path string, since time.Time, loc *time.Location) probes.OdooLo
 		last = probes.LastPrefixedTime(l, loc, last)
 	}
 	return s
+}
+
+// ReadOdooJournal runs the runbook's step-4 check, `journalctl -u UNIT -p
+// err --since "1 hour ago"`, bounded in time and output, and keeps the
+// newest lines masked. journalctl missing or refused is said in Error.
+func ReadOdooJournal(ctx context.Context, unit string) probes.OdooJournal {
+	j := probes.OdooJournal{Unit: unit, Recent: []string{}}
+	out, err := runLogCommand(ctx, 5*time.Second, []string{"journalctl", "-u", unit, "-p", "err", "--since", "1 hour ago", "-o", "short-iso", "--no-pager", "-q"})
+	if err != nil {
+		j.Error = describeSourceErr("journalctl", err).Error()
+		return j
+	}
+	for len(out) > 0 {
+		var line []byte
+		line, out = probes.NextLine(out)
+		if len(line) == 0 {
+			continue
+		}
+		j.Lines++
+		if len(line) > 1024 {
+			line = line[:1024]
+		}
+		j.Recent = append(j.Recent, redact.Redact(termtext.Printable(string(line))))
+		if len(j.Recent) > 10 {
+			j.Recent = j.Recent[1:]
+		}
+	}
+	return j
 }
