@@ -42,7 +42,22 @@ func newTimeline(o *options, h host.Host) *store.Journal {
 	if h.Kind() != host.KindLive && dir != "" {
 		dir = replayDir(dir)
 	}
-	return store.NewJournal(dir, o.incident, h.Name())
+	j := store.NewJournal(dir, o.incident, h.Name())
+	rb, err := loadRunbook(o)
+	if err != nil {
+		rb.Related = actions.DefaultRelated // the dashboard refuses a bad runbook itself
+	}
+	j.Related = relatedLinks(rb)
+	return j
+}
+
+// relatedLinks are the runbook's related runbooks for the report.
+func relatedLinks(rb actions.Runbook) []incident.Link {
+	out := make([]incident.Link, 0, len(rb.Related))
+	for _, l := range rb.Related {
+		out = append(out, incident.Link{Name: l.Name, URL: l.URL})
+	}
+	return out
 }
 
 // replayDir is where replays keep their incidents: "replays" beside the
@@ -116,7 +131,14 @@ be read".`,
 				}
 				dir = d
 			}
-			written, timeline, err := store.ReportFile(store.ReportRequest{Incident: o.incident, Dir: dir, Out: out, Now: time.Now(), Stdout: stdout})
+			// The related runbooks of the runbook file (its [related]); a
+			// file that does not load leaves the seed's titles.
+			rb, rerr := loadRunbook(o)
+			if rerr != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "memtui: related runbooks not read: %v\n", rerr)
+				rb = actions.Runbook{Related: actions.DefaultRelated}
+			}
+			written, timeline, err := store.ReportFile(store.ReportRequest{Incident: o.incident, Dir: dir, Out: out, Now: time.Now(), Stdout: stdout, Related: relatedLinks(rb)})
 			if err != nil {
 				return err
 			}

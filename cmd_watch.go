@@ -254,7 +254,7 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 	deps := watch.Deps{
 		Config: w.cfg, Scope: scope, Host: info.Name, Steps: steps, Runner: svc, Session: sess,
 		Memo: fileMemo(memoPath), Log: log, Interval: o.interval,
-		Report: func(ctx context.Context) (string, error) { return incidentReport(sess) },
+		Report: func(ctx context.Context) (string, error) { return incidentReport(sess, relatedLinks(svc.Runbook)) },
 	}
 	if len(fan) > 0 && !w.cfg.DryRun {
 		deps.Notify = fan.Notify
@@ -493,8 +493,8 @@ func safeName(s string) string {
 }
 
 // incidentReport is the markdown report of the session's incident as it
-// is on disk now.
-func incidentReport(sess *incident.Session) (string, error) {
+// is on disk now, listing related.
+func incidentReport(sess *incident.Session, related []incident.Link) (string, error) {
 	p := sess.State().Path
 	if p == "" {
 		return "", errors.New("no timeline file yet")
@@ -503,7 +503,7 @@ func incidentReport(sess *incident.Session) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(incident.Render(l, time.Now())), nil
+	return string(incident.Render(l, time.Now(), related...)), nil
 }
 
 // fileMemo keeps watch.Memory in a JSON file, written atomically.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 
@@ -21,7 +22,18 @@ type Runbook struct {
 	Actions []Action
 	Options Options // effective options, after the file's [builtin] table
 	File    string  // the runbook file read, "" for none
+	// Related are the runbooks the report points to: the file's [related]
+	// table in file order, else the seed's four without addresses.
+	Related []Link
 }
+
+// Link is a related runbook: its title and where it is ("" unknown).
+type Link struct{ Name, URL string }
+
+// DefaultRelated are the seed runbook's related runbooks. Its links are
+// relative to a wiki memtui cannot know, so they have no address until a
+// runbook file's [related] table gives one.
+var DefaultRelated = []Link{{Name: "High CPU Usage"}, {Name: "Service Restart Procedure"}, {Name: "Database Performance Tuning"}, {Name: "OOM Killer Investigation"}}
 
 // Find returns the action with the given id.
 func (rb Runbook) Find(id string) (Action, bool) {
@@ -61,6 +73,7 @@ const maxFileErrors = 20
 func Parse(name string, data []byte, o Options) (Runbook, error) {
 	var raw struct {
 		Builtin map[string]any   `toml:"builtin"`
+		Related map[string]any   `toml:"related"`
 		Actions []map[string]any `toml:"actions"`
 	}
 	md, err := toml.Decode(string(data), &raw)
@@ -77,8 +90,8 @@ func Parse(name string, data []byte, o Options) (Runbook, error) {
 	p := &fileParser{name: name, loc: loc}
 
 	for _, k := range md.Keys() {
-		if len(k) == 1 && k[0] != "actions" && k[0] != "builtin" {
-			p.errAt(loc.topKey(k[0]), "unknown top-level key %q (want [[actions]] or [builtin])", k[0])
+		if len(k) == 1 && k[0] != "actions" && k[0] != "builtin" && k[0] != "related" {
+			p.errAt(loc.topKey(k[0]), "unknown top-level key %q (want [[actions]], [builtin] or [related])", k[0])
 		}
 	}
 	o = p.builtinOptions(raw.Builtin, o)
@@ -105,10 +118,44 @@ func Parse(name string, data []byte, o Options) (Runbook, error) {
 			acts = append(acts, a)
 		}
 	}
+	related := p.related(raw.Related)
 	if len(p.errs) > 0 {
 		return Runbook{}, errors.Join(p.errs...)
 	}
-	return Runbook{Actions: acts, Options: o, File: name}, nil
+	return Runbook{Actions: acts, Options: o, File: name, Related: related}, nil
+}
+
+// related reads the [related] table: a title = "address" per line, kept
+// in file order; an address is an http(s) URL or a relative path. Without
+// the table, the seed's related runbooks, without addresses.
+func (p *fileParser) related(m map[string]any) []Link {
+	if m == nil {
+		return slices.Clone(DefaultRelated)
+	}
+	var out []Link
+	lines := map[string]int{}
+	for _, k := range sortedKeys(m) {
+		line := p.loc.tableKey("related", k)
+		lines[k] = line
+		v, ok := m[k].(string)
+		switch {
+		case !ok:
+			p.errAt(line, "[related] %q: want the address as a string, got %s", k, tomlType(m[k]))
+			continue
+		case k == "" || len(k) > 80 || strings.ContainsFunc(k, unicode.IsControl):
+			p.errAt(line, "[related] %q: a title of 1 to 80 printable characters", k)
+			continue
+		case len(v) > 2048 || strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }):
+			p.errAt(line, "[related] %q: the address %q has spaces or control characters", k, v)
+			continue
+		case strings.Contains(v, "://") && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://"):
+			p.errAt(line, "[related] %q: the address %q is neither http(s) nor a relative path", k, v)
+			continue
+		}
+		out = append(out, Link{Name: k, URL: v})
+	}
+	slices.SortStableFunc(out, func(a, b Link) int { return lines[a.Name] - lines[b.Name] })
+	return out
 }
 
 type fileParser struct {

@@ -350,3 +350,29 @@ func TestAutoSteps(t *testing.T) {
 		t.Errorf("site auto steps (-want +got):\n%s", diff)
 	}
 }
+
+// TestRelatedRunbooks: the [related] table gives the report's links in
+// file order; without it the seed's four titles stand, without addresses;
+// a bad address is refused by line.
+func TestRelatedRunbooks(t *testing.T) {
+	rb, err := Parse("", nil, Options{})
+	if err != nil || len(rb.Related) != 4 || rb.Related[0].Name != "High CPU Usage" || rb.Related[0].URL != "" {
+		t.Fatalf("defaults %+v %v", rb.Related, err)
+	}
+	rb, err = Parse("site.toml", []byte(`[related]
+"OOM Killer Investigation" = "https://wiki.example.com/runbooks/oom"
+"High CPU Usage" = "runbooks/high-cpu.md"
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Link{{"OOM Killer Investigation", "https://wiki.example.com/runbooks/oom"}, {"High CPU Usage", "runbooks/high-cpu.md"}}
+	if diff := cmp.Diff(want, rb.Related); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	_, err = Parse("bad.toml", []byte("[related]\n\"A\" = \"javascript://x\"\n\"B\" = 5\n"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "bad.toml:2: [related] \"A\": the address \"javascript://x\" is neither http(s) nor a relative path") ||
+		!strings.Contains(err.Error(), "bad.toml:3: [related] \"B\": want the address as a string") {
+		t.Errorf("bad [related]: %v", err)
+	}
+}

@@ -25,8 +25,9 @@ const chartPoints = 48
 // success criteria. now dates a report of an incident still in progress.
 // Every free-text value is redacted again, so an older file's secret is
 // never printed.
-func Render(l *Log, now time.Time) []byte {
+func Render(l *Log, now time.Time, related ...Link) []byte {
 	in := NewReportInput()
+	in.SetRelated(related)
 	for _, ev := range l.Events {
 		in.Add(ev)
 	}
@@ -42,7 +43,26 @@ type ReportInput struct {
 	fields  map[string]string
 	samples []timedSample
 	events  []Event // every other event since the last Started
+	related []Link
 }
+
+// Link is a runbook the report points to: its title and address ("" when
+// none is known).
+type Link struct{ Name, URL string }
+
+// RCAQuestions are the runbook's root-cause-analysis questions, which
+// close the report for the post-mortem.
+var RCAQuestions = []string{
+	"What triggered the memory spike?",
+	"Was there a recent deployment or configuration change?",
+	"Are there memory leaks in custom code?",
+	"Is the server properly sized for the workload?",
+	"Are there opportunities for optimization?",
+}
+
+// SetRelated sets the related runbooks the report lists (none: the
+// section is left out).
+func (in *ReportInput) SetRelated(links []Link) { in.related = links }
 
 // NewReportInput starts an empty report.
 func NewReportInput() *ReportInput { return &ReportInput{fields: map[string]string{}} }
@@ -76,8 +96,50 @@ func (in *ReportInput) Render(path string, h Header, problems []Problem, now tim
 	r.kills(in.events)
 	r.escalation(&in.sum)
 	r.criteria(&in.sum)
+	r.rca(in.fields[FieldRootCause])
+	r.relatedRunbooks(in.related)
 	r.problems(problems)
 	return r.Bytes()
+}
+
+// rca is the runbook's root-cause-analysis questions, as a checklist for
+// the post-mortem; the root cause recorded (f on the timeline) is quoted
+// under them.
+func (r *reportWriter) rca(rootCause string) {
+	r.f("### Root cause analysis\n\n")
+	for _, q := range RCAQuestions {
+		r.f("- [ ] %s\n", q)
+	}
+	if strings.TrimSpace(rootCause) != "" {
+		r.f("\nRecorded root cause: %s\n", field(rootCause))
+	}
+	r.f("\n")
+}
+
+// relatedRunbooks lists the related runbooks, linked where an address is
+// known (a runbook file's [related] table).
+func (r *reportWriter) relatedRunbooks(links []Link) {
+	if len(links) == 0 {
+		return
+	}
+	r.f("### Related runbooks\n\n")
+	missing := false
+	for _, l := range links {
+		name := mdInline(redact.Redact(strings.TrimSpace(l.Name)))
+		if l.URL == "" {
+			r.f("- %s\n", name)
+			missing = true
+			continue
+		}
+		// Parentheses and spaces would end the link early; the address
+		// was checked when the runbook file was read.
+		u := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(l.URL)
+		r.f("- [%s](%s)\n", name, u)
+	}
+	if missing {
+		r.f("\n_Links: give each runbook's address under `[related]` in the runbook file._\n")
+	}
+	r.f("\n")
 }
 
 type reportWriter struct{ bytes.Buffer }

@@ -222,3 +222,25 @@ func TestReportFieldsCannotInject(t *testing.T) {
 		t.Errorf("the acting user is not recorded")
 	}
 }
+
+// TestReportRelatedRunbooks: the runbook's related runbooks close the
+// report, linked where an address is known (parentheses and spaces cannot
+// end a link early), and a note says where the missing addresses go.
+func TestReportRelatedRunbooks(t *testing.T) {
+	in := NewReportInput()
+	in.SetRelated([]Link{{Name: "OOM Killer Investigation", URL: "https://wiki.example.com/oom_(v2)"}, {Name: "High CPU *Usage*"}})
+	md := string(in.Render("i.jsonl", Header{}, nil, t0))
+	for _, want := range []string{
+		"### Root cause analysis\n\n- [ ] What triggered the memory spike?\n",
+		"### Related runbooks\n\n- [OOM Killer Investigation](https://wiki.example.com/oom_%28v2%29)\n- High CPU \\*Usage\\*\n",
+		"give each runbook's address under `[related]` in the runbook file",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	in.SetRelated(nil)
+	if md := string(in.Render("i.jsonl", Header{}, nil, t0)); strings.Contains(md, "Related runbooks") {
+		t.Error("a related-runbooks section without runbooks")
+	}
+}

@@ -26,10 +26,12 @@ var ErrNoIncidentOpen = errors.New("no incident open: start one first")
 // what other processes append, and exports the report. It is safe for use
 // from concurrent tea.Cmds.
 type Journal struct {
-	mu    sync.Mutex
-	dir   string // where new incidents go (DefaultDir)
-	fixed string // --incident PATH: always this file
-	host  string
+	// Related are the runbooks its exported report lists.
+	Related []incident.Link
+	mu      sync.Mutex
+	dir     string // where new incidents go (DefaultDir)
+	fixed   string // --incident PATH: always this file
+	host    string
 
 	path    string // the incident file in use ("" before the first)
 	active  bool   // the incident in path has not ended
@@ -346,7 +348,7 @@ func (j *Journal) Export(ctx context.Context, now time.Time) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	written, _, err := ReportFile(ReportRequest{Incident: p, Out: ReportPath(p), Now: now})
+	written, _, err := ReportFile(ReportRequest{Incident: p, Out: ReportPath(p), Now: now, Related: j.Related})
 	return written, err
 }
 

@@ -23,8 +23,11 @@ type ReportRequest struct {
 	// Out is the markdown file to write; "" or "-" means Stdout.
 	Out string
 	// Now dates the report of an incident still in progress.
-	Now    time.Time
-	Stdout io.Writer
+	Now time.Time
+	// Related are the runbooks the report lists (the runbook file's
+	// [related]; none: the section is left out).
+	Related []incident.Link
+	Stdout  io.Writer
 }
 
 // ReportFile renders the report for `memtui report` and the ui's export: it
@@ -42,6 +45,7 @@ func ReportFile(req ReportRequest) (written, timeline string, err error) {
 		}
 	}
 	in := incident.NewReportInput()
+	in.SetRelated(req.Related)
 	l, err := Scan(timeline, in.Add)
 	if err != nil {
 		return "", timeline, fmt.Errorf("report: %w", err)
