@@ -81,6 +81,11 @@ func (r *Runner) previewOdoo(ctx context.Context, a actions.Action) (actions.Pre
 	if err != nil {
 		return actions.Preview{}, err
 	}
+	// The file itself, not a link to it: the write renames over its path,
+	// which would replace a symlink with a file of its own.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	cur, _, err := readBounded(path)
 	if err != nil {
 		return actions.Preview{}, err

@@ -144,6 +144,31 @@ func TestOdooLimitsWriteWithBackupAndRestore(t *testing.T) {
 	}
 }
 
+// TestOdooLimitsThroughASymlink: an odoo.conf reached through a link is
+// written where the link points, and the link stays a link.
+func TestOdooLimitsThroughASymlink(t *testing.T) {
+	r, conf, _ := odooRunner(t)
+	link := filepath.Join(filepath.Dir(conf), "etc-odoo.conf")
+	if err := os.Symlink(conf, link); err != nil {
+		t.Fatal(err)
+	}
+	r.OdooConf = link
+	a := odooAction(t, "adjust-odoo-workers")
+	pv, err := r.Preview(context.Background(), a, nil)
+	if err != nil || pv.Edit == nil || pv.Edit.Path != conf {
+		t.Fatalf("preview %+v %v", pv.Edit, err)
+	}
+	if res := r.RunSync(context.Background(), actions.Request{Action: a, Confirmation: "y", Preview: &pv}); res.Status != actions.StatusOK {
+		t.Fatalf("run: %s %s", res.Status, res.Message)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(link); string(b) == seedOdooConf {
+		t.Error("the file the link points to was not written")
+	}
+}
+
 // TestOdooLimitsNothingToChange: limits that already fit are said to fit,
 // and the preview carries no edit to run.
 func TestOdooLimitsNothingToChange(t *testing.T) {
