@@ -133,7 +133,7 @@ func TestParseBrokenRunbook(t *testing.T) {
 		{"unknown kind", "[[actions]]\nid = \"x\"\nrisk = \"low\"\nkind = \"magic\"\n",
 			[]string{`bad.toml:4: action "x": kind "magic" is not one of commands, sql, terminate-idle-postgres, signal-process, drop-caches, redis-flushall, redis-flushdb, odoo-limits, odoo-restore, checklist, note`}},
 		{"unknown top-level key", "title = \"x\"\n[[actions]]\nid = \"restart-odoo\"\n",
-			[]string{`bad.toml:1: unknown top-level key "title" (want [[actions]] or [builtin])`}},
+			[]string{`bad.toml:1: unknown top-level key "title" (want [[actions]], [builtin] or [related])`}},
 		{"bad builtin", "[builtin]\napp_unit = \"odoo; rm -rf /\"\ncolour = \"red\"\n",
 			[]string{`bad.toml:2: [builtin] app_unit: "odoo; rm -rf /" is not a systemd unit name`, `bad.toml:3: [builtin] unknown key "colour" (known: app_unit, app_database, postgres_unit, redis_cache_db)`}},
 		{"bad redis_cache_db", "[builtin]\nredis_cache_db = \"3\"\n",
