@@ -65,6 +65,11 @@ func runDashboard(o *options) error {
 	if actionSvc.Runner != nil && actErr == nil {
 		actionSvc.Runner.Keeper = newKeeper(o, sess)
 	}
+	if h.Kind() == host.KindLive {
+		octx, ostop := context.WithCancel(context.Background())
+		defer ostop()
+		followOdooLog(octx, o, sess)
+	}
 	d := ui.Deps{
 		Now:        time.Now,
 		Host:       info,

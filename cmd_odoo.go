@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/internal/units"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
@@ -103,4 +104,57 @@ func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
 			fmt.Fprintf(b, "    %s  %s\n", ev.At.Format("15:04:05"), ev.Text)
 		}
 	}
+}
+
+// odooLogEvery is how often the Odoo log is looked at for new memory lines.
+const odooLogEvery = 10 * time.Second
+
+// followOdooLog puts the memory lines Odoo logs during an incident on its
+// timeline — workers recycled at the soft limit, MemoryErrors, workers
+// killed at their time limit — once per line however many memtuis watch
+// the host (each line's identity is its time, process and kind). Lines
+// from before the incident opened stay in `memtui snapshot`. Nothing is
+// done without a running Odoo whose odoo.conf names a logfile.
+func followOdooLog(ctx context.Context, o *options, sess *incident.Session) {
+	r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf)
+	if err != nil || r.ConfErr != nil || r.Config.Logfile == "" || !(r.Running() || o.odooConf != "") {
+		return
+	}
+	f := procfs.NewOdooLogFollower(r.Config.Logfile, time.Local)
+	go func() {
+		t := time.NewTicker(odooLogEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			evs, err := f.Poll()
+			if err != nil || len(evs) == 0 {
+				continue
+			}
+			st := sess.State()
+			if !st.Summary.Active() {
+				continue // a line alone opens no incident
+			}
+			if add := odooLogEvents(evs, st.Summary.Start); len(add) > 0 {
+				sess.Add(add...)
+			}
+		}
+	}()
+}
+
+// odooLogEvents are the timeline events of the log lines logged since
+// start.
+func odooLogEvents(evs []probes.OdooLogEvent, start time.Time) []incident.Event {
+	var out []incident.Event
+	for _, e := range evs {
+		if e.At.Before(start) {
+			continue
+		}
+		out = append(out, incident.Event{At: e.At, ID: incident.OdooLogID(e.At, e.PID, string(e.Kind)),
+			Data: incident.OdooLog{What: string(e.Kind), PID: e.PID, Text: e.Text}})
+	}
+	return out
 }

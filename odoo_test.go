@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memtui/memtui/incident/store"
+	"github.com/memtui/memtui/probes"
 )
 
 // TestHelperOdoo is not a test: run through a link named odoo-bin, it
@@ -197,5 +201,36 @@ logfile = %s
 	}
 	if strings.Contains(out.String(), "not-drawn-anywhere") {
 		t.Error("the snapshot carries odoo.conf's admin password")
+	}
+}
+
+// TestOdooLogEventsOnTheTimeline: log lines of the incident become
+// timeline events with an identity that two memtuis compute alike (so the
+// store keeps one), and lines from before the incident opened stay out.
+func TestOdooLogEventsOnTheTimeline(t *testing.T) {
+	start := time.Date(2026, 12, 4, 1, 21, 0, 0, time.UTC)
+	evs := []probes.OdooLogEvent{
+		{At: start.Add(-time.Minute), PID: 4243, Kind: probes.OdooLogRecycled, Text: "Worker (4243) virtual memory limit (2214592512) reached."},
+		{At: start.Add(time.Minute), PID: 4245, Kind: probes.OdooLogTimeout, Text: "WorkerHTTP (4245) timeout after 120s"},
+	}
+	a, b := odooLogEvents(evs, start), odooLogEvents(evs, start)
+	if len(a) != 1 || a[0].ID == "" || a[0].ID != b[0].ID || a[0].Summary() != "odoo log: WorkerHTTP (4245) timeout after 120s" {
+		t.Fatalf("events %+v", a)
+	}
+	path := filepath.Join(t.TempDir(), "i.jsonl")
+	for range 2 { // two memtuis on one host
+		s, err := store.Open(path, "db1", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Append(a[0])
+		s.Close()
+		if err != nil && !errors.Is(err, store.ErrDuplicate) {
+			t.Fatal(err)
+		}
+	}
+	l, err := store.Load(path)
+	if err != nil || len(l.Events) != 1 {
+		t.Fatalf("the timeline holds %d events (%v), want the line once", len(l.Events), err)
 	}
 }

@@ -42,6 +42,9 @@ const (
 	KindReportField      Kind = "report_field"
 	KindReportExported   Kind = "report_exported"
 	KindEnded            Kind = "ended"
+	// KindOdooLog is a memory line of Odoo's log during the incident
+	// (added after version 1's first kinds; older readers skip it).
+	KindOdooLog Kind = "odoo_log"
 )
 
 // Event is one line of the timeline: when, who wrote it, and what happened.
@@ -239,6 +242,21 @@ func KillCountID(bootID string, n uint64) string {
 // started at start: each stage is reached once per incident.
 func StageID(start time.Time, s Stage) string {
 	return "escalation:" + start.UTC().Format(time.RFC3339Nano) + ":" + s.String()
+}
+
+// OdooLog records a memory line of Odoo's log during the incident: a
+// worker recycled at its soft limit, a MemoryError past its hard limit, a
+// worker killed at its time limit, a CPU-limit recycle.
+type OdooLog struct {
+	What string `json:"what"` // recycled, memory-error, killed, cpu-limit
+	PID  int    `json:"pid,omitempty"`
+	Text string `json:"text"`
+}
+
+// OdooLogID names a line of Odoo's log the same way in every memtui on the
+// host: when it was logged, by which process, saying what.
+func OdooLogID(at time.Time, pid int, what string) string {
+	return fmt.Sprintf("odoo:%s:%d:%s", at.UTC().Format(time.RFC3339Nano), pid, what)
 }
 
 // PGSaturation records PostgreSQL connections reaching (or leaving) saturation.
@@ -515,6 +533,9 @@ func (PGSaturation) Kind() Kind { return KindPGSaturation }
 func (ServiceRestarted) Kind() Kind { return KindServiceRestarted }
 
 // Kind implements Payload.
+func (OdooLog) Kind() Kind { return KindOdooLog }
+
+// Kind implements Payload.
 func (Escalation) Kind() Kind { return KindEscalation }
 
 // Kind implements Payload.
@@ -555,6 +576,8 @@ func newPayload(k Kind) (Payload, bool) {
 		return &PGSaturation{}, true
 	case KindServiceRestarted:
 		return &ServiceRestarted{}, true
+	case KindOdooLog:
+		return &OdooLog{}, true
 	case KindEscalation:
 		return &Escalation{}, true
 	case KindActionStarted:
@@ -592,6 +615,8 @@ func deref(p Payload) Payload {
 	case *PGSaturation:
 		return *v
 	case *ServiceRestarted:
+		return *v
+	case *OdooLog:
 		return *v
 	case *Escalation:
 		return *v
@@ -776,6 +801,8 @@ func (e Event) Summary() string {
 		return fmt.Sprintf("PostgreSQL connections back to %d of %d", v.Used, v.Max)
 	case ServiceRestarted:
 		return "service restarted: " + v.Name
+	case OdooLog:
+		return "odoo log: " + v.Text
 	case Escalation:
 		return "escalation: " + v.Stage.Advice()
 	case ActionStarted:

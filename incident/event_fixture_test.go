@@ -17,7 +17,7 @@ func TestEveryKindCovered(t *testing.T) {
 	}
 	for _, k := range []incident.Kind{incident.KindStarted, incident.KindMemSample, incident.KindSeverityChanged, incident.KindSwapGrowth, incident.KindOOMKill, incident.KindPGSaturation,
 		incident.KindServiceRestarted, incident.KindEscalation, incident.KindActionStarted, incident.KindActionFinished, incident.KindActionRechecked, incident.KindNote,
-		incident.KindReportField, incident.KindReportExported, incident.KindEnded} {
+		incident.KindReportField, incident.KindReportExported, incident.KindEnded, incident.KindOdooLog} {
 		if !seen[k] {
 			t.Errorf("allEvents lacks a %s event", k)
 		}
@@ -41,6 +41,7 @@ func TestSummaryText(t *testing.T) {
 		"PostgreSQL connections saturated: 95 of 100",
 		"service restarted: odoo",
 		"escalation: OOM killer active: page the on-call engineer",
+		"odoo log: Worker (4243) virtual memory limit (2214592512) reached.",
 		"action restart-odoo started by root (sudo from alice)",
 		"action restart-odoo finished: exit 0 in 2.5 s",
 		"action restart-odoo re-checked: improved (93.4% → 71.2%)",

@@ -102,6 +102,11 @@ func (v ActionFinished) redact() Payload {
 
 func (v ActionRechecked) redact() Payload { return v }
 
+func (v OdooLog) redact() Payload {
+	v.Text = clean(v.Text)
+	return v
+}
+
 func (v Note) redact() Payload {
 	v.Text = clean(v.Text)
 	return v

@@ -652,6 +652,11 @@ func eventGlyph(st Styles, ev incident.Event) (string, lipgloss.Style) {
 		return "≡", st.OK
 	case incident.ServiceRestarted:
 		return "↻", st.Crit
+	case incident.OdooLog:
+		if v.What == "memory-error" || v.What == "killed" {
+			return "✖", st.Crit
+		}
+		return "▲", st.High
 	case incident.Escalation:
 		return "⚑", st.High
 	case incident.ActionStarted:

@@ -38,6 +38,7 @@ func AllEvents() []incident.Event {
 		{At: T0.Add(5 * time.Second), Data: incident.PGSaturation{Saturated: true, Used: 95, Max: 100}},
 		{At: T0.Add(6 * time.Second), Data: incident.ServiceRestarted{Name: "odoo"}},
 		{At: T0.Add(7 * time.Second), Data: incident.Escalation{Stage: incident.StagePageOnCall, Reason: "1 OOM kill(s)"}},
+		{At: T0.Add(8 * time.Second), Data: incident.OdooLog{What: "recycled", PID: 4243, Text: "Worker (4243) virtual memory limit (2214592512) reached."}},
 		{At: T0.Add(10 * time.Minute), Data: incident.ActionStarted{Run: "r1", Action: "restart-odoo", Name: "Restart Odoo", Risk: "medium", Who: incident.Who{User: "root", UID: IP(0), SudoUser: "alice"}, Commands: [][]string{{"systemctl", "restart", "odoo"}}, Confirmation: "y", MemBefore: before}},
 		{At: T0.Add(10*time.Minute + 3*time.Second), Data: incident.ActionFinished{Run: "r1", Action: "restart-odoo", Commands: []incident.CommandResult{{Argv: []string{"systemctl", "restart", "odoo"}, Exit: IP(0), Duration: incident.Duration(2500 * time.Millisecond)}}, Exit: IP(0), Duration: incident.Duration(2500 * time.Millisecond), OutputTail: "done\n", MemAfter: after}},
 		{At: T0.Add(10*time.Minute + 33*time.Second), Data: incident.ActionRechecked{Run: "r1", Action: "restart-odoo", Waited: incident.Duration(30 * time.Second), MemBefore: before, MemAfter: after, Result: "improved"}},

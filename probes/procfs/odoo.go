@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/memtui/memtui/internal/fsread"
@@ -232,4 +233,88 @@ func ReadOdooJournal(ctx context.Context, unit string) probes.OdooJournal {
 		}
 	}
 	return j
+}
+
+// OdooLogFollower reads the memory lines Odoo appends to its log, from
+// one Poll to the next: the first Poll takes the file's last 4 MiB, later
+// ones what was written since; a file replaced or truncated (rotation)
+// is read again from its start.
+type OdooLogFollower struct {
+	path   string
+	loc    *time.Location
+	offset int64
+	ino    uint64
+	last   time.Time // the stamp the last prefixed line carried
+	begun  bool
+	// cut: the next read starts inside a line (the first Poll of a long
+	// file), whose rest is skipped.
+	cut bool
+}
+
+// NewOdooLogFollower follows the log at path, whose clock is loc's.
+func NewOdooLogFollower(path string, loc *time.Location) *OdooLogFollower {
+	return &OdooLogFollower{path: path, loc: loc}
+}
+
+// Poll returns the memory lines written since the last Poll, oldest
+// first, their text masked; at most 4 MiB is read per Poll.
+func (f *OdooLogFollower) Poll() ([]probes.OdooLogEvent, error) {
+	fh, err := fsread.OpenRegular(f.path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	var ino uint64
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		ino = uint64(sys.Ino)
+	}
+	switch {
+	case !f.begun:
+		f.offset = max(st.Size()-maxOdooLogTail, 0)
+		f.cut = f.offset > 0
+		f.begun = true
+	case ino != f.ino || st.Size() < f.offset:
+		f.offset = 0 // rotated or truncated
+	}
+	f.ino = ino
+	end := min(st.Size(), f.offset+maxOdooLogTail)
+	if end <= f.offset {
+		return nil, nil
+	}
+	b := make([]byte, end-f.offset)
+	n, err := fh.ReadAt(b, f.offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", f.path, err)
+	}
+	b = b[:n]
+	// Only whole lines: an unfinished last line waits for the next Poll.
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[:i+1]
+	} else {
+		return nil, nil
+	}
+	f.offset += int64(len(b))
+	if f.cut {
+		f.cut = false
+		b = b[bytes.IndexByte(b, '\n')+1:] // b holds a newline: see above
+	}
+	var out []probes.OdooLogEvent
+	for len(b) > 0 {
+		var line []byte
+		line, b = probes.NextLine(b)
+		if len(line) > probes.MaxLogLine {
+			line = line[:probes.MaxLogLine]
+		}
+		l := string(line)
+		if ev, ok := probes.ParseOdooLogLine(l, f.loc, f.last); ok {
+			ev.Text = redact.Redact(termtext.Printable(ev.Text))
+			out = append(out, ev)
+		}
+		f.last = probes.LastPrefixedTime(l, f.loc, f.last)
+	}
+	return out, nil
 }
