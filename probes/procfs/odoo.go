@@ -191,6 +191,17 @@ func ReadOdooLog(path string, since time.Time, loc *time.Location) probes.OdooLo
 		}
 	}
 	var last time.Time
+	for _, ev := range odooLogLines(b, loc, &last) {
+		s.Add(ev)
+	}
+	return s
+}
+
+// odooLogLines are the memory lines of the log text b (whole lines), their
+// text masked; last carries the stamp of the last prefixed line from one
+// call to the next (a traceback's MemoryError is dated by it).
+func odooLogLines(b []byte, loc *time.Location, last *time.Time) []probes.OdooLogEvent {
+	var out []probes.OdooLogEvent
 	for len(b) > 0 {
 		var line []byte
 		line, b = probes.NextLine(b)
@@ -198,13 +209,13 @@ func ReadOdooLog(path string, since time.Time, loc *time.Location) probes.OdooLo
 			line = line[:probes.MaxLogLine]
 		}
 		l := string(line)
-		if ev, ok := probes.ParseOdooLogLine(l, loc, last); ok {
+		if ev, ok := probes.ParseOdooLogLine(l, loc, *last); ok {
 			ev.Text = redact.Redact(termtext.Printable(ev.Text))
-			s.Add(ev)
+			out = append(out, ev)
 		}
-		last = probes.LastPrefixedTime(l, loc, last)
+		*last = probes.LastPrefixedTime(l, loc, *last)
 	}
-	return s
+	return out
 }
 
 // ReadOdooJournal runs the runbook's step-4 check, `journalctl -u UNIT -p
@@ -302,19 +313,5 @@ func (f *OdooLogFollower) Poll() ([]probes.OdooLogEvent, error) {
 		f.cut = false
 		b = b[bytes.IndexByte(b, '\n')+1:] // b holds a newline: see above
 	}
-	var out []probes.OdooLogEvent
-	for len(b) > 0 {
-		var line []byte
-		line, b = probes.NextLine(b)
-		if len(line) > probes.MaxLogLine {
-			line = line[:probes.MaxLogLine]
-		}
-		l := string(line)
-		if ev, ok := probes.ParseOdooLogLine(l, f.loc, f.last); ok {
-			ev.Text = redact.Redact(termtext.Printable(ev.Text))
-			out = append(out, ev)
-		}
-		f.last = probes.LastPrefixedTime(l, f.loc, f.last)
-	}
-	return out, nil
+	return odooLogLines(b, f.loc, &f.last), nil
 }
