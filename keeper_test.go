@@ -55,21 +55,7 @@ timeout = "`+tc.timeout+`"
 			timeline := filepath.Join(dir, "incident.jsonl")
 			s := startTmux(t, 120, 40, "env", "XDG_STATE_HOME="+state, bin, "--runbook", rb, "--incident", timeline, "--pg", "none", "--redis", "none")
 			s.waitFor(10*time.Second, "Memory & swap", "% used")
-			s.keys(":")
-			s.waitFor(5*time.Second, "Actions — ")
-			s.keys("-l", "e2e-keep")
-			s.waitFor(5*time.Second, "Actions — 1 of")
-			s.keys("Enter")
-			s.waitFor(5*time.Second, "Run it? y/enter runs")
-			s.keys("y")
-			var pgid int
-			for deadline := time.Now().Add(10 * time.Second); pgid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-				b, _ := os.ReadFile(pgidFile)
-				pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-			}
-			if pgid == 0 {
-				t.Fatalf("the action did not start:\n%s", s.capture())
-			}
+			pgid := s.runAction("e2e-keep", pgidFile)
 			// The start is on the timeline before memtui dies.
 			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 				if b, _ := os.ReadFile(timeline); strings.Contains(string(b), `"action_started"`) {
@@ -146,4 +132,27 @@ timeout = "`+tc.timeout+`"
 func (s *tmuxSession) panePID() int {
 	pid, _ := strconv.Atoi(strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}")))
 	return pid
+}
+
+// runAction runs the runbook action id from the palette (a low-risk one:
+// y confirms) and returns the process group its command wrote to
+// pgidFile (echo $$), failing the test if it never started.
+func (s *tmuxSession) runAction(id, pgidFile string) int {
+	s.t.Helper()
+	s.keys(":")
+	s.waitFor(5*time.Second, "Actions — ")
+	s.keys("-l", id)
+	s.waitFor(5*time.Second, "Actions — 1 of")
+	s.keys("Enter")
+	s.waitFor(5*time.Second, "Run it? y/enter runs")
+	s.keys("y")
+	var pgid int
+	for deadline := time.Now().Add(10 * time.Second); pgid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(pgidFile)
+		pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pgid == 0 {
+		s.t.Fatalf("the action did not start:\n%s", s.capture())
+	}
+	return pgid
 }

@@ -42,21 +42,7 @@ timeout = "20s"
 			s := startTmux(t, 120, 40, bin, "--runbook", rb, "--incident", timeline, "--pg", "none")
 			s.waitFor(10*time.Second, "Memory & swap", "% used")
 			pid, _ := strconv.Atoi(strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}")))
-			s.keys(":")
-			s.waitFor(5*time.Second, "Actions — ")
-			s.keys("-l", "e2e-sleep")
-			s.waitFor(5*time.Second, "Actions — 1 of")
-			s.keys("Enter")
-			s.waitFor(5*time.Second, "Run it? y/enter runs")
-			s.keys("y")
-			var pgid int
-			for deadline := time.Now().Add(10 * time.Second); pgid == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-				b, _ := os.ReadFile(pgidFile)
-				pgid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-			}
-			if pgid == 0 {
-				t.Fatalf("the action did not start:\n%s", s.capture())
-			}
+			pgid := s.runAction("e2e-sleep", pgidFile)
 			signalled := time.Now()
 			if how == "SIGHUP" {
 				// The terminal goes away as with a dropped SSH connection.
