@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,16 +27,37 @@ func runDashboard(o *options) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	// memtui runs on a host short of memory: collect garbage early and keep
-	// the heap small unless the user set GOGC/GOMEMLIMIT themselves.
+	smallHeap()
+	h := o.openHost()
+	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
+	_, err := dashboardOn(o, h, dashboardExtras{})
+	return err
+}
+
+// smallHeap: memtui runs on a host short of memory, so it collects garbage
+// early and keeps the heap small unless the user set GOGC/GOMEMLIMIT
+// themselves.
+func smallHeap() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(24 << 20)
 	}
-	h := o.openHost()
-	defer h.Close() // ends memtui's PostgreSQL session cleanly (no "unexpected EOF" in the server log)
+}
+
+// dashboardExtras are what a caller other than `memtui` itself adds to the
+// dashboard: the fleet opens a Prometheus host's with its last hour of
+// memory, and q goes back to the fleet.
+type dashboardExtras struct {
+	memHistory []probes.MemPoint
+	leaveTo    string // "" : q quits memtui
+}
+
+// dashboardOn runs the dashboard on h until it is left. signalled is true
+// when a signal (SIGHUP, SIGTERM, SIGINT) ended it, so a caller that would
+// show another screen ends instead.
+func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, err error) {
 	styles := terminalStyles(o)
 	// A recording of the live host, for `memtui replay` after the incident,
 	// fed the process panel's own scans (procTap).
@@ -44,7 +66,7 @@ func runDashboard(o *options) error {
 	// The runbook and its runner: a bad runbook is a start-up error.
 	actionSvc, aerr := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if aerr != nil {
-		return aerr
+		return false, aerr
 	}
 	// Not the OOM killer's first pick on the host it is rescuing; as root
 	// only (the error without root is expected and changes nothing), and
@@ -108,8 +130,10 @@ func runDashboard(o *options) error {
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 	uiSigs := make(chan ui.Signal, 4)
+	var gotSignal atomic.Bool
 	go func() {
 		for s := range sigs {
+			gotSignal.Store(true)
 			switch s {
 			case syscall.SIGHUP:
 				uiSigs <- ui.SignalHangup
@@ -121,9 +145,10 @@ func runDashboard(o *options) error {
 		}
 	}()
 	d.Signals = uiSigs
+	d.MemHistory, d.LeaveTo = x.memHistory, x.leaveTo
 	p := tea.NewProgram(ui.New(d), o.programOptions(tea.WithoutSignalHandler())...)
-	_, err := p.Run()
-	return err
+	_, err = p.Run()
+	return gotSignal.Load(), err
 }
 
 // terminalStyles are the styles every full-screen command draws with: the

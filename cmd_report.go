@@ -16,6 +16,7 @@ import (
 	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
+	"github.com/memtui/memtui/probes/prom"
 	"github.com/memtui/memtui/ui"
 )
 
@@ -39,7 +40,11 @@ func newTimeline(o *options, h host.Host) *store.Journal {
 	if err != nil && o.incident == "" {
 		return nil
 	}
-	if h.Kind() != host.KindLive && dir != "" {
+	switch {
+	case dir == "" || h.Kind() == host.KindLive:
+	case h.Kind() == prom.KindPrometheus:
+		dir = fleetDir(dir)
+	default:
 		dir = replayDir(dir)
 	}
 	j := store.NewJournal(dir, o.incident, h.Name())
@@ -64,6 +69,13 @@ func relatedLinks(rb actions.Runbook) []incident.Link {
 // live "incidents" directory, never inside it.
 func replayDir(incidents string) string {
 	return filepath.Join(filepath.Dir(incidents), "replays")
+}
+
+// fleetDir is where the fleet keeps the incidents of the hosts it opens:
+// "fleet" beside the live "incidents" directory. They are this machine's
+// notes about another host, never mixed with this host's own incidents.
+func fleetDir(incidents string) string {
+	return filepath.Join(filepath.Dir(incidents), "fleet")
 }
 
 // newIncidentSession is the headless incident session the dashboard

@@ -30,26 +30,3 @@ type FleetReading struct {
 	Took time.Duration // wall time of the batched queries
 	Err  error
 }
-
-// FleetHost is the drill-in reading of one instance: what the exporters
-// beside node_exporter say about it. Each part carries its own error so one
-// absent exporter never blanks the others.
-type FleetHost struct {
-	Instance string
-	// Programs from process-exporter, largest resident first.
-	Programs    []FleetProgram
-	ProgramsErr error
-	// PostgreSQL connections by state from postgres_exporter.
-	PGStates   map[string]float64
-	PGMax      *float64
-	PGErr      error
-	MemHistory []float64 // memory used % over the last hour
-	SwapHist   []float64 // swap used % over the last hour (nil without swap)
-	Err        error
-}
-
-// FleetProgram is one process-exporter group.
-type FleetProgram struct {
-	Name              string
-	Resident, Swapped float64 // bytes
-}

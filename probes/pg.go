@@ -50,6 +50,10 @@ type PGStats struct {
 	Role    string
 	SeesAll bool
 	Hidden  int
+	// CountsOnly is set by a source that has the counts but no session
+	// (postgres_exporter through Prometheus): it says so in words, and the
+	// session lists stay empty.
+	CountsOnly string
 
 	IdleThreshold time.Duration
 	IdleOver      int // state 'idle' for longer than IdleThreshold

@@ -193,6 +193,11 @@ type ProcScanResult struct {
 	Window time.Duration
 	// Footprint is the process footprint of this scan (see Footprint).
 	Footprint Footprint
+	// ProgramsOnly is set by a source that sees programs, not processes
+	// (process-exporter through Prometheus): it says so in words, Table is
+	// empty and Programs holds the groups, largest resident first.
+	ProgramsOnly string
+	Programs     []ProcGroup
 }
 
 // ProcDetail is everything the detail view shows about one process: the

@@ -30,9 +30,12 @@ type HostInfo struct {
 // through these interfaces, built by main.go, so the ui never opens a file,
 // runs a program or talks to Postgres itself, and tests hand in fakes.
 type Deps struct {
-	Now        func() time.Time // the clock; tests pass a fixed one
-	Host       HostInfo
-	Memory     MemorySource
+	Now    func() time.Time // the clock; tests pass a fixed one
+	Host   HostInfo
+	Memory MemorySource
+	// MemHistory is memory before the first reading, oldest first (a
+	// Prometheus host's last hour): the chart and trend start with it.
+	MemHistory []probes.MemPoint
 	Interval   time.Duration // refresh interval of the fast sources
 	Thresholds probes.Thresholds
 	ReadOnly   bool
@@ -86,6 +89,10 @@ type Deps struct {
 	// loaded). main.go passes a run.Service (actions/run). Its runs are recorded by
 	// Incident, told from the run's Cmds as an incident.ActionObserver.
 	Actions ActionService
+
+	// LeaveTo names where q goes when the dashboard is a drill-in (the
+	// fleet: "the fleet"); "" means q quits memtui.
+	LeaveTo string
 
 	// Signals delivers the signals main.go catches (SIGHUP, SIGTERM,
 	// SIGINT) so the ui can end the way quit.go's rule says; nil: none.

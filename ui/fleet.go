@@ -20,7 +20,6 @@ import (
 // timeout and carries its error in the reading.
 type FleetSource interface {
 	Fleet(ctx context.Context, now time.Time) probes.FleetReading
-	Host(ctx context.Context, instance string, now time.Time) probes.FleetHost
 	Addr() string // for the header, without credentials
 }
 
@@ -34,7 +33,9 @@ type FleetDeps struct {
 }
 
 // FleetModel is the root model of `memtui fleet`: one row per instance,
-// worst first, and a read-only view of one host on enter.
+// worst first. enter ends the program with the host chosen (Opened):
+// main.go then runs that host's dashboard and, when it is left, this model
+// again (Back).
 type FleetModel struct {
 	d        FleetDeps
 	w, h     int
@@ -46,8 +47,7 @@ type FleetModel struct {
 	top      int
 	filter   textinput.Model
 	filterOn bool
-	host     *probes.FleetHost // the open drill-in, nil on the fleet list
-	hostName string            // the instance being drilled into (reading may be pending)
+	opened   string // the instance enter chose; "" when q quit
 	keys     fleetKeys
 }
 
@@ -91,17 +91,13 @@ func NewFleet(d FleetDeps) FleetModel {
 
 // Init starts the first refresh.
 func (m FleetModel) Init() tea.Cmd {
-	return func() tea.Msg { return fleetTickMsg{tag: 0} }
+	tag := m.tag
+	return func() tea.Msg { return fleetTickMsg{tag: tag} }
 }
 
 // fleetReadCmd reads the fleet; it captures the source, never the model.
 func fleetReadCmd(src FleetSource, now time.Time) tea.Cmd {
 	return func() tea.Msg { return fleetReadMsg{r: src.Fleet(context.Background(), now)} }
-}
-
-// fleetHostCmd reads one host's drill-in.
-func fleetHostCmd(src FleetSource, instance string, now time.Time) tea.Cmd {
-	return func() tea.Msg { return fleetHostReadMsg{h: src.Host(context.Background(), instance, now)} }
 }
 
 // fleetTickCmd schedules the next refresh.
@@ -119,11 +115,7 @@ func (m FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // a stale tick, or a reading still out: never two at once
 		}
 		m.inFlight = true
-		cmds := []tea.Cmd{fleetReadCmd(m.d.Source, m.d.Now())}
-		if m.hostName != "" {
-			cmds = append(cmds, fleetHostCmd(m.d.Source, m.hostName, m.d.Now()))
-		}
-		return m, tea.Batch(cmds...)
+		return m, fleetReadCmd(m.d.Source, m.d.Now())
 	case fleetReadMsg:
 		m.inFlight = false
 		if msg.r.Err != nil {
@@ -133,11 +125,6 @@ func (m FleetModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.clampSel()
 		return m, fleetTickCmd(m.d.Interval, m.tag)
-	case fleetHostReadMsg:
-		if msg.h.Instance == m.hostName {
-			h := msg.h
-			m.host = &h
-		}
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -165,13 +152,9 @@ func (m FleetModel) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, m.keys.Back):
-		if m.hostName != "" {
-			m.hostName, m.host = "", nil
-		} else if m.filter.Value() != "" {
+		if m.filter.Value() != "" {
 			m.filter.SetValue("")
 		}
-	case m.hostName != "":
-		// the drill-in has no keys of its own but back and quit
 	case key.Matches(msg, m.keys.Up):
 		m.sel--
 	case key.Matches(msg, m.keys.Down):
@@ -187,8 +170,8 @@ func (m FleetModel) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if len(rows) == 0 {
 			return m, nil
 		}
-		m.hostName, m.host = rows[m.sel].Instance, nil
-		return m, fleetHostCmd(m.d.Source, m.hostName, m.d.Now())
+		m.opened = rows[m.sel].Instance
+		return m, tea.Quit
 	}
 	m.clampSel()
 	return m, nil
@@ -261,13 +244,21 @@ func fleetState(r probes.FleetRow, th probes.Thresholds) string {
 	return fleetLevel(r, th).String()
 }
 
-// View draws the fleet or the open host.
+// Opened is the instance enter chose, "" when the fleet was quit.
+func (m FleetModel) Opened() string { return m.opened }
+
+// Back is the model to run again when the host's dashboard is left: the
+// same rows, filter and selection, a refresh at once.
+func (m FleetModel) Back() FleetModel {
+	m.opened, m.inFlight = "", false
+	m.tag++ // ticks of the ended program are gone; Init starts anew
+	return m
+}
+
+// View draws the fleet.
 func (m FleetModel) View() string {
 	st := m.d.Styles
 	w, h := max(m.w, 20), max(m.h, 5)
-	if m.hostName != "" {
-		return block(m.hostView(st, w, h), w, h)
-	}
 	var lines []string
 	lines = append(lines, m.header(st, w)...)
 	rows := m.rows()
@@ -354,7 +345,11 @@ func (m FleetModel) header(st Styles, w int) []string {
 	if n := counts["stale"]; n > 0 {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("? %d stale", n)))
 	}
-	title := st.Title.Render("memtui fleet") + st.Muted.Render(fmt.Sprintf(" · %d hosts · ", len(m.last.Rows))) + strings.Join(parts, "  ")
+	hosts := "hosts"
+	if len(m.last.Rows) == 1 {
+		hosts = "host"
+	}
+	title := st.Title.Render("memtui fleet") + st.Muted.Render(fmt.Sprintf(" · %d %s · ", len(m.last.Rows), hosts)) + strings.Join(parts, "  ")
 	src := "Prometheus at " + m.d.Source.Addr()
 	switch {
 	case m.lastErr != nil:
@@ -445,84 +440,3 @@ func fleetSpark(st Styles, pts []float64, w int, th probes.Thresholds) string {
 	}
 	return b.String()
 }
-
-// hostView is the read-only drill-in: memory history, programs from
-// process-exporter, PostgreSQL from postgres_exporter, each saying plainly
-// when its exporter is absent.
-func (m FleetModel) hostView(st Styles, w, h int) string {
-	var row *probes.FleetRow
-	for i := range m.last.Rows {
-		if m.last.Rows[i].Instance == m.hostName {
-			row = &m.last.Rows[i]
-		}
-	}
-	lines := []string{fit(st.Title.Render("memtui fleet › "+m.hostName)+st.Muted.Render(" · Prometheus at "+m.d.Source.Addr()), w)}
-	lines = append(lines, st.Muted.Render(fit("a Prometheus host is read-only: actions run on the host itself", w)),
-		st.Muted.Render(fit("(run memtui there)", w)))
-	lines = append(lines, "")
-	if row != nil {
-		lv := fleetLevel(*row, m.d.Thresholds)
-		state := st.SevBadgeFor(lv)
-		if !row.Up || row.Stale {
-			state = st.Crit.Render(fleetState(*row, m.d.Thresholds))
-		}
-		lines = append(lines, st.Header.Render("MEMORY & SWAP"),
-			fit(fmt.Sprintf("  used %s %%  %s  swap %s  OOM kills 1h %s", pctOr(row.MemPct), state, swapStr(*row), countOr(row.OOM1h)), w),
-			fit(fmt.Sprintf("  PSI memory some %s %%  full %s %%", pctOr(row.PSISome), pctOr(row.PSIFull)), w))
-	}
-	if m.host == nil {
-		lines = append(lines, "", st.Muted.Render("  reading the host's exporters…"))
-		return strings.Join(append(lines, m.hostFooter(st, w, h, len(lines))...), "\n")
-	}
-	hh := m.host
-	if hh.Err != nil {
-		lines = append(lines, "", st.Crit.Render(fit("  "+hh.Err.Error(), w)))
-	}
-	if len(hh.MemHistory) > 0 {
-		lines = append(lines, "  memory, last hour "+fleetSpark(st, hh.MemHistory, max(10, min(60, w-21)), m.d.Thresholds))
-	}
-	if len(hh.SwapHist) > 0 {
-		lines = append(lines, "  swap,   last hour "+fleetSpark(st, hh.SwapHist, max(10, min(60, w-21)), m.d.Thresholds))
-	}
-	lines = append(lines, "", st.Header.Render("POSTGRESQL (postgres_exporter)"))
-	if hh.PGErr != nil {
-		lines = append(lines, st.Muted.Render(fit("  "+hh.PGErr.Error(), w)))
-	} else {
-		var states []string
-		total := 0.0
-		for s, n := range hh.PGStates {
-			states = append(states, fmt.Sprintf("%s %.0f", s, n))
-			total += n
-		}
-		sort.Strings(states)
-		mx := "max_connections unknown"
-		if hh.PGMax != nil {
-			mx = fmt.Sprintf("of max_connections %.0f", *hh.PGMax)
-		}
-		lines = append(lines, fit(fmt.Sprintf("  connections %.0f %s: %s", total, mx, strings.Join(states, ", ")), w))
-	}
-	lines = append(lines, "", st.Header.Render("TOP PROGRAMS (process-exporter)"))
-	if hh.ProgramsErr != nil {
-		lines = append(lines, st.Muted.Render(fit("  "+hh.ProgramsErr.Error(), w)))
-	} else {
-		lines = append(lines, st.Header.Render(fit(fmt.Sprintf("  %-30s %10s %10s", "PROGRAM", "RESIDENT", "SWAPPED"), w)))
-		room := h - len(lines) - 1
-		for i, p := range hh.Programs {
-			if i >= room {
-				break
-			}
-			lines = append(lines, fit(fmt.Sprintf("  %-30s %10s %10s", p.Name, fleetBytes(p.Resident), fleetBytes(p.Swapped)), w))
-		}
-	}
-	return strings.Join(append(lines, m.hostFooter(st, w, h, len(lines))...), "\n")
-}
-
-func (m FleetModel) hostFooter(st Styles, w, h, used int) []string {
-	var out []string
-	for i := used; i < h-1; i++ {
-		out = append(out, "")
-	}
-	return append(out, st.Muted.Render(fit("esc back to the fleet · q quit", w)))
-}
-
-var _ tea.Model = FleetModel{}

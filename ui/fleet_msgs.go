@@ -11,7 +11,3 @@ type fleetTickMsg struct{ tag int }
 // fleetReadCmd, consumed by FleetModel.Update (an error keeps the last rows,
 // marked stale).
 type fleetReadMsg struct{ r probes.FleetReading }
-
-// fleetHostReadMsg carries the drill-in reading of one instance. Sent by
-// fleetHostCmd, consumed by FleetModel.Update when that host is still open.
-type fleetHostReadMsg struct{ h probes.FleetHost }

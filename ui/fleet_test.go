@@ -19,7 +19,6 @@ import (
 type fakeFleet struct {
 	r   probes.FleetReading
 	err error
-	h   probes.FleetHost
 }
 
 func (f *fakeFleet) Fleet(_ context.Context, now time.Time) probes.FleetReading {
@@ -29,11 +28,6 @@ func (f *fakeFleet) Fleet(_ context.Context, now time.Time) probes.FleetReading 
 	r := f.r
 	r.At = now
 	return r
-}
-func (f *fakeFleet) Host(_ context.Context, inst string, _ time.Time) probes.FleetHost {
-	h := f.h
-	h.Instance = inst
-	return h
 }
 func (f *fakeFleet) Addr() string { return "http://127.0.0.1:9090" }
 
@@ -45,8 +39,7 @@ func fleetFixture() *fakeFleet {
 		{Instance: "crit-1:9100", Up: true, MemPct: fp(97), SwapUsed: fp(1 << 30), SwapTotal: fp(2 << 30), PSISome: fp(12), PSIFull: fp(3), OOM1h: fp(2)},
 		{Instance: "gone-1:9100", Up: false, Stale: true},
 		{Instance: "warn-1:9100", Up: true, MemPct: fp(80)},
-	}}, h: probes.FleetHost{PGErr: errors.New("no postgres_exporter on this host (pg_stat_activity_count absent)"),
-		Programs: []probes.FleetProgram{{Name: "postgres", Resident: 3 << 30, Swapped: 1 << 20}}}}
+	}}}
 }
 
 // run feeds msgs through Update, running the Cmds that read (never ticks).
@@ -59,7 +52,7 @@ func fleetStep(t *testing.T, m FleetModel, msgs ...tea.Msg) FleetModel {
 			continue
 		}
 		switch out := cmd().(type) {
-		case fleetReadMsg, fleetHostReadMsg:
+		case fleetReadMsg:
 			nm, _ := m.Update(out)
 			m = nm.(FleetModel)
 		case tea.BatchMsg:
@@ -120,16 +113,25 @@ func TestFleetFilterAndDrillIn(t *testing.T) {
 	if rows := m.rows(); len(rows) != 1 || rows[0].Instance != "warn-1:9100" {
 		t.Fatalf("filter warn: %v", rows)
 	}
-	m = fleetStep(t, m, tea.KeyMsg{Type: tea.KeyEnter})
-	v := ansi.Strip(m.View())
-	for _, s := range []string{"warn-1:9100", "read-only: actions run on the host itself", "no postgres_exporter on this host", "postgres"} {
-		if !strings.Contains(v, s) {
-			t.Errorf("host view lacks %q:\n%s", s, v)
-		}
+	nm, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	m = nm.(FleetModel)
+	if m.Opened() != "warn-1:9100" {
+		t.Fatalf("enter opened %q, want the selected host warn-1:9100", m.Opened())
 	}
-	m = fleetStep(t, m, tea.KeyMsg{Type: tea.KeyEsc})
-	if m.hostName != "" || !strings.Contains(ansi.Strip(m.View()), "LAST HOUR") && m.w >= 100 {
-		t.Fatal("esc must go back to the fleet")
+	if cmd == nil {
+		t.Fatal("enter must end the fleet program so the host's dashboard can run")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("enter must end the fleet program so the host's dashboard can run")
+	}
+	// back from the dashboard: same filter and rows, nothing opened, a
+	// refresh at once
+	m = m.Back()
+	if m.Opened() != "" || m.filter.Value() != "warn" || len(m.rows()) != 1 {
+		t.Fatalf("Back must keep the filter and rows and open nothing: opened %q filter %q rows %d", m.Opened(), m.filter.Value(), len(m.rows()))
+	}
+	if tick, ok := m.Init()().(fleetTickMsg); !ok || tick.tag != m.tag {
+		t.Fatal("Back's Init must refresh at once, with a tick the model takes")
 	}
 }
 

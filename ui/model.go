@@ -95,6 +95,9 @@ func New(d Deps) Model {
 		m.warRoom = true
 		m.setPrivacy(true)
 	}
+	if d.LeaveTo != "" {
+		m.keys.Quit.SetHelp("q", "back to "+d.LeaveTo)
+	}
 	return m
 }
 

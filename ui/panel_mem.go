@@ -72,8 +72,16 @@ func newMemPanel(d Deps) memPanel {
 	n := int(chartWindow / d.Interval)
 	n = max(60, min(n, 3600))
 	s := make([]probes.MemPoint, 0, n)
-	return memPanel{src: d.Memory, interval: d.Interval, th: d.Thresholds, loc: d.Location,
+	p := memPanel{src: d.Memory, interval: d.Interval, th: d.Thresholds, loc: d.Location,
 		id: lastMemPanelID, hist: probes.NewRing[probes.MemPoint](n), scratch: &s, cache: &chartCache{}}
+	for _, pt := range d.MemHistory {
+		p.hist.Push(pt)
+	}
+	if len(d.MemHistory) > 0 {
+		*p.scratch = p.hist.AppendTo((*p.scratch)[:0])
+		p.trend = probes.TrendOf(*p.scratch, trendWindow)
+	}
+	return p
 }
 
 // init takes the first reading at once.

@@ -225,6 +225,8 @@ func (p *pgPanel) view(st Styles, w, h int, focused bool) string {
 	title := "PostgreSQL"
 	switch {
 	case p.lastGood() == nil: // no figures, no list
+	case p.lastGood().CountsOnly != "":
+		title += " · connections" // an exporter's counts: no list
 	case p.queries:
 		title += " · longest queries"
 	default:
@@ -289,6 +291,13 @@ func (p pgPanel) errorBody(st Styles, w, h int) string {
 // connections, states, idle and memory, the settings, then the table.
 func (p pgPanel) statsBody(st Styles, s *probes.PGStats, w, h int, stale bool) string {
 	var lines []string
+	if s.CountsOnly != "" {
+		// An exporter's counts: no session, setting or memory to show.
+		lines = append(lines, fit(st.OK.Render("● ")+st.Text.Render(p.r.Target+" · "+s.Time.In(p.loc).Format("15:04:05")), w),
+			p.connBar(st, s, w), p.statesLine(st, s))
+		lines = append(lines, wrapText(st.Muted.Render(s.CountsOnly), w)...)
+		return strings.Join(lines[:min(len(lines), h)], "\n")
+	}
 	if !stale {
 		lines = append(lines, p.statusLine(st, s, w))
 		if l := p.privilegeLine(st, s, w); l != "" {

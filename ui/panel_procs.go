@@ -266,6 +266,9 @@ func (p *procPanel) update(msg tea.Msg) tea.Cmd {
 				p.spare = p.res.Table.Procs
 			}
 			p.res, p.have = msg.res, true
+			if p.programsOnly() {
+				p.groups, p.diff = true, false // the only view such a source has
+			}
 			p.derive()
 		}
 		if p.paused {
@@ -305,6 +308,9 @@ func (p *procPanel) update(msg tea.Msg) tea.Cmd {
 // key handles a key while the panel has focus.
 func (p *procPanel) key(k tea.KeyMsg) tea.Cmd {
 	km := p.keys
+	if p.programsOnly() && (key.Matches(k, km.ProcGroups, km.ProcMark, km.ProcDiff, km.Enter, km.ProcSignal)) {
+		return procFlashCmd(flashWarn, p.res.ProgramsOnly)
+	}
 	switch {
 	case key.Matches(k, km.Up):
 		p.move(-1)
@@ -515,7 +521,16 @@ func (p *procPanel) derive() {
 	}
 	less := procLess(p.sort, procs)
 	sort.SliceStable(p.order, func(a, b int) bool { return less(p.order[a], p.order[b]) })
-	if p.groups {
+	switch {
+	case p.programsOnly():
+		p.grp = make([]probes.ProcGroup, 0, len(p.res.Programs))
+		for _, g := range p.res.Programs {
+			if needle == "" || strings.Contains(strings.ToLower(g.Program), needle) {
+				p.grp = append(p.grp, g)
+			}
+		}
+		procSortGroups(p.grp, p.sort)
+	case p.groups:
 		var sub []probes.Proc
 		if needle == "" {
 			sub = procs
@@ -579,6 +594,10 @@ func (p *procPanel) derive() {
 		}
 	}
 }
+
+// programsOnly: the source sees programs, not processes (process-exporter
+// through Prometheus), so the group view is the only one.
+func (p procPanel) programsOnly() bool { return p.have && p.res.ProgramsOnly != "" }
 
 // procMatches: the filter matches name, program, user or command line.
 func procMatches(p *probes.Proc, needle string) bool {

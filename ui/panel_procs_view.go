@@ -46,6 +46,9 @@ func (p procPanel) note() string {
 		return ""
 	}
 	parts := []string{fmt.Sprintf("%d procs", len(p.res.Table.Procs))}
+	if p.programsOnly() {
+		parts[0] = fmt.Sprintf("%d programs", len(p.res.Programs))
+	}
 	if p.cursor > 0 {
 		// The table may be scrolled: say where the selection is.
 		parts = append(parts, fmt.Sprintf("row %d/%d", p.cursor+1, p.rows()))
@@ -70,8 +73,15 @@ func (p procPanel) body(st Styles, w, h int) string {
 	if p.err != nil {
 		status = append(status, st.Crit.Render("✖ last scan failed: ")+st.Text.Render(procErrText(p.err)))
 	}
+	if p.programsOnly() {
+		status = append(status, fit(st.Muted.Render(p.res.ProgramsOnly), w))
+	}
 	if p.filter != "" {
-		status = append(status, st.Accent.Render("/ ")+st.Text.Render(fmt.Sprintf("filter %q: %d of %d processes · esc clears", p.filter, len(p.order), len(p.res.Table.Procs))))
+		what := fmt.Sprintf("%d of %d processes", len(p.order), len(p.res.Table.Procs))
+		if p.programsOnly() {
+			what = fmt.Sprintf("%d of %d programs", len(p.grp), len(p.res.Programs))
+		}
+		status = append(status, st.Accent.Render("/ ")+st.Text.Render(fmt.Sprintf("filter %q: %s · esc clears", p.filter, what)))
 	}
 	if !p.base.IsZero() && !p.diff {
 		status = append(status, st.Muted.Render(fmt.Sprintf("baseline %s marked · d shows the changes", p.base.At.In(p.loc).Format("15:04:05"))))
@@ -114,6 +124,9 @@ func (p procPanel) body(st Styles, w, h int) string {
 func (p procPanel) statusLines(h int) int {
 	n := 0
 	if p.err != nil {
+		n++
+	}
+	if p.programsOnly() {
 		n++
 	}
 	if p.filter != "" {

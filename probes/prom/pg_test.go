@@ -2,19 +2,23 @@ package prom_test
 
 import (
 	"context"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
 	"github.com/memtui/memtui/probes/prom"
 	"github.com/memtui/memtui/probes/prom/promtest"
 )
 
-// TestHostDrillInPostgres: drilling into a host shows the connections of
-// the test's PostgreSQL by state and its max_connections, read through
-// postgres_exporter and Prometheus; process-exporter's absence is said.
+// TestHostDrillInPostgres: a Prometheus host's PostgreSQL source reads the
+// test server's connections by state and its max_connections through
+// postgres_exporter, says the sessions stay on the host, and its process
+// source says process-exporter is absent.
 func TestHostDrillInPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL, postgres_exporter, node_exporter and Prometheus")
@@ -37,25 +41,35 @@ func TestHostDrillInPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := c.OpenHost(ne.Addr)
+	pg, why := h.Postgres()
+	if pg == nil {
+		t.Fatalf("no PostgreSQL source: %s", why)
+	}
+	var r probes.PGReading
 	promtest.WaitFor(t, 40*time.Second, "PostgreSQL counts", func(ctx context.Context) bool {
-		h := c.Host(ctx, ne.Addr, time.Now())
-		return h.PGErr == nil && h.PGStates["idle"] >= idle && h.PGMax != nil
+		r = pg.Read(ctx)
+		return r.Connected && r.Stats.ByState["idle"] >= idle && r.Stats.MaxConnections > 0
 	})
-	h := c.Host(ctx, ne.Addr, time.Now())
-	if *h.PGMax != 37 {
-		t.Errorf("max_connections %v, the server has 37", *h.PGMax)
+	s := r.Stats
+	if s.MaxConnections != 37 {
+		t.Errorf("max_connections %d, the server has 37", s.MaxConnections)
 	}
 	// the exporter's own session is the only one beside the test's
-	if n := h.PGStates["idle"]; n < idle || n > idle+1 {
-		t.Errorf("idle %v, the test holds %d idle connections", n, idle)
+	if n := s.ByState["idle"]; n < idle || n > idle+1 {
+		t.Errorf("idle %d, the test holds %d idle connections", n, idle)
 	}
-	if h.ProgramsErr == nil {
-		t.Errorf("no process-exporter runs, but the host view has programs %v", h.Programs)
+	if s.CountsOnly == "" || len(s.LongestQueries) != 0 || !strings.Contains(r.Target, "postgres_exporter") {
+		t.Errorf("an exporter's reading must say it has counts only: %+v", r)
+	}
+	if _, err := h.Processes(probes.GrowthConfig{}).Scan(probes.ProcScanRequest{}); err == nil || !strings.Contains(err.Error(), "no process-exporter") {
+		t.Errorf("no process-exporter runs: the process source must say so, got %v", err)
 	}
 }
 
-// TestHostDrillInPrograms: process-exporter's groups show as programs,
-// largest resident first.
+// TestHostDrillInPrograms: process-exporter's groups are the process
+// panel's programs, largest resident first, with their process counts; the
+// memory history covers the exporter's samples.
 func TestHostDrillInPrograms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts process-exporter, node_exporter and Prometheus")
@@ -69,15 +83,46 @@ func TestHostDrillInPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	promtest.WaitFor(t, 30*time.Second, "programs", func(ctx context.Context) bool {
-		h := c.Host(ctx, ne.Addr, time.Now())
-		return h.ProgramsErr == nil && len(h.Programs) == 2
+	h := c.OpenHost(ne.Addr)
+	src := h.Processes(probes.GrowthConfig{})
+	var res probes.ProcScanResult
+	promtest.WaitFor(t, 30*time.Second, "programs", func(context.Context) bool {
+		var err error
+		res, err = src.Scan(probes.ProcScanRequest{})
+		return err == nil && len(res.Programs) == 2
 	})
-	h := c.Host(context.Background(), ne.Addr, time.Now())
-	if h.Programs[0].Resident < h.Programs[1].Resident || h.Programs[1].Resident <= 0 {
-		t.Errorf("programs not by resident, or empty: %+v", h.Programs)
+	g := res.Programs
+	if g[0].RSS < g[1].RSS || g[1].RSS == 0 || g[0].Count != 1 || g[1].Count != 1 || !g[0].SwapOK {
+		t.Errorf("programs not by resident, empty, or without their one process and swap: %+v", g)
 	}
-	if h.PGErr == nil {
-		t.Errorf("no postgres_exporter runs, but the host view has connections %v", h.PGStates)
+	if res.ProgramsOnly == "" || len(res.Table.Procs) != 0 || res.Window != prom.GrowthWindow {
+		t.Errorf("a programs-only scan must say so and hold no process rows: %+v", res)
 	}
+	if _, _, err := src.Detail(probes.ProcKey{}, nil); err == nil {
+		t.Error("a Prometheus host has no per-process detail: Detail must say so")
+	}
+	if _, why := c.OpenHost(ne.Addr).Postgres(); why != "" {
+		t.Errorf("the PostgreSQL source is always handed out (it says itself when the exporter is absent): %s", why)
+	}
+	if r := mustPG(t, h); r.Connected || r.Err == nil || !strings.Contains(r.Err.Msg, "no postgres_exporter") {
+		t.Errorf("no postgres_exporter runs: the reading must say so, got %+v", r)
+	}
+	// the chart's history: points from the exporter's samples, each
+	// within a point of the host's own reading now
+	promtest.WaitFor(t, 20*time.Second, "memory history", func(ctx context.Context) bool {
+		hist, err := h.MemHistory(ctx, time.Now())
+		return err == nil && len(hist) >= 1
+	})
+	hist, _ := h.MemHistory(context.Background(), time.Now())
+	own, ok := h.Memory().Read().UsedPercent()
+	last := hist[len(hist)-1]
+	if !ok || math.Abs(last.UsedPct-own) > 1 || last.UsedBytes == 0 || last.AvailBytes == 0 {
+		t.Errorf("history's last point %+v, the host's reading %.1f %%", last, own)
+	}
+}
+
+func mustPG(t *testing.T, h *prom.Host) probes.PGReading {
+	t.Helper()
+	pg, _ := h.Postgres()
+	return pg.Read(context.Background())
 }

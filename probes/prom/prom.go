@@ -217,15 +217,11 @@ func (c *Client) instant(ctx context.Context, q string, at time.Time) (map[strin
 }
 
 func (c *Client) rangeByInstance(ctx context.Context, q string, from, to time.Time, step time.Duration) (map[string][]float64, error) {
-	v, _, _, err := c.api.QueryRange(ctx, q, v1.Range{Start: from, End: to, Step: step})
+	m, err := c.rangeQuery(ctx, q, from, to, step)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]float64{}
-	m, ok := v.(model.Matrix)
-	if !ok {
-		return nil, fmt.Errorf("range query %s: want a matrix, got %s", q, v.Type())
-	}
+	out := make(map[string][]float64, len(m))
 	for _, s := range m {
 		vals := make([]float64, len(s.Values))
 		for i, p := range s.Values {
@@ -234,6 +230,19 @@ func (c *Client) rangeByInstance(ctx context.Context, q string, from, to time.Ti
 		out[string(s.Metric["instance"])] = vals
 	}
 	return out, nil
+}
+
+// rangeQuery runs a range query that must answer a matrix.
+func (c *Client) rangeQuery(ctx context.Context, q string, from, to time.Time, step time.Duration) (model.Matrix, error) {
+	v, _, _, err := c.api.QueryRange(ctx, q, v1.Range{Start: from, End: to, Step: step})
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("range query %s: want a matrix, got %s", q, v.Type())
+	}
+	return m, nil
 }
 
 func (c *Client) scrapeIntervals(ctx context.Context) (map[string]time.Duration, error) {
@@ -261,84 +270,31 @@ func ptr(m map[string]float64, k string) *float64 {
 	return &v
 }
 
-// Host reads what process-exporter and postgres_exporter say about one
-// host. Their instance label has another port than node_exporter's, so the
-// host is matched by the name before the port.
-func (c *Client) Host(ctx context.Context, instance string, now time.Time) probes.FleetHost {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	h := probes.FleetHost{Instance: instance}
+// hostSelector matches every exporter of the instance's host: their
+// instance labels have other ports than node_exporter's, so the host is
+// matched by the name before the port.
+func hostSelector(instance string) string {
 	name := instance
 	if i := strings.LastIndex(name, ":"); i > 0 {
 		name = name[:i]
 	}
-	sel := `instance=~` + strconv.Quote(regexpQuote(name)+`(:[0-9]+)?`)
-	var wg sync.WaitGroup
-	var res, swp, pgs, pgm map[string]float64
-	var resErr, swpErr, pgErr, pgmErr, histErr error
-	var hist map[string][]float64
-	byGroup := func(q string) (map[string]float64, error) {
-		v, _, _, err := c.api.Query(ctx, q, now)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]float64{}
-		if vec, ok := v.(model.Vector); ok {
-			for _, s := range vec {
-				k := string(s.Metric["groupname"])
-				if k == "" {
-					k = string(s.Metric["state"])
-				}
-				out[k] += float64(s.Value)
-			}
-		}
-		return out, nil
+	return `instance=~` + strconv.Quote(regexpQuote(name)+`(:[0-9]+)?`)
+}
+
+// sumBy runs an instant query and sums its samples by one label ("" puts
+// every sample under "").
+func (c *Client) sumBy(ctx context.Context, q, label string, now time.Time) (map[string]float64, error) {
+	v, _, _, err := c.api.Query(ctx, q, now)
+	if err != nil {
+		return nil, err
 	}
-	wg.Go(func() {
-		res, resErr = byGroup(`namedprocess_namegroup_memory_bytes{memtype="resident",` + sel + `}`)
-	})
-	wg.Go(func() { swp, swpErr = byGroup(`namedprocess_namegroup_memory_bytes{memtype="swapped",` + sel + `}`) })
-	wg.Go(func() { pgs, pgErr = byGroup(`sum by (state) (pg_stat_activity_count{` + sel + `})`) })
-	wg.Go(func() { pgm, pgmErr = byGroup(`max(pg_settings_max_connections{` + sel + `})`) })
-	inst := `{instance=` + strconv.Quote(instance) + `}` // PromQL strings take Go's quoting
-	var swapHist map[string][]float64
-	wg.Go(func() {
-		hist, histErr = c.rangeByInstance(ctx, `max by (instance) (100 * (1 - node_memory_MemAvailable_bytes`+inst+` / node_memory_MemTotal_bytes))`, now.Add(-time.Hour), now, SparkStep)
-	})
-	wg.Go(func() {
-		// only where there is swap: never a division by a SwapTotal of 0
-		swapHist, _ = c.rangeByInstance(ctx, `max by (instance) (100 * (1 - node_memory_SwapFree_bytes`+inst+` / (node_memory_SwapTotal_bytes > 0)))`, now.Add(-time.Hour), now, SparkStep)
-	})
-	wg.Wait()
-	h.SwapHist = swapHist[instance]
-	if histErr != nil {
-		h.Err = c.explain(histErr)
-		return h
-	}
-	h.MemHistory = hist[instance]
-	switch {
-	case resErr != nil || swpErr != nil:
-		h.ProgramsErr = c.explain(errors.Join(resErr, swpErr))
-	case len(res) == 0:
-		h.ProgramsErr = errors.New("no process-exporter on this host (namedprocess_namegroup_memory_bytes absent)")
-	default:
-		for g, r := range res {
-			h.Programs = append(h.Programs, probes.FleetProgram{Name: g, Resident: r, Swapped: swp[g]})
-		}
-		sort.Slice(h.Programs, func(i, j int) bool { return h.Programs[i].Resident > h.Programs[j].Resident })
-	}
-	switch {
-	case pgErr != nil || pgmErr != nil:
-		h.PGErr = c.explain(errors.Join(pgErr, pgmErr))
-	case len(pgs) == 0:
-		h.PGErr = errors.New("no postgres_exporter on this host (pg_stat_activity_count absent)")
-	default:
-		h.PGStates = pgs
-		if v, ok := pgm[""]; ok {
-			h.PGMax = &v
+	out := map[string]float64{}
+	if vec, ok := v.(model.Vector); ok {
+		for _, s := range vec {
+			out[string(s.Metric[model.LabelName(label)])] += float64(s.Value)
 		}
 	}
-	return h
+	return out, nil
 }
 
 // regexpQuote escapes a host name for a PromQL regular expression (RE2);
