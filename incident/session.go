@@ -402,6 +402,9 @@ func (s *Session) Sync(ctx context.Context) {
 	evs, probs, err := s.tl.Poll()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if errMsg(err) != errMsg(s.followErr) || s.tl.Path() != s.path {
+		s.generation++
+	}
 	s.followErr = err
 	s.path = s.tl.Path()
 	for _, ev := range evs {
@@ -567,4 +570,12 @@ func (s *Session) Settled() bool {
 func CriteriaLine(cs []Criterion) string {
 	met, all := MetCount(cs)
 	return fmt.Sprintf("criteria %d/%d", met, all)
+}
+
+// errMsg is err's text, "" for nil: errors compare by what they say.
+func errMsg(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

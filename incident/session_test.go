@@ -127,6 +127,40 @@ func TestSessionKeepsSayingTheFileIsUnusable(t *testing.T) {
 	}
 }
 
+// flakyFile is a timeline whose follow error is set by the test.
+type flakyFile struct {
+	badFile
+	err error
+}
+
+func (f *flakyFile) Resume() (*Log, error)             { return nil, nil }
+func (f *flakyFile) Poll() ([]Event, []Problem, error) { return nil, nil, f.err }
+
+// TestSessionGenerationFollowsSyncs: a screen skips redrawing a state whose
+// Generation did not move, so a sync that changed nothing keeps it and one
+// whose follow error came or went moves it.
+func TestSessionGenerationFollowsSyncs(t *testing.T) {
+	f := &flakyFile{}
+	s := NewSession(SessionConfig{Timeline: f})
+	s.Sync(context.Background())
+	g := s.State().Generation
+	s.Sync(context.Background())
+	if s.State().Generation != g {
+		t.Error("a sync that changed nothing moved the generation")
+	}
+	f.err = ErrString("timeline unreadable")
+	s.Sync(context.Background())
+	if s.State().Generation == g {
+		t.Error("a new follow error must move the generation")
+	}
+	g = s.State().Generation
+	f.err = nil
+	s.Sync(context.Background())
+	if s.State().Generation == g || s.State().FollowErr != nil {
+		t.Error("a follow error gone must move the generation")
+	}
+}
+
 // TestSessionCountsEachRestartOnce: every process scan lists the last
 // hour's restarts, so the same restart handed in scan after scan is one
 // event; a restart that drops out of the list and a new one of the same

@@ -118,7 +118,7 @@ func clockCmd() tea.Cmd {
 // Update is the Elm loop: global keys first, then the dialog, then panels.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmds []tea.Cmd
-	if !refreshTick(msg) && !m.clockFollowsReadings(msg) && !m.joinsNextReading(msg) {
+	if !refreshTick(msg) && !m.clockFollowsReadings(msg) && !m.joinsNextReading(msg) && !m.timeline.unchangedBy(msg) {
 		m.gen++ // this model may draw differently: the cached frame is stale
 	}
 	switch msg := msg.(type) {
@@ -311,7 +311,7 @@ type frameCache struct {
 // refreshTick reports whether msg is a tick that only starts a reading.
 func refreshTick(msg tea.Msg) bool {
 	switch msg.(type) {
-	case memTickMsg, procTickMsg, pgTickMsg:
+	case memTickMsg, procTickMsg, pgTickMsg, timelineTickMsg:
 		return true
 	}
 	return false

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -277,6 +278,24 @@ func TestFrameCache(t *testing.T) {
 	next := feed(ticked, memSampledMsg{at: rs[60].Time, mem: rs[60]})
 	if next.gen == ticked.gen || next.View() == first {
 		t.Error("a new reading did not redraw the frame")
+	}
+	// The timeline follows its file a few times a second: its ticks and
+	// the syncs that bring back the state on screen redraw nothing; a
+	// sync with a new state, or an error, does.
+	st := m.timeline.st
+	if tl := feed(m, timelineTickMsg{id: m.timeline.id, tag: m.timeline.tag}); tl.gen != m.gen {
+		t.Error("a timeline tick redrew the frame")
+	}
+	if same := feed(m, incidentSyncedMsg{state: st}); same.gen != m.gen {
+		t.Error("a sync that changed nothing redrew the frame")
+	}
+	changed := st
+	changed.Generation++
+	if diff := feed(m, incidentSyncedMsg{state: changed}); diff.gen == m.gen {
+		t.Error("a sync with a new state must redraw")
+	}
+	if failed := feed(m, incidentSyncedMsg{state: st, err: errors.New("slow disk")}); failed.gen == m.gen {
+		t.Error("a sync that failed must redraw (its flash)")
 	}
 }
 

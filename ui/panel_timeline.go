@@ -353,6 +353,15 @@ func (p timelinePanel) exportCmd() tea.Cmd {
 	return exportReportCmd(p.sess)
 }
 
+// unchangedBy reports whether msg is a sync that brought back the state
+// already shown: the timeline follows its file a few times a second, and
+// redrawing the whole screen for each unchanged answer was a third of the
+// dashboard's drawing.
+func (p timelinePanel) unchangedBy(msg tea.Msg) bool {
+	s, ok := msg.(incidentSyncedMsg)
+	return ok && s.err == nil && s.state.Generation == p.st.Generation && !p.again
+}
+
 // settled says everything handed to the session is on disk (or there is
 // no timeline): quitting waits for it. Asked of the session itself, not
 // the snapshot, because an action's end record reaches it from a Cmd.
