@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -104,15 +101,8 @@ func TestEndToEndFleetDrillIn(t *testing.T) {
 	needTmux(t)
 	promtest.Need(t, promtest.PrometheusBin, promtest.NodeExporterBin, promtest.PGExporterBin, promtest.ProcExporterBin)
 	srv := pgtest.Start(t, pgtest.MaxConnections(37))
-	ctx := context.Background()
 	const idle = 3
-	for range idle {
-		conn, err := pgx.Connect(ctx, srv.TCPURL("postgres"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close(context.Background()) })
-	}
+	srv.HoldIdle(t, "postgres", idle)
 	ne := promtest.NodeExporter(t)
 	pe := promtest.PostgresExporter(t, srv.TCPURL("postgres"))
 	px := promtest.ProcessExporter(t, "prometheus,prometheus-node")

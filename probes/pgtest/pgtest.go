@@ -43,6 +43,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SuperUser is the name of the bootstrap superuser of every test server.
@@ -184,6 +186,19 @@ func (s *Server) SocketDir() string { return filepath.Join(s.base, "sock") }
 
 // Port is the TCP port on 127.0.0.1, also the number in the socket's name.
 func (s *Server) Port() int { return s.port }
+
+// HoldIdle opens n sessions to dbname over TCP and leaves them idle until
+// the test ends: the load a PostgreSQL view is expected to count.
+func (s *Server) HoldIdle(t testing.TB, dbname string, n int) {
+	t.Helper()
+	for range n {
+		conn, err := pgx.Connect(context.Background(), s.TCPURL(dbname))
+		if err != nil {
+			t.Fatalf("PostgreSQL session %s: %v", dbname, err)
+		}
+		t.Cleanup(func() { conn.Close(context.Background()) })
+	}
+}
 
 // DataDir is the cluster's data directory.
 func (s *Server) DataDir() string { return filepath.Join(s.base, "data") }

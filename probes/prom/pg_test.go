@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/pgtest"
 	"github.com/memtui/memtui/probes/prom"
@@ -25,15 +23,8 @@ func TestHostDrillInPostgres(t *testing.T) {
 	}
 	promtest.Need(t, promtest.PrometheusBin, promtest.NodeExporterBin, promtest.PGExporterBin)
 	srv := pgtest.Start(t, pgtest.MaxConnections(37))
-	ctx := context.Background()
 	const idle = 3
-	for range idle {
-		conn, err := pgx.Connect(ctx, srv.TCPURL("postgres"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close(context.Background()) })
-	}
+	srv.HoldIdle(t, "postgres", idle)
 	ne := promtest.NodeExporter(t)
 	pe := promtest.PostgresExporter(t, srv.TCPURL("postgres"))
 	p := promtest.Prometheus(t, ne.Addr, pe.Addr)
