@@ -13,6 +13,11 @@ type Memory struct {
 	MeminfoErr error
 	VMStat     VMStat
 	VMStatErr  error
+	// OOMKills1h counts the OOM kills of the last hour from the counter's
+	// history where the source keeps one (Prometheus: increase of
+	// node_vmstat_oom_kill over 1h); unknown on a local host, whose kernel
+	// log names the kills instead.
+	OOMKills1h Val
 	PSI        PSI
 	PSIErr     error // ErrUnavailable: this kernel has no PSI
 	Cgroup     Cgroup

@@ -66,7 +66,11 @@ type oomPanel struct {
 	endErr  error      // why following stopped, nil while it runs
 	start   probes.Val // oom_kill when memtui started
 	count   probes.Val // oom_kill now
-	sel     int        // selected row, 0 = newest
+	// counted1h is the last hour's kills from the counter's history, where
+	// the host keeps one (Prometheus) and the log that names them is not
+	// here.
+	counted1h probes.Val
+	sel       int // selected row, 0 = newest
 }
 
 // lastOOMPanelID gives every oomPanel its own id, so a wait started by one
@@ -163,6 +167,7 @@ func (p *oomPanel) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case memSampledMsg:
 		p.now = p.clock()
+		p.counted1h = msg.mem.OOMKills1h
 		if c := msg.mem.VMStat.OOMKill; c.OK {
 			p.count = c
 			if !p.start.OK {
@@ -265,13 +270,17 @@ func (e oomEntry) when() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// lastHour counts kills of the last hour.
+// lastHour counts kills of the last hour: the kernel log's, or the
+// counter's history when it counts more (the log is elsewhere).
 func (p oomPanel) lastHour() int {
 	n := 0
 	for _, e := range p.entries {
 		if t, ok := e.when(); ok && p.now.Sub(t) <= time.Hour && p.now.Sub(t) >= -time.Minute {
 			n++
 		}
+	}
+	if p.counted1h.OK {
+		n = max(n, int(p.counted1h.V))
 	}
 	return n
 }
@@ -339,7 +348,7 @@ func (p oomPanel) summary(st Styles) string {
 	switch {
 	case n > 0:
 		head = st.Crit.Render(fmt.Sprintf("✖ %d in the last hour", n))
-	case p.loaded && p.status.Err() != nil:
+	case p.loaded && p.status.Err() != nil && !p.counted1h.OK:
 		// Not "none": the log that would name them cannot be read (not
 		// root, dmesg_restrict); the counter beside it still counts.
 		head = st.Warn.Render("▲ last hour: unknown")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -97,5 +98,34 @@ func TestMemHistoryStartsTheChart(t *testing.T) {
 	b := ansi.Strip(feed(without, tea.WindowSizeMsg{Width: 120, Height: 40}, memSampledMsg{at: t0, mem: memAt(t0, 60, 0, 0)}).View())
 	if a == b || !strings.Contains(a, "trend") || strings.Contains(a, "collecting") {
 		t.Errorf("the chart and trend must show the history:\n%s", a)
+	}
+}
+
+// TestOOMCountedFromHistory: where the kernel log is elsewhere (a
+// Prometheus host) the counter's last hour counts the kills: the panel and
+// the header say so rather than "unknown".
+func TestOOMCountedFromHistory(t *testing.T) {
+	src := &fakeOOM{start: probes.Some(81), status: probes.OOMSourceStatus{Attempts: []probes.OOMAttempt{{
+		Source: "prometheus", What: "http://127.0.0.1:9090", Err: errors.New("the kernel log is not in Prometheus")}}}}
+	d := testDeps(&fakeMemory{})
+	d.OOM = src
+	m := New(d)
+	mem := memAt(t0, 40, 0, 0)
+	mem.VMStat.OOMKill = probes.Some(83)
+	before := feed(m, tea.WindowSizeMsg{Width: 200, Height: 60},
+		oomLoadedMsg{id: m.oom.id, status: src.status, start: src.start}, memSampledMsg{at: t0, mem: mem})
+	if v := ansi.Strip(before.View()); !strings.Contains(v, "last hour: unknown") {
+		t.Fatalf("without a counted hour the log's absence must read as unknown:\n%s", v)
+	}
+	mem.OOMKills1h = probes.Some(2)
+	m = feed(before, memSampledMsg{at: t0.Add(time.Second), mem: mem})
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"✖ 2 in the last hour", "83 since boot"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if c, ok := m.condition(); !ok || c.Level < probes.High || !strings.Contains(strings.ToLower(c.Cause), "kill") {
+		t.Errorf("2 kills in the hour must raise the header with its cause, got %+v", c)
 	}
 }

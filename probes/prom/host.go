@@ -86,6 +86,12 @@ func (s memSource) Read() probes.Memory {
 		CgroupErr: fmt.Errorf("cgroup memory: %w through Prometheus", probes.ErrUnavailable)}
 	psi := make(chan psiResult, 1)
 	go func() { psi <- s.h.psi(ctx, now) }()
+	kills := make(chan probes.Val, 1)
+	go func() {
+		v, err := c.instant(ctx, `max by (instance) (round(increase(node_vmstat_oom_kill{instance=`+strconv.Quote(s.h.instance)+`}[1h])))`, now)
+		n, ok := v[s.h.instance]
+		kills <- probes.Val{V: uint64(max(n, 0)), OK: err == nil && ok}
+	}()
 	scraped := make(chan time.Time, 1)
 	go func() {
 		defer close(scraped)
@@ -119,6 +125,7 @@ func (s memSource) Read() probes.Memory {
 	}
 	r := <-psi
 	m.PSI, m.PSIErr = r.psi, r.err
+	m.OOMKills1h = <-kills
 	if t, ok := <-scraped; ok {
 		// The reading is as old as the scrape: between two scrapes the
 		// same figures come back with the same time, and the panel takes

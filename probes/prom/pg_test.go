@@ -105,6 +105,10 @@ func TestHostDrillInPrograms(t *testing.T) {
 		return err == nil && len(hist) >= 1
 	})
 	hist, _ := h.MemHistory(context.Background(), time.Now())
+	// the last hour's kills from the counter (none on this quiet host)
+	promtest.WaitFor(t, 20*time.Second, "the OOM counter's last hour", func(context.Context) bool {
+		return h.Memory().Read().OOMKills1h.OK
+	})
 	own, ok := h.Memory().Read().UsedPercent()
 	last := hist[len(hist)-1]
 	if !ok || math.Abs(last.UsedPct-own) > 1 || last.UsedBytes == 0 || last.AvailBytes == 0 {
