@@ -13,9 +13,11 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
 	"github.com/memtui/memtui/actions/run"
+	"github.com/memtui/memtui/internal/termdiff"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/procfs"
@@ -168,11 +170,26 @@ func terminalStyles(o *options) ui.Styles {
 }
 
 // programOptions are the full-screen program's options: the alternate
-// screen, at most 10 frames a second, and the mouse unless --no-mouse.
+// screen, at most 10 frames a second, only changed cells sent to the
+// terminal, and the mouse unless --no-mouse.
 func (o *options) programOptions(extra ...tea.ProgramOption) []tea.ProgramOption {
-	opts := append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(10)}, extra...)
+	opts := append(screenOptions(), extra...)
 	if !o.noMouse {
 		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	return opts
+}
+
+// screenOptions are every full-screen program's: the alternate screen, at
+// most 10 frames a second, and, on a terminal, output through termdiff,
+// which sends only the cells that changed instead of whole lines (about a
+// twentieth of the bytes; a screen shared over a slow link or a projector's
+// remote session keeps up). MEMTUI_FULL_REDRAW=1 turns it off for a
+// terminal that disagrees with it.
+func screenOptions() []tea.ProgramOption {
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(10)}
+	if os.Getenv("MEMTUI_FULL_REDRAW") != "1" && term.IsTerminal(os.Stdout.Fd()) {
+		opts = append(opts, tea.WithOutput(termdiff.New(os.Stdout)))
 	}
 	return opts
 }

@@ -50,7 +50,7 @@ memtui watch there). q goes back to the fleet. / filters by name or state.`,
 			smallHeap()
 			m := ui.NewFleet(ui.FleetDeps{Source: c, Styles: terminalStyles(o), Interval: refresh})
 			for {
-				final, err := tea.NewProgram(m, tea.WithAltScreen(), tea.WithFPS(10)).Run()
+				final, err := tea.NewProgram(m, screenOptions()...).Run()
 				if err != nil {
 					return err
 				}
