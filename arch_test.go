@@ -37,6 +37,11 @@ func TestArchitecture(t *testing.T) {
 		{pkg: mod + "/internal/...", allowed: []string{mod + "/internal/",
 			// internal/golden is a test helper: its diffs come from go-cmp.
 			"github.com/google/go-cmp/"}},
+		// The terminal's output layer under Bubble Tea: escape sequences
+		// and the terminal's size, nothing of memtui.
+		{pkg: mod + "/termdiff", forbidden: []string{mod + "/ui", mod + "/probes", mod + "/actions", mod + "/incident", mod + "/internal", mod + "/watch"},
+			allowed: []string{mod + "/termdiff", "github.com/charmbracelet/x/ansi", "github.com/clipperhouse/", "github.com/lucasb-eyer/go-colorful",
+				"github.com/mattn/go-runewidth", "github.com/rivo/uniseg", "golang.org/x/sys"}},
 		// Redis is spoken in its own package, over the standard library
 		// only: no client library.
 		{pkg: mod + "/probes/redisprobe", forbidden: append(ui, mod+"/actions", mod+"/incident"),
@@ -65,7 +70,8 @@ func TestArchitecture(t *testing.T) {
 		// The ui reaches Postgres only through Deps: not even a transitive
 		// path to pgx (the pgx code lives in probes/pgprobe and actions/pgexec).
 		{pkg: mod + "/ui", forbidden: []string{"github.com/jackc/", mod + "/probes/pgprobe", mod + "/actions/pgexec",
-			"github.com/redis/", mod + "/probes/redisprobe", mod + "/incident/store", mod + "/actions/run", mod + "/actions/redisexec"}},
+			"github.com/redis/", mod + "/probes/redisprobe", mod + "/incident/store", mod + "/actions/run", mod + "/actions/redisexec",
+			mod + "/termdiff"}},
 	}
 	for _, r := range rules {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", r.pkg).CombinedOutput()

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memtui/memtui/internal/termdiff"
+	"github.com/memtui/memtui/termdiff"
 )
 
 // TestTermdiffSameScreenInTmux checks the cell-diffing output against an
