@@ -17,10 +17,10 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/memtui/memtui/actions/run"
-	"github.com/memtui/memtui/termdiff"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/procfs"
+	"github.com/memtui/memtui/termdiff"
 	"github.com/memtui/memtui/ui"
 )
 
