@@ -169,9 +169,8 @@ func terminalStyles(o *options) ui.Styles {
 	return styles
 }
 
-// programOptions are the full-screen program's options: the alternate
-// screen, at most 10 frames a second, only changed cells sent to the
-// terminal, and the mouse unless --no-mouse.
+// programOptions are the full-screen program's options: screenOptions and
+// the mouse unless --no-mouse.
 func (o *options) programOptions(extra ...tea.ProgramOption) []tea.ProgramOption {
 	opts := append(screenOptions(), extra...)
 	if !o.noMouse {
@@ -180,14 +179,16 @@ func (o *options) programOptions(extra ...tea.ProgramOption) []tea.ProgramOption
 	return opts
 }
 
-// screenOptions are every full-screen program's: the alternate screen, at
-// most 10 frames a second, and, on a terminal, output through termdiff,
-// which sends only the cells that changed instead of whole lines (about a
-// twentieth of the bytes; a screen shared over a slow link or a projector's
-// remote session keeps up). MEMTUI_FULL_REDRAW=1 turns it off for a
-// terminal that disagrees with it.
+// screenOptions are every full-screen program's: the alternate screen; at
+// most 30 frames a second (Bubble Tea sends a frame on its next tick: at 10
+// a second the first full frame waited up to 100 ms and a key up to 100 ms
+// for its answer; a tick with nothing new sends nothing); and, on a
+// terminal, output through termdiff, which sends only the cells that
+// changed instead of whole lines (about a twentieth of the bytes: a screen
+// shared over a slow link keeps up). MEMTUI_FULL_REDRAW=1 turns it off for
+// a terminal that disagrees with it.
 func screenOptions() []tea.ProgramOption {
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(10)}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(30)}
 	if os.Getenv("MEMTUI_FULL_REDRAW") != "1" && term.IsTerminal(os.Stdout.Fd()) {
 		opts = append(opts, tea.WithOutput(termdiff.New(os.Stdout)))
 	}

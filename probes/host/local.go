@@ -22,6 +22,12 @@ type Local struct {
 	once   sync.Once
 	name   string
 	bootID string
+
+	// The facts are read once: the distribution comes from gopsutil,
+	// which may run lsb_release (about 100 ms), and the dashboard, its
+	// recording and the incident all ask.
+	factsMu sync.Mutex
+	facts   *Facts
 }
 
 // NewLocal returns the local host.
@@ -56,11 +62,17 @@ func (h *Local) CanAct() error {
 	return nil
 }
 
-// Facts reads the machine's facts (gopsutil for the distribution).
+// Facts reads the machine's facts (gopsutil for the distribution), once:
+// a later call returns the first reading.
 func (h *Local) Facts(ctx context.Context) Facts {
-	ph := procfs.ReadHost(ctx, h.fs)
-	return Facts{Name: h.Name(), BootID: h.BootID(), Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch,
-		Virtualization: ph.Virtualization, CPUs: runtime.NumCPU(), BootTime: ph.BootTime}
+	h.factsMu.Lock()
+	defer h.factsMu.Unlock()
+	if h.facts == nil {
+		ph := procfs.ReadHost(ctx, h.fs)
+		h.facts = &Facts{Name: h.Name(), BootID: h.BootID(), Kernel: ph.Kernel, Platform: ph.Platform, Arch: ph.Arch,
+			Virtualization: ph.Virtualization, CPUs: runtime.NumCPU(), BootTime: ph.BootTime}
+	}
+	return *h.facts
 }
 
 // Memory opens a memory probe of the caller's own.
