@@ -188,6 +188,7 @@ type GrowthTracker struct {
 	cfg       GrowthConfig
 	gen       uint32
 	anchors   map[int32]growthAnchor
+	peak      int // the most anchors held since anchors was last rebuilt
 	series    map[ProcKey]*rssSeries
 	restarted map[ProcKey]time.Time
 	gone      map[string]goneService // service → its last main process that went away
@@ -257,6 +258,7 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 			delete(g.gone, prog)
 		}
 	}
+	g.anchors, g.peak = ShrinkMap(g.anchors, g.peak)
 	// Pass 2: rates, new processes, restarts.
 	step := g.cfg.GrowthWindow / (growthPoints - 1)
 	for i := range t.Procs {

@@ -72,6 +72,7 @@ type ProcScanner struct {
 	path    []byte
 	st      unix.Stat_t
 	entries map[int32]procEntry
+	peak    int // the most entries held since entries was last rebuilt
 	gen     uint32
 	top     []int
 	pinned  map[int32]bool
@@ -117,7 +118,7 @@ var errVanished = errors.New("process vanished")
 // proc root cannot be listed; a process that vanishes or denies access is
 // counted and skipped.
 func (s *ProcScanner) Scan(dst []probes.Proc, opt probes.ScanOptions) (probes.ProcTable, error) {
-	t := probes.ProcTable{At: s.now(), Procs: dst[:0]}
+	t := probes.ProcTable{At: s.now(), Procs: probes.ShrinkSlice(dst, len(s.entries))[:0]}
 	if s.dirfd < 0 {
 		fd, err := unix.Open(s.fs.ProcRoot(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -136,6 +137,7 @@ func (s *ProcScanner) Scan(dst []probes.Proc, opt probes.ScanOptions) (probes.Pr
 			delete(s.entries, pid)
 		}
 	}
+	s.entries, s.peak = probes.ShrinkMap(s.entries, s.peak)
 	s.readDetails(&t, opt)
 	return t, nil
 }
