@@ -146,6 +146,21 @@ const (
 	attrOverline
 )
 
+// sgrAttrs are the SGR codes that set or clear attributes.
+var sgrAttrs = map[int]struct{ set, clear uint16 }{
+	1: {set: attrBold}, 2: {set: attrFaint}, 3: {set: attrItalic}, 5: {set: attrBlink}, 6: {set: attrRapidBlink},
+	7: {set: attrReverse}, 8: {set: attrConceal}, 9: {set: attrStrike}, 53: {set: attrOverline},
+	22: {clear: attrBold | attrFaint}, 23: {clear: attrItalic}, 25: {clear: attrBlink | attrRapidBlink},
+	27: {clear: attrReverse}, 28: {clear: attrConceal}, 29: {clear: attrStrike}, 55: {clear: attrOverline},
+}
+
+// attrCodes are the codes sgr writes for each attribute, in order.
+var attrCodes = []struct {
+	bit  uint16
+	code string
+}{{attrBold, "1"}, {attrFaint, "2"}, {attrItalic, "3"}, {attrBlink, "5"}, {attrRapidBlink, "6"},
+	{attrReverse, "7"}, {attrConceal, "8"}, {attrStrike, "9"}, {attrOverline, "53"}}
+
 // pen is everything SGR sets.
 type pen struct {
 	attrs     uint16
@@ -161,47 +176,23 @@ func (p pen) apply(params ansi.Params) pen {
 	}
 	for i := 0; i < len(params); i++ {
 		v := params[i].Param(0)
+		if a, ok := sgrAttrs[v]; ok {
+			p.attrs = p.attrs&^a.clear | a.set
+			continue
+		}
 		switch {
 		case v == 0:
 			p = pen{}
-		case v == 1:
-			p.attrs |= attrBold
-		case v == 2:
-			p.attrs |= attrFaint
-		case v == 3:
-			p.attrs |= attrItalic
 		case v == 4:
 			p.underline = 1
 			if params[i].HasMore() && i+1 < len(params) {
 				i++
 				p.underline = uint8(min(params[i].Param(1), 5))
 			}
-		case v == 5:
-			p.attrs |= attrBlink
-		case v == 6:
-			p.attrs |= attrRapidBlink
-		case v == 7:
-			p.attrs |= attrReverse
-		case v == 8:
-			p.attrs |= attrConceal
-		case v == 9:
-			p.attrs |= attrStrike
 		case v == 21:
 			p.underline = 2
-		case v == 22:
-			p.attrs &^= attrBold | attrFaint
-		case v == 23:
-			p.attrs &^= attrItalic
 		case v == 24:
 			p.underline = 0
-		case v == 25:
-			p.attrs &^= attrBlink | attrRapidBlink
-		case v == 27:
-			p.attrs &^= attrReverse
-		case v == 28:
-			p.attrs &^= attrConceal
-		case v == 29:
-			p.attrs &^= attrStrike
 		case v >= 30 && v <= 37:
 			p.fg = colorBasic | color(v-30)
 		case v == 38:
@@ -214,10 +205,6 @@ func (p pen) apply(params ansi.Params) pen {
 			p.bg, i = extColor(params, i)
 		case v == 49:
 			p.bg = colorNone
-		case v == 53:
-			p.attrs |= attrOverline
-		case v == 55:
-			p.attrs &^= attrOverline
 		case v == 58:
 			p.ulColor, i = extColor(params, i)
 		case v == 59:
@@ -260,11 +247,7 @@ func extColor(params ansi.Params, i int) (color, int) {
 // reset and p's attributes.
 func (p pen) sgr(b []byte) []byte {
 	b = append(b, "\x1b[0"...)
-	for _, a := range []struct {
-		bit  uint16
-		code string
-	}{{attrBold, "1"}, {attrFaint, "2"}, {attrItalic, "3"}, {attrBlink, "5"}, {attrRapidBlink, "6"},
-		{attrReverse, "7"}, {attrConceal, "8"}, {attrStrike, "9"}, {attrOverline, "53"}} {
+	for _, a := range attrCodes {
 		if p.attrs&a.bit != 0 {
 			b = append(b, ';')
 			b = append(b, a.code...)
