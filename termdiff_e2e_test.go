@@ -18,7 +18,7 @@ import (
 // output would be, and both streams are played into panes of the same
 // size. The two screens must be the same cell for cell and colour for
 // colour, for the dashboard, its help and after the help closes, at 80×24
-// and 200×60, and the diffed stream must be a fraction of the other.
+// and 200×60, and the diffed refreshes must cost under half the bytes.
 func TestTermdiffSameScreenInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the dashboard in tmux")
@@ -76,8 +76,11 @@ func TestTermdiffSameScreenInTmux(t *testing.T) {
 		}
 		t.Logf("%d×%d: %d frames, %d bytes as whole lines, %d as differences; the 5 refreshes before the help: %d bytes as whole lines, %d as differences",
 			w, h, len(frames), len(stream), diffed.Len(), steadyRaw, steadyDiff)
-		if steadyRaw == 0 || steadyDiff*4 > steadyRaw {
-			t.Errorf("%d×%d: refreshes cost %d bytes as differences against %d as whole lines: want under a quarter", w, h, steadyDiff, steadyRaw)
+		// Under half, not the twentieth of a quiet machine (scripts/bench.sh
+		// measures that): on a busy CI machine the process table churns and
+		// whole rows really change.
+		if steadyRaw == 0 || steadyDiff*2 > steadyRaw {
+			t.Errorf("%d×%d: refreshes cost %d bytes as differences against %d as whole lines: want under half", w, h, steadyDiff, steadyRaw)
 		}
 		want := play(t, w, h, raw)
 		got := play(t, w, h, diffFile)
