@@ -30,6 +30,9 @@ const WhyPrometheus = "a Prometheus host is read-only: actions run on the host i
 type Host struct {
 	c        *Client
 	instance string
+
+	bootOnce sync.Once // the facts, the incident session and the bars all ask
+	bootID   string
 }
 
 // OpenHost returns the instance as a host.Host.
@@ -40,8 +43,14 @@ var _ host.Host = (*Host)(nil)
 // Name is the instance label (what the fleet row shows).
 func (h *Host) Name() string { return h.instance }
 
-// BootID is the boot time from node_exporter, as there is no boot id.
+// BootID is the boot time from node_exporter, as there is no boot id;
+// asked of Prometheus once per opened host.
 func (h *Host) BootID() string {
+	h.bootOnce.Do(func() { h.bootID = h.readBootID() })
+	return h.bootID
+}
+
+func (h *Host) readBootID() string {
 	ctx, cancel := context.WithTimeout(context.Background(), h.c.timeout)
 	defer cancel()
 	v, err := h.c.instant(ctx, `max by (instance) (node_boot_time_seconds{instance=`+strconv.Quote(h.instance)+`})`, time.Now())
