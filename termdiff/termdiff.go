@@ -130,8 +130,8 @@ func (w *Writer) Write(b []byte) (int, error) {
 		data = data[k:]
 		if !w.alt {
 			w.buf = append(w.buf, seq...)
-			if ansi.HasCsiPrefix(seq) && w.isAltSwitch(seq) {
-				w.enterAlt(seq)
+			if ansi.HasCsiPrefix(seq) && w.isAltSwitch() {
+				w.enterAlt()
 			}
 			continue
 		}
@@ -181,9 +181,9 @@ func (w *Writer) checkSize() {
 	w.cx, w.cy = min(w.cx, cols-1), min(w.cy, rows-1)
 }
 
-// isAltSwitch says whether the DECSET/DECRST seq switches the alternate
+// isAltSwitch says whether the DECSET/DECRST just parsed switches the alternate
 // screen (1049, 1047, 47).
-func (w *Writer) isAltSwitch(seq []byte) bool {
+func (w *Writer) isAltSwitch() bool {
 	c := ansi.Cmd(w.p.Command())
 	if c.Prefix() != '?' || (c.Final() != 'h' && c.Final() != 'l') {
 		return false
@@ -199,7 +199,7 @@ func (w *Writer) isAltSwitch(seq []byte) bool {
 
 // enterAlt starts interpreting after a switch to the alternate screen.
 // 1049 and 1047 clear it; 47 shows whatever it held.
-func (w *Writer) enterAlt(seq []byte) {
+func (w *Writer) enterAlt() {
 	if ansi.Cmd(w.p.Command()).Final() != 'h' {
 		return
 	}
