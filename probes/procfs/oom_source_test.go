@@ -137,7 +137,13 @@ func TestFollowOOMDmesgFallback(t *testing.T) {
 	if !strings.Contains(st.String(), "no-kmsg: not found") || !strings.Contains(st.String(), "journalctl not needed") {
 		t.Errorf("status line %q should say why kmsg is not used and that journalctl is not needed", st.String())
 	}
-	if diff := cmp.Diff([]int{51231, 51101, 51230, 1733, 52990}, pids(f.Kills())); diff != "" {
+	// The follower may already have read the followed kill (a slow run,
+	// -race): it then ends the list, and Next still delivers it.
+	got := pids(f.Kills())
+	if len(got) == 6 && got[5] == 777 {
+		got = got[:5]
+	}
+	if diff := cmp.Diff([]int{51231, 51101, 51230, 1733, 52990}, got); diff != "" {
 		t.Errorf("kills (-want +got):\n%s", diff)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
