@@ -59,6 +59,7 @@ func main() {
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	o := &options{}
+	var showVersion bool
 	root := &cobra.Command{
 		Use:   "memtui",
 		Short: "A terminal dashboard for high-memory incidents on Linux servers",
@@ -80,13 +81,17 @@ processes need it). Press ? inside for the keys.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if showVersion {
+				fmt.Fprintln(stdout, versionLine())
+				return nil
+			}
 			return runDashboard(o)
 		},
 		// The config files and MEMTUI_* fill the flags the user did not
 		// type, before any command reads them.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			switch cmd.Name() {
-			case "man", "version":
+			switch {
+			case cmd.Name() == "man", cmd.Name() == "version", showVersion:
 				return nil // the same output on every machine
 			}
 			layers, err := configLayers()
@@ -100,8 +105,11 @@ processes need it). Press ? inside for the keys.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	// --version and -v, as users of other tools expect, beside `memtui version`.
-	root.Version = version
-	root.SetVersionTemplate(versionLine() + "\n")
+	// A flag of our own rather than cobra's Version: cobra prints a custom
+	// version line through text/template, whose reflective method calls make
+	// the linker keep every exported method of every type (2.8 MB of the
+	// release binary).
+	root.Flags().BoolVarP(&showVersion, "version", "v", false, "print memtui's version")
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.proc, "proc", "/proc", "procfs root to read (point it at a fixture tree to replay a host)")
 	pf.StringVar(&o.sys, "sys", "/sys", "sysfs root to read (cgroup memory limits)")

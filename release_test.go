@@ -27,7 +27,7 @@ func TestManAndCompletionsGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{".TH \"MEMTUI\" \"1\"", `\fB--pg\fP`, `memtui-snapshot(1)`} {
+	for _, want := range []string{".TH \"MEMTUI\" \"1\"", `\fB\-\-pg\fP`, `memtui\-snapshot(1)`} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("memtui.1 lacks %q", want)
 		}
@@ -39,6 +39,17 @@ func TestManAndCompletionsGenerate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "memtui-man.1")); err == nil {
 		t.Error("the hidden man command has a page of its own")
+	}
+	// Every page typesets without a warning (a line read as a request, a
+	// character troff cannot take) where groff is installed, as on Debian.
+	if groff, err := exec.LookPath("groff"); err == nil {
+		pages, _ := filepath.Glob(filepath.Join(dir, "*.1"))
+		for _, p := range pages {
+			out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", p).CombinedOutput()
+			if err != nil || len(out) > 0 {
+				t.Errorf("groff on %s: %v\n%s", filepath.Base(p), err, out)
+			}
+		}
 	}
 
 	for shell, want := range map[string]string{"bash": "complete -o default -F __start_memtui memtui", "zsh": "#compdef memtui", "fish": "complete -c memtui"} {

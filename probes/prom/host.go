@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 )
@@ -109,14 +107,13 @@ func (s memSource) Read() probes.Memory {
 			scraped <- time.UnixMilli(int64(t * 1000))
 		}
 	}()
-	v, _, _, err := c.api.Query(ctx, `{__name__=~"node_memory_.*_bytes|node_vmstat_(oom_kill|pswpin|pswpout|pgmajfault)",instance=`+strconv.Quote(s.h.instance)+`}`, now)
+	vec, err := c.api.query(ctx, `{__name__=~"node_memory_.*_bytes|node_vmstat_(oom_kill|pswpin|pswpout|pgmajfault)",instance=`+strconv.Quote(s.h.instance)+`}`, now)
 	if err != nil {
 		m.MeminfoErr, m.VMStatErr = c.explain(err), c.explain(err)
 		return m
 	}
-	vec, _ := v.(model.Vector)
 	for _, smp := range vec {
-		name := string(smp.Metric[model.MetricNameLabel])
+		name := smp.Metric["__name__"]
 		val := probes.Val{V: uint64(smp.Value), OK: true}
 		if f, ok := memFields[strings.TrimSuffix(strings.TrimPrefix(name, "node_memory_"), "_bytes")]; ok && strings.HasPrefix(name, "node_memory_") {
 			*f(&m.Meminfo) = val
@@ -218,7 +215,7 @@ func (s progSource) Scan(probes.ProcScanRequest) (probes.ProcScanResult, error) 
 		`sum by (groupname) (` + mem + `)`,
 		`sum by (groupname) (namedprocess_namegroup_memory_bytes{memtype="swapped",` + sel + `})`,
 		`sum by (groupname) (namedprocess_namegroup_num_procs{` + sel + `})`,
-		`sum by (groupname) (deriv(` + mem + `[` + model.Duration(GrowthWindow).String() + `]))`,
+		`sum by (groupname) (deriv(` + mem + `[` + promDuration(GrowthWindow) + `]))`,
 	}
 	out := make([]map[string]float64, len(qs))
 	errs := make([]error, len(qs))
@@ -347,16 +344,16 @@ func (h *Host) MemHistory(ctx context.Context, now time.Time) ([]probes.MemPoint
 		// only where there is swap: never a division by a SwapTotal of 0
 		`max by (instance) (100 * (1 - node_memory_SwapFree_bytes` + inst + ` / (node_memory_SwapTotal_bytes > 0)))`,
 	}
-	series := make([]map[model.Time]float64, len(qs))
+	series := make([]map[int64]float64, len(qs))
 	errs := make([]error, len(qs))
 	var wg sync.WaitGroup
 	for i, q := range qs {
 		wg.Go(func() {
 			m, err := c.rangeQuery(ctx, q, from, now, SparkStep)
-			series[i], errs[i] = map[model.Time]float64{}, err
+			series[i], errs[i] = map[int64]float64{}, err
 			for _, s := range m {
 				for _, p := range s.Values {
-					series[i][p.Timestamp] = float64(p.Value)
+					series[i][p.T] = p.V
 				}
 			}
 		})
@@ -371,14 +368,14 @@ func (h *Host) MemHistory(ctx context.Context, now time.Time) ([]probes.MemPoint
 // memPoints joins the range series by timestamp into points, oldest first:
 // a step needs used and available; without swap (no swap %) its SwapPct is
 // NaN, as the local panel's.
-func memPoints(used, avail, swapUsed, swapPct map[model.Time]float64) []probes.MemPoint {
+func memPoints(used, avail, swapUsed, swapPct map[int64]float64) []probes.MemPoint {
 	out := make([]probes.MemPoint, 0, len(used))
 	for t, u := range used {
 		a, ok := avail[t]
 		if !ok || u+a <= 0 {
 			continue
 		}
-		p := probes.MemPoint{Time: t.Time(), UsedBytes: uint64(max(u, 0)), AvailBytes: uint64(max(a, 0)),
+		p := probes.MemPoint{Time: time.UnixMilli(t), UsedBytes: uint64(max(u, 0)), AvailBytes: uint64(max(a, 0)),
 			UsedPct: 100 * u / (u + a), SwapPct: math.NaN(), SwapUsed: uint64(max(swapUsed[t], 0))}
 		if v, ok := swapPct[t]; ok {
 			p.SwapPct = v

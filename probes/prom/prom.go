@@ -20,10 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
-
 	"github.com/memtui/memtui/probes"
 )
 
@@ -38,7 +34,7 @@ type Config struct {
 
 // Client is a read-only Prometheus fleet source.
 type Client struct {
-	api     v1.API
+	api     *apiClient
 	addr    string // the URL without credentials, for messages
 	timeout time.Duration
 }
@@ -87,15 +83,12 @@ func New(cfg Config) (*Client, error) {
 		}
 		auth.bearer = strings.TrimSpace(string(b))
 	}
-	c, err := api.NewClient(api.Config{Address: u.String(), RoundTripper: auth})
-	if err != nil {
-		return nil, err
-	}
 	to := cfg.Timeout
 	if to <= 0 {
 		to = 5 * time.Second
 	}
-	return &Client{api: v1.NewAPI(c), addr: u.String(), timeout: to}, nil
+	a := &apiClient{base: u, hc: &http.Client{Transport: auth}}
+	return &Client{api: a, addr: u.String(), timeout: to}, nil
 }
 
 // authTransport adds the credentials to every request; the token is read
@@ -201,17 +194,13 @@ func (c *Client) explain(err error) error {
 }
 
 func (c *Client) instant(ctx context.Context, q string, at time.Time) (map[string]float64, error) {
-	v, _, _, err := c.api.Query(ctx, q, at)
+	vec, err := c.api.query(ctx, q, at)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]float64{}
-	vec, ok := v.(model.Vector)
-	if !ok {
-		return nil, fmt.Errorf("query %s: want a vector, got %s", q, v.Type())
-	}
+	out := make(map[string]float64, len(vec))
 	for _, s := range vec {
-		out[string(s.Metric["instance"])] = float64(s.Value)
+		out[s.Metric["instance"]] = s.Value
 	}
 	return out, nil
 }
@@ -225,39 +214,31 @@ func (c *Client) rangeByInstance(ctx context.Context, q string, from, to time.Ti
 	for _, s := range m {
 		vals := make([]float64, len(s.Values))
 		for i, p := range s.Values {
-			vals[i] = float64(p.Value)
+			vals[i] = p.V
 		}
-		out[string(s.Metric["instance"])] = vals
+		out[s.Metric["instance"]] = vals
 	}
 	return out, nil
 }
 
 // rangeQuery runs a range query that must answer a matrix.
-func (c *Client) rangeQuery(ctx context.Context, q string, from, to time.Time, step time.Duration) (model.Matrix, error) {
-	v, _, _, err := c.api.QueryRange(ctx, q, v1.Range{Start: from, End: to, Step: step})
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(model.Matrix)
-	if !ok {
-		return nil, fmt.Errorf("range query %s: want a matrix, got %s", q, v.Type())
-	}
-	return m, nil
+func (c *Client) rangeQuery(ctx context.Context, q string, from, to time.Time, step time.Duration) ([]series, error) {
+	return c.api.queryRange(ctx, q, from, to, step)
 }
 
 func (c *Client) scrapeIntervals(ctx context.Context) (map[string]time.Duration, error) {
-	t, err := c.api.Targets(ctx)
+	active, err := c.api.activeTargets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]time.Duration{}
-	for _, a := range t.Active {
+	for _, a := range active {
 		// The interval is a discovered label (the API has no field for it).
-		d, err := model.ParseDuration(a.DiscoveredLabels["__scrape_interval__"])
+		d, err := parseDuration(a.DiscoveredLabels["__scrape_interval__"])
 		if err != nil {
 			continue
 		}
-		out[string(a.Labels["instance"])] = time.Duration(d)
+		out[a.Labels["instance"]] = d
 	}
 	return out, nil
 }
@@ -284,15 +265,13 @@ func hostSelector(instance string) string {
 // sumBy runs an instant query and sums its samples by one label ("" puts
 // every sample under "").
 func (c *Client) sumBy(ctx context.Context, q, label string, now time.Time) (map[string]float64, error) {
-	v, _, _, err := c.api.Query(ctx, q, now)
+	vec, err := c.api.query(ctx, q, now)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]float64{}
-	if vec, ok := v.(model.Vector); ok {
-		for _, s := range vec {
-			out[string(s.Metric[model.LabelName(label)])] += float64(s.Value)
-		}
+	for _, s := range vec {
+		out[s.Metric[label]] += s.Value
 	}
 	return out, nil
 }
