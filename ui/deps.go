@@ -121,7 +121,7 @@ func (d Deps) withDefaults() Deps {
 	if d.Location == nil {
 		d.Location = time.Local
 	}
-	if d.Styles.Renderer == nil {
+	if d.Styles.styleSet == nil {
 		d.Styles = NewStyles(nil, DarkTheme())
 	}
 	if d.Incident == nil {

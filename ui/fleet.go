@@ -80,7 +80,7 @@ func NewFleet(d FleetDeps) FleetModel {
 	if d.Interval <= 0 {
 		d.Interval = 15 * time.Second
 	}
-	if d.Styles.Renderer == nil {
+	if d.Styles.styleSet == nil {
 		d.Styles = NewStyles(nil, DarkTheme())
 	}
 	ti := textinput.New()

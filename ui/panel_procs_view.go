@@ -135,10 +135,10 @@ func (p procPanel) statusLines(h int) int {
 	if !p.base.IsZero() && !p.diff {
 		n++
 	}
-	if p.odooLine(Styles{}, 80) != "" {
+	if p.odooLine(p.deps.Styles, 80) != "" {
 		n++
 	}
-	if p.odooWarning(Styles{}, 80) != "" {
+	if p.odooWarning(p.deps.Styles, 80) != "" {
 		n++
 	}
 	return min(n, max(h-3, 0))
