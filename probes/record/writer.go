@@ -50,7 +50,6 @@ type Writer struct {
 	lines int
 	first time.Time // when this block's first line came
 	zbuf  bytes.Buffer
-	zw    *gzip.Writer
 	enc   *json.Encoder
 	size  int64 // bytes written to the file
 }
@@ -64,7 +63,6 @@ func Create(path string, h Header, o WriterOptions) (*Writer, error) {
 		return nil, err
 	}
 	w := &Writer{f: f, o: o.withDefaults()}
-	w.zw, _ = gzip.NewWriterLevel(&w.zbuf, gzip.BestCompression)
 	w.enc = json.NewEncoder(&w.block)
 	h.Version = Version
 	if err := w.put(line{T: kindHeader, TS: h.Started.UnixMilli(), Header: &h}); err != nil {
@@ -128,11 +126,13 @@ func (w *Writer) Flush() error {
 		return nil
 	}
 	w.zbuf.Reset()
-	w.zw.Reset(&w.zbuf)
-	if _, err := w.zw.Write(w.block.Bytes()); err != nil {
+	// A compressor per block rather than one kept: flate's state is 0.8 MB,
+	// held for the dashboard's whole run to be used once every 30 s.
+	zw, _ := gzip.NewWriterLevel(&w.zbuf, gzip.BestCompression)
+	if _, err := zw.Write(w.block.Bytes()); err != nil {
 		return err
 	}
-	if err := w.zw.Close(); err != nil {
+	if err := zw.Close(); err != nil {
 		return err
 	}
 	n, err := w.f.Write(w.zbuf.Bytes())
