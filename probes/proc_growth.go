@@ -104,21 +104,43 @@ type growthPoint struct {
 // growthAnchor is what the tracker keeps for every process: a few readings
 // spaced a quarter window apart, enough to measure the change over a whole
 // window without a history.
+//
+// One is kept for every process on the host (10,000 and more), so it is
+// kept small: the service, which few processes have, sits behind a pointer.
 type growthAnchor struct {
-	start   uint64
-	program string
-	root    bool
+	start uint64
+	// svc is the service whose main process this is (nil when it is none);
+	// set when the process appears.
+	svc *anchorService
+	gen uint32
+	n   uint8
 	// young: first seen after the tracker's first scan and not yet measured
 	// over a whole window. Its first reading is never a baseline: a process
 	// caught mid-start-up (a 1.5 GiB allocation in its first second) would
 	// show its start-up as growth.
 	young bool
-	// service identifies the service whose main process this is ("" when
-	// it is none), and serviceName names it; set when the process appears.
-	service, serviceName string
-	gen                  uint32
-	n                    int
-	pts                  [growthPoints]growthPoint
+	pts   [growthPoints]growthPoint
+}
+
+// anchorService identifies a service (id) and names it (name).
+type anchorService struct{ id, name string }
+
+// service is the anchor's service id, "" when it is none.
+func (a growthAnchor) service() string {
+	if a.svc == nil {
+		return ""
+	}
+	return a.svc.id
+}
+
+// setService records p's service when p is a service's main process.
+func (g *GrowthTracker) setService(a *growthAnchor, p *Proc) {
+	if !isServiceRoot(p) {
+		return
+	}
+	if id, name := g.serviceOf(p); id != "" {
+		a.svc = &anchorService{id: id, name: name}
+	}
 }
 
 // keep records a reading when the last kept one is at least step old.
@@ -138,7 +160,7 @@ func (a *growthAnchor) keep(now time.Time, rss uint64, step time.Duration) {
 // baseline is the newest kept reading at least window old.
 func (a *growthAnchor) baseline(now time.Time, window time.Duration) (growthPoint, bool) {
 	at := now.UnixNano()
-	for i := a.n - 1; i >= 0; i-- {
+	for i := int(a.n) - 1; i >= 0; i-- {
 		if at-a.pts[i].at >= int64(window) {
 			return a.pts[i], true
 		}
@@ -247,8 +269,8 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 				vanished = make(map[int32]growthAnchor)
 			}
 			vanished[pid] = a
-			if a.service != "" {
-				g.gone[a.service] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now, name: a.serviceName}
+			if a.svc != nil {
+				g.gone[a.svc.id] = goneService{key: ProcKey{PID: pid, Start: a.start}, at: now, name: a.svc.name}
 			}
 			delete(g.anchors, pid)
 		}
@@ -268,21 +290,17 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 		switch {
 		case !known && first:
 			a = growthAnchor{start: p.Start}
-			if isServiceRoot(p) {
-				a.service, a.serviceName = g.serviceOf(p)
-			}
+			g.setService(&a, p)
 			a.keep(now, p.RSS, step)
 		case !known:
 			// The first reading of a new process is skipped (see young).
 			a = growthAnchor{start: p.Start, young: true}
-			if isServiceRoot(p) {
-				a.service, a.serviceName = g.serviceOf(p)
-			}
+			g.setService(&a, p)
 			g.checkRestart(now, p, a, vanished)
 		default:
 			a.keep(now, p.RSS, step)
 		}
-		a.program, a.root, a.gen = p.Program, isServiceRoot(p), g.gen
+		a.gen = g.gen
 		// Growth is the change measured over a whole window, never a rate
 		// extrapolated from a few seconds.
 		if b, ok := a.baseline(now, g.cfg.GrowthWindow); ok {
@@ -318,17 +336,17 @@ func (g *GrowthTracker) Observe(t *ProcTable, pinned []ProcKey) {
 // same pid with a new start time, or a new main process of a service whose
 // main process went away within RestartMemory.
 func (g *GrowthTracker) checkRestart(now time.Time, p *Proc, a growthAnchor, vanished map[int32]growthAnchor) {
-	if a.service == "" {
+	if a.svc == nil {
 		return
 	}
-	if old, ok := vanished[p.PID]; ok && old.service == a.service {
-		g.markRestart(now, a.serviceName, ProcKey{PID: p.PID, Start: old.start}, p.Key())
-		delete(g.gone, a.service)
+	if old, ok := vanished[p.PID]; ok && old.service() == a.svc.id {
+		g.markRestart(now, a.svc.name, ProcKey{PID: p.PID, Start: old.start}, p.Key())
+		delete(g.gone, a.svc.id)
 		return
 	}
-	if gs, ok := g.gone[a.service]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
-		g.markRestart(now, a.serviceName, gs.key, p.Key())
-		delete(g.gone, a.service)
+	if gs, ok := g.gone[a.svc.id]; ok && now.Sub(gs.at) <= g.cfg.RestartMemory {
+		g.markRestart(now, a.svc.name, gs.key, p.Key())
+		delete(g.gone, a.svc.id)
 	}
 }
 
