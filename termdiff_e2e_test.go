@@ -85,6 +85,19 @@ func TestTermdiffSameScreenInTmux(t *testing.T) {
 		want := play(t, w, h, raw)
 		got := play(t, w, h, diffFile)
 		if want != got {
+			wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+			for i := range max(len(wl), len(gl)) {
+				var a, b string
+				if i < len(wl) {
+					a = wl[i]
+				}
+				if i < len(gl) {
+					b = gl[i]
+				}
+				if a != b {
+					t.Errorf("%d×%d: line %d differs:\nprogram: %q\ndiffed:  %q", w, h, i, a, b)
+				}
+			}
 			t.Errorf("%d×%d: the diffed screen differs from the program's:\nprogram:\n%s\ndiffed:\n%s", w, h, want, got)
 		}
 		if !strings.Contains(want, "Memory") {
@@ -115,5 +128,26 @@ func play(t *testing.T, w, h int, file string) string {
 	t.Helper()
 	s := startTmux(t, w, h, "sh", "-c", "cat "+file+"; sleep 60")
 	time.Sleep(time.Second)
-	return s.tmux("capture-pane", "-p", "-e", "-t", s.name)
+	return trimTrailingSGR(s.tmux("capture-pane", "-p", "-e", "-t", s.name))
+}
+
+// trimTrailingSGR drops the colour changes at the end of each captured line,
+// after its last character. tmux writes one when the cells after the last
+// character were written as spaces of another colour, and none when they
+// were only erased: two states a terminal draws the same (a space shows no
+// foreground). The program's whole-line repaints write those spaces; the
+// differences leave cells that are already blank alone.
+func trimTrailingSGR(capture string) string {
+	lines := strings.Split(capture, "\n")
+	for i, l := range lines {
+		for {
+			j := strings.LastIndex(l, "\x1b[")
+			if j < 0 || !strings.HasSuffix(l, "m") || strings.ContainsFunc(l[j+2:len(l)-1], func(r rune) bool { return (r < '0' || r > '9') && r != ';' }) {
+				break
+			}
+			l = l[:j]
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
 }
