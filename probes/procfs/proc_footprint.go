@@ -29,7 +29,7 @@ func (s *ProcScanner) footprint(t *probes.ProcTable) probes.Footprint {
 		if !ok || e.start != p.Start {
 			continue
 		}
-		if !e.pssOK || t.At.Sub(e.pssAt) >= footprintPSSMaxAge {
+		if e.pss == nil || t.At.Sub(e.pss.at) >= footprintPSSMaxAge {
 			n, err := s.read(p.PID, "smaps_rollup", false)
 			if err != nil {
 				continue
@@ -38,10 +38,10 @@ func (s *ProcScanner) footprint(t *probes.ProcTable) probes.Footprint {
 			if err != nil || !r.PssOK {
 				continue
 			}
-			e.pss, e.pssSwp, e.pssOK, e.pssAt = r.Pss, r.Swap, true, t.At
+			e.pss = &pssReading{pss: r.Pss, swap: r.Swap, at: t.At}
 			s.entries[p.PID] = e
 		}
-		p.PSS, p.PSSOK = e.pss, true
+		p.PSS, p.PSSOK = e.pss.pss, true
 	}
 	return probes.FootprintOf(t.Procs)
 }

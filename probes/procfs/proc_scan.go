@@ -33,28 +33,36 @@ import (
 // that a steady scan allocates nothing: its strings are reused as long as
 // the bytes read match.
 type procEntry struct {
-	start       uint64
-	gen         uint32
-	uid         uint32
-	comm        string
-	user        string
-	program     string
-	cmdHash     uint64
-	cmdline     string // masked
-	cmdlineOK   bool
-	pss, pssSwp uint64
-	pssAt       time.Time
-	pssOK       bool
-	kthread     bool
-	fullGen     uint32 // scan in which stat was last read
-	state       byte
-	ppid        int32
-	threads     int32
+	// Ordered by size, so that the 10,000 entries of a big host carry no
+	// padding.
+	start   uint64
+	cmdHash uint64
 	// ino is the inode number of the /proc/<pid> directory as listed.
 	// procfs gives every new process a new inode, so a changed number is a
 	// pid reused since the last scan: the cached stat fields (identity,
 	// comm, a kernel thread's skip) belong to another process.
-	ino uint64
+	ino       uint64
+	pss       *pssReading // nil until smaps_rollup was read
+	comm      string
+	user      string
+	program   string
+	cmdline   string // masked
+	gen       uint32
+	uid       uint32
+	fullGen   uint32 // scan in which stat was last read
+	ppid      int32
+	threads   int32
+	cmdlineOK bool
+	kthread   bool
+	state     byte
+}
+
+// pssReading is a process's last smaps_rollup. It sits behind a pointer:
+// only the group view and the footprint's top programs read one, so most of
+// a host's thousands of entries never have one (40 bytes each otherwise).
+type pssReading struct {
+	pss, swap uint64
+	at        time.Time
 }
 
 // ProcScanner scans the process table of one FS. It keeps buffers and
@@ -187,19 +195,19 @@ func (s *ProcScanner) scanOne(t *probes.ProcTable, pid int32, ino uint64, opt pr
 	}
 	e.ino = ino
 	if opt.AllPSS {
-		if !e.pssOK || t.At.Sub(e.pssAt) >= opt.PSSMaxAge {
+		if e.pss == nil || t.At.Sub(e.pss.at) >= opt.PSSMaxAge {
 			if n, err := s.read(pid, "smaps_rollup", false); err == nil {
 				if r, err := parseSmapsRollup(s.buf[:n]); err == nil && r.PssOK {
-					e.pss, e.pssSwp, e.pssOK, e.pssAt = r.Pss, r.Swap, true, t.At
+					e.pss = &pssReading{pss: r.Pss, swap: r.Swap, at: t.At}
 				}
 			} else {
 				s.count(t, err)
 			}
 		}
-		if e.pssOK {
-			p.PSS, p.PSSOK = e.pss, true
+		if e.pss != nil {
+			p.PSS, p.PSSOK = e.pss.pss, true
 			if !opt.AllSwap {
-				p.Swap, p.SwapOK = e.pssSwp, true
+				p.Swap, p.SwapOK = e.pss.swap, true
 			}
 		} else if p.State == 'Z' {
 			// A zombie has no memory map left: its smaps_rollup is empty
