@@ -333,17 +333,33 @@ func (l *line) table() probes.ProcTable {
 }
 
 // topByRSS is the n largest processes by RSS, largest first (pid breaks
-// ties, as the snapshot does), copied so the caller's table is untouched.
+// ties), all of them when n <= 0. It keeps only the n it returns: a
+// recording takes the top 50 of a table of 10,000 every few seconds, and
+// copying and sorting the whole table for them was most of its cost.
 func topByRSS(procs []probes.Proc, n int) []probes.Proc {
-	out := append([]probes.Proc(nil), procs...)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].RSS != out[j].RSS {
-			return out[i].RSS > out[j].RSS
+	before := func(a, b *probes.Proc) bool {
+		if a.RSS != b.RSS {
+			return a.RSS > b.RSS
 		}
-		return out[i].PID < out[j].PID
-	})
-	if n > 0 && len(out) > n {
-		out = out[:n]
+		return a.PID < b.PID
+	}
+	if n <= 0 || n >= len(procs) {
+		out := append([]probes.Proc(nil), procs...)
+		sort.Slice(out, func(i, j int) bool { return before(&out[i], &out[j]) })
+		return out
+	}
+	out := make([]probes.Proc, 0, n)
+	for i := range procs {
+		p := &procs[i]
+		if len(out) == n && !before(p, &out[n-1]) {
+			continue
+		}
+		j := sort.Search(len(out), func(k int) bool { return before(p, &out[k]) })
+		if len(out) < n {
+			out = append(out, probes.Proc{})
+		}
+		copy(out[j+1:], out[j:len(out)-1])
+		out[j] = *p
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
@@ -229,4 +230,32 @@ func errorsIs(err, target error) bool {
 		err = u.Unwrap()
 	}
 	return false
+}
+
+// TestTopByRSSIsTheSortedTop: the selection keeps exactly what sorting the
+// whole table and cutting it would, ties on RSS included.
+func TestTopByRSSIsTheSortedTop(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 17))
+	for trial := range 200 {
+		procs := make([]probes.Proc, r.IntN(300))
+		for i := range procs {
+			// few distinct sizes, so that ties are common
+			procs[i] = probes.Proc{PID: int32(r.IntN(100000)), RSS: uint64(r.IntN(20)) << 20}
+		}
+		n := r.IntN(60)
+		want := append([]probes.Proc(nil), procs...)
+		sort.SliceStable(want, func(i, j int) bool {
+			if want[i].RSS != want[j].RSS {
+				return want[i].RSS > want[j].RSS
+			}
+			return want[i].PID < want[j].PID
+		})
+		if n > 0 && n < len(want) {
+			want = want[:n]
+		}
+		got := topByRSS(procs, n)
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("trial %d, %d processes, top %d (-sorted +selected):\n%s", trial, len(procs), n, diff)
+		}
+	}
 }
