@@ -1,11 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -119,7 +120,13 @@ func TestEndToEndFleetDrillIn(t *testing.T) {
 	s.keys("Tab")
 	s.keys("Tab")
 	screen := s.waitFor(20*time.Second, "/37", "counts from postgres_exporter")
-	if !strings.Contains(screen, fmt.Sprintf("idle %d", idle)) && !strings.Contains(screen, fmt.Sprintf("idle %d", idle+1)) {
+	// At least the held ones: postgres_exporter's own connections of
+	// earlier scrapes may still sit idle (5 were seen on a busy machine).
+	shown := -1
+	if m := regexp.MustCompile(`idle (\d+) ·`).FindStringSubmatch(screen); m != nil {
+		shown, _ = strconv.Atoi(m[1])
+	}
+	if shown < idle {
 		t.Errorf("the dashboard must show the %d idle sessions the test holds:\n%s", idle, screen)
 	}
 	if !strings.Contains(screen, "q back to the fleet") && !strings.Contains(screen, "back to the fleet") {

@@ -104,15 +104,22 @@ func TestHostDrillInPrograms(t *testing.T) {
 		hist, err := h.MemHistory(ctx, time.Now())
 		return err == nil && len(hist) >= 1
 	})
-	hist, _ := h.MemHistory(context.Background(), time.Now())
 	// the last hour's kills from the counter (none on this quiet host)
 	promtest.WaitFor(t, 20*time.Second, "the OOM counter's last hour", func(context.Context) bool {
 		return h.Memory().Read().OOMKills1h.OK
 	})
-	own, ok := h.Memory().Read().UsedPercent()
+	// The history ending at the reading's scrape has that scrape as its
+	// last point (a history ending now would end on a scrape up to a step
+	// older, and a busy machine's memory moves by points in a minute).
+	m := h.Memory().Read()
+	own, ok := m.UsedPercent()
+	hist, err := h.MemHistory(context.Background(), m.Time)
+	if err != nil || len(hist) == 0 {
+		t.Fatalf("history up to the reading's scrape at %s: %d points, %v", m.Time, len(hist), err)
+	}
 	last := hist[len(hist)-1]
 	if !ok || math.Abs(last.UsedPct-own) > 1 || last.UsedBytes == 0 || last.AvailBytes == 0 {
-		t.Errorf("history's last point %+v, the host's reading %.1f %%", last, own)
+		t.Errorf("history's last point %+v, the host's reading %.1f %% scraped at %s", last, own, m.Time)
 	}
 }
 
