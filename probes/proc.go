@@ -41,24 +41,26 @@ type Proc struct {
 	Threads int32  // stat field 20
 	State   byte   // stat field 3: R S D Z T t X I …
 	Mark    ProcMark
-	Start   uint64 // stat field 22: clock ticks since boot
-	RSS     uint64 // stat field 24 × page size, bytes
-	VM      uint64 // virtual size: statm size × page size (stat field 23), bytes
-	Swap    uint64 // status VmSwap, bytes (or smaps_rollup Swap)
-	PSS     uint64 // smaps_rollup Pss, bytes
-	SwapOK  bool
-	PSSOK   bool
+	// The flags sit with the other bytes: a host's table is 10,000 rows
+	// and more, and the process panel keeps two, so no padding.
+	SwapOK    bool
+	PSSOK     bool
+	GrowthOK  bool // see Growth
+	CmdlineOK bool
+	Start     uint64 // stat field 22: clock ticks since boot
+	RSS       uint64 // stat field 24 × page size, bytes
+	VM        uint64 // virtual size: statm size × page size (stat field 23), bytes
+	Swap      uint64 // status VmSwap, bytes (or smaps_rollup Swap)
+	PSS       uint64 // smaps_rollup Pss, bytes
 	// GrowthOK is set once the process has been followed for the tracker's
 	// whole growth window; Growth is its RSS change in bytes per second
 	// over GrowthSpan, the measured span (one to 1¼ windows).
-	GrowthOK   bool
 	Growth     float64
 	GrowthSpan time.Duration
 	Comm       string // stat field 2 (at most 15 bytes, may hold spaces and parentheses)
 	User       string // name of UID, or the number when not in passwd
 	Program    string // grouping name: comm, or the script an interpreter runs
 	Cmdline    string // /proc/<pid>/cmdline joined by spaces, secrets masked
-	CmdlineOK  bool
 }
 
 // Key returns the process identity across scans.
