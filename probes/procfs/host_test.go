@@ -3,6 +3,7 @@ package procfs
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +42,36 @@ func TestHostFixture(t *testing.T) {
 	bt, _ := NewFS("../testdata/fixtures/swap-thrash/proc", "").BootTime()
 	if !h.BootTime.Equal(bt) {
 		t.Errorf("boot time %v, want the fixture's %v", h.BootTime, bt)
+	}
+}
+
+// The distribution is read from os-release as gopsutil's names it ("ubuntu
+// 22.04", Debian with its point release), without running lsb_release.
+func TestPlatformFromOSRelease(t *testing.T) {
+	for _, c := range []struct {
+		name, osRelease, debianVersion, want string
+	}{
+		{"ubuntu", "NAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\nID_LIKE=debian\n", "bookworm/sid\n", "ubuntu 22.04"},
+		{"debian point release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n", "12.11\n", "debian 12.11"},
+		{"debian testing", "ID=debian\n", "trixie/sid\n", "debian"},
+		{"rocky", "ID=\"rocky\"\nVERSION_ID=\"9.3\"\n", "", "rocky 9.3"},
+		{"no os-release", "", "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if c.osRelease != "" {
+				if err := os.WriteFile(filepath.Join(dir, "os-release"), []byte(c.osRelease), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.debianVersion != "" {
+				if err := os.WriteFile(filepath.Join(dir, "debian_version"), []byte(c.debianVersion), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := platform(dir); got != c.want {
+				t.Errorf("platform = %q, want %q", got, c.want)
+			}
+		})
 	}
 }
