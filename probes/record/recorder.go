@@ -122,6 +122,13 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 	memTick := time.NewTicker(c.Interval)
 	defer memTick.Stop()
 	var lastProcs time.Time
+	if src.Tables != nil {
+		// The other reader's first table comes at once; a scan of our own
+		// now would fill Procs' scanner and tracker, which keep an entry per
+		// process (4 MB at 10,000) for as long as memtui runs, to be used
+		// only if that reader stops (a paused panel).
+		lastProcs = c.Now()
+	}
 	sev := probes.Severity(-1)
 	sample := func() error {
 		m := src.Memory.Read()
