@@ -135,10 +135,10 @@ func (p procPanel) statusLines(h int) int {
 	if !p.base.IsZero() && !p.diff {
 		n++
 	}
-	if p.odooLine(p.deps.Styles, 80) != "" {
+	if p.showsOdoo() {
 		n++
 	}
-	if p.odooWarning(p.deps.Styles, 80) != "" {
+	if p.odooWarningText() != "" {
 		n++
 	}
 	return min(n, max(h-3, 0))
@@ -250,10 +250,10 @@ func (p procPanel) odooWorker(pr *probes.Proc) bool {
 // odooLine is the panel's summary of Odoo's workers against the limits
 // ("" without Odoo).
 func (p procPanel) odooLine(st Styles, w int) string {
-	c := p.deps.Odoo
-	if c == nil || !p.have || len(p.odooPIDs) == 0 {
+	if !p.showsOdoo() {
 		return ""
 	}
+	c := p.deps.Odoo
 	workers, near, over, hard := 0, 0, 0, 0
 	procs := p.res.Table.Procs
 	for i := range procs {
@@ -294,8 +294,23 @@ func (p procPanel) odooLine(st Styles, w int) string {
 // (RAM and CPUs; PostgreSQL's share is in memtui snapshot), with its
 // arithmetic and how many more there are; "" when none.
 func (p procPanel) odooWarning(st Styles, w int) string {
+	text := p.odooWarningText()
+	if text == "" {
+		return ""
+	}
+	return fit(st.High.Render(text), w)
+}
+
+// showsOdoo says whether the panel has an Odoo line: Odoo's configuration
+// is known and its processes are in the last scan.
+func (p procPanel) showsOdoo() bool {
+	return p.deps.Odoo != nil && p.have && len(p.odooPIDs) > 0
+}
+
+// odooWarningText is odooWarning's text before styling.
+func (p procPanel) odooWarningText() string {
 	c := p.deps.Odoo
-	if c == nil || !p.have || len(p.odooPIDs) == 0 || c.Workers == 0 {
+	if !p.showsOdoo() || c.Workers == 0 {
 		return ""
 	}
 	a := probes.AssessOdoo(*c, nil, probes.OdooHost{MemTotal: p.memTotal, CPUs: p.deps.Host.CPUs})
@@ -306,7 +321,7 @@ func (p procPanel) odooWarning(st Styles, w int) string {
 	if n := len(a.Warnings) - 1; n > 0 {
 		text += fmt.Sprintf(" (+%d more: memtui snapshot)", n)
 	}
-	return fit(st.High.Render(text), w)
+	return text
 }
 
 // procMarkText is the glyph and word of a process's flags (never colour alone).
