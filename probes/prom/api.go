@@ -26,14 +26,14 @@ const maxBody = 32 << 20
 
 // sample is one series of an instant vector.
 type sample struct {
-	Metric map[string]string
-	Value  float64
+	Metric map[string]string `json:"metric"`
+	Value  point             `json:"value"`
 }
 
 // series is one series of a range matrix, its points oldest first.
 type series struct {
-	Metric map[string]string
-	Values []point
+	Metric map[string]string `json:"metric"`
+	Values []point           `json:"values"`
 }
 
 // point is one value of a series at a time in Unix milliseconds, the
@@ -42,9 +42,6 @@ type point struct {
 	T int64
 	V float64
 }
-
-// Time is the point's time.
-func (p point) Time() time.Time { return time.UnixMilli(p.T) }
 
 // UnmarshalJSON reads Prometheus's [<unix seconds>, "<value>"] pair.
 func (p *point) UnmarshalJSON(b []byte) error {
@@ -152,18 +149,11 @@ func (a *apiClient) query(ctx context.Context, q string, at time.Time) ([]sample
 	if data.ResultType != "vector" {
 		return nil, fmt.Errorf("query %s: want a vector, got %s", q, data.ResultType)
 	}
-	var vec []struct {
-		Metric map[string]string `json:"metric"`
-		Value  point             `json:"value"`
-	}
+	var vec []sample
 	if err := json.Unmarshal(data.Result, &vec); err != nil {
 		return nil, fmt.Errorf("query %s: %w", q, err)
 	}
-	out := make([]sample, len(vec))
-	for i, r := range vec {
-		out[i] = sample{Metric: r.Metric, Value: r.Value.V}
-	}
-	return out, nil
+	return vec, nil
 }
 
 // queryRange runs a range query that must answer a matrix.
@@ -177,18 +167,11 @@ func (a *apiClient) queryRange(ctx context.Context, q string, from, to time.Time
 	if data.ResultType != "matrix" {
 		return nil, fmt.Errorf("range query %s: want a matrix, got %s", q, data.ResultType)
 	}
-	var mat []struct {
-		Metric map[string]string `json:"metric"`
-		Values []point           `json:"values"`
-	}
+	var mat []series
 	if err := json.Unmarshal(data.Result, &mat); err != nil {
 		return nil, fmt.Errorf("range query %s: %w", q, err)
 	}
-	out := make([]series, len(mat))
-	for i, r := range mat {
-		out[i] = series{Metric: r.Metric, Values: r.Values}
-	}
-	return out, nil
+	return mat, nil
 }
 
 // activeTargets lists the targets Prometheus scrapes now.

@@ -101,7 +101,7 @@ func TestAPIAnswers(t *testing.T) {
 	at := time.UnixMilli(1764800000500)
 
 	vec, err := a.query(ctx, "up", at)
-	if err != nil || len(vec) != 2 || vec[0].Metric["instance"] != "a:9100" || vec[0].Value != 1 || vec[1].Value != 0 {
+	if err != nil || len(vec) != 2 || vec[0].Metric["instance"] != "a:9100" || vec[0].Value.V != 1 || vec[1].Value.V != 0 {
 		t.Fatalf("vector: %+v, %v", vec, err)
 	}
 	if got := lastQuery.Get("time"); got != "1764800000.500" {

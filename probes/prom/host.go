@@ -114,7 +114,7 @@ func (s memSource) Read() probes.Memory {
 	}
 	for _, smp := range vec {
 		name := smp.Metric["__name__"]
-		val := probes.Val{V: uint64(smp.Value), OK: true}
+		val := probes.Val{V: uint64(smp.Value.V), OK: true}
 		if f, ok := memFields[strings.TrimSuffix(strings.TrimPrefix(name, "node_memory_"), "_bytes")]; ok && strings.HasPrefix(name, "node_memory_") {
 			*f(&m.Meminfo) = val
 		}
@@ -349,7 +349,7 @@ func (h *Host) MemHistory(ctx context.Context, now time.Time) ([]probes.MemPoint
 	var wg sync.WaitGroup
 	for i, q := range qs {
 		wg.Go(func() {
-			m, err := c.rangeQuery(ctx, q, from, now, SparkStep)
+			m, err := c.api.queryRange(ctx, q, from, now, SparkStep)
 			series[i], errs[i] = map[int64]float64{}, err
 			for _, s := range m {
 				for _, p := range s.Values {

@@ -200,13 +200,13 @@ func (c *Client) instant(ctx context.Context, q string, at time.Time) (map[strin
 	}
 	out := make(map[string]float64, len(vec))
 	for _, s := range vec {
-		out[s.Metric["instance"]] = s.Value
+		out[s.Metric["instance"]] = s.Value.V
 	}
 	return out, nil
 }
 
 func (c *Client) rangeByInstance(ctx context.Context, q string, from, to time.Time, step time.Duration) (map[string][]float64, error) {
-	m, err := c.rangeQuery(ctx, q, from, to, step)
+	m, err := c.api.queryRange(ctx, q, from, to, step)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +219,6 @@ func (c *Client) rangeByInstance(ctx context.Context, q string, from, to time.Ti
 		out[s.Metric["instance"]] = vals
 	}
 	return out, nil
-}
-
-// rangeQuery runs a range query that must answer a matrix.
-func (c *Client) rangeQuery(ctx context.Context, q string, from, to time.Time, step time.Duration) ([]series, error) {
-	return c.api.queryRange(ctx, q, from, to, step)
 }
 
 func (c *Client) scrapeIntervals(ctx context.Context) (map[string]time.Duration, error) {
@@ -271,7 +266,7 @@ func (c *Client) sumBy(ctx context.Context, q, label string, now time.Time) (map
 	}
 	out := map[string]float64{}
 	for _, s := range vec {
-		out[s.Metric[label]] += s.Value
+		out[s.Metric[label]] += s.Value.V
 	}
 	return out, nil
 }
