@@ -125,14 +125,6 @@ type growthAnchor struct {
 // anchorService identifies a service (id) and names it (name).
 type anchorService struct{ id, name string }
 
-// service is the anchor's service id, "" when it is none.
-func (a growthAnchor) service() string {
-	if a.svc == nil {
-		return ""
-	}
-	return a.svc.id
-}
-
 // setService records p's service when p is a service's main process.
 func (g *GrowthTracker) setService(a *growthAnchor, p *Proc) {
 	if !isServiceRoot(p) {
@@ -339,7 +331,7 @@ func (g *GrowthTracker) checkRestart(now time.Time, p *Proc, a growthAnchor, van
 	if a.svc == nil {
 		return
 	}
-	if old, ok := vanished[p.PID]; ok && old.service() == a.svc.id {
+	if old, ok := vanished[p.PID]; ok && old.svc != nil && old.svc.id == a.svc.id {
 		g.markRestart(now, a.svc.name, ProcKey{PID: p.PID, Start: old.start}, p.Key())
 		delete(g.gone, a.svc.id)
 		return

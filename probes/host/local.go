@@ -23,8 +23,7 @@ type Local struct {
 	name   string
 	bootID string
 
-	// The facts are read once: the distribution comes from gopsutil,
-	// which may run lsb_release (about 100 ms), and the dashboard, its
+	// The facts are read once (a dozen small files): the dashboard, its
 	// recording and the incident all ask.
 	factsMu sync.Mutex
 	facts   *Facts
@@ -62,8 +61,8 @@ func (h *Local) CanAct() error {
 	return nil
 }
 
-// Facts reads the machine's facts (gopsutil for the distribution), once:
-// a later call returns the first reading.
+// Facts reads the machine's facts (procfs.ReadHost), once: a later call
+// returns the first reading.
 func (h *Local) Facts(ctx context.Context) Facts {
 	h.factsMu.Lock()
 	defer h.factsMu.Unlock()
