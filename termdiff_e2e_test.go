@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -138,16 +139,7 @@ func play(t *testing.T, w, h int, file string) string {
 // foreground). The program's whole-line repaints write those spaces; the
 // differences leave cells that are already blank alone.
 func trimTrailingSGR(capture string) string {
-	lines := strings.Split(capture, "\n")
-	for i, l := range lines {
-		for {
-			j := strings.LastIndex(l, "\x1b[")
-			if j < 0 || !strings.HasSuffix(l, "m") || strings.ContainsFunc(l[j+2:len(l)-1], func(r rune) bool { return (r < '0' || r > '9') && r != ';' }) {
-				break
-			}
-			l = l[:j]
-		}
-		lines[i] = l
-	}
-	return strings.Join(lines, "\n")
+	return trailingSGR.ReplaceAllString(capture, "")
 }
+
+var trailingSGR = regexp.MustCompile(`(?m)(\x1b\[[0-9;]*m)+$`)

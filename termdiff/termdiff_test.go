@@ -316,6 +316,9 @@ func BenchmarkDashboardFrame(b *testing.B) {
 // TestPenRoundTrip: every attribute and colour form SGR sets is written
 // back by sgr as a sequence that sets the same pen.
 func TestPenRoundTrip(t *testing.T) {
+	// the sequences that set something and clear it again may leave the
+	// default pen; every other one must set something
+	cleared := map[string]bool{"1;22": true, "3;23": true, "7;27": true, "9;29": true, "53;55": true, "97;100;39;49": true}
 	for _, in := range []string{"1", "2", "3", "4", "4:3", "5", "6", "7", "8", "9", "21", "53", "1;22", "3;23", "7;27", "9;29", "53;55",
 		"31", "91", "38;5;208", "38:5:208", "38;2;1;2;3", "38:2::1:2:3", "41", "101", "48;5;17", "48;2;250;0;9", "58;5;1", "58;2;9;8;7",
 		"1;31;42;4", "97;100;39;49"} {
@@ -325,7 +328,7 @@ func TestPenRoundTrip(t *testing.T) {
 		want := d.pens[d.want.row(0)[0].pen]
 		e := NewForTest(&bytes.Buffer{}, 10, 1)
 		_, _ = e.Write(append([]byte("\x1b[?1049h"), out.Bytes()[len("\x1b[?1049h"):]...))
-		if got := e.pens[e.want.row(0)[0].pen]; got != want || want == (pen{}) && in != "53;55" && in != "9;29" && in != "7;27" && in != "3;23" && in != "1;22" && in != "97;100;39;49" {
+		if got := e.pens[e.want.row(0)[0].pen]; got != want || want == (pen{}) && !cleared[in] {
 			t.Errorf("SGR %s: pen %+v, written back as %q gives %+v", in, want, out.String(), got)
 		}
 	}
