@@ -42,7 +42,7 @@ type Proc struct {
 	State   byte   // stat field 3: R S D Z T t X I …
 	Mark    ProcMark
 	// The flags sit with the other bytes: a host's table is 10,000 rows
-	// and more, and the process panel keeps two, so no padding.
+	// and more, and the process panel keeps two, so next to no padding.
 	SwapOK    bool
 	PSSOK     bool
 	GrowthOK  bool // see Growth

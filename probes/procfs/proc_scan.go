@@ -33,8 +33,8 @@ import (
 // that a steady scan allocates nothing: its strings are reused as long as
 // the bytes read match.
 type procEntry struct {
-	// Ordered by size, so that the 10,000 entries of a big host carry no
-	// padding.
+	// Ordered by size, so that the 10,000 entries of a big host carry next
+	// to no padding (one byte each).
 	start   uint64
 	cmdHash uint64
 	// ino is the inode number of the /proc/<pid> directory as listed.
