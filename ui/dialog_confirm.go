@@ -24,7 +24,7 @@ const previewTimeout = 10 * time.Second
 // id typed out, then enter (y is just a letter there).
 type confirmDialog struct {
 	d      Deps
-	keys   KeyMap
+	keys   *KeyMap
 	a      actions.Action
 	target *actions.Target
 	w, h   int
@@ -63,7 +63,7 @@ func isPostgresTarget(t *actions.Target) bool {
 
 // newConfirmDialog opens the confirmation of a, starting its preview if its
 // kind has one.
-func newConfirmDialog(d Deps, keys KeyMap, a actions.Action, target *actions.Target, w, h int) (dialog, tea.Cmd) {
+func newConfirmDialog(d Deps, keys *KeyMap, a actions.Action, target *actions.Target, w, h int) (dialog, tea.Cmd) {
 	if a.Kind == actions.KindSignal && isPostgresTarget(target) {
 		// One y must not restart a database: typed id, and the reason.
 		a.Risk = actions.RiskHigh

@@ -17,7 +17,7 @@ type fieldsDialog struct {
 	rows      [][2]string
 	textTitle string
 	text      string
-	keys      KeyMap
+	keys      *KeyMap
 	off       int
 	done      bool
 }

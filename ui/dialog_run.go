@@ -35,7 +35,7 @@ var runTokens atomic.Int64
 // early (esc) loses nothing; the results then arrive as flash lines.
 type runDialog struct {
 	d     Deps
-	keys  KeyMap
+	keys  *KeyMap
 	req   actions.Request
 	token int
 
@@ -50,7 +50,7 @@ type runDialog struct {
 	done       bool
 }
 
-func newRunDialog(d Deps, keys KeyMap, req actions.Request) *runDialog {
+func newRunDialog(d Deps, keys *KeyMap, req actions.Request) *runDialog {
 	return &runDialog{
 		d: d, keys: keys, req: req, token: int(runTokens.Add(1)),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)),

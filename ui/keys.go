@@ -61,8 +61,11 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the bindings; readOnly disables the ones that act.
-func DefaultKeyMap(readOnly bool) KeyMap {
-	k := KeyMap{
+// The model and its panels keep the map by pointer and never change it
+// after this: Bubble Tea copies the model on every message, and a copied
+// map is 2 KB.
+func DefaultKeyMap(readOnly bool) *KeyMap {
+	k := &KeyMap{
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		FocusNext: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next panel")),
@@ -123,13 +126,13 @@ func (k *KeyMap) disableActing() {
 }
 
 // ShortHelp is the one-line hint of the bottom bar.
-func (k KeyMap) ShortHelp() []key.Binding {
+func (k *KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.FocusNext, k.Pause, k.Quit}
 }
 
 // warRoomHelp is the bottom bar's hint in the war-room view: the way back
 // and the privacy switch, nothing that needs a panel.
-func (k KeyMap) warRoomHelp() []key.Binding {
+func (k *KeyMap) warRoomHelp() []key.Binding {
 	return []key.Binding{k.WarRoom, k.Privacy, k.Help, k.Quit}
 }
 
@@ -140,7 +143,7 @@ type helpGroup struct {
 }
 
 // helpGroups is the help screen's content, one titled group per concern.
-func (k KeyMap) helpGroups() []helpGroup {
+func (k *KeyMap) helpGroups() []helpGroup {
 	return []helpGroup{
 		{"General", []key.Binding{k.Help, k.Quit, k.FocusNext, k.FocusPrev, k.Pause, k.WarRoom, k.Zoom, k.Privacy}},
 		{"Move", []key.Binding{k.Up, k.Down, k.Enter, k.Back, k.Filter, k.Mouse}},
@@ -155,7 +158,7 @@ func (k KeyMap) helpGroups() []helpGroup {
 
 // FullHelp is the help screen, one column per group (bubbles/help's
 // interface; the help dialog lays the same groups out in a grid).
-func (k KeyMap) FullHelp() [][]key.Binding {
+func (k *KeyMap) FullHelp() [][]key.Binding {
 	var out [][]key.Binding
 	for _, g := range k.helpGroups() {
 		out = append(out, g.keys)

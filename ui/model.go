@@ -24,8 +24,8 @@ const flashDuration = 6 * time.Second
 type Model struct {
 	d     Deps
 	st    Styles
-	keys  KeyMap
-	help  help.Model
+	keys  *KeyMap
+	help  *help.Model // by pointer, like keys: 4 KB of styles
 	w, h  int
 	focus panelID
 	lower panelID // the tab shown under memory in the stacked layout
@@ -79,7 +79,7 @@ func New(d Deps) Model {
 		d:        d,
 		st:       d.Styles,
 		keys:     DefaultKeyMap(d.ReadOnly),
-		help:     h,
+		help:     &h,
 		focus:    pMem,
 		lower:    pProcs,
 		now:      d.Now(),
@@ -124,7 +124,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		m.help.Width = msg.Width
 	case clockTickedMsg:
 		m.now = m.d.Now()
 		return m, clockCmd()
@@ -516,17 +515,19 @@ func (m Model) bottomBar() string {
 	if m.d.Replay != nil {
 		hints = append(m.rkeys.shortHelp(), hints...)
 	}
-	return fit(" "+m.help.ShortHelpView(hints), m.w)
+	h := *m.help // shared between copies of the model: never changed in place
+	h.Width = m.w
+	return fit(" "+h.ShortHelpView(hints), m.w)
 }
 
 // helpDialog is the full key map, grouped.
 type helpDialog struct {
-	keys KeyMap
+	keys *KeyMap
 	host string // the machine, for observers who joined late
 	done bool
 }
 
-func newHelpDialog(k KeyMap, h HostInfo) *helpDialog {
+func newHelpDialog(k *KeyMap, h HostInfo) *helpDialog {
 	host := "Host: " + h.Name
 	for _, f := range []string{h.Platform, h.Kernel} {
 		if f != "" {

@@ -46,7 +46,7 @@ func riskStyle(st Styles, r actions.Risk) lipgloss.Style {
 // the selected action and hands over to its confirmation.
 type paletteDialog struct {
 	d       Deps
-	keys    KeyMap
+	keys    *KeyMap
 	all     []actions.Action
 	filter  []rune
 	matches []int // indexes into all, best first
@@ -59,7 +59,7 @@ type paletteDialog struct {
 
 // newPalette opens the palette at the screen size w×h. target is the
 // process selected in the process panel, if any (signal-process needs it).
-func newPalette(d Deps, keys KeyMap, target *actions.Target, w, h int) *paletteDialog {
+func newPalette(d Deps, keys *KeyMap, target *actions.Target, w, h int) *paletteDialog {
 	p := &paletteDialog{d: d, keys: keys, target: target, w: w, h: h}
 	if d.Actions != nil {
 		p.all = d.Actions.Actions()
@@ -174,7 +174,7 @@ func (p *paletteDialog) pick() (dialog, tea.Cmd) {
 // action for target: how the process panel offers "signal this process"
 // without going through the palette. w×h is the screen size, 0×0 when not
 // known yet (the dialog then assumes the smallest screen until a resize).
-func signalActionCmd(d Deps, keys KeyMap, target actions.Target, w, h int) tea.Cmd {
+func signalActionCmd(d Deps, keys *KeyMap, target actions.Target, w, h int) tea.Cmd {
 	switch {
 	case d.Actions == nil:
 		return msgCmd(flashMsg{level: flashWarn, text: "no runbook loaded"})

@@ -53,7 +53,7 @@ type oomPanel struct {
 	id    int
 	clock func() time.Time
 	loc   *time.Location
-	keys  KeyMap
+	keys  *KeyMap
 
 	now     time.Time
 	loaded  bool
@@ -572,7 +572,7 @@ type oomDetailDialog struct {
 	e    oomEntry
 	now  time.Time
 	loc  *time.Location
-	keys KeyMap
+	keys *KeyMap
 	done bool
 }
 

@@ -46,7 +46,7 @@ type pgPanel struct {
 	hideQueries bool // privacy: query text, users and client addresses hidden
 	queries     bool // show the longest queries instead of the oldest transactions
 	sel         int  // selected row of the session list; ↑/↓ move it and scroll
-	keys        KeyMap
+	keys        *KeyMap
 }
 
 // lastPGPanelID gives every pgPanel its own tick id.

@@ -73,7 +73,7 @@ type procPanel struct {
 	interval time.Duration
 	loc      *time.Location
 	now      func() time.Time
-	keys     KeyMap
+	keys     *KeyMap
 
 	id, tag  int
 	inFlight bool

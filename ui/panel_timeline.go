@@ -42,7 +42,7 @@ type timelinePanel struct {
 	interval time.Duration
 	author   string
 	host     HostInfo
-	keys     KeyMap
+	keys     *KeyMap
 
 	id, tag int
 	syncing bool // a Sync is in flight: no second one starts

@@ -238,7 +238,7 @@ func (m Model) quitReady() bool {
 // quitDialog asks before quitting cancels a running action or loses
 // events the timeline could not write.
 type quitDialog struct {
-	keys KeyMap
+	keys *KeyMap
 	now  func() time.Time
 	runs []runningAction
 	done bool
@@ -289,7 +289,7 @@ func (d *quitDialog) lostLines(st Styles, inner int) []string {
 	return append(lines, "")
 }
 
-func newQuitDialog(keys KeyMap, now func() time.Time, runs []runningAction) *quitDialog {
+func newQuitDialog(keys *KeyMap, now func() time.Time, runs []runningAction) *quitDialog {
 	return &quitDialog{keys: keys, now: now, runs: slices.Clone(runs)}
 }
 
