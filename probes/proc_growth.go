@@ -160,37 +160,45 @@ func (a *growthAnchor) baseline(now time.Time, window time.Duration) (growthPoin
 	return growthPoint{}, false
 }
 
-// rssSeries is the bounded history of one tracked process.
+// rssSeries is the bounded history of one tracked process. Its buffer is
+// allocated whole when the process is first followed, so a session's heap
+// does not creep up as histories fill (16 bytes a reading: a time.Time
+// would double it).
 type rssSeries struct {
-	samples  []RSSSample
+	pts      []growthPoint
 	step     time.Duration // minimum spacing; doubles at each compaction
 	lastUsed time.Time     // last scan in which the process was tracked
 }
 
-func (s *rssSeries) add(at time.Time, rss uint64, capacity int) {
-	n := len(s.samples)
-	if n > 0 && at.Sub(s.samples[n-1].At) < s.step {
+func newRSSSeries(capacity int) *rssSeries {
+	return &rssSeries{pts: make([]growthPoint, 0, capacity)}
+}
+
+func (s *rssSeries) add(now time.Time, rss uint64) {
+	at := now.UnixNano()
+	n := len(s.pts)
+	if n > 0 && at-s.pts[n-1].at < int64(s.step) {
 		// Closer than the spacing: the newer reading replaces the last one,
 		// unless that would hide a drop the leak check must see.
-		if rss >= s.samples[n-1].RSS || n == 1 {
-			s.samples[n-1] = RSSSample{At: at, RSS: rss}
+		if rss >= s.pts[n-1].rss || n == 1 {
+			s.pts[n-1] = growthPoint{at: at, rss: rss}
 			return
 		}
 	}
-	if n == capacity {
+	if n == cap(s.pts) {
 		// Keep every other sample (always the newest) and double the spacing.
 		j := 0
 		for i := n % 2; i < n; i += 2 {
-			s.samples[j] = s.samples[i]
+			s.pts[j] = s.pts[i]
 			j++
 		}
-		s.samples = s.samples[:j]
+		s.pts = s.pts[:j]
 		if s.step == 0 {
 			s.step = time.Second
 		}
 		s.step *= 2
 	}
-	s.samples = append(s.samples, RSSSample{At: at, RSS: rss})
+	s.pts = append(s.pts, growthPoint{at: at, rss: rss})
 }
 
 // GrowthTracker follows RSS over time: a growth rate for every process, a
@@ -472,15 +480,15 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 			continue
 		}
 		if !has {
-			s = &rssSeries{samples: make([]RSSSample, 0, 16)} // grows as it fills: most histories stay short
+			s = newRSSSeries(g.cfg.HistoryLen)
 			g.series[k] = s
 			alive[k] = true
 		}
 		if want[k] {
 			s.lastUsed = now
 		}
-		s.add(now, p.RSS, g.cfg.HistoryLen)
-		if ProcIsLeak(s.samples, now, g.cfg) {
+		s.add(now, p.RSS)
+		if isLeak(s.pts, now, g.cfg) {
 			p.Mark |= MarkLeak
 		}
 	}
@@ -511,33 +519,33 @@ func (g *GrowthTracker) track(t *ProcTable, pinned []ProcKey) {
 	}
 }
 
-// ProcIsLeak reports whether samples show steady growth over the whole leak
-// window ending at now: history reaching back at least the window, no drop
-// below the running peak beyond the tolerance, and net growth of at least
+// isLeak reports whether pts show steady growth over the whole leak window
+// ending at now: history reaching back at least the window, no drop below
+// the running peak beyond the tolerance, and net growth of at least
 // LeakMinGrowth.
-func ProcIsLeak(samples []RSSSample, now time.Time, cfg GrowthConfig) bool {
-	if len(samples) < 3 {
+func isLeak(pts []growthPoint, now time.Time, cfg GrowthConfig) bool {
+	if len(pts) < 3 {
 		return false
 	}
-	from := now.Add(-cfg.LeakWindow)
-	if samples[0].At.After(from) {
+	from := now.Add(-cfg.LeakWindow).UnixNano()
+	if pts[0].at > from {
 		return false // not followed for a whole window yet
 	}
 	// Start at the last sample at or before the window start.
-	i := sort.Search(len(samples), func(i int) bool { return samples[i].At.After(from) }) - 1
+	i := sort.Search(len(pts), func(i int) bool { return pts[i].at > from }) - 1
 	if i < 0 {
 		i = 0
 	}
-	base := samples[i].RSS
+	base := pts[i].rss
 	peak := base
-	for _, s := range samples[i+1:] {
-		if s.RSS > peak {
-			peak = s.RSS
-		} else if peak-s.RSS > cfg.DropTolerance {
+	for _, p := range pts[i+1:] {
+		if p.rss > peak {
+			peak = p.rss
+		} else if peak-p.rss > cfg.DropTolerance {
 			return false
 		}
 	}
-	last := samples[len(samples)-1].RSS
+	last := pts[len(pts)-1].rss
 	return last > base && last-base >= cfg.LeakMinGrowth
 }
 
@@ -553,11 +561,15 @@ func (g *GrowthTracker) HistoryTail(k ProcKey, n int, dst []RSSSample) []RSSSamp
 	if !ok {
 		return dst[:0]
 	}
-	src := s.samples
+	src := s.pts
 	if n > 0 && len(src) > n {
 		src = src[len(src)-n:]
 	}
-	return append(dst[:0], src...)
+	dst = dst[:0]
+	for _, p := range src {
+		dst = append(dst, RSSSample{At: time.Unix(0, p.at), RSS: p.rss})
+	}
+	return dst
 }
 
 // Restarts returns the restarts seen since since, oldest first (at most

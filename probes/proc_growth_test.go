@@ -15,12 +15,12 @@ func procTableAt(sec int, procs ...Proc) ProcTable {
 
 func TestIsLeak(t *testing.T) {
 	cfg := GrowthConfig{}.WithDefaults()
-	series := func(step time.Duration, rss ...uint64) ([]RSSSample, time.Time) {
-		var out []RSSSample
+	series := func(step time.Duration, rss ...uint64) ([]growthPoint, time.Time) {
+		var out []growthPoint
 		for i, r := range rss {
-			out = append(out, RSSSample{At: procNow.Add(time.Duration(i) * step), RSS: r << 20})
+			out = append(out, growthPoint{at: procNow.Add(time.Duration(i) * step).UnixNano(), rss: r << 20})
 		}
-		return out, out[len(out)-1].At
+		return out, time.Unix(0, out[len(out)-1].at)
 	}
 	tests := []struct {
 		name string
@@ -38,7 +38,7 @@ func TestIsLeak(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, now := series(time.Minute, tc.rss...)
-			if got := ProcIsLeak(s, now, cfg); got != tc.want {
+			if got := isLeak(s, now, cfg); got != tc.want {
 				t.Errorf("isLeak = %v, want %v", got, tc.want)
 			}
 		})
@@ -113,6 +113,34 @@ func TestGrowthTrackerPinnedAndBounded(t *testing.T) {
 	// The decimated buffer still reaches back to the start.
 	if h[0].At.After(procNow.Add(time.Minute)) {
 		t.Errorf("oldest sample %v: history lost its start", h[0].At)
+	}
+}
+
+// TestHistoryBufferFixed: a followed process's history is allocated whole
+// when it is first followed and never grows or moves after, however long
+// the session: the heap of an hour-long session stays where it was at its
+// start (the dashboard's soak).
+func TestHistoryBufferFixed(t *testing.T) {
+	g := NewGrowthTracker(GrowthConfig{HistoryLen: 64})
+	p := Proc{PID: 7, Start: 1, Program: "x", RSS: 1 << 20}
+	var first *growthPoint
+	for sec := 0; sec < 3600; sec++ {
+		p.RSS += 4096
+		tab := procTableAt(sec, p)
+		g.Observe(&tab, []ProcKey{p.Key()})
+		s := g.series[p.Key()]
+		if cap(s.pts) != 64 {
+			t.Fatalf("at %d s: history capacity %d, want 64", sec, cap(s.pts))
+		}
+		if first == nil {
+			first = &s.pts[:1][0]
+		} else if &s.pts[:1][0] != first {
+			t.Fatalf("at %d s: the history buffer moved (reallocated)", sec)
+		}
+	}
+	h := g.History(p.Key(), nil)
+	if len(h) < 32 || !h[len(h)-1].At.Equal(procNow.Add(3599*time.Second)) || h[len(h)-1].RSS != p.RSS {
+		t.Errorf("history after an hour: %d samples, last %+v; want the newest reading last", len(h), h[len(h)-1])
 	}
 }
 
