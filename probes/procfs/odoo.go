@@ -47,14 +47,14 @@ func (r OdooReading) Running() bool { return len(r.Procs) > 0 }
 func ReadOdoo(fs FS, confPath string) (OdooReading, error) {
 	s := NewProcScanner(fs, probes.ProcScannerConfig{})
 	defer s.Close()
-	t, err := s.Scan(nil, probes.ScanOptions{})
+	procs, err := s.Matching(probes.IsOdoo)
 	if err != nil {
 		return OdooReading{}, err
 	}
 	var r OdooReading
 	odoo := map[int32]bool{}
-	for _, p := range t.Procs {
-		if !probes.IsOdoo(p.Program) || p.State == 'Z' {
+	for _, p := range procs {
+		if p.State == 'Z' {
 			continue
 		}
 		r.Procs = append(r.Procs, probes.OdooProc{PID: p.PID, PPID: p.PPID, RSS: p.RSS, VM: p.VM})

@@ -385,3 +385,55 @@ func TestTopKIndexes(t *testing.T) {
 		t.Errorf("k beyond n: %v", got)
 	}
 }
+
+// TestMatchingAgreesWithScan: the one-off search ReadOdoo uses finds the
+// same Odoo processes as a full scan of a synthetic Odoo host (odoo-bin by
+// comm, python3 running odoo-bin by command line), with the same figures,
+// and a search that keeps nothing finds nothing.
+func TestMatchingAgreesWithScan(t *testing.T) {
+	root := t.TempDir()
+	writeSyntheticTree(t, root, 400)
+	fs := NewFS(filepath.Join(root, "proc"), "")
+	full := NewProcScanner(fs, probes.ProcScannerConfig{PasswdPath: filepath.Join(root, "etc", "passwd")})
+	defer full.Close()
+	tab, err := full.Scan(nil, probes.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		PID, PPID     int32
+		Start         uint64
+		RSS, VM       uint64
+		Program, Comm string
+	}
+	var want []row
+	for _, p := range tab.Procs {
+		if probes.IsOdoo(p.Program) {
+			want = append(want, row{p.PID, p.PPID, p.Start, p.RSS, p.VM, p.Program, p.Comm})
+		}
+	}
+	if len(want) != 200 {
+		t.Fatalf("the full scan found %d Odoo processes in the fixture, want 200", len(want))
+	}
+	s := NewProcScanner(fs, probes.ProcScannerConfig{})
+	defer s.Close()
+	procs, err := s.Matching(probes.IsOdoo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []row
+	for _, p := range procs {
+		got = append(got, row{p.PID, p.PPID, p.Start, p.RSS, p.VM, p.Program, p.Comm})
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].PID < got[j].PID })
+	sort.Slice(want, func(i, j int) bool { return want[i].PID < want[j].PID })
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Matching(IsOdoo) differs from the full scan (-scan +matching):\n%s", d)
+	}
+	if none, err := s.Matching(func(string) bool { return false }); err != nil || len(none) != 0 {
+		t.Errorf("Matching(nothing) = %d rows, %v; want none", len(none), err)
+	}
+	if len(s.entries) != 0 {
+		t.Errorf("Matching kept %d scanner entries; it keeps nothing", len(s.entries))
+	}
+}
