@@ -72,6 +72,18 @@ func (m *ProcMonitor) Detail(k probes.ProcKey, tab *probes.ProcTable) (probes.Pr
 	return d, h, err
 }
 
+// Forget drops what the monitor keeps of every process (the scanner's
+// entries, the growth tracker's anchors and histories), leaving it as
+// new. A monitor used only now and then (the recording's, while the
+// process panel is paused) need not hold an entry per process in between:
+// about 4 MB at 10,000 processes.
+func (m *ProcMonitor) Forget() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.scanner.forget()
+	m.tracker = probes.NewGrowthTracker(m.tracker.Config())
+}
+
 // Close releases the scanner's directory handle.
 func (m *ProcMonitor) Close() error {
 	m.mu.Lock()

@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,5 +38,49 @@ func TestProcMonitor(t *testing.T) {
 	d, h, err := m.Detail(shown, &last.Table)
 	if err != nil || d.Proc.Comm != "(sd-pam)" || len(h) != 3 {
 		t.Errorf("detail: %+v, %d samples, %v", d.Proc, len(h), err)
+	}
+}
+
+// TestMonitorForget: after Forget a monitor holds nothing of the processes
+// it scanned (no scanner entry, no tracked history) and scans on as new.
+func TestMonitorForget(t *testing.T) {
+	m := NewProcMonitor(NewFS("/proc", ""), probes.ProcScannerConfig{}, probes.GrowthConfig{})
+	defer m.Close()
+	self := int32(os.Getpid())
+	var key probes.ProcKey
+	for range 2 {
+		res, err := m.Scan(probes.ProcScanRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Table.Procs {
+			if p.PID == self {
+				key = p.Key()
+			}
+		}
+		if _, err := m.Scan(probes.ProcScanRequest{Track: []probes.ProcKey{key}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(m.scanner.entries) == 0 || m.tracker.Tracked() == 0 {
+		t.Fatalf("before Forget: %d entries, %d histories; want some of each", len(m.scanner.entries), m.tracker.Tracked())
+	}
+	m.Forget()
+	if n := len(m.scanner.entries); n != 0 {
+		t.Errorf("after Forget: %d scanner entries, want none", n)
+	}
+	if n := m.tracker.Tracked(); n != 0 {
+		t.Errorf("after Forget: %d histories, want none", n)
+	}
+	res, err := m.Scan(probes.ProcScanRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range res.Table.Procs {
+		found = found || p.PID == self
+	}
+	if !found || len(m.scanner.entries) == 0 {
+		t.Errorf("the scan after Forget: own process found %v, %d entries; want a full table again", found, len(m.scanner.entries))
 	}
 }

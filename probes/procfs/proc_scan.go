@@ -144,6 +144,11 @@ func (s *ProcScanner) Scan(dst []probes.Proc, opt probes.ScanOptions) (probes.Pr
 	return t, nil
 }
 
+// forget drops the per-process caches, as a new scanner has them.
+func (s *ProcScanner) forget() {
+	s.entries, s.peak, s.top = make(map[int32]procEntry), 0, nil
+}
+
 // rewind opens the proc root, or seeks back to its start for another
 // listing.
 func (s *ProcScanner) rewind() error {

@@ -27,7 +27,9 @@ type Sources struct {
 	// Tables, when set, hands in the process tables another reader of the
 	// same host has just scanned (the dashboard's process panel): the
 	// recorder writes those instead of scanning again, and scans with
-	// Procs only when none came for two ProcEvery (a paused screen).
+	// Procs only when none came for two ProcEvery (a paused screen). When
+	// tables come again, a Procs with a Forget method (procfs.ProcMonitor)
+	// is told to drop what it keeps of every process until the next pause.
 	Tables <-chan probes.ProcTable
 }
 
@@ -129,6 +131,9 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 		// only if that reader stops (a paused panel).
 		lastProcs = c.Now()
 	}
+	// ownScans: the recorder has scanned with Procs since the last table
+	// handed in.
+	ownScans := false
 	sev := probes.Severity(-1)
 	sample := func() error {
 		m := src.Memory.Read()
@@ -151,6 +156,7 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 			// Detail (swap, command line) only for the rows kept.
 			// The footprint is the dashboard's (its own scan reads it); the
 			// recording keeps the table only.
+			ownScans = src.Tables != nil
 			res, err := src.Procs.Scan(probes.ProcScanRequest{ScanOptions: probes.ScanOptions{DetailTop: c.TopN}, NoFootprint: true})
 			if err == nil {
 				if err := w.Processes(res.Table, c.TopN); err != nil {
@@ -186,6 +192,12 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 			}
 		case t := <-src.Tables:
 			lastProcs = c.Now()
+			if ownScans {
+				ownScans = false
+				if f, ok := src.Procs.(interface{ Forget() }); ok {
+					f.Forget()
+				}
+			}
 			if err := w.Processes(t, c.TopN); err != nil {
 				return err
 			}

@@ -14,8 +14,11 @@ type constMemory struct{}
 
 func (constMemory) Read() probes.Memory { return fakeMemory(1) }
 
-// countingProcs counts the scans the recorder makes itself.
-type countingProcs struct{ n atomic.Int32 }
+// countingProcs counts the scans the recorder makes itself, and the times
+// it was told to forget what those scans keep.
+type countingProcs struct{ n, forgot atomic.Int32 }
+
+func (c *countingProcs) Forget() { c.forgot.Add(1) }
 
 func (c *countingProcs) Scan(probes.ProcScanRequest) (probes.ProcScanResult, error) {
 	c.n.Add(1)
@@ -47,8 +50,16 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	handed := procs.n.Load()
+	if f := procs.forgot.Load(); f != 0 {
+		t.Errorf("told its process source to forget %d times before scanning with it", f)
+	}
 	// Then nothing handed for half a second: it scans itself.
 	time.Sleep(500 * time.Millisecond)
+	// Tables again: the source's memory of every process is dropped, once.
+	for i := range 3 {
+		tables <- fakeTable(10, 20+i)
+		time.Sleep(100 * time.Millisecond)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -60,6 +71,11 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 	}
 	if own < 1 {
 		t.Error("no scan of its own once no table came")
+	}
+	// Once after the pause (more only if a slow machine stretched a gap
+	// between handed tables into another pause: never more than it scanned).
+	if f := procs.forgot.Load(); f < 1 || f > own {
+		t.Errorf("told its process source to forget %d times after the pause (%d scans of its own), want at least once and at most once a scan", f, own)
 	}
 	rec, err := Load(path)
 	if err != nil {
