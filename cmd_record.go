@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -102,7 +101,7 @@ const dashboardRecordingBound = 100 << 20
 // count itself among the server's clients. It never stops the dashboard:
 // a recording that cannot be written is simply not made. stop ends it
 // and writes the open block.
-func startRecording(o *options, h host.Host, tables <-chan probes.ProcTable) (stop func()) {
+func startRecording(o *options, h host.Host, tables <-chan record.Handed) (stop func()) {
 	nothing := func() {}
 	if h.Kind() != host.KindLive {
 		return nothing // a replay writes nothing beside the live incidents
@@ -174,15 +173,15 @@ type procTap struct {
 	topN  int
 	mu    sync.Mutex
 	last  time.Time
-	out   chan probes.ProcTable
+	out   chan record.Handed
 }
 
 func newProcTap(src ui.ProcSource, every time.Duration, topN int) *procTap {
-	return &procTap{ProcSource: src, every: every, topN: topN, out: make(chan probes.ProcTable, 1)}
+	return &procTap{ProcSource: src, every: every, topN: topN, out: make(chan record.Handed, 1)}
 }
 
 // Scan is the panel's scan; one every `every` is also handed to the
-// recording (a copy: the panel reuses its tables).
+// recording (a copy of its top rows: the panel reuses its tables).
 func (t *procTap) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error) {
 	t.mu.Lock()
 	due := time.Since(t.last) >= t.every
@@ -197,10 +196,8 @@ func (t *procTap) Scan(req probes.ProcScanRequest) (probes.ProcScanResult, error
 	t.mu.Lock()
 	t.last = time.Now()
 	t.mu.Unlock()
-	tab := res.Table
-	tab.Procs = slices.Clone(tab.Procs)
 	select {
-	case t.out <- tab:
+	case t.out <- record.Hand(res.Table, t.topN):
 	default: // the recorder is behind: it takes the next one
 	}
 	return res, nil

@@ -273,8 +273,13 @@ func (l *line) memory() probes.Memory {
 
 // procsLine encodes the top n processes of a table by RSS.
 func procsLine(t probes.ProcTable, n int) line {
-	l := line{T: kindProcs, TS: t.At.UnixMilli(), NProcs: len(t.Procs), KThreads: t.KernelThreads, Denied: t.Denied}
-	top := topByRSS(t.Procs, n)
+	return topLine(t, topByRSS(t.Procs, n), len(t.Procs))
+}
+
+// topLine encodes top, the largest processes of t by RSS (largest first),
+// from a table of count processes.
+func topLine(t probes.ProcTable, top []probes.Proc, count int) line {
+	l := line{T: kindProcs, TS: t.At.UnixMilli(), NProcs: count, KThreads: t.KernelThreads, Denied: t.Denied}
 	l.Procs = make([]procLine, 0, len(top))
 	for _, p := range top {
 		pl := procLine{PID: p.PID, PPID: p.PPID, UID: p.UID, Start: p.Start, RSS: p.RSS, Threads: p.Threads,

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"github.com/google/go-cmp/cmp"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -34,7 +35,7 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables := make(chan probes.ProcTable, 1)
+	tables := make(chan Handed, 1)
 	procs := &countingProcs{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -46,7 +47,7 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 	// even at the first sample (its scanner would then hold an entry per
 	// process for the whole run).
 	for i := range 10 {
-		tables <- fakeTable(10, i)
+		tables <- Hand(fakeTable(10, i), 5)
 		time.Sleep(100 * time.Millisecond)
 	}
 	handed := procs.n.Load()
@@ -57,7 +58,7 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	// Tables again: the source's memory of every process is dropped, once.
 	for i := range 3 {
-		tables <- fakeTable(10, 20+i)
+		tables <- Hand(fakeTable(10, 20+i), 5)
 		time.Sleep(100 * time.Millisecond)
 	}
 	cancel()
@@ -85,4 +86,23 @@ func TestRecorderTakesHandedTables(t *testing.T) {
 		t.Errorf("%d process readings recorded, want the 10 handed in and more", len(rec.Procs))
 	}
 	t.Logf("scans of its own: %d while handed tables, %d after; %d readings recorded", handed, own, len(rec.Procs))
+}
+
+// TestHandRecordsAsTheWholeTable: a table cut by Hand records the same
+// line as the whole table (the count is the whole table's), and the cut is
+// a copy the reader may overwrite.
+func TestHandRecordsAsTheWholeTable(t *testing.T) {
+	tab := fakeTable(2000, 3)
+	h := Hand(tab, 50)
+	if len(h.Table.Procs) != 50 || h.Count != 2000 {
+		t.Fatalf("Hand kept %d rows of %d; want 50 of 2000", len(h.Table.Procs), h.Count)
+	}
+	want := procsLine(tab, 50)
+	for i := range tab.Procs {
+		tab.Procs[i] = probes.Proc{} // the panel reuses its table for the next scan
+	}
+	got := topLine(h.Table, topByRSS(h.Table.Procs, 50), h.Count)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("the handed table records differently from the whole table (-whole +handed):\n%s", d)
+	}
 }
