@@ -10,6 +10,7 @@
 #
 #   scripts/soak.sh                  # 62 minutes, 2,000 processes
 #   MIN=5 PROCS=500 scripts/soak.sh  # quicker
+#   WATCH=1 scripts/soak.sh          # `memtui watch` (headless) instead
 #
 # Prints one line a minute (minute, RSS MiB, CPU ms/s over that minute)
 # and at the end RSS at minute 60 (or the last) against minute 2.
@@ -24,16 +25,23 @@ H=${H:-50}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/memtui" .
-echo "$(uname -sr) · $(nproc) CPUs · ${W}x${H} · ${PROCS} processes · ${MIN} min · $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+what="dashboard ${W}x${H}"
+[ -n "${WATCH:-}" ] && what="memtui watch"
+echo "$(uname -sr) · $(nproc) CPUs · ${what} · ${PROCS} processes · ${MIN} min · $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 
 # shellcheck disable=SC2016 # expanded by the inner shell
-unshare --pid --fork --mount-proc env MIN="$MIN" PROCS="$PROCS" W="$W" H="$H" T="$tmp" bash -c '
+unshare --pid --fork --mount-proc env MIN="$MIN" PROCS="$PROCS" W="$W" H="$H" T="$tmp" WATCH="${WATCH:-}" bash -c '
 	set -euo pipefail
 	for _ in $(seq "$PROCS"); do sleep 86400 & done
 	sock="soak-$$"
-	tmux -L "$sock" new-session -d -x "$W" -y "$H" \
-		"exec $T/memtui --pg none --redis none --incident-dir $T/incidents"
-	pid=$(tmux -L "$sock" display-message -p "#{pane_pid}")
+	if [ -n "$WATCH" ]; then
+		"$T/memtui" watch --pg none --redis none --incident-dir "$T/incidents" >/dev/null 2>&1 &
+		pid=$!
+	else
+		tmux -L "$sock" new-session -d -x "$W" -y "$H" \
+			"exec $T/memtui --pg none --redis none --incident-dir $T/incidents"
+		pid=$(tmux -L "$sock" display-message -p "#{pane_pid}")
+	fi
 	tck=$(getconf CLK_TCK)
 	ticks() { awk "{ i = index(\$0, \") \"); split(substr(\$0, i + 2), f, \" \"); print f[12] + f[13] }" "/proc/$pid/stat"; }
 	rss() { awk "/^VmRSS/ { printf \"%.1f\", \$2 / 1024 }" "/proc/$pid/status"; }
@@ -49,6 +57,6 @@ unshare --pid --fork --mount-proc env MIN="$MIN" PROCS="$PROCS" W="$W" H="$H" T=
 		[ "$m" = 2 ] && first=$r
 		[ "$m" -le 60 ] && last=$r && lastm=$m
 	done
-	tmux -L "$sock" kill-server
+	if [ -n "$WATCH" ]; then kill "$pid"; else tmux -L "$sock" kill-server; fi
 	echo "RSS at minute ${lastm}: ${last} MiB; at minute 2: ${first:-?} MiB"
 '
