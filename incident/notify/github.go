@@ -63,12 +63,25 @@ type GitHub struct {
 	issues map[string]Issue // incident → issue, also when the ledger fails
 }
 
-var (
-	repoPart = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
-	// A token goes into a header: anything but visible ASCII would split
-	// it or be refused by net/http with a less helpful message.
-	tokenChars = regexp.MustCompile(`^[\x21-\x7e]+$`)
-)
+// isRepoPart: an owner or repository name GitHub accepts, 1 to 100 of
+// A-Z a-z 0-9 _ . - (a loop, not a regexp: `{1,100}` compiles to a
+// hundred copies of the class, 100 KB of heap at every start of memtui).
+func isRepoPart(s string) bool {
+	if len(s) < 1 || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// A token goes into a header: anything but visible ASCII would split it or
+// be refused by net/http with a less helpful message.
+var tokenChars = regexp.MustCompile(`^[\x21-\x7e]+$`)
 
 // NewGitHub checks cfg and returns the notifier. Its errors name what to
 // fix and never contain the token.
@@ -81,7 +94,7 @@ func NewGitHub(cfg GitHubConfig) (*GitHub, error) {
 		return nil, err
 	}
 	owner, name, ok := strings.Cut(cfg.Repo, "/")
-	if !ok || !repoPart.MatchString(owner) || !repoPart.MatchString(name) || name == "." || name == ".." {
+	if !ok || !isRepoPart(owner) || !isRepoPart(name) || name == "." || name == ".." {
 		return nil, fmt.Errorf("GitHub repository %q: want OWNER/NAME", cfg.Repo)
 	}
 	src := cfg.TokenSource

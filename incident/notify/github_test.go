@@ -301,6 +301,10 @@ func TestNewGitHubRefuses(t *testing.T) {
 		{"token with a newline", GitHubConfig{Repo: "o/n", Token: testToken + "\n" + testToken}, "malformed"},
 		{"bad repo", GitHubConfig{Repo: "o/n/x", Token: testToken}, `want OWNER/NAME`},
 		{"dot repo", GitHubConfig{Repo: "o/..", Token: testToken}, `want OWNER/NAME`},
+		{"empty owner", GitHubConfig{Repo: "/n", Token: testToken}, `want OWNER/NAME`},
+		{"space in name", GitHubConfig{Repo: "o/my repo", Token: testToken}, `want OWNER/NAME`},
+		{"non-ASCII owner", GitHubConfig{Repo: "ö/n", Token: testToken}, `want OWNER/NAME`},
+		{"name of 101", GitHubConfig{Repo: "o/" + strings.Repeat("n", 101), Token: testToken}, `want OWNER/NAME`},
 		{"plain http off loopback", GitHubConfig{API: "http://ghe.example/api/v3", Repo: "o/n", Token: testToken}, "unencrypted"},
 		{"not a URL", GitHubConfig{API: "ghe.example", Repo: "o/n", Token: testToken}, "not an absolute"},
 	}
@@ -315,6 +319,9 @@ func TestNewGitHubRefuses(t *testing.T) {
 	}
 	if _, err := NewGitHub(GitHubConfig{API: "https://ghe.example/api/v3", Repo: "o/n", Token: testToken}); err != nil {
 		t.Errorf("GitHub Enterprise URL refused: %v", err)
+	}
+	if _, err := NewGitHub(GitHubConfig{Repo: "Acme-Corp/odoo_ops.v2-" + strings.Repeat("x", 88), Token: testToken}); err != nil {
+		t.Errorf("a name of 100 of the allowed characters refused: %v", err)
 	}
 }
 
