@@ -92,10 +92,15 @@ func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, er
 	if actionSvc.Runner != nil && actErr == nil {
 		actionSvc.Runner.Keeper = newKeeper(o, sess)
 	}
+	// Odoo is looked for once: its log is followed, its limits go to its
+	// workers' rows (a replay's odoo.conf is not in the capture).
+	var odoo procfs.OdooReading
+	odooOK := false
 	if h.Kind() == host.KindLive {
+		odoo, odooOK = readOdoo(o)
 		octx, ostop := context.WithCancel(context.Background())
 		defer ostop()
-		followOdooLog(octx, o, sess)
+		followOdooLog(octx, odoo, odooOK, sess)
 	}
 	d := ui.Deps{
 		Now:        time.Now,
@@ -117,12 +122,8 @@ func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, er
 		Author:     author(),
 	}
 	d.ReadOnlyWhy = errText(actErr)
-	if h.Kind() == host.KindLive {
-		// Odoo's limits, for its workers' rows (a replay's odoo.conf is
-		// not in the capture).
-		if r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf); err == nil && r.ConfErr == nil && (r.Running() || o.odooConf != "") {
-			d.Odoo = &r.Config
-		}
+	if odooOK {
+		d.Odoo = &odoo.Config
 	}
 	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on
 		d.PGOffWhy = pgOff

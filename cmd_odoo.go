@@ -109,15 +109,23 @@ func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
 // odooLogEvery is how often the Odoo log is looked at for new memory lines.
 const odooLogEvery = 10 * time.Second
 
+// readOdoo finds the running Odoo and reads its configuration, once at
+// start (it reads every process's stat); ok when there is an Odoo to
+// follow: one running, or an odoo.conf named with --odoo-conf, read
+// without error.
+func readOdoo(o *options) (r procfs.OdooReading, ok bool) {
+	r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf)
+	return r, err == nil && r.ConfErr == nil && (r.Running() || o.odooConf != "")
+}
+
 // followOdooLog puts the memory lines Odoo logs during an incident on its
 // timeline — workers recycled at the soft limit, MemoryErrors, workers
 // killed at their time limit — once per line however many memtuis watch
 // the host (each line's identity is its time, process and kind). Lines
 // from before the incident opened stay in `memtui snapshot`. Nothing is
 // done without a running Odoo whose odoo.conf names a logfile.
-func followOdooLog(ctx context.Context, o *options, sess *incident.Session) {
-	r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf)
-	if err != nil || r.ConfErr != nil || r.Config.Logfile == "" || !(r.Running() || o.odooConf != "") {
+func followOdooLog(ctx context.Context, r procfs.OdooReading, ok bool, sess *incident.Session) {
+	if !ok || r.Config.Logfile == "" {
 		return
 	}
 	f := procfs.NewOdooLogFollower(r.Config.Logfile, time.Local)
