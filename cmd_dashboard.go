@@ -94,13 +94,12 @@ func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, er
 	}
 	// Odoo is looked for once: its log is followed, its limits go to its
 	// workers' rows (a replay's odoo.conf is not in the capture).
-	var odoo procfs.OdooReading
-	odooOK := false
+	var odoo *procfs.OdooReading
 	if h.Kind() == host.KindLive {
-		odoo, odooOK = readOdoo(o)
+		odoo = readOdoo(o)
 		octx, ostop := context.WithCancel(context.Background())
 		defer ostop()
-		followOdooLog(octx, odoo, odooOK, sess)
+		followOdooLog(octx, odoo, sess)
 	}
 	d := ui.Deps{
 		Now:        time.Now,
@@ -122,7 +121,7 @@ func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, er
 		Author:     author(),
 	}
 	d.ReadOnlyWhy = errText(actErr)
-	if odooOK {
+	if odoo != nil {
 		d.Odoo = &odoo.Config
 	}
 	if pgOff != host.WhyPGOff { // --pg none: the panel's own hint says how to turn it on

@@ -110,12 +110,15 @@ func writeOdooText(b *strings.Builder, s probes.OdooSnapshot) {
 const odooLogEvery = 10 * time.Second
 
 // readOdoo finds the running Odoo and reads its configuration, once at
-// start (it reads every process's stat); ok when there is an Odoo to
-// follow: one running, or an odoo.conf named with --odoo-conf, read
-// without error.
-func readOdoo(o *options) (r procfs.OdooReading, ok bool) {
+// start (it reads every process's stat); nil when there is no Odoo to
+// follow: none running and no --odoo-conf, or an odoo.conf that cannot be
+// read.
+func readOdoo(o *options) *procfs.OdooReading {
 	r, err := procfs.ReadOdoo(procfs.NewFS(o.proc, o.sys), o.odooConf)
-	return r, err == nil && r.ConfErr == nil && (r.Running() || o.odooConf != "")
+	if err != nil || r.ConfErr != nil || !(r.Running() || o.odooConf != "") {
+		return nil
+	}
+	return &r
 }
 
 // followOdooLog puts the memory lines Odoo logs during an incident on its
@@ -124,8 +127,8 @@ func readOdoo(o *options) (r procfs.OdooReading, ok bool) {
 // the host (each line's identity is its time, process and kind). Lines
 // from before the incident opened stay in `memtui snapshot`. Nothing is
 // done without a running Odoo whose odoo.conf names a logfile.
-func followOdooLog(ctx context.Context, r procfs.OdooReading, ok bool, sess *incident.Session) {
-	if !ok || r.Config.Logfile == "" {
+func followOdooLog(ctx context.Context, r *procfs.OdooReading, sess *incident.Session) {
+	if r == nil || r.Config.Logfile == "" {
 		return
 	}
 	f := procfs.NewOdooLogFollower(r.Config.Logfile, time.Local)

@@ -235,8 +235,7 @@ func runWatch(ctx context.Context, o *options, w *watchOptions, stderr io.Writer
 	sess, closeSession := newIncidentSession(o, h, info, probes.DefaultThresholds())
 	defer closeSession()
 	svc.Runner.Keeper = newKeeper(o, sess)
-	odoo, odooOK := readOdoo(o)
-	followOdooLog(ctx, odoo, odooOK, sess)
+	followOdooLog(ctx, readOdoo(o), sess)
 	facts := incident.HostFacts{Host: info.Name, Kernel: info.Kernel, CPUs: info.CPUs, BootID: h.BootID(), MemTotalBytes: first.TotalBytes}
 	sess.SetHost(facts)
 	sess.Sync(ctx) // loads the incident to continue and takes the writer lock if free

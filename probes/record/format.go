@@ -276,6 +276,16 @@ func procsLine(t probes.ProcTable, n int) line {
 	return topLine(t, topByRSS(t.Procs, n), len(t.Procs))
 }
 
+// handedLine encodes the top n processes of a handed table: Hand already
+// put its rows largest first, so they are taken as they are.
+func handedLine(h Handed, n int) line {
+	top := h.Table.Procs
+	if n > 0 && len(top) > n {
+		top = top[:n]
+	}
+	return topLine(h.Table, top, h.Count)
+}
+
 // topLine encodes top, the largest processes of t by RSS (largest first),
 // from a table of count processes.
 func topLine(t probes.ProcTable, top []probes.Proc, count int) line {

@@ -215,7 +215,7 @@ func Run(ctx context.Context, w *Writer, src Sources, c Config) error {
 					f.Forget()
 				}
 			}
-			if err := w.put(topLine(h.Table, topByRSS(h.Table.Procs, c.TopN), h.Count)); err != nil {
+			if err := w.Handed(h, c.TopN); err != nil {
 				return err
 			}
 		}

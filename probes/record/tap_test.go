@@ -101,7 +101,7 @@ func TestHandRecordsAsTheWholeTable(t *testing.T) {
 	for i := range tab.Procs {
 		tab.Procs[i] = probes.Proc{} // the panel reuses its table for the next scan
 	}
-	got := topLine(h.Table, topByRSS(h.Table.Procs, 50), h.Count)
+	got := handedLine(h, 50)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("the handed table records differently from the whole table (-whole +handed):\n%s", d)
 	}

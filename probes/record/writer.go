@@ -100,6 +100,9 @@ func (w *Writer) Memory(m probes.Memory) error { return w.put(memLine(m)) }
 // Processes records the top n processes of a scan.
 func (w *Writer) Processes(t probes.ProcTable, n int) error { return w.put(procsLine(t, n)) }
 
+// Handed records the top n processes of a table another reader handed in.
+func (w *Writer) Handed(h Handed, n int) error { return w.put(handedLine(h, n)) }
+
 // Postgres records a PostgreSQL reading (its query texts are masked by
 // the probe already).
 func (w *Writer) Postgres(r probes.PGReading) error {
