@@ -192,7 +192,7 @@ func (m Model) quitKey() (tea.Model, tea.Cmd) {
 		m.quitting = true
 		return m, tea.Tick(quitGrace, func(time.Time) tea.Msg { return quitDeadlineMsg{} })
 	}
-	m.dlg = newQuitDialog(m.keys, m.d.Now, m.runs)
+	m.dlg = newQuitDialog(m.keys, m.d.Now, m.runs, m.d.LeaveTo)
 	if st.WriteErr != nil {
 		m.dlg.(*quitDialog).unrecorded(st.Pending, st.WriteErr, m.d.Location)
 	}
@@ -246,6 +246,9 @@ type quitDialog struct {
 	pending  []incident.Event
 	writeErr error
 	loc      *time.Location
+	// leaveTo is where q goes from a drill-in ("the fleet"); "" when q
+	// quits memtui. The dialog names what q does.
+	leaveTo string
 }
 
 // unrecorded adds what quitting would lose: evs, not written because of
@@ -260,7 +263,8 @@ func (d *quitDialog) lostLines(st Styles, inner int) []string {
 	if len(d.pending) == 0 {
 		return nil
 	}
-	lines := []string{st.Crit.Render(fmt.Sprintf("✖ %d event(s) NOT RECORDED: quitting loses them", len(d.pending)))}
+	_, _, _, gerund := d.words()
+	lines := []string{st.Crit.Render(fmt.Sprintf("✖ %d event(s) NOT RECORDED: %s loses them", len(d.pending), strings.ToLower(gerund)))}
 	shown, rest := 0, 0
 	for _, ev := range d.pending {
 		switch ev.Data.(type) {
@@ -289,8 +293,17 @@ func (d *quitDialog) lostLines(st Styles, inner int) []string {
 	return append(lines, "")
 }
 
-func newQuitDialog(keys *KeyMap, now func() time.Time, runs []runningAction) *quitDialog {
-	return &quitDialog{keys: keys, now: now, runs: slices.Clone(runs)}
+func newQuitDialog(keys *KeyMap, now func() time.Time, runs []runningAction, leaveTo string) *quitDialog {
+	return &quitDialog{keys: keys, now: now, runs: slices.Clone(runs), leaveTo: leaveTo}
+}
+
+// words are what the dialog calls q: its title, the verb for the key
+// ("quit"), its third person ("quits") and its gerund ("Quitting").
+func (d *quitDialog) words() (title, verb, verbs, gerund string) {
+	if d.leaveTo != "" {
+		return "Back to " + d.leaveTo + "?", "go back", "goes back", "Going back"
+	}
+	return "Quit memtui?", "quit", "quits", "Quitting"
 }
 
 func (d *quitDialog) closed() bool { return d.done }
@@ -314,15 +327,16 @@ func (d *quitDialog) update(msg tea.Msg) (dialog, tea.Cmd) {
 func (d *quitDialog) view(st Styles, w, h int) string {
 	w = min(w, 76)
 	inner := max(w-4, 10)
+	title, verb, verbs, gerund := d.words()
 	lines := d.lostLines(st, inner)
 	if len(d.runs) == 0 {
 		if len(d.pending) > 0 {
-			lines = append(lines, st.Crit.Render("q/y quit and lose them")+st.Muted.Render(" · esc stays (memtui keeps retrying)"))
-			return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+			lines = append(lines, st.Crit.Render("q/y "+verb+" and lose them")+st.Muted.Render(" · esc stays (memtui keeps retrying)"))
+			return dialogBox(st, title, strings.Join(lines, "\n"), w, h)
 		}
 		lines = append(lines, st.OK.Render("✔ the action has finished: nothing will be cancelled"), "",
-			st.Bold.Render("q/y quits")+st.Muted.Render(" · esc stays"))
-		return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+			st.Bold.Render("q/y "+verbs)+st.Muted.Render(" · esc stays"))
+		return dialogBox(st, title, strings.Join(lines, "\n"), w, h)
 	}
 	lines = append(lines, st.Warn.Render(fmt.Sprintf("▲ %d action(s) still running:", len(d.runs))))
 	for _, r := range d.runs {
@@ -335,10 +349,10 @@ func (d *quitDialog) view(st Styles, w, h int) string {
 		lines = append(lines, st.Text.Render(fit(line, inner)))
 	}
 	lines = append(lines, "")
-	for _, l := range wrapLine("Quitting CANCELS it: its process group is killed and the timeline records it as \""+quitCancelledWhy+"\".", inner, "") {
+	for _, l := range wrapLine(gerund+" CANCELS it: its process group is killed and the timeline records it as \""+quitCancelledWhy+"\".", inner, "") {
 		lines = append(lines, st.Text.Render(l))
 	}
 	lines = append(lines, "",
-		st.Crit.Render("q/y quit and cancel")+st.Muted.Render(" · esc stays (it keeps running)"))
-	return dialogBox(st, "Quit memtui?", strings.Join(lines, "\n"), w, h)
+		st.Crit.Render("q/y "+verb+" and cancel")+st.Muted.Render(" · esc stays (it keeps running)"))
+	return dialogBox(st, title, strings.Join(lines, "\n"), w, h)
 }

@@ -411,6 +411,24 @@ func TestQuitAsksBeforeLosingUnrecordedEvents(t *testing.T) {
 		t.Error("q then y did not quit")
 	}
 
+	// From a host the fleet opened, q goes back to the fleet: the dialog
+	// says so rather than "Quit memtui?".
+	d.LeaveTo = "the fleet"
+	m = feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.timeline.st.Pending = []incident.Event{{At: t0, Data: incident.Note{Text: "seen from the fleet"}}}
+	m.timeline.st.WriteErr = errors.New("open /mnt/fleet.jsonl: read-only file system")
+	m, _ = quitPress(t, m, "q")
+	v = palScreen(m)
+	for _, want := range []string{"Back to the fleet?", "NOT RECORDED: going back loses them", "q/y go back and lose them"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the drill-in's confirmation lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "Quit memtui?") || strings.Contains(v, "quitting") {
+		t.Errorf("the drill-in's confirmation speaks of quitting memtui:\n%s", v)
+	}
+	d.LeaveTo = ""
+
 	// In flight, no error: no question, the write is waited for.
 	m = feed(New(d), tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.timeline.st.Pending = []incident.Event{{At: t0, Data: incident.Note{Text: "being written"}}}
