@@ -41,3 +41,20 @@ func BenchmarkSample(b *testing.B) {
 		m.mem.update(memSampledMsg{at: next.Time, mem: next})
 	}
 }
+
+// BenchmarkFrameAfterReading is the frame drawn right after a new reading,
+// when the chart must be drawn again (once per interval): the costliest
+// frame of a quiet dashboard.
+func BenchmarkFrameAfterReading(b *testing.B) {
+	rs := risingSeries()
+	m := New(testDeps(&fakeMemory{readings: rs}))
+	m = feed(m, tea.WindowSizeMsg{Width: 200, Height: 60})
+	m = feed(m, sampled(rs)...)
+	next := rs[len(rs)-1]
+	b.ReportAllocs()
+	for b.Loop() {
+		next.Time = next.Time.Add(time.Second)
+		m.mem.update(memSampledMsg{at: next.Time, mem: next})
+		_ = m.render()
+	}
+}
