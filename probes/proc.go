@@ -48,7 +48,7 @@ type Proc struct {
 	GrowthOK  bool // see Growth
 	CmdlineOK bool
 	Start     uint64 // stat field 22: clock ticks since boot
-	RSS       uint64 // stat field 24 × page size, bytes
+	RSS       uint64 // statm resident × page size, bytes (stat field 24 lags; see procfs)
 	VM        uint64 // virtual size: statm size × page size (stat field 23), bytes
 	Swap      uint64 // status VmSwap, bytes (or smaps_rollup Swap)
 	PSS       uint64 // smaps_rollup Pss, bytes

@@ -17,7 +17,7 @@ type ProcStat struct {
 	Threads   int32  // field 20
 	StartTime uint64 // field 22, clock ticks since boot
 	VSize     uint64 // field 23, bytes
-	RSSPages  uint64 // field 24, pages
+	RSSPages  uint64 // field 24, pages: lags the per-CPU counters ("inaccurate", proc(5)); statm does not
 }
 
 // ParseProcStat parses /proc/<pid>/stat: the one stat parser of memtui (the

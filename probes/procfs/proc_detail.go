@@ -59,6 +59,9 @@ func (fs FS) ProcDetail(k probes.ProcKey, tab *probes.ProcTable, passwdPath stri
 				p.Threads = s.Threads
 			}
 			d.RssAnon, d.RssFile, d.RssShmem, d.RssOK = s.RssAnon, s.RssFile, s.RssShmem, s.RssOK
+			if s.RssOK {
+				p.RSS = s.RssAnon + s.RssFile + s.RssShmem // stat's field 24 lags (see statm)
+			}
 		}
 	}
 	if passwdPath == "" {

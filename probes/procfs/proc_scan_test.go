@@ -368,6 +368,54 @@ func TestScanRefreshesReusedPID(t *testing.T) {
 	}
 }
 
+// TestRSSFromStatm: a row's RSS is statm's resident pages whichever way the
+// scan reads the process: through statm alone, or in full (stat and owner),
+// as it does for new processes, pinned ones and one scan in refreshEvery.
+// stat's field 24 lags the kernel's per-CPU counters (1568 kB against
+// 1804 kB in statm, status and ps for a sleep on Linux 6.18), and rows that
+// took it ranked below their equals and changed places at every refresh.
+func TestRSSFromStatm(t *testing.T) {
+	root := procCopyTree(t, filepath.Join(procFixtures, "restart", "before"))
+	// pid 800's stat says 76,800 pages; its statm says 80,000.
+	statm := "232650 80000 19200 193 0 38400 0\n"
+	if err := os.WriteFile(filepath.Join(root, "proc/800/statm"), []byte(statm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(80000 * os.Getpagesize())
+	s := fixtureScanner(t, root)
+	for i := 0; i <= refreshEvery; i++ {
+		opt := probes.ScanOptions{}
+		if i%3 == 0 {
+			opt.Pinned = []int32{800} // read in full
+		}
+		tab, err := s.Scan(nil, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, p := range tab.Procs {
+			if p.PID == 800 {
+				found = true
+				if p.RSS != want {
+					t.Errorf("scan %d (pinned %v): pid 800 RSS %d, want statm's %d", i, opt.Pinned != nil, p.RSS, want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("scan %d: pid 800 missing", i)
+		}
+	}
+	got, err := s.Matching(func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		if p.PID == 800 && p.RSS != want {
+			t.Errorf("Matching: pid 800 RSS %d, want statm's %d", p.RSS, want)
+		}
+	}
+}
+
 func TestTopKIndexes(t *testing.T) {
 	procs := make([]probes.Proc, 50)
 	for i := range procs {
