@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/memtui/memtui/probes/capture"
@@ -26,10 +27,13 @@ func liveCapture(t *testing.T) (string, int) {
 	// The password is an argument of sh, so it sits in /proc/PID/cmdline.
 	cmd := exec.Command("sh", "-c", "sleep 600; :", "sh", "--password=hunter2", "postgres://u:s3cretpw@db/x")
 	cmd.Env = append(os.Environ(), "PGPASSWORD=envsecret9")
+	// A group of its own, killed whole: killing sh alone left its sleep
+	// behind for ten minutes after every run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 	dir := filepath.Join(t.TempDir(), "cap")
 	res, err := capture.Write(context.Background(), dir, capture.Options{})
 	if err != nil {
