@@ -59,9 +59,6 @@ func (fs FS) ProcDetail(k probes.ProcKey, tab *probes.ProcTable, passwdPath stri
 				p.Threads = s.Threads
 			}
 			d.RssAnon, d.RssFile, d.RssShmem, d.RssOK = s.RssAnon, s.RssFile, s.RssShmem, s.RssOK
-			if s.RssOK {
-				p.RSS = s.RssAnon + s.RssFile + s.RssShmem // stat's field 24 lags (see statm)
-			}
 		}
 	}
 	if passwdPath == "" {
@@ -86,6 +83,9 @@ func (fs FS) ProcDetail(k probes.ProcKey, tab *probes.ProcTable, passwdPath stri
 	}
 	if b, err := readSmall(fs.procPath(k.PID, "statm")); err == nil {
 		d.Statm, d.StatmErr = parseStatm(b, pageSize)
+		if d.StatmErr == nil && d.Statm.Size > 0 {
+			p.RSS = d.Statm.Resident // as the scan's rows: stat's field 24 lags (see ProcScanner.statm)
+		}
 	} else {
 		d.StatmErr = err
 	}

@@ -196,9 +196,7 @@ func (s *ProcScanner) Matching(keep func(program string) bool) ([]probes.Proc, e
 			Start: st.StartTime, RSS: st.RSSPages * s.pageSize, VM: st.VSize,
 			Comm: comm, Program: prog,
 		}
-		if sz, rss, ok := s.statm(pid); ok && sz > 0 {
-			p.RSS, p.VM = rss*s.pageSize, sz*s.pageSize
-		}
+		s.memoryFromStatm(&p)
 		out = append(out, p)
 	})
 	return out, err
@@ -313,6 +311,15 @@ func (s *ProcScanner) statm(pid int32) (size, resident uint64, ok bool) {
 	return size, resident, ok1 && ok2
 }
 
+// memoryFromStatm replaces the RSS and VM a row took from stat with
+// statm's. They stay as stat gave them when statm cannot be read or reads
+// as empty (a zombie, an exiting process).
+func (s *ProcScanner) memoryFromStatm(p *probes.Proc) {
+	if sz, rss, ok := s.statm(p.PID); ok && sz > 0 {
+		p.RSS, p.VM = rss*s.pageSize, sz*s.pageSize
+	}
+}
+
 // full reads stat and the owner (an fstat of the same descriptor) and
 // refreshes the entry.
 func (s *ProcScanner) full(t *probes.ProcTable, pid int32, e *procEntry, known bool) (probes.Proc, bool) {
@@ -361,10 +368,7 @@ func (s *ProcScanner) full(t *probes.ProcTable, pid int32, e *procEntry, known b
 		Start: st.StartTime, RSS: st.RSSPages * s.pageSize, VM: st.VSize,
 		Comm: e.comm, User: e.user, Program: e.program,
 	}
-	// st points into s.buf: done with it before statm reads into it.
-	if sz, rss, ok := s.statm(pid); ok && sz > 0 {
-		p.RSS, p.VM = rss*s.pageSize, sz*s.pageSize
-	}
+	s.memoryFromStatm(&p) // st points into s.buf: done with it first
 	return p, true
 }
 

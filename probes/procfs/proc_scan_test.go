@@ -414,6 +414,10 @@ func TestRSSFromStatm(t *testing.T) {
 			t.Errorf("Matching: pid 800 RSS %d, want statm's %d", p.RSS, want)
 		}
 	}
+	d, err := NewFS(filepath.Join(root, "proc"), "").ProcDetail(probes.ProcKey{PID: 800}, nil, filepath.Join(root, "etc", "passwd"))
+	if err != nil || d.Proc.RSS != want {
+		t.Errorf("ProcDetail: pid 800 RSS %d (%v), want statm's %d", d.Proc.RSS, err, want)
+	}
 }
 
 func TestTopKIndexes(t *testing.T) {

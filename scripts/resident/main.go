@@ -60,6 +60,10 @@ func fail(err error) {
 	os.Exit(1)
 }
 
+// pageSize is the unit of the page map (4 KiB on amd64; 16 or 64 KiB on
+// some arm64 kernels).
+var pageSize = uint64(os.Getpagesize())
+
 // mapping is one line of /proc/PID/maps.
 type mapping struct {
 	lo, hi uint64
@@ -89,10 +93,10 @@ func run(w io.Writer, pid int, symsPath string, top int) error {
 
 	// Resident pages of the binary's file mappings, and the anonymous ones.
 	resident := map[uint64]bool{}
-	var fileKiB, anonKiB uint64
+	var filePages, anonPages uint64
 	type anon struct {
-		m   mapping
-		kib uint64
+		m     mapping
+		pages uint64
 	}
 	var anons []anon
 	for _, m := range maps {
@@ -105,37 +109,36 @@ func run(w io.Writer, pid int, symsPath string, top int) error {
 			for _, a := range pages {
 				resident[a] = true
 			}
-			fileKiB += uint64(len(pages)) * 4
+			filePages += uint64(len(pages))
 		case m.path == "" || m.path == "[heap]":
-			kib := uint64(len(pages)) * 4
-			anonKiB += kib
-			if kib > 0 {
-				anons = append(anons, anon{m, kib})
+			anonPages += uint64(len(pages))
+			if len(pages) > 0 {
+				anons = append(anons, anon{m, uint64(len(pages))})
 			}
 		}
 	}
 	fmt.Fprintf(w, "pid %d (%s)\n\n", pid, exe)
-	fmt.Fprintf(w, "binary's pages resident: %s MiB\n", mib(fileKiB*1024))
+	fmt.Fprintf(w, "binary's pages resident: %s MiB\n", mib(filePages*pageSize))
 	fmt.Fprintf(w, "  %-14s %9s %9s\n", "section", "resident", "size")
 	for _, s := range exeBin.Sections {
-		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS || s.Size < 4096 {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS || s.Size < pageSize {
 			continue
 		}
 		var n uint64
-		for a := s.Addr &^ 4095; a < s.Addr+s.Size; a += 4096 {
+		for a := s.Addr &^ (pageSize - 1); a < s.Addr+s.Size; a += pageSize {
 			if resident[a] {
 				n++
 			}
 		}
-		fmt.Fprintf(w, "  %-14s %9s %9s MiB\n", s.Name, mib(n*4096), mib(s.Size))
+		fmt.Fprintf(w, "  %-14s %9s %9s MiB\n", s.Name, mib(n*pageSize), mib(s.Size))
 	}
-	fmt.Fprintf(w, "\nanonymous pages resident: %s MiB\n", mib(anonKiB*1024))
-	sort.Slice(anons, func(i, j int) bool { return anons[i].kib > anons[j].kib })
+	fmt.Fprintf(w, "\nanonymous pages resident: %s MiB\n", mib(anonPages*pageSize))
+	sort.Slice(anons, func(i, j int) bool { return anons[i].pages > anons[j].pages })
 	for i, a := range anons {
 		if i == 8 {
 			break
 		}
-		fmt.Fprintf(w, "  %x-%x %9s MiB of %s\n", a.m.lo, a.m.hi, mib(a.kib*1024), mib(a.m.hi-a.m.lo))
+		fmt.Fprintf(w, "  %x-%x %9s MiB of %s\n", a.m.lo, a.m.hi, mib(a.pages*pageSize), mib(a.m.hi-a.m.lo))
 	}
 	fmt.Fprintln(w, "  (the largest is the Go heap arena; the others are the runtime's own: spans, stacks, metadata)")
 
@@ -176,9 +179,9 @@ func byPkg(w io.Writer, s *elf.Section, symbols []elf.Symbol, resident map[uint6
 		}
 		pkg := pkgOf(y.Name)
 		for a, end := y.Value, y.Value+y.Size; a < end; {
-			next := min((a&^4095)+4096, end)
+			next := min((a&^(pageSize-1))+pageSize, end)
 			all[pkg] += next - a
-			if resident[a&^4095] {
+			if resident[a&^(pageSize-1)] {
 				res[pkg] += next - a
 			}
 			a = next
@@ -278,14 +281,14 @@ func present(pm *os.File, m mapping) ([]uint64, error) {
 	const chunk = 1 << 16 // pages per read: reservations can be gigabytes
 	buf := make([]byte, 8*chunk)
 	var out []uint64
-	for lo := m.lo; lo < m.hi; lo += chunk * 4096 {
-		n := min(chunk, (m.hi-lo)/4096)
-		if _, err := pm.ReadAt(buf[:8*n], int64(lo/4096*8)); err != nil {
+	for lo := m.lo; lo < m.hi; lo += chunk * pageSize {
+		n := min(chunk, (m.hi-lo)/pageSize)
+		if _, err := pm.ReadAt(buf[:8*n], int64(lo/pageSize*8)); err != nil {
 			return nil, err
 		}
 		for i := uint64(0); i < n; i++ {
 			if binary.LittleEndian.Uint64(buf[i*8:])&(1<<63) != 0 {
-				out = append(out, lo+i*4096)
+				out = append(out, lo+i*pageSize)
 			}
 		}
 	}
