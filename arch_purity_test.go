@@ -190,7 +190,7 @@ func TestMachineReadersCaught(t *testing.T) {
 		mod + "/incident/store": {"golang.org/x/sys/unix", "golang.org/x/sys/unix"},
 		mod + "/actions/run":    {"os/exec", "golang.org/x/sys/unix"},
 		mod + "/probes/procfs":  {"os", "golang.org/x/sys/unix"},
-		mod + "/probes/pgprobe": {"net", "github.com/jackc/pgx/v5"},
+		mod + "/probes/pgprobe": {"net", "github.com/jackc/pgx/v5/pgconn"},
 	} {
 		g := importGraph(t, pkg)
 		pkgs, modules := machineReaders(g, reach(g, pkg, func(string) bool { return false }))

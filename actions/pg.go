@@ -7,7 +7,7 @@ import (
 
 // Postgres runs the statements of the sql and terminate-idle-postgres
 // kinds on memtui's own PostgreSQL session. Package actions/pgexec
-// implements it over any connection *pgx.Conn satisfies; it lives apart so
+// implements it over pgx's pgconn; it lives apart so
 // that importing actions (as the ui does) never pulls in a database driver.
 // Errors it returns are already worded for a person.
 type Postgres interface {

@@ -58,9 +58,8 @@ func TestSQLOutcomes(t *testing.T) {
 	act := func(sql string) actions.Action {
 		return actions.Action{ID: "clear-odoo-caches", Risk: actions.RiskLow, Kind: actions.KindSQL, SQL: sql, Database: "outcomes_sql", Timeout: 20 * time.Second}
 	}
-	// Both ways memtui holds a connection: its lazy session and a plain
-	// *pgx.Conn.
-	for name, conn := range map[string]PGConn{"lazy": NewLazyConnT(t, srv.DSN("outcomes_sql")), "pgx.Conn": connect(t, srv.DSN("outcomes_sql"))} {
+	// memtui's lazy session, and a connection held by its caller.
+	for name, conn := range map[string]Conn{"lazy": NewLazyConnT(t, srv.DSN("outcomes_sql")), "held": held{connect(t, srv.DSN("outcomes_sql")).PgConn()}} {
 		t.Run(name, func(t *testing.T) {
 			fill()
 			r := &run.Runner{PG: Session{C: conn}}
@@ -104,7 +103,7 @@ func TestSQLOutcomes(t *testing.T) {
 			// A statement stopped by the timeout says so, not "failed". The
 			// server sends the tags of a query string when it ends, so a
 			// timeout may leave none of the earlier ones; the last step
-			// says how the run ended either way. (A plain *pgx.Conn is
+			// says how the run ended either way. (A held connection is
 			// closed by the cancel, so this comes last.)
 			fill()
 			slow := act("DELETE FROM cache WHERE id <= 10; SELECT pg_sleep(10)")

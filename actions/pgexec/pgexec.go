@@ -1,32 +1,35 @@
 // Package pgexec runs the PostgreSQL kinds of the runbook (sql,
-// terminate-idle-postgres) over a pgx connection. It is apart from package
-// actions so that the ui, which imports actions for its types, never
-// depends on a database driver.
+// terminate-idle-postgres) over pgx's low-level pgconn. It is apart from
+// package actions so that the ui, which imports actions for its types,
+// never depends on a database driver. Values go both ways as text: a
+// pgx.Conn's type system (pgtype) would add about 2.9 MB to the binary
+// for the handful of columns read here.
 package pgexec
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/internal/redact"
 )
 
-// PGConn is the part of a PostgreSQL connection the kinds use. *pgx.Conn
-// and *LazyConn satisfy it; the sql kind also needs the low-level
-// connection (see Session.Exec), which both lend.
-type PGConn interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+// Conn lends a connection for one statement at a time: *LazyConn does
+// (memtui's own session), and a test can lend one it holds.
+type Conn interface {
+	// Lend returns the connection, opening it if need be, and the
+	// release to call when the statement is done.
+	Lend(ctx context.Context) (*pgconn.PgConn, func(), error)
 }
 
 // Session implements actions.Postgres on a connection.
-type Session struct{ C PGConn }
+type Session struct{ C Conn }
 
 var _ actions.Postgres = Session{}
 
@@ -35,9 +38,12 @@ var _ actions.Postgres = Session{}
 // query_start as the seed's query does: a session whose last query ran for
 // 40 minutes and finished a minute ago is not idle for 40 minutes.
 // pg_backend_pid() keeps memtui's own session out; backend_type keeps
-// autovacuum, walsender and the other server processes out.
+// autovacuum, walsender and the other server processes out. backend_start
+// comes as microseconds since the epoch, exact, whatever the session's
+// DateStyle and TimeZone; terminateIdleSQL compares it the same way.
 const idleBackendsSQL = `SELECT pid, coalesce(usename, ''), coalesce(datname, ''),
-       extract(epoch FROM now() - state_change)::float8, backend_start
+       extract(epoch FROM now() - state_change)::float8,
+       (extract(epoch FROM backend_start) * 1000000)::int8
   FROM pg_stat_activity
  WHERE backend_type = 'client backend'
    AND state = 'idle'
@@ -49,78 +55,155 @@ const idleBackendsSQL = `SELECT pid, coalesce(usename, ''), coalesce(datname, ''
 // the same statement that each is still the same session (pid and
 // backend_start) and still idle past the threshold.
 const terminateIdleSQL = `SELECT a.pid, coalesce(a.usename, ''), coalesce(a.datname, ''),
-       extract(epoch FROM now() - a.state_change)::float8, a.backend_start,
+       extract(epoch FROM now() - a.state_change)::float8,
+       (extract(epoch FROM a.backend_start) * 1000000)::int8,
        pg_terminate_backend(a.pid)
   FROM pg_stat_activity a
-  JOIN unnest($2::int4[], $3::timestamptz[]) AS p(pid, backend_start)
-    ON p.pid = a.pid AND p.backend_start = a.backend_start
+  JOIN unnest($2::int4[], $3::int8[]) AS p(pid, start_us)
+    ON p.pid = a.pid AND p.start_us = (extract(epoch FROM a.backend_start) * 1000000)::int8
  WHERE a.backend_type = 'client backend'
    AND a.state = 'idle'
    AND a.state_change < now() - make_interval(secs => $1::float8)
    AND a.pid <> pg_backend_pid()
  ORDER BY a.pid`
 
+// query runs one statement with text parameters and hands each row's
+// text values (nil for NULL) to row, which must not keep them; it returns
+// the columns' names.
+func (s Session) query(ctx context.Context, sql string, params []string, row func([][]byte) error) ([]string, error) {
+	pc, release, err := s.C.Lend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	vals := make([][]byte, len(params))
+	for i, p := range params {
+		vals[i] = []byte(p)
+	}
+	rr := pc.ExecParams(ctx, sql, vals, nil, nil, nil)
+	var names []string
+	for _, f := range rr.FieldDescriptions() {
+		names = append(names, f.Name)
+	}
+	var rowErr error
+	for rr.NextRow() {
+		if rowErr == nil {
+			rowErr = row(rr.Values())
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		return names, err
+	}
+	return names, rowErr
+}
+
+// scan parses text values into dst: *string, *int32, *float64, *bool, and
+// *time.Time from microseconds since the epoch.
+func scan(vals [][]byte, dst ...any) error {
+	if len(vals) != len(dst) {
+		return fmt.Errorf("%d columns, want %d", len(vals), len(dst))
+	}
+	for i, v := range vals {
+		if v == nil {
+			return fmt.Errorf("column %d is NULL", i+1)
+		}
+		var err error
+		switch d := dst[i].(type) {
+		case *string:
+			*d = string(v)
+		case *int32:
+			var n int64
+			n, err = strconv.ParseInt(string(v), 10, 32)
+			*d = int32(n)
+		case *float64:
+			*d, err = strconv.ParseFloat(string(v), 64)
+		case *bool:
+			*d, err = string(v) == "t", nil
+			if string(v) != "t" && string(v) != "f" {
+				err = errors.New("not a boolean")
+			}
+		case *time.Time:
+			var us int64
+			us, err = strconv.ParseInt(string(v), 10, 64)
+			*d = time.UnixMicro(us)
+		default:
+			return fmt.Errorf("column %d: cannot scan into %T", i+1, d)
+		}
+		if err != nil {
+			return fmt.Errorf("column %d (%q): %w", i+1, v, err)
+		}
+	}
+	return nil
+}
+
+// seconds is d as a float8 parameter.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
 // CurrentDatabase is the database the session is connected to.
 func (s Session) CurrentDatabase(ctx context.Context) (string, error) {
-	rows, err := s.C.Query(ctx, "SELECT current_database()")
-	if err != nil {
-		return "", wordErr(err)
+	var db string
+	n := 0
+	_, err := s.query(ctx, "SELECT current_database()", nil, func(v [][]byte) error {
+		n++
+		return scan(v, &db)
+	})
+	if err == nil && n != 1 {
+		err = fmt.Errorf("%d rows for the current database", n)
 	}
-	db, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[string])
 	return db, wordErr(err)
 }
 
 // IdleBackends lists client backends idle for longer than after.
 func (s Session) IdleBackends(ctx context.Context, after time.Duration) ([]actions.Backend, error) {
-	rows, err := s.C.Query(ctx, idleBackendsSQL, after.Seconds())
-	if err != nil {
-		return nil, wordErr(err)
-	}
 	var out []actions.Backend
-	for rows.Next() {
+	_, err := s.query(ctx, idleBackendsSQL, []string{seconds(after)}, func(v [][]byte) error {
 		var b actions.Backend
 		var idle float64
-		if err := rows.Scan(&b.PID, &b.User, &b.Database, &idle, &b.BackendStart); err != nil {
-			rows.Close()
-			return nil, wordErr(err)
+		if err := scan(v, &b.PID, &b.User, &b.Database, &idle, &b.BackendStart); err != nil {
+			return err
 		}
 		b.IdleFor = time.Duration(idle * float64(time.Second))
 		out = append(out, b)
+		return nil
+	})
+	if err != nil {
+		return nil, wordErr(err)
 	}
-	return out, wordErr(rows.Err())
+	return out, nil
 }
 
 // TerminateIdle terminates those of want that still qualify.
 func (s Session) TerminateIdle(ctx context.Context, after time.Duration, want []actions.Backend) ([]actions.Terminated, error) {
-	pids := make([]int32, len(want))
-	starts := make([]time.Time, len(want))
+	pids := make([]string, len(want))
+	starts := make([]string, len(want))
 	for i, b := range want {
-		pids[i], starts[i] = b.PID, b.BackendStart
+		pids[i] = strconv.FormatInt(int64(b.PID), 10)
+		starts[i] = strconv.FormatInt(b.BackendStart.UnixMicro(), 10)
 	}
-	rows, err := s.C.Query(ctx, terminateIdleSQL, after.Seconds(), pids, starts)
-	if err != nil {
-		return nil, wordErr(err)
-	}
+	params := []string{seconds(after), "{" + strings.Join(pids, ",") + "}", "{" + strings.Join(starts, ",") + "}"}
 	var out []actions.Terminated
-	for rows.Next() {
+	_, err := s.query(ctx, terminateIdleSQL, params, func(v [][]byte) error {
 		var t actions.Terminated
 		var idle float64
-		if err := rows.Scan(&t.PID, &t.User, &t.Database, &idle, &t.BackendStart, &t.OK); err != nil {
-			rows.Close()
-			return nil, wordErr(err)
+		if err := scan(v, &t.PID, &t.User, &t.Database, &idle, &t.BackendStart, &t.OK); err != nil {
+			return err
 		}
 		t.IdleFor = time.Duration(idle * float64(time.Second))
 		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return nil, wordErr(err)
 	}
-	return out, wordErr(rows.Err())
+	return out, nil
 }
 
 // Exec runs sql through the simple protocol, so a string of several
 // statements runs as one implicit transaction, and returns every
-// statement's command tag: pgx's own Exec keeps only the last one, which
-// turned "DELETE 5000; DELETE 100" into "DELETE 100".
+// statement's command tag (a driver's Exec that keeps only the last one
+// turned "DELETE 5000; DELETE 100" into "DELETE 100").
 func (s Session) Exec(ctx context.Context, sql string) ([]actions.StatementOutcome, error) {
-	pc, release, err := s.pgConn(ctx)
+	pc, release, err := s.C.Lend(ctx)
 	if err != nil {
 		return nil, wordErr(err)
 	}
@@ -143,57 +226,32 @@ func (s Session) Exec(ctx context.Context, sql string) ([]actions.StatementOutco
 	return out, nil
 }
 
-// pgConner is a connection that lends out its low-level connection:
-// *pgx.Conn and *LazyConn.
-type pgConner interface {
-	lendPgConn(ctx context.Context) (*pgconn.PgConn, func(), error)
-}
-
-// pgConn lends the low-level connection under s.C, which only it can run
-// several statements through with a tag for each.
-func (s Session) pgConn(ctx context.Context) (*pgconn.PgConn, func(), error) {
-	switch c := s.C.(type) {
-	case pgConner:
-		return c.lendPgConn(ctx)
-	case interface{ PgConn() *pgconn.PgConn }:
-		return c.PgConn(), func() {}, nil
-	}
-	return nil, nil, fmt.Errorf("connection type %T cannot run statements one by one", s.C)
-}
-
-// QueryText runs a query and returns up to maxRows rows as text.
+// QueryText runs a query and returns up to maxRows rows as PostgreSQL
+// writes them in text (as psql shows them), NULL as "NULL", and how many
+// rows there were in all.
 func (s Session) QueryText(ctx context.Context, sql string, maxRows int) ([]string, [][]string, int, error) {
-	rows, err := s.C.Query(ctx, sql)
-	if err != nil {
-		return nil, nil, 0, wordErr(err)
-	}
-	defer rows.Close()
-	var cols []string
-	for _, f := range rows.FieldDescriptions() {
-		cols = append(cols, f.Name)
-	}
 	var out [][]string
 	n := 0
-	for rows.Next() {
+	cols, err := s.query(ctx, sql, nil, func(v [][]byte) error {
 		n++
 		if len(out) >= maxRows {
-			continue
+			return nil
 		}
-		vals, err := rows.Values()
-		if err != nil {
-			return nil, nil, 0, wordErr(err)
-		}
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			if v == nil {
+		row := make([]string, len(v))
+		for i, b := range v {
+			if b == nil {
 				row[i] = "NULL"
 			} else {
-				row[i] = fmt.Sprint(v)
+				row[i] = string(b)
 			}
 		}
 		out = append(out, row)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, wordErr(err)
 	}
-	return cols, out, n, wordErr(rows.Err())
+	return cols, out, n, nil
 }
 
 // wordErr words a PostgreSQL error for a person (nil stays nil).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/actions"
 	"github.com/memtui/memtui/actions/run"
@@ -34,6 +35,11 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
 }
+
+// held lends a connection the caller holds, as any Conn may.
+type held struct{ c *pgconn.PgConn }
+
+func (h held) Lend(context.Context) (*pgconn.PgConn, func(), error) { return h.c, func() {}, nil }
 
 func backendPID(t *testing.T, c *pgx.Conn) int32 {
 	t.Helper()
@@ -155,7 +161,7 @@ func TestTerminateIdlePostgres(t *testing.T) {
 	if _, err := oldIdleInTx.Exec(ctx, "COMMIT"); err != nil {
 		t.Errorf("idle-in-transaction session was hit: %v", err)
 	}
-	if _, err := own.Exec(ctx, "SELECT 1"); err != nil {
+	if _, err := (Session{C: own}).Exec(ctx, "SELECT 1"); err != nil {
 		t.Errorf("memtui's own session was hit: %v", err)
 	}
 	select {
@@ -235,5 +241,28 @@ func TestClearOdooCaches(t *testing.T) {
 	}
 	if err := odoo.QueryRow(ctx, "SELECT count(*) FROM ir_cache").Scan(&left); err != nil || left != 1 {
 		t.Errorf("the first DELETE was not rolled back: %d rows, %v", left, err)
+	}
+}
+
+// TestQueryTextAsPostgresWritesIt: a preview's rows read as psql shows
+// them. Decoded into Go values and printed, a numeric read
+// "{15 -1 false finite true}", an interval "{7200000000 1 0 true}" and a
+// timestamp in Go's layout.
+func TestQueryTextAsPostgresWritesIt(t *testing.T) {
+	srv := pgtest.Shared(t)
+	s := Session{C: NewLazyConnT(t, srv.DSN(""))}
+	cols, rows, n, err := s.QueryText(context.Background(), `SELECT 1.5::numeric AS num, 12345678901234567890::numeric AS big,
+		timestamptz '2026-12-04 14:00:00.123+00' AT TIME ZONE 'UTC' AS ts, NULL::int AS nothing, 'a b'::text AS txt,
+		interval '1 day 2 hours' AS iv, true AS b, '{1,2}'::int[] AS arr
+		FROM generate_series(1, 3)`, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"num", "big", "ts", "nothing", "txt", "iv", "b", "arr"}; !slices.Equal(cols, want) {
+		t.Errorf("columns %q, want %q", cols, want)
+	}
+	row := []string{"1.5", "12345678901234567890", "2026-12-04 14:00:00.123", "NULL", "a b", "1 day 02:00:00", "t", "{1,2}"}
+	if diff := cmp.Diff([][]string{row, row}, rows); diff != "" || n != 3 {
+		t.Errorf("%d rows (want 3, two kept); rows (-want +got):\n%s", n, diff)
 	}
 }

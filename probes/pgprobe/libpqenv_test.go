@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/probes/pgtest"
 )
@@ -76,16 +76,16 @@ func TestLibpqEnvironmentReachesTheServer(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			conn, err := pgx.ConnectConfig(ctx, cfg)
+			conn, err := pgconn.ConnectConfig(ctx, cfg)
 			if err != nil {
 				t.Fatalf("connect to %s: %v", tg.Redacted(), err)
 			}
 			defer conn.Close(context.Background())
-			var app string
-			if err := conn.QueryRow(ctx, "SELECT current_setting('application_name')").Scan(&app); err != nil {
-				t.Fatal(err)
+			res := conn.ExecParams(ctx, "SELECT current_setting('application_name')", nil, nil, nil, nil).Read()
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if app != c.app {
+			if app := string(res.Rows[0][0]); app != c.app {
 				t.Errorf("application_name %q, want %q", app, c.app)
 			}
 		})

@@ -1,11 +1,19 @@
 // Package pgprobe reads a PostgreSQL server for memtui over one long-lived
-// pgx session. It lives apart from package probes so that the ui, which
+// session. It lives apart from package probes so that the ui, which
 // imports probes for its data types, does not link the database driver.
+//
+// It speaks through pgx's low-level pgconn, not a pgx.Conn: the reading is
+// one prepared statement whose columns come back as text (the lists as
+// JSON or an int4[]), which needs none of pgx's type system. Linking pgx.Conn brought
+// in pgtype, its codecs for every PostgreSQL type and encoding/xml: about
+// 2.9 MB of a release binary, most of it resident in every memtui command
+// (README, Performance).
 package pgprobe
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -13,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/memtui/memtui/probes/procfs"
 
 	"github.com/memtui/memtui/internal/redact"
@@ -62,7 +70,7 @@ type Probe struct {
 	opts   Options
 
 	mu       sync.Mutex
-	conn     *pgx.Conn
+	conn     *pgconn.PgConn
 	version  int
 	ownPID   int
 	local    localness
@@ -185,16 +193,17 @@ func (p *Probe) connect(ctx context.Context) (int, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.opts.ConnectTimeout)
 	defer cancel()
-	conn, err := pgx.ConnectConfig(cctx, cfg)
+	conn, err := pgconn.ConnectConfig(cctx, cfg)
 	if err != nil {
 		return 1, err
 	}
-	var vnum int
-	if err := conn.QueryRow(cctx, "SELECT current_setting('server_version_num')::int").Scan(&vnum); err != nil {
+	res := conn.ExecParams(cctx, "SELECT current_setting('server_version_num')::int", nil, nil, nil, nil).Read()
+	vnum, err := oneInt(res)
+	if err != nil {
 		_ = conn.Close(context.Background())
 		return 2, err
 	}
-	p.conn, p.version, p.ownPID, p.prepared, p.sql = conn, vnum, int(conn.PgConn().PID()), false, ""
+	p.conn, p.version, p.ownPID, p.prepared, p.sql = conn, vnum, int(conn.PID()), false, ""
 	p.local = p.judgeLocal(conn)
 	return 2, nil
 }
@@ -211,9 +220,9 @@ type localness struct {
 // this machine (unix socket or a local address) and our own backend's pid
 // must be a "postgres" process in our /proc (not so for a server in a
 // container with its own pid namespace).
-func (p *Probe) judgeLocal(conn *pgx.Conn) localness {
+func (p *Probe) judgeLocal(conn *pgconn.PgConn) localness {
 	if !p.target.IsSocket() {
-		ra := conn.PgConn().Conn().RemoteAddr()
+		ra := conn.Conn().RemoteAddr()
 		tcp, _ := ra.(*net.TCPAddr)
 		if tcp == nil || !isLocalIP(tcp.IP) {
 			return localness{reason: "server is remote (" + p.target.Address() + "): backend memory is not visible from here"}
@@ -237,18 +246,18 @@ func (p *Probe) readProcMem() probes.PGProcMem {
 	return pm
 }
 
-// ConnConfig builds the pgx configuration for target t: its settings with
-// application_name=memtui and connect_timeout unless the user set them, and
+// ConnConfig builds the connection's configuration for target t: its
+// settings with application_name=memtui and connect_timeout unless the user set them, and
 // the server-side statement_timeout (0: none). Every keyword is written out, so nothing
 // comes from the process environment; the runtime parameters are replaced
 // outright because pgconn adds PGOPTIONS, PGTZ and PGAPPNAME from the
 // environment to them. Other sessions of memtui (the runbook's SQL actions)
 // should connect with it too, so that they reach the server the panel shows.
-func ConnConfig(t PGTarget, connectTimeout, statementTimeout time.Duration) (*pgx.ConnConfig, error) {
+func ConnConfig(t PGTarget, connectTimeout, statementTimeout time.Duration) (*pgconn.Config, error) {
 	conn, runtime := t.DriverSettings(connectTimeout, statementTimeout)
-	cfg, err := pgx.ParseConfig(conn)
+	cfg, err := pgconn.ParseConfig(conn)
 	if err != nil {
-		// pgx's message may quote parts of the string (a password among
+		// pgconn's message may quote parts of the string (a password among
 		// them); say only where the settings came from.
 		return nil, fmt.Errorf("invalid PostgreSQL connection settings from %s (%s); %s", t.Source, t.Redacted(), probes.PGConfigHelp)
 	}
@@ -360,56 +369,162 @@ SELECT current_setting('server_version'),
 	(SELECT coalesce(json_agg(` + row + ` ORDER BY query_start, pid), '[]')
 	   FROM (SELECT * FROM a WHERE state IN ('active', 'fastpath function call') ORDER BY query_start, pid LIMIT ` + n + `) q),
 	(SELECT coalesce(array_agg(pid ORDER BY pid), '{}') FROM a),
-	(SELECT coalesce(array_agg(coalesce(state, '') ORDER BY pid), '{}') FROM a),
+	(SELECT coalesce(json_agg(coalesce(state, '') ORDER BY pid), '[]') FROM a),
 	json_build_object(` + set.String() + `),
 	current_user::text,
 	pg_has_role('pg_read_all_stats', 'USAGE'),
 	(SELECT count(*) FROM a WHERE state IS NULL)::int`
 }
 
+// readingStmt names the reading's prepared statement on memtui's session.
+const readingStmt = "memtui_reading"
+
 // query runs the reading's statement: one round trip once the statement is
-// prepared (pgx caches it per connection; the first use costs one more).
+// prepared on the connection (the first reading costs one more).
 func (p *Probe) query(ctx context.Context) (*probes.PGStats, int, error) {
 	st := &probes.PGStats{VersionNum: p.version, IdleThreshold: p.opts.IdleThreshold}
-	var (
-		uptime                  float64
-		reserved                *int
-		byState, xacts, queries []byte
-		settings                []byte
-		pids                    []int32
-		states                  []string
-	)
 	rt := 1
-	if !p.prepared {
-		rt = 2
-	}
 	if p.sql == "" {
 		p.sql = pgQuery(p.version, p.opts.IdleThreshold, p.opts.TopN)
 	}
-	err := p.conn.QueryRow(ctx, p.sql).Scan(
-		&st.ServerVersion, &uptime, &st.MaxConnections, &st.SuperuserReserved, &reserved,
-		&st.Total, &byState, &st.IdleOver, &xacts, &queries, &pids, &states, &settings,
-		&st.Role, &st.SeesAll, &st.Hidden)
-	if err != nil {
+	if !p.prepared {
+		rt = 2
+		if _, err := p.conn.Prepare(ctx, readingStmt, p.sql, nil); err != nil {
+			return nil, rt, err
+		}
+		p.prepared = true
+	}
+	// The row is decoded in place, not copied out first: its JSON lists
+	// are most of its bytes.
+	rr := p.conn.ExecPrepared(ctx, readingStmt, nil, nil, nil)
+	rows := 0
+	var decErr error
+	for rr.NextRow() {
+		if rows++; rows == 1 {
+			if v := rr.Values(); len(v) != 16 {
+				decErr = fmt.Errorf("%d columns, want 16", len(v))
+			} else {
+				decErr = decodeReading(st, v)
+			}
+		}
+	}
+	if _, err := rr.Close(); err != nil {
 		return nil, rt, err
 	}
-	p.prepared = true
-	st.Uptime = time.Duration(uptime * float64(time.Second))
-	if reserved != nil {
-		st.Reserved, st.ReservedKnown = *reserved, true
+	if decErr == nil && rows != 1 {
+		decErr = fmt.Errorf("%d rows, want one", rows)
 	}
-	st.SlotsUsed = st.Total + 1
-	if len(pids) != len(states) {
-		return nil, rt, fmt.Errorf("reading the server's answer: %d pids but %d states", len(pids), len(states))
-	}
-	st.Backends = make([]probes.PGBackendPID, len(pids))
-	for i := range pids {
-		st.Backends[i] = probes.PGBackendPID{PID: int(pids[i]), State: states[i]}
-	}
-	if err := decodePGStats(st, byState, xacts, queries, settings); err != nil {
-		return nil, rt, fmt.Errorf("reading the server's answer: %w", err)
+	if decErr != nil {
+		return nil, rt, fmt.Errorf("reading the server's answer: %w", decErr)
 	}
 	return st, rt, nil
+}
+
+// decodeReading fills st from the reading's row, its columns in text. It
+// keeps none of row's bytes.
+func decodeReading(st *probes.PGStats, row [][]byte) error {
+	var c cols
+	st.ServerVersion = c.text(row[0])
+	uptime := c.float(row[1])
+	st.MaxConnections = c.int(row[2])
+	st.SuperuserReserved = c.int(row[3])
+	if row[4] != nil {
+		st.Reserved, st.ReservedKnown = c.int(row[4]), true
+	}
+	st.Total = c.int(row[5])
+	st.IdleOver = c.int(row[7])
+	st.Role = c.text(row[13])
+	st.SeesAll = c.bool(row[14])
+	st.Hidden = c.int(row[15])
+	if c.err != nil {
+		return c.err
+	}
+	st.Uptime = time.Duration(uptime * float64(time.Second))
+	st.SlotsUsed = st.Total + 1
+	// The pids as an int4[] ("{12,34}"; no element needs quoting), the
+	// states as JSON (they may hold spaces or be empty).
+	var states []string
+	if err := json.Unmarshal(row[11], &states); err != nil {
+		return err
+	}
+	pids := strings.TrimSuffix(strings.TrimPrefix(string(row[10]), "{"), "}")
+	st.Backends = make([]probes.PGBackendPID, 0, len(states))
+	for pids != "" {
+		var one string
+		one, pids, _ = strings.Cut(pids, ",")
+		pid, err := strconv.Atoi(one)
+		if err != nil {
+			return fmt.Errorf("backend pid %q: %w", one, err)
+		}
+		st.Backends = append(st.Backends, probes.PGBackendPID{PID: pid})
+	}
+	if len(st.Backends) != len(states) {
+		return fmt.Errorf("%d pids but %d states", len(st.Backends), len(states))
+	}
+	for i := range states {
+		st.Backends[i].State = states[i]
+	}
+	return decodePGStats(st, row[6], row[8], row[9], row[12])
+}
+
+// cols parses text-format column values, keeping the first error.
+type cols struct{ err error }
+
+func (c *cols) fail(what string, v []byte, err error) {
+	if c.err == nil {
+		if v == nil {
+			c.err = fmt.Errorf("%s: NULL", what)
+		} else {
+			c.err = fmt.Errorf("%s %q: %w", what, v, err)
+		}
+	}
+}
+
+func (c *cols) text(v []byte) string {
+	if v == nil {
+		c.fail("text", v, nil)
+	}
+	return string(v)
+}
+
+func (c *cols) int(v []byte) int {
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil || v == nil {
+		c.fail("integer", v, err)
+	}
+	return int(n)
+}
+
+func (c *cols) float(v []byte) float64 {
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || v == nil {
+		c.fail("number", v, err)
+	}
+	return f
+}
+
+func (c *cols) bool(v []byte) bool {
+	switch string(v) {
+	case "t":
+		return true
+	case "f":
+		return false
+	}
+	c.fail("boolean", v, errors.New("not t or f"))
+	return false
+}
+
+// oneInt is the integer of a one-row, one-column result.
+func oneInt(res *pgconn.Result) (int, error) {
+	if res.Err != nil {
+		return 0, res.Err
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+		return 0, fmt.Errorf("reading the server's answer: %d rows, want one", len(res.Rows))
+	}
+	var c cols
+	n := c.int(res.Rows[0][0])
+	return n, c.err
 }
 
 // decodePGStats fills st from the JSON columns of the reading's row.

@@ -226,11 +226,11 @@ func TestPGReadingCountsSessionsByState(t *testing.T) {
 	}
 
 	// memtui's session carries its name and the server-side timeout.
-	var app, stmt string
-	if err := p.conn.QueryRow(context.Background(), "SELECT current_setting('application_name'), current_setting('statement_timeout')").Scan(&app, &stmt); err != nil {
-		t.Fatal(err)
+	res := p.conn.ExecParams(context.Background(), "SELECT current_setting('application_name'), current_setting('statement_timeout')", nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	if app != "memtui" || stmt != "2s" {
+	if app, stmt := string(res.Rows[0][0]), string(res.Rows[0][1]); app != "memtui" || stmt != "2s" {
 		t.Errorf("application_name %q statement_timeout %q, want memtui and 2s", app, stmt)
 	}
 

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/probes/pgtest"
 )
@@ -77,7 +77,7 @@ func TestVerifyFullWithOwnCA(t *testing.T) {
 			"PGSSLMODE": "verify-full", "PGSSLROOTCERT": root,
 		}
 	}
-	connect := func(root string) (*pgx.Conn, error) {
+	connect := func(root string) (*pgconn.PgConn, error) {
 		tg, err := ResolvePGTarget("", env(root))
 		if err != nil {
 			t.Fatal(err)
@@ -88,18 +88,18 @@ func TestVerifyFullWithOwnCA(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		return pgx.ConnectConfig(ctx, cfg)
+		return pgconn.ConnectConfig(ctx, cfg)
 	}
 	conn, err := connect(caPath)
 	if err != nil {
 		t.Fatalf("verify-full with the signing CA: %v", err)
 	}
 	defer conn.Close(context.Background())
-	var ssl bool
-	if err := conn.QueryRow(context.Background(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl); err != nil {
-		t.Fatal(err)
+	res := conn.ExecParams(context.Background(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		t.Fatal(res.Err)
 	}
-	if !ssl {
+	if len(res.Rows) != 1 || string(res.Rows[0][0]) != "t" {
 		t.Error("connected without TLS")
 	}
 	if c, err := connect(otherPath); err == nil {
