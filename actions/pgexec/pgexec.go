@@ -118,9 +118,13 @@ func scan(vals [][]byte, dst ...any) error {
 		case *float64:
 			*d, err = strconv.ParseFloat(string(v), 64)
 		case *bool:
-			*d, err = string(v) == "t", nil
-			if string(v) != "t" && string(v) != "f" {
-				err = errors.New("not a boolean")
+			switch string(v) {
+			case "t":
+				*d = true
+			case "f":
+				*d = false
+			default:
+				err = errors.New("not t or f")
 			}
 		case *time.Time:
 			var us int64
