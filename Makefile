@@ -19,8 +19,9 @@ SNAPSHOT_ENV := $(if $(shell git remote 2>/dev/null),,GIT_CONFIG_COUNT=1 GIT_CON
 help: ## List the targets with what they do
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## Build ./memtui with the version from git injected
+build: ## Build ./memtui, and memtui-watch beside it (memtui watch runs it), with the version from git
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BINARY) .
+	CGO_ENABLED=0 $(GO) build -trimpath -tags memtui_watch -ldflags "-s -w -X main.version=$(VERSION)" -o $(dir $(BINARY))memtui-watch .
 
 test: ## Run all tests
 	$(GO) test ./...
@@ -48,5 +49,5 @@ lint: ## Fail on unformatted files (gofmt -l) and go vet findings
 release-check: ## Validate .goreleaser.yaml
 	$(GORELEASER) check
 
-clean: ## Remove the local binary, dist/ and build/ (man pages, completions)
-	rm -rf $(BINARY) dist build
+clean: ## Remove the local binaries, dist/ and build/ (man pages, completions)
+	rm -rf $(BINARY) $(dir $(BINARY))memtui-watch dist build

@@ -1,3 +1,5 @@
+//go:build !memtui_watch
+
 // The dashboard: the full-screen program and what it is built from.
 
 package main
@@ -81,13 +83,14 @@ func dashboardOn(o *options, h host.Host, x dashboardExtras) (signalled bool, er
 	}
 	pg, pgOff := h.Postgres()
 	actErr := h.CanAct() // the screen asks the host, not the flags
-	info := hostInfo(h)
+	facts := readFacts(h)
+	info := hostInfo(h, facts)
 	if h.Kind() == host.KindLive {
 		// Runs that ended while no memtui was there (it was killed)
 		// reach their timelines before the session loads them.
 		_, _ = recordOrphans(o, info.Name)
 	}
-	sess, closeSession := newIncidentSession(o, h, info, probes.DefaultThresholds())
+	sess, closeSession := newIncidentSession(o, h, detectorFacts(facts), probes.DefaultThresholds())
 	defer closeSession()
 	if actionSvc.Runner != nil && actErr == nil {
 		actionSvc.Runner.Keeper = newKeeper(o, sess)
@@ -196,4 +199,10 @@ func screenOptions() []tea.ProgramOption {
 		opts = append(opts, tea.WithOutput(termdiff.New(os.Stdout)))
 	}
 	return opts
+}
+
+// hostInfo is what the screen shows of the host: its facts and its kind
+// (a replay or a fleet host is named in a banner).
+func hostInfo(h host.Host, f host.Facts) ui.HostInfo {
+	return ui.HostInfo{Name: f.Name, Kernel: f.Kernel, Platform: f.Platform, CPUs: f.CPUs, BootTime: f.BootTime, Kind: string(h.Kind())}
 }

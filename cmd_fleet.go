@@ -1,3 +1,5 @@
+//go:build !memtui_watch
+
 // memtui fleet: every node_exporter instance of a Prometheus as a row.
 
 package main

@@ -6,8 +6,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/memtui/memtui/incident"
 	"github.com/memtui/memtui/probes/host"
-	"github.com/memtui/memtui/ui"
 )
 
 // openHost is the host every command reads: --proc/--sys elsewhere than
@@ -17,12 +17,17 @@ func (o *options) openHost() host.Host {
 	return host.Open(host.Options{Proc: o.proc, Sys: o.sys, ReadOnly: o.readOnly, PG: o.pg, PGEnv: pgEnv(), Location: time.Local})
 }
 
-// hostInfo gathers the facts the bars and the timeline show.
-func hostInfo(h host.Host) ui.HostInfo {
+// readFacts gathers the facts the bars, the timeline and the watch's
+// messages show, waiting 2 s at most.
+func readFacts(h host.Host) host.Facts {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	f := h.Facts(ctx)
-	return ui.HostInfo{Name: f.Name, Kernel: f.Kernel, Platform: f.Platform, CPUs: f.CPUs, BootTime: f.BootTime, Kind: string(h.Kind())}
+	return h.Facts(ctx)
+}
+
+// detectorFacts are the facts the incident detector names the host by.
+func detectorFacts(f host.Facts) incident.HostFacts {
+	return incident.HostFacts{Host: f.Name, Kernel: f.Kernel, CPUs: f.CPUs}
 }
 
 // errText is err's message, "" for nil.

@@ -1,3 +1,5 @@
+//go:build !memtui_watch
+
 // memtui record: samples without a screen, for `memtui replay`.
 
 package main
@@ -63,7 +65,7 @@ Replay it with: memtui replay FILE`,
 				ctx, cancel = context.WithTimeout(ctx, duration)
 				defer cancel()
 			}
-			f := hostInfo(h)
+			f := readFacts(h)
 			w, err := record.Create(out, record.Header{Host: f.Name, BootID: h.BootID(), Kernel: f.Kernel, Platform: f.Platform,
 				CPUs: f.CPUs, BootTime: f.BootTime, Started: time.Now(), Interval: o.interval.Milliseconds(),
 				ProcEvery: procEvery.Milliseconds(), TopN: top}, record.WriterOptions{})
@@ -110,7 +112,7 @@ func startRecording(o *options, h host.Host, tables <-chan record.Handed) (stop 
 	if err != nil {
 		return nothing
 	}
-	f := hostInfo(h)
+	f := readFacts(h)
 	now := time.Now()
 	w, err := record.Create(filepath.Join(dir, "recording-"+now.UTC().Format("20060102T150405Z")+".rec"),
 		record.Header{Host: f.Name, BootID: h.BootID(), Kernel: f.Kernel, Platform: f.Platform, CPUs: f.CPUs,

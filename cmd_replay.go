@@ -1,3 +1,5 @@
+//go:build !memtui_watch
+
 // memtui replay FILE: the dashboard at any moment of a recording.
 
 package main
@@ -75,9 +77,10 @@ func runReplay(o *options, path string) error {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	facts := readFacts(h)
 	d := ui.Deps{
 		Now:         cur.Now, // the screen's clock is the recording's
-		Host:        hostInfo(h),
+		Host:        hostInfo(h, facts),
 		Memory:      h.Memory(),
 		Interval:    min(interval, time.Second),
 		Thresholds:  probes.DefaultThresholds(),
@@ -96,7 +99,7 @@ func runReplay(o *options, path string) error {
 	}
 	// A replay writes no timeline of its own: only one named on purpose.
 	if o.incident != "" {
-		sess, closeSession := newIncidentSession(o, h, d.Host, d.Thresholds)
+		sess, closeSession := newIncidentSession(o, h, detectorFacts(facts), d.Thresholds)
 		defer closeSession()
 		d.Incident = sess
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
 	"github.com/memtui/memtui/probes/prom"
-	"github.com/memtui/memtui/ui"
 )
 
 // incidentDir is where timelines live: --incident-dir (or incident_dir in a
@@ -81,9 +80,10 @@ func fleetDir(incidents string) string {
 // newIncidentSession is the headless incident session the dashboard
 // shows: the detector tuned to th, over the host's journal (one writer per
 // host through its lock). The boot id names OOM kills across processes.
-func newIncidentSession(o *options, h host.Host, info ui.HostInfo, th probes.Thresholds) (*incident.Session, func()) {
+func newIncidentSession(o *options, h host.Host, facts incident.HostFacts, th probes.Thresholds) (*incident.Session, func()) {
+	facts.BootID = h.BootID()
 	cfg := incident.SessionConfig{Now: time.Now, Detector: incident.Config{
-		Host:   incident.HostFacts{Host: info.Name, Kernel: info.Kernel, CPUs: info.CPUs, BootID: h.BootID()},
+		Host:   facts,
 		Levels: incident.Levels{Warning: th.Warning, High: th.High, Critical: th.Critical},
 	}}
 	closeFn := func() {}

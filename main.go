@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/probes"
-	"github.com/memtui/memtui/ui"
 )
 
 // version is set by the release build: -ldflags "-X main.version=…".
@@ -85,7 +84,7 @@ processes need it). Press ? inside for the keys.`,
 				fmt.Fprintln(stdout, versionLine())
 				return nil
 			}
-			return runDashboard(o)
+			return runDefault(o)
 		},
 		// The config files and MEMTUI_* fill the flags the user did not
 		// type, before any command reads them.
@@ -129,18 +128,7 @@ processes need it). Press ? inside for the keys.`,
 	pf.StringVar(&o.incident, "incident", "", "incident timeline file (default: a new file per incident in the incident directory; for report, the newest there)")
 	pf.StringVar(&o.incidentDir, "incident-dir", "", "directory of incident timelines (default $XDG_STATE_HOME/memtui/incidents); a team shares one, e.g. /var/lib/memtui/incidents")
 
-	root.AddCommand(newSnapshotCmd(o, stdout), newVersionCmd(stdout))
-	root.AddCommand(newOOMCmd(o, os.Stdin, stdout))
-	root.AddCommand(newActionsCmd(o, stdout))
-	root.AddCommand(newReportCmd(o, stdout))
-	root.AddCommand(newManCmd(stdout))
-	root.AddCommand(newConfigCmd(o, stdout))
-	root.AddCommand(newCaptureCmd(o, stdout))
-	root.AddCommand(newRecordCmd(o, stdout))
-	root.AddCommand(newReplayCmd(o))
-	root.AddCommand(newFleetCmd(o))
-	root.AddCommand(newWatchCmd(o, stderr))
-	root.AddCommand(newKeepCmd())
+	addCommands(root, o, stdout, stderr)
 	return root
 }
 
@@ -170,7 +158,7 @@ func (o *options) validate() error {
 		}
 		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
 	}
-	if _, ok := ui.ThemeByName(o.theme); !ok {
+	if !knownTheme(o.theme) {
 		return fmt.Errorf("--theme %q: use dark, high-contrast, colorblind or light", o.theme)
 	}
 	return nil

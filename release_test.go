@@ -4,9 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,9 +144,27 @@ func TestDebContents(t *testing.T) {
 	if len(debs) != 1 {
 		t.Fatalf("want one amd64 .deb in dist/, got %v", debs)
 	}
+	// The Linux archive holds memtui-watch beside memtui; a laptop's, memtui alone.
+	for goos, want := range map[string][]string{"linux_amd64": {"memtui", "memtui-watch"}, "darwin_arm64": {"memtui"}} {
+		tgz, _ := filepath.Glob(filepath.Join(work, "dist", "memtui_*_"+goos+".tar.gz"))
+		if len(tgz) != 1 {
+			t.Errorf("want one %s archive in dist/, got %v", goos, tgz)
+			continue
+		}
+		var bins []string
+		for _, name := range tarGzFiles(t, tgz[0]) {
+			if strings.HasPrefix(name, "memtui") && !strings.ContainsAny(name, "/.") {
+				bins = append(bins, name)
+			}
+		}
+		if !slices.Equal(bins, want) {
+			t.Errorf("%s holds the programs %v, want %v", filepath.Base(tgz[0]), bins, want)
+		}
+	}
 	files := debFiles(t, debs[0])
 	for _, want := range []string{
 		"./usr/bin/memtui",
+		"./usr/bin/memtui-watch",
 		"./usr/share/man/man1/memtui.1.gz",
 		"./usr/share/man/man1/memtui-snapshot.1.gz",
 		"./usr/share/bash-completion/completions/memtui",
@@ -225,4 +245,32 @@ func TestIntervalFlag(t *testing.T) {
 			t.Errorf("Set(%q) = %v, %v; want %v (error: %v)", c.in, time.Duration(d), err, c.want, c.bad)
 		}
 	}
+}
+
+// tarGzFiles lists the paths in a .tar.gz, sorted.
+func tarGzFiles(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		names = append(names, h.Name)
+	}
+	slices.Sort(names)
+	return names
 }

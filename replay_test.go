@@ -1,3 +1,5 @@
+//go:build !memtui_watch
+
 package main
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,5 +66,32 @@ func TestBinaryStaysLean(t *testing.T) {
 	}
 	if lines < 10000 {
 		t.Fatalf("the linker printed %d lines of its dependency graph; want the whole graph to check", lines)
+	}
+}
+
+// TestWatchBinaryLinksNoScreen: memtui-watch (-tags memtui_watch) is the
+// watch without the screen. A package main file that the watch needs and
+// that imports the ui (or a subcommand's file without the build tag) brings
+// the ui and the Charm libraries back, and with them their initialisers,
+// which every process of the binary runs.
+func TestWatchBinaryLinksNoScreen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lists the watch binary's packages; not in -short")
+	}
+	deps, err := exec.Command("go", "list", "-deps", "-tags", "memtui_watch", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, deps)
+	}
+	pkgs := strings.Fields(string(deps))
+	if !slices.Contains(pkgs, "github.com/memtui/memtui/watch") {
+		t.Fatalf("memtui-watch does not link the watch package: %v", pkgs)
+	}
+	for _, p := range pkgs {
+		for _, screen := range []string{"github.com/memtui/memtui/ui", "github.com/memtui/memtui/termdiff", "github.com/charmbracelet/",
+			"github.com/NimbleMarkets/", "github.com/muesli/", "github.com/lucasb-eyer/", "github.com/rivo/uniseg", "github.com/mattn/go-runewidth"} {
+			if strings.HasPrefix(p, screen) {
+				t.Errorf("memtui-watch links %s", p)
+			}
+		}
 	}
 }

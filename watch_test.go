@@ -108,7 +108,7 @@ func TestWatchCgroupEndToEnd(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	dir, _, add := oomtest.Memcg(t, "memtui-watch", 256<<20)
-	bin := buildBinary(t)
+	bin := buildWithWatch(t) // as installed: memtui watch runs memtui-watch
 	state := t.TempDir()
 	incidents := filepath.Join(state, "memtui", "incidents")
 
@@ -304,7 +304,7 @@ commands = [["touch", "`+marker+`"]]
 auto = true
 recheck_after = "1s"
 `), 0o644)
-	bin := buildBinary(t)
+	bin := buildWithWatch(t) // the step runs under memtui-watch keep
 	cmd := exec.Command(bin, "watch", "--listen", "127.0.0.1:"+strconv.Itoa(port), "--listen-token-file", token, "--instance", "127.0.0.1",
 		"--recheck-after", "1s", "--runbook", rb, "--pg", "none", "--redis", "none", "--incident-dir", filepath.Join(dir, "incidents"))
 	var errb safeBuffer

@@ -38,6 +38,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/memtui" .
+# memtui watch runs memtui-watch when it is beside memtui, as installed.
+CGO_ENABLED=0 go build -trimpath -tags memtui_watch -ldflags "-s -w" -o "$tmp/memtui-watch" .
 # btop's refresh and sort live in its config file, not on its command line.
 mkdir -p "$tmp/config/btop"
 printf 'update_ms = 1000\nproc_sorting = "memory"\nshown_boxes = "cpu mem net proc"\n' > "$tmp/config/btop/btop.conf"

@@ -25,6 +25,8 @@ H=${H:-50}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/memtui" .
+# memtui watch runs memtui-watch when it is beside memtui, as installed.
+CGO_ENABLED=0 go build -trimpath -tags memtui_watch -ldflags "-s -w" -o "$tmp/memtui-watch" .
 what="dashboard ${W}x${H}"
 [ -n "${WATCH:-}" ] && what="memtui watch"
 echo "$(uname -sr) · $(nproc) CPUs · ${what} · ${PROCS} processes · ${MIN} min · $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
