@@ -15,6 +15,7 @@ import (
 )
 
 func addCommands(root *cobra.Command, o *options, stdout, stderr io.Writer) {
+	root.Use = "memtui-watch"
 	root.Short = "memtui watch alone, without the dashboard (memtui runs it for memtui watch)"
 	root.Long = `memtui-watch is memtui watch built without the dashboard and the other
 subcommands, so that a watcher running for months maps less code. memtui
