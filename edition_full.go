@@ -64,8 +64,15 @@ func execWatchBinary(stderr io.Writer) {
 	}
 	log := slog.New(notify.NewLogHandler(stderr, slog.LevelInfo))
 	const effect = "the watch runs in memtui itself"
-	if st.Mode().Perm()&0o022 != 0 || !ownedBySelfOrRoot(st) {
-		log.Warn("watch_binary_refused", "path", path, "why", "writable by others, or owned by another user", "effect", effect)
+	why := ""
+	switch {
+	case st.Mode().Perm()&0o022 != 0:
+		why = "writable by its group or by anyone"
+	case !ownedBySelfOrRoot(st):
+		why = "owned by neither root nor this user"
+	}
+	if why != "" {
+		log.Warn("watch_binary_refused", "path", path, "why", why, "effect", effect)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"debug/buildinfo"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -161,6 +163,15 @@ func TestDebContents(t *testing.T) {
 			t.Errorf("%s holds the programs %v, want %v", filepath.Base(tgz[0]), bins, want)
 		}
 	}
+	// The memtui-watch goreleaser built is the watch edition, not a copy
+	// of memtui under another name.
+	if bins, _ := filepath.Glob(filepath.Join(work, "dist", "memtui-watch_linux_amd64*", "memtui-watch")); len(bins) != 1 {
+		t.Errorf("want one linux/amd64 memtui-watch in dist/, got %v", bins)
+	} else if bi, err := buildinfo.ReadFile(bins[0]); err != nil {
+		t.Errorf("%s: %v", bins[0], err)
+	} else if !slices.Contains(bi.Settings, debug.BuildSetting{Key: "-tags", Value: "memtui_watch"}) {
+		t.Errorf("%s was not built with -tags memtui_watch: %v", bins[0], bi.Settings)
+	}
 	files := debFiles(t, debs[0])
 	for _, want := range []string{
 		"./usr/bin/memtui",
@@ -205,17 +216,8 @@ func debFiles(t *testing.T, path string) map[string]bool {
 		if name != "data.tar.gz" {
 			continue
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(zr)
-		for {
-			h, err := tr.Next()
-			if err != nil {
-				break
-			}
-			files[h.Name] = true
+		for _, f := range tarGzNames(t, bytes.NewReader(body), path) {
+			files[f] = true
 		}
 	}
 	if len(files) == 0 {
@@ -247,7 +249,7 @@ func TestIntervalFlag(t *testing.T) {
 	}
 }
 
-// tarGzFiles lists the paths in a .tar.gz, sorted.
+// tarGzFiles lists the paths in a .tar.gz file, sorted.
 func tarGzFiles(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -255,9 +257,15 @@ func tarGzFiles(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	return tarGzNames(t, f, path)
+}
+
+// tarGzNames lists the paths in gzipped tar data (what, for errors), sorted.
+func tarGzNames(t *testing.T, r io.Reader, what string) []string {
+	t.Helper()
+	zr, err := gzip.NewReader(r)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	var names []string
 	tr := tar.NewReader(zr)
@@ -267,7 +275,7 @@ func tarGzFiles(t *testing.T, path string) []string {
 			break
 		}
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatalf("%s: %v", what, err)
 		}
 		names = append(names, h.Name)
 	}
