@@ -16,7 +16,6 @@ import (
 	"github.com/memtui/memtui/incident/store"
 	"github.com/memtui/memtui/probes"
 	"github.com/memtui/memtui/probes/host"
-	"github.com/memtui/memtui/probes/prom"
 )
 
 // incidentDir is where timelines live: --incident-dir (or incident_dir in a
@@ -41,7 +40,7 @@ func newTimeline(o *options, h host.Host) *store.Journal {
 	}
 	switch {
 	case dir == "" || h.Kind() == host.KindLive:
-	case h.Kind() == prom.KindPrometheus:
+	case h.Kind() == host.KindPrometheus:
 		dir = fleetDir(dir)
 	default:
 		dir = replayDir(dir)

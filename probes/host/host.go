@@ -31,6 +31,10 @@ const (
 	// /proc and /sys) or a recording: another machine or moment, never
 	// acted on.
 	KindReplay Kind = "replay"
+	// KindPrometheus is another host read through Prometheus's exporters
+	// (probes/prom): never acted on. It is named here, with the others, so
+	// that telling the kinds apart does not link the Prometheus source.
+	KindPrometheus Kind = "prometheus"
 )
 
 // ErrReadOnly is wrapped by every CanAct refusal, so callers can tell "may

@@ -15,9 +15,6 @@ import (
 	"github.com/memtui/memtui/probes/host"
 )
 
-// KindPrometheus is a host read through Prometheus's exporters.
-const KindPrometheus host.Kind = "prometheus"
-
 // WhyPrometheus is CanAct's refusal: memtui never acts on a host it only
 // sees through metrics.
 const WhyPrometheus = "a Prometheus host is read-only: actions run on the host itself (memtui or memtui watch there)"
@@ -59,7 +56,7 @@ func (h *Host) readBootID() string {
 }
 
 // Kind is "prometheus".
-func (h *Host) Kind() host.Kind { return KindPrometheus }
+func (h *Host) Kind() host.Kind { return host.KindPrometheus }
 
 // CanAct refuses: actions run on the host itself.
 func (h *Host) CanAct() error { return &host.ReadOnlyError{Why: WhyPrometheus} }

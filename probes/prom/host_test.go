@@ -30,7 +30,7 @@ func TestPrometheusHostContract(t *testing.T) {
 	promtest.WaitFor(t, 30*time.Second, "a memory sample", func(context.Context) bool {
 		return c.OpenHost(ne.Addr).Memory().Read().MeminfoErr == nil
 	})
-	hosttest.Run(t, func(*testing.T) host.Host { return c.OpenHost(ne.Addr) }, hosttest.Expect{Kind: prom.KindPrometheus})
+	hosttest.Run(t, func(*testing.T) host.Host { return c.OpenHost(ne.Addr) }, hosttest.Expect{Kind: host.KindPrometheus})
 	h := c.OpenHost(ne.Addr)
 	if err := h.CanAct(); !errors.Is(err, host.ErrReadOnly) || !strings.Contains(err.Error(), "actions run on the host itself") {
 		t.Errorf("CanAct() = %v", err)
