@@ -147,15 +147,17 @@ type harness struct {
 	sent   []notify.Message
 	log    *bytes.Buffer
 	memo   *memMemo
+	dir    string // the incident directory
 }
 
-func newHarness(t *testing.T, cfg Config, pct []float64, steps []actions.Action, memo *memMemo) *harness {
+func newHarness(t testing.TB, cfg Config, pct []float64, steps []actions.Action, memo *memMemo) *harness {
 	t.Helper()
 	h := &harness{runner: &fakeRunner{}, log: &bytes.Buffer{}, memo: memo}
 	if h.memo == nil {
 		h.memo = &memMemo{}
 	}
-	h.sess = incident.NewSession(incident.SessionConfig{Timeline: store.NewJournal(t.TempDir(), "", "db1")})
+	h.dir = t.TempDir()
+	h.sess = incident.NewSession(incident.SessionConfig{Timeline: store.NewJournal(h.dir, "", "db1")})
 	h.sess.Sync(context.Background())
 	h.w = New(Deps{
 		Config: cfg, Scope: &scripted{pct: pct, now: time.Now}, Host: "db1", Steps: steps, Runner: h.runner, Session: h.sess,

@@ -39,7 +39,11 @@ type Journal struct {
 	fw      *Follower
 	writers map[string]bool  // our own writer ids, filtered out of Poll
 	checked map[string]int64 // the file discover last found not joinable, and its size
-	lock    *os.File         // the writer lock, held while this process is the writer
+	// listed is the directory's modification time when discover last
+	// listed it, and newest what it found then.
+	listed time.Time
+	newest string
+	lock   *os.File // the writer lock, held while this process is the writer
 }
 
 // NewJournal returns a journal that keeps incidents in dir, or always in
@@ -293,11 +297,19 @@ func (j *Journal) Poll() ([]incident.Event, []incident.Problem, error) {
 }
 
 // discover attaches to an incident of this host that another process
-// opened, if one is open. It runs every poll while none is, so it looks
-// only at this host's newest file by name (names sort by start time) and
-// reads it again only when it changed. The caller holds mu.
+// opened, if one is open. It runs every poll while none is, so it lists the
+// directory again only when that changed (a new file changes its
+// modification time; one still within racyWindow may change again unseen),
+// looks only at this host's newest file by name (names sort by start time)
+// and reads it again only when it grew. A directory of a year's incidents
+// costs a stat a poll, not a listing. The caller holds mu.
 func (j *Journal) discover() {
-	p := newestOfHost(j.dir, j.host)
+	if fi, err := os.Stat(j.dir); err != nil {
+		j.listed, j.newest = time.Time{}, ""
+	} else if mod := fi.ModTime(); !mod.Equal(j.listed) || time.Since(mod) < racyWindow {
+		j.listed, j.newest = mod, newestOfHost(j.dir, j.host)
+	}
+	p := j.newest
 	if p == "" || p == j.path {
 		return
 	}
@@ -311,6 +323,12 @@ func (j *Journal) discover() {
 		j.attach(p, 0, true)
 	}
 }
+
+// racyWindow is how long after a directory's modification time a new
+// file may still arrive without changing it: the file system's timestamp
+// granularity (a jiffy on Linux's local file systems, up to 2 s on FAT
+// and some network file systems).
+const racyWindow = 2 * time.Second
 
 // newestOfHost is host's newest timeline in dir by file name
 // ("<host>-<start>.jsonl" sorts by start), "" when there is none.

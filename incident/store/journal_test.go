@@ -104,6 +104,62 @@ func TestJournalDiscoversOnlyThisHost(t *testing.T) {
 	}
 }
 
+// TestJournalListsOnlyWhenTheDirectoryChanged: while no incident is open,
+// every poll looks for one another process opened. In a directory of a
+// year's incidents that must not mean a listing a second: the directory is
+// listed again only when its modification time changed, or is too recent
+// to trust (racyWindow), and a new incident is still found at once.
+func TestJournalListsOnlyWhenTheDirectoryChanged(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		age  time.Duration // of the directory's modification time
+		hide bool          // set it back after the new file, as a coarse clock would leave it
+	}{
+		{"changed", time.Hour, false},
+		{"within the racy window, unchanged", time.Second / 2, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for i := range 100 {
+				p := filepath.Join(dir, FileName("db1", t0.AddDate(-1, 0, 3*i)))
+				if err := os.WriteFile(p, []byte(`{"format":"memtui-incident","version":1,"host":"db1"}`+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mod := time.Now().Add(-tc.age)
+			if err := os.Chtimes(dir, mod, mod); err != nil {
+				t.Fatal(err)
+			}
+			observer := NewJournal(dir, "", "db1")
+			defer observer.Close()
+			if evs, _, _ := observer.Poll(); len(evs) != 0 {
+				t.Fatalf("events from past incidents: %s", kinds(evs))
+			}
+			if tc.age > racyWindow {
+				// Two stats (the directory, its newest incident), no listing.
+				if n := testing.AllocsPerRun(20, func() { observer.Poll() }); n > 6 {
+					t.Errorf("a poll of an unchanged directory of 100 incidents: %.0f allocations, want at most 6", n)
+				}
+			}
+			driver := NewJournal(dir, "", "db1")
+			defer driver.Close()
+			if _, _, err := driver.Record(ctx, []incident.Event{started(t0.AddDate(1, 0, 0)), note(t0, "ours")}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.hide {
+				if err := os.Chtimes(dir, mod, mod); err != nil {
+					t.Fatal(err)
+				}
+			}
+			evs, _, err := observer.Poll()
+			if err != nil || kinds(evs) != "started,note" || observer.Path() != driver.Path() {
+				t.Fatalf("observer polled %s from %s, %v", kinds(evs), observer.Path(), err)
+			}
+		})
+	}
+}
+
 // TestJournalJoinsRecentIncident: two processes crossing the threshold at
 // the same time write one incident, not two.
 func TestJournalJoinsRecentIncident(t *testing.T) {
