@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,10 +41,12 @@ type Journal struct {
 	writers map[string]bool  // our own writer ids, filtered out of Poll
 	checked map[string]int64 // the file discover last found not joinable, and its size
 	// listed is the directory's modification time when discover last
-	// listed it, and newest what it found then.
-	listed time.Time
-	newest string
-	lock   *os.File // the writer lock, held while this process is the writer
+	// listed it, newest what it found then (open, to read its size).
+	listed  time.Time
+	newest  string
+	newestF *os.File
+	dirSt   unix.Stat_t
+	lock    *os.File // the writer lock, held while this process is the writer
 }
 
 // NewJournal returns a journal that keeps incidents in dir, or always in
@@ -301,26 +304,46 @@ func (j *Journal) Poll() ([]incident.Event, []incident.Problem, error) {
 // directory again only when that changed (a new file changes its
 // modification time; one still within racyWindow may change again unseen),
 // looks only at this host's newest file by name (names sort by start time)
-// and reads it again only when it grew. A directory of a year's incidents
-// costs a stat a poll, not a listing. The caller holds mu.
+// and reads it again only when it grew: its header is written before its
+// first event. A directory of a year's incidents costs a stat and an lseek
+// a poll, and allocates only the stat's path. The caller holds mu.
 func (j *Journal) discover() {
-	if fi, err := os.Stat(j.dir); err != nil {
-		j.listed, j.newest = time.Time{}, ""
-	} else if mod := fi.ModTime(); !mod.Equal(j.listed) || time.Since(mod) < racyWindow {
-		j.listed, j.newest = mod, newestOfHost(j.dir, j.host)
+	if err := unix.Stat(j.dir, &j.dirSt); err != nil {
+		j.listed = time.Time{}
+		j.setNewest("")
+		return
+	}
+	if mod := time.Unix(j.dirSt.Mtim.Unix()); !mod.Equal(j.listed) || time.Since(mod) < racyWindow {
+		j.listed = mod
+		j.setNewest(newestOfHost(j.dir, j.host))
 	}
 	p := j.newest
-	if p == "" || p == j.path {
+	if j.newestF == nil || p == j.path {
 		return
 	}
-	fi, err := os.Stat(p)
-	if err != nil || j.checked[p] == fi.Size() {
+	size, err := j.newestF.Seek(0, io.SeekEnd)
+	if err != nil || j.checked[p] == size {
 		return
 	}
-	j.checked = map[string]int64{p: fi.Size()}
+	j.checked = map[string]int64{p: size}
 	l, err := scanCompact(p)
 	if err == nil && l.Header.Host == j.host && isActive(l.Events) {
 		j.attach(p, 0, true)
+	}
+}
+
+// setNewest makes p ("": none) the file discover watches, opened afresh
+// (a listing may find the same name for a new file). The caller holds mu.
+func (j *Journal) setNewest(p string) {
+	if j.newestF != nil {
+		j.newestF.Close()
+		j.newestF = nil
+	}
+	j.newest = p
+	if p != "" {
+		if f, err := fsread.OpenRegular(p); err == nil {
+			j.newestF = f
+		}
 	}
 }
 
@@ -441,5 +464,6 @@ func (j *Journal) Close() error {
 		j.fw.Close()
 		j.fw = nil
 	}
+	j.setNewest("")
 	return err
 }
