@@ -165,7 +165,8 @@ type Detector struct {
 	pendingSince time.Time
 
 	winStart time.Time
-	best     *Reading // highest reading of the current sample period
+	best     Reading // highest reading of the current sample period, if hasBest
+	hasBest  bool
 
 	swap        []swapPoint
 	swapGrowing bool
@@ -249,9 +250,9 @@ func (d *Detector) End(at time.Time, reason string) []Event {
 		return nil
 	}
 	var out []Event
-	if d.best != nil {
-		out = d.emit(out, d.best.At, sampleOf(*d.best))
-		d.best = nil
+	if d.hasBest {
+		out = d.emit(out, d.best.At, sampleOf(d.best))
+		d.hasBest = false
 	}
 	return d.emit(out, at, Ended{Reason: reason})
 }
@@ -325,7 +326,7 @@ func (d *Detector) KillsBeforeStart(at time.Time, kills []OOMKill) []Event {
 			}
 		}
 		out = d.emit(out, first.UTC(), d.started(fmt.Sprintf("opened because %d OOM kill(s) in the last hour", len(recent))))
-		d.winStart, d.best = time.Time{}, nil
+		d.winStart, d.hasBest = time.Time{}, false
 	}
 	for _, k := range recent {
 		k.Count = 1
@@ -351,7 +352,7 @@ func (d *Detector) Observe(r Reading) []Event {
 			out = d.emit(out, r.At, d.started(fmt.Sprintf("memory %.1f%% held at %s (≥ %s%%) for %s",
 				r.UsedPct, d.level, pctText(d.threshold(d.level)), units.Duration(d.cfg.MinDuration))))
 			active, opened = true, true
-			d.winStart, d.best = time.Time{}, nil
+			d.winStart, d.hasBest = time.Time{}, false
 		}
 		if active {
 			out = d.emit(out, r.At, SeverityChanged{From: from, To: d.level, UsedPct: r.UsedPct})
@@ -363,7 +364,7 @@ func (d *Detector) Observe(r Reading) []Event {
 	if len(kills) > 0 && !active {
 		out = d.emit(out, r.At, d.started("OOM killer active: "+kills[0].describe()))
 		active, opened = true, true
-		d.winStart, d.best = time.Time{}, nil
+		d.winStart, d.hasBest = time.Time{}, false
 	}
 
 	if active {
@@ -441,13 +442,12 @@ func (d *Detector) sample(out []Event, r Reading) []Event {
 		d.winStart = r.At
 		return d.emit(out, r.At, sampleOf(r))
 	}
-	if d.best == nil || r.UsedPct >= d.best.UsedPct {
-		rc := r
-		d.best = &rc
+	if !d.hasBest || r.UsedPct >= d.best.UsedPct {
+		d.best, d.hasBest = r, true
 	}
 	if r.At.Sub(d.winStart) >= d.cfg.SampleEvery {
-		out = d.emit(out, d.best.At, sampleOf(*d.best))
-		d.winStart, d.best = r.At, nil
+		out = d.emit(out, d.best.At, sampleOf(d.best))
+		d.winStart, d.hasBest = r.At, false
 	}
 	return out
 }
@@ -632,7 +632,7 @@ func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 	if s.Samples == 0 {
 		s.Samples = 1
 	}
-	cs := s.Criteria()
+	cs := s.criteria(false)
 	failing := r.UsedPct >= d.cfg.Levels.Warning
 	for _, c := range cs {
 		failing = failing || c.State == NotMet
@@ -644,7 +644,7 @@ func (d *Detector) checkRecovery(out []Event, r Reading) []Event {
 	if d.recoveredSince.IsZero() {
 		d.recoveredSince = r.At
 	}
-	if r.At.Sub(d.recoveredSince) < d.cfg.RecoveryHold || !Recovered(cs) {
+	if r.At.Sub(d.recoveredSince) < d.cfg.RecoveryHold || !Recovered(cs[:]) {
 		return out
 	}
 	d.recoveredSince = time.Time{}

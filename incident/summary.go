@@ -192,17 +192,31 @@ type Criterion struct {
 
 // Criteria evaluates the runbook's success criteria on what was recorded.
 func (s *Summary) Criteria() []Criterion {
-	clock := func(t time.Time) string { return t.UTC().Format("15:04:05") }
-	out := make([]Criterion, 0, 5)
+	cs := s.criteria(true)
+	return cs[:]
+}
 
-	mem := Criterion{Name: fmt.Sprintf("Memory usage below %s%%", pctText(s.Levels.Warning)), Short: "memory"}
-	if s.Samples == 0 {
-		mem.Figure = "no memory sample recorded"
-	} else {
-		mem.State = metIf(s.Last.UsedPct < s.Levels.Warning)
-		mem.Figure = fmt.Sprintf("%.1f%% at %s", s.Last.UsedPct, clock(s.LastAt))
+// criteria evaluates the criteria. Without words it leaves Name and Figure
+// empty: the detector needs only the verdicts, at every reading, and must
+// not build sentences to throw them away.
+func (s *Summary) criteria(words bool) [5]Criterion {
+	clock := func(t time.Time) string { return t.UTC().Format("15:04:05") }
+	var out [5]Criterion
+
+	mem := Criterion{Short: "memory"}
+	if words {
+		mem.Name = fmt.Sprintf("Memory usage below %s%%", pctText(s.Levels.Warning))
 	}
-	out = append(out, mem)
+	switch {
+	case s.Samples == 0:
+		mem.Figure = "no memory sample recorded"
+	default:
+		mem.State = metIf(s.Last.UsedPct < s.Levels.Warning)
+		if words {
+			mem.Figure = fmt.Sprintf("%.1f%% at %s", s.Last.UsedPct, clock(s.LastAt))
+		}
+	}
+	out[0] = mem
 
 	swap := Criterion{Name: "No swap usage or decreasing", Short: "swap"}
 	switch old, ok := s.sampleBefore(s.LastAt, criteriaWindow); {
@@ -213,34 +227,46 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.SwapUsedBytes == 0:
 		swap.State, swap.Figure = Met, "no swap in use"
 	case !ok:
-		swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", units.Bytes(s.Last.SwapUsedBytes), units.Duration(criteriaWindow))
+		if words {
+			swap.Figure = fmt.Sprintf("%s in use; less than %s of samples to compare", units.Bytes(s.Last.SwapUsedBytes), units.Duration(criteriaWindow))
+		}
 	default:
 		// Pages stay in swap until touched, so a flat level after a crisis
 		// means nothing new is being pushed out: that counts as met.
-		word := "decreasing"
-		switch {
-		case s.Last.SwapUsedBytes > old.SwapUsedBytes:
-			word = "growing"
-		case s.Last.SwapUsedBytes == old.SwapUsedBytes:
-			word = "flat"
-		}
 		swap.State = metIf(s.Last.SwapUsedBytes <= old.SwapUsedBytes)
-		swap.Figure = fmt.Sprintf("%s at %s, %s at %s (%s)", units.Bytes(s.Last.SwapUsedBytes), clock(s.LastAt), units.Bytes(old.SwapUsedBytes), clock(old.At), word)
+		if words {
+			word := "decreasing"
+			switch {
+			case s.Last.SwapUsedBytes > old.SwapUsedBytes:
+				word = "growing"
+			case s.Last.SwapUsedBytes == old.SwapUsedBytes:
+				word = "flat"
+			}
+			swap.Figure = fmt.Sprintf("%s at %s, %s at %s (%s)", units.Bytes(s.Last.SwapUsedBytes), clock(s.LastAt), units.Bytes(old.SwapUsedBytes), clock(old.At), word)
+		}
 	}
-	out = append(out, swap)
+	out[1] = swap
 
 	ref, refText := s.Start, "the incident started"
 	if !s.LastActionAt.IsZero() {
-		ref, refText = s.LastActionAt, fmt.Sprintf("the last action (%s at %s)", s.LastAction, clock(s.LastActionAt))
+		ref = s.LastActionAt
+		if words {
+			refText = fmt.Sprintf("the last action (%s at %s)", s.LastAction, clock(s.LastActionAt))
+		}
 	}
 	oom := Criterion{Name: "No OOM killer activity since the last action", Short: "no OOM"}
 	if !s.LastKillAt.IsZero() && s.LastKillAt.After(ref) {
-		oom.State, oom.Figure = NotMet, fmt.Sprintf("OOM kill at %s, after %s", clock(s.LastKillAt), refText)
+		oom.State = NotMet
+		if words {
+			oom.Figure = fmt.Sprintf("OOM kill at %s, after %s", clock(s.LastKillAt), refText)
+		}
 	} else {
 		oom.State = Met
-		oom.Figure = fmt.Sprintf("no OOM kill since %s; %d during the incident", refText, s.OOMKills)
+		if words {
+			oom.Figure = fmt.Sprintf("no OOM kill since %s; %d during the incident", refText, s.OOMKills)
+		}
 	}
-	out = append(out, oom)
+	out[2] = oom
 
 	fp := Criterion{Name: "Stable process memory footprint (" + FootprintDefinition + ")", Short: "footprint"}
 	old, ok := s.sampleBefore(s.LastAt, criteriaWindow)
@@ -248,7 +274,9 @@ func (s *Summary) Criteria() []Criterion {
 	case s.Last.ProcRSSBytes == nil:
 		fp.Figure = "not measured"
 	case !ok || old.ProcRSSBytes == nil:
-		fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), units.Duration(criteriaWindow))
+		if words {
+			fp.Figure = fmt.Sprintf("%s now; less than %s of measurements to compare", units.Bytes(*s.Last.ProcRSSBytes), units.Duration(criteriaWindow))
+		}
 	default:
 		a, b := float64(*old.ProcRSSBytes), float64(*s.Last.ProcRSSBytes)
 		change := 0.0
@@ -256,17 +284,25 @@ func (s *Summary) Criteria() []Criterion {
 			change = 100 * (b - a) / a
 		}
 		fp.State = metIf(change <= footprintTolerancePct)
-		fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f%%, stable within +%s%%)", units.Bytes(uint64(b)), clock(s.LastAt), units.Bytes(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
+		if words {
+			fp.Figure = fmt.Sprintf("%s at %s, %s at %s (%+.1f%%, stable within +%s%%)", units.Bytes(uint64(b)), clock(s.LastAt), units.Bytes(uint64(a)), clock(old.At), change, pctText(footprintTolerancePct))
+		}
 	}
-	out = append(out, fp)
+	out[3] = fp
 
 	crash := Criterion{Name: "No service crashes", Short: "no crash"}
 	if !s.LastRestartAt.IsZero() && s.LastRestartAt.After(ref) {
-		crash.State, crash.Figure = NotMet, fmt.Sprintf("service restarted at %s, after %s", clock(s.LastRestartAt), refText)
+		crash.State = NotMet
+		if words {
+			crash.Figure = fmt.Sprintf("service restarted at %s, after %s", clock(s.LastRestartAt), refText)
+		}
 	} else {
-		crash.State, crash.Figure = Met, fmt.Sprintf("no service restarted since %s", refText)
+		crash.State = Met
+		if words {
+			crash.Figure = fmt.Sprintf("no service restarted since %s", refText)
+		}
 	}
-	out = append(out, crash)
+	out[4] = crash
 	return out
 }
 
