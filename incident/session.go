@@ -558,6 +558,24 @@ func (s *Session) State() SessionState {
 	}
 }
 
+// Incident says which incident the session is on, without the copies
+// State makes (the summary, its criteria, the events, the fields): its
+// timeline ("" before one is written), its start (zero: none) and whether
+// it is still open. The watch asks at every reading.
+func (s *Session) Incident() (path string, start time.Time, active bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := s.det.Summary()
+	return s.path, sum.Start, sum.Active()
+}
+
+// Stages appends the escalation stages the incident reached to dst.
+func (s *Session) Stages(dst []StageReached) []StageReached {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append(dst, s.det.Summary().Stages...)
+}
+
 // Settled says everything handed in is on disk (or there is no timeline):
 // quitting waits for it.
 func (s *Session) Settled() bool {

@@ -36,7 +36,8 @@ type Recorder interface {
 	Observe(r incident.Reading)
 	Open(at time.Time, reason string) bool
 	Add(evs ...incident.Event)
-	State() incident.SessionState
+	Incident() (path string, start time.Time, active bool)
+	Stages(dst []incident.StageReached) []incident.StageReached
 	Sync(ctx context.Context)
 }
 
@@ -136,6 +137,14 @@ type Watcher struct {
 	coolingSaid bool
 	// alerts are Alertmanager's alerts for this host, from Alert.
 	alerts chan []Alert
+	// stages is followUp's buffer, and key the last incident key made:
+	// a quiet reading allocates nothing for either.
+	stages []incident.StageReached
+	key    struct {
+		path  string
+		start time.Time
+		text  string
+	}
 }
 
 // New returns a watcher; it loads the memo for the cooldown.
@@ -204,7 +213,7 @@ func (w *Watcher) alerted(ctx context.Context, as []Alert) {
 			continue
 		}
 		w.d.Log.Info("alert_resolved", "alert", a.Name(), "instance", a.Labels["instance"])
-		if st := w.d.Session.State(); st.Summary.Active() {
+		if _, _, active := w.d.Session.Incident(); active {
 			w.note(w.d.Now(), "Alertmanager: "+a.Text())
 		}
 	}
@@ -429,9 +438,7 @@ func (w *Watcher) respond(ctx context.Context, t Trigger) Outcome {
 // followUp sends the escalation stages the session reached and the
 // recovery, once each, for an incident people were told about.
 func (w *Watcher) followUp(ctx context.Context, s Sample) {
-	st := w.d.Session.State()
-	sum := st.Summary
-	if !sum.Started() {
+	if _, start, _ := w.d.Session.Incident(); start.IsZero() {
 		return
 	}
 	key := w.incidentKey()
@@ -439,7 +446,8 @@ func (w *Watcher) followUp(ctx context.Context, s Sample) {
 		// A new incident: what was sent was about the last one.
 		w.remember(func(m *Memory) { m.Incident, m.Failed, m.Stages = key, false, nil })
 	}
-	for _, sr := range sum.Stages {
+	w.stages = w.d.Session.Stages(w.stages[:0])
+	for _, sr := range w.stages {
 		if w.mem.Incident == key && slices.Contains(w.mem.Stages, sr.Stage) {
 			continue
 		}
@@ -510,8 +518,11 @@ func (w *Watcher) note(at time.Time, text string) {
 
 // incidentKey names the open (or last) incident for notify.
 func (w *Watcher) incidentKey() string {
-	st := w.d.Session.State()
-	return notify.IncidentKey(st.Path, st.Summary.Start)
+	path, start, _ := w.d.Session.Incident()
+	if k := &w.key; k.text == "" || k.path != path || !k.start.Equal(start) {
+		k.path, k.start, k.text = path, start, notify.IncidentKey(path, start)
+	}
+	return w.key.text
 }
 
 // remember changes the memo and saves it; a failed save is logged (the
