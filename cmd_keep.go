@@ -57,7 +57,11 @@ func newKeeper(o *options, sess *incident.Session) *run.Keeper {
 	if err != nil {
 		return nil
 	}
-	return &run.Keeper{Argv: []string{exe, "keep"}, Dir: dir, Timeline: func() string { return sess.State().Path }}
+	timeline := func() string {
+		path, _, _ := sess.Incident()
+		return path
+	}
+	return &run.Keeper{Argv: []string{exe, "keep"}, Dir: dir, Timeline: timeline}
 }
 
 // recordOrphans writes the end of every run that finished while no memtui

@@ -509,7 +509,7 @@ func safeName(s string) string {
 // incidentReport is the markdown report of the session's incident as it
 // is on disk now, listing related.
 func incidentReport(sess *incident.Session, related []incident.Link) (string, error) {
-	p := sess.State().Path
+	p, _, _ := sess.Incident()
 	if p == "" {
 		return "", errors.New("no timeline file yet")
 	}
