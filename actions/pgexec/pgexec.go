@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/memtui/memtui/actions"
+	"github.com/memtui/memtui/internal/pgtext"
 	"github.com/memtui/memtui/internal/redact"
 )
 
@@ -97,48 +98,8 @@ func (s Session) query(ctx context.Context, sql string, params []string, row fun
 	return names, rowErr
 }
 
-// scan parses text values into dst: *string, *int32, *float64, *bool, and
-// *time.Time from microseconds since the epoch.
-func scan(vals [][]byte, dst ...any) error {
-	if len(vals) != len(dst) {
-		return fmt.Errorf("%d columns, want %d", len(vals), len(dst))
-	}
-	for i, v := range vals {
-		if v == nil {
-			return fmt.Errorf("column %d is NULL", i+1)
-		}
-		var err error
-		switch d := dst[i].(type) {
-		case *string:
-			*d = string(v)
-		case *int32:
-			var n int64
-			n, err = strconv.ParseInt(string(v), 10, 32)
-			*d = int32(n)
-		case *float64:
-			*d, err = strconv.ParseFloat(string(v), 64)
-		case *bool:
-			switch string(v) {
-			case "t":
-				*d = true
-			case "f":
-				*d = false
-			default:
-				err = errors.New("not t or f")
-			}
-		case *time.Time:
-			var us int64
-			us, err = strconv.ParseInt(string(v), 10, 64)
-			*d = time.UnixMicro(us)
-		default:
-			return fmt.Errorf("column %d: cannot scan into %T", i+1, d)
-		}
-		if err != nil {
-			return fmt.Errorf("column %d (%q): %w", i+1, v, err)
-		}
-	}
-	return nil
-}
+// secs is a float8 of seconds as a duration.
+func secs(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 
 // seconds is d as a float8 parameter.
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
@@ -149,7 +110,9 @@ func (s Session) CurrentDatabase(ctx context.Context) (string, error) {
 	n := 0
 	_, err := s.query(ctx, "SELECT current_database()", nil, func(v [][]byte) error {
 		n++
-		return scan(v, &db)
+		r := pgtext.NewRow(v, 1)
+		db = r.Text(0)
+		return r.Err()
 	})
 	if err == nil && n != 1 {
 		err = fmt.Errorf("%d rows for the current database", n)
@@ -161,12 +124,11 @@ func (s Session) CurrentDatabase(ctx context.Context) (string, error) {
 func (s Session) IdleBackends(ctx context.Context, after time.Duration) ([]actions.Backend, error) {
 	var out []actions.Backend
 	_, err := s.query(ctx, idleBackendsSQL, []string{seconds(after)}, func(v [][]byte) error {
-		var b actions.Backend
-		var idle float64
-		if err := scan(v, &b.PID, &b.User, &b.Database, &idle, &b.BackendStart); err != nil {
+		r := pgtext.NewRow(v, 5)
+		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: secs(r.Float(3)), BackendStart: r.Time(4)}
+		if err := r.Err(); err != nil {
 			return err
 		}
-		b.IdleFor = time.Duration(idle * float64(time.Second))
 		out = append(out, b)
 		return nil
 	})
@@ -187,12 +149,12 @@ func (s Session) TerminateIdle(ctx context.Context, after time.Duration, want []
 	params := []string{seconds(after), "{" + strings.Join(pids, ",") + "}", "{" + strings.Join(starts, ",") + "}"}
 	var out []actions.Terminated
 	_, err := s.query(ctx, terminateIdleSQL, params, func(v [][]byte) error {
-		var t actions.Terminated
-		var idle float64
-		if err := scan(v, &t.PID, &t.User, &t.Database, &idle, &t.BackendStart, &t.OK); err != nil {
+		r := pgtext.NewRow(v, 6)
+		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: secs(r.Float(3)), BackendStart: r.Time(4)}
+		t := actions.Terminated{Backend: b, OK: r.Bool(5)}
+		if err := r.Err(); err != nil {
 			return err
 		}
-		t.IdleFor = time.Duration(idle * float64(time.Second))
 		out = append(out, t)
 		return nil
 	})

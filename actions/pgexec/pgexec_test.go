@@ -266,36 +266,3 @@ func TestQueryTextAsPostgresWritesIt(t *testing.T) {
 		t.Errorf("%d rows (want 3, two kept); rows (-want +got):\n%s", n, diff)
 	}
 }
-
-// TestScanText: a value that does not parse, or a NULL where none may be,
-// is an error that names the column, never a zero read as a fact.
-func TestScanText(t *testing.T) {
-	var (
-		pid  int32
-		user string
-		idle float64
-		at   time.Time
-		ok   bool
-	)
-	row := [][]byte{[]byte("4242"), []byte("odoo"), []byte("1801.5"), []byte("1733320800123456"), []byte("t")}
-	if err := scan(row, &pid, &user, &idle, &at, &ok); err != nil {
-		t.Fatal(err)
-	}
-	if pid != 4242 || user != "odoo" || idle != 1801.5 || !at.Equal(time.UnixMicro(1733320800123456)) || !ok {
-		t.Errorf("scanned %d %q %v %v %v", pid, user, idle, at, ok)
-	}
-	for name, c := range map[string]struct {
-		row  [][]byte
-		dst  []any
-		want string
-	}{
-		"null":        {[][]byte{[]byte("1"), nil}, []any{&pid, &user}, "column 2 is NULL"},
-		"not an int4": {[][]byte{[]byte("99999999999")}, []any{&pid}, `column 1 ("99999999999")`},
-		"not a bool":  {[][]byte{[]byte("true")}, []any{&ok}, `column 1 ("true"): not t or f`},
-		"columns":     {[][]byte{[]byte("1")}, []any{&pid, &user}, "1 columns, want 2"},
-	} {
-		if err := scan(c.row, c.dst...); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v, want %q", name, err, c.want)
-		}
-	}
-}

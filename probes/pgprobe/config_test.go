@@ -101,10 +101,10 @@ func TestDecodeReading(t *testing.T) {
 		val  []byte
 		want string
 	}{
-		"null total":      {5, nil, "integer: NULL"},
+		"null total":      {5, nil, "column 6 is NULL"},
 		"pids and states": {10, []byte("{12,34}"), "2 pids but 3 states"},
 		"bad pid":         {10, []byte("{12,x,56}"), `backend pid "x"`},
-		"bad bool":        {14, []byte("yes"), `boolean "yes"`},
+		"bad bool":        {14, []byte("yes"), `column 15 ("yes"): not t or f`},
 	} {
 		r := row()
 		r[c.col] = c.val

@@ -13,7 +13,6 @@ package pgprobe
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/memtui/memtui/probes/procfs"
 
+	"github.com/memtui/memtui/internal/pgtext"
 	"github.com/memtui/memtui/internal/redact"
 	"github.com/memtui/memtui/probes"
 )
@@ -423,21 +423,21 @@ func (p *Probe) query(ctx context.Context) (*probes.PGStats, int, error) {
 // decodeReading fills st from the reading's row, its columns in text. It
 // keeps none of row's bytes.
 func decodeReading(st *probes.PGStats, row [][]byte) error {
-	var c cols
-	st.ServerVersion = c.text(row[0])
-	uptime := c.float(row[1])
-	st.MaxConnections = c.int(row[2])
-	st.SuperuserReserved = c.int(row[3])
-	if row[4] != nil {
-		st.Reserved, st.ReservedKnown = c.int(row[4]), true
+	c := pgtext.NewRow(row, 16)
+	st.ServerVersion = c.Text(0)
+	uptime := c.Float(1)
+	st.MaxConnections = c.Int(2)
+	st.SuperuserReserved = c.Int(3)
+	if !c.Null(4) {
+		st.Reserved, st.ReservedKnown = c.Int(4), true
 	}
-	st.Total = c.int(row[5])
-	st.IdleOver = c.int(row[7])
-	st.Role = c.text(row[13])
-	st.SeesAll = c.bool(row[14])
-	st.Hidden = c.int(row[15])
-	if c.err != nil {
-		return c.err
+	st.Total = c.Int(5)
+	st.IdleOver = c.Int(7)
+	st.Role = c.Text(13)
+	st.SeesAll = c.Bool(14)
+	st.Hidden = c.Int(15)
+	if err := c.Err(); err != nil {
+		return err
 	}
 	st.Uptime = time.Duration(uptime * float64(time.Second))
 	st.SlotsUsed = st.Total + 1
@@ -467,64 +467,17 @@ func decodeReading(st *probes.PGStats, row [][]byte) error {
 	return decodePGStats(st, row[6], row[8], row[9], row[12])
 }
 
-// cols parses text-format column values, keeping the first error.
-type cols struct{ err error }
-
-func (c *cols) fail(what string, v []byte, err error) {
-	if c.err == nil {
-		if v == nil {
-			c.err = fmt.Errorf("%s: NULL", what)
-		} else {
-			c.err = fmt.Errorf("%s %q: %w", what, v, err)
-		}
-	}
-}
-
-func (c *cols) text(v []byte) string {
-	if v == nil {
-		c.fail("text", v, nil)
-	}
-	return string(v)
-}
-
-func (c *cols) int(v []byte) int {
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	if err != nil || v == nil {
-		c.fail("integer", v, err)
-	}
-	return int(n)
-}
-
-func (c *cols) float(v []byte) float64 {
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil || v == nil {
-		c.fail("number", v, err)
-	}
-	return f
-}
-
-func (c *cols) bool(v []byte) bool {
-	switch string(v) {
-	case "t":
-		return true
-	case "f":
-		return false
-	}
-	c.fail("boolean", v, errors.New("not t or f"))
-	return false
-}
-
 // oneInt is the integer of a one-row, one-column result.
 func oneInt(res *pgconn.Result) (int, error) {
 	if res.Err != nil {
 		return 0, res.Err
 	}
-	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+	if len(res.Rows) != 1 {
 		return 0, fmt.Errorf("reading the server's answer: %d rows, want one", len(res.Rows))
 	}
-	var c cols
-	n := c.int(res.Rows[0][0])
-	return n, c.err
+	c := pgtext.NewRow(res.Rows[0], 1)
+	n := c.Int(0)
+	return n, c.Err()
 }
 
 // decodePGStats fills st from the JSON columns of the reading's row.
