@@ -84,8 +84,10 @@ func TestConfigValidate(t *testing.T) {
 type scripted struct {
 	mu  sync.Mutex
 	pct []float64
-	i   int
-	now func() time.Time
+	// kills, when set, is the OOM counter at each read (the last repeats).
+	kills []uint64
+	i     int
+	now   func() time.Time
 }
 
 func (s *scripted) Name() string { return "cgroup /sys/fs/cgroup/test" }
@@ -94,11 +96,15 @@ func (s *scripted) Read(context.Context) (Sample, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.pct[min(s.i, len(s.pct)-1)]
+	smp := Sample{At: s.now(), UsedPct: p, UsedBytes: uint64(p) << 20, TotalBytes: 100 << 20}
+	if len(s.kills) > 0 {
+		smp.OOMKills, smp.OOMKnown = s.kills[min(s.i, len(s.kills)-1)], true
+	}
 	s.i++
 	if p < 0 {
 		return Sample{}, fmt.Errorf("memory.current: no such file")
 	}
-	return Sample{At: s.now(), UsedPct: p, UsedBytes: uint64(p) << 20, TotalBytes: 100 << 20}, nil
+	return smp, nil
 }
 
 // fakeRunner runs nothing and records what it was asked.
@@ -264,6 +270,44 @@ func TestOnceOutcomes(t *testing.T) {
 			t.Errorf("%s %v", out, err)
 		}
 	})
+}
+
+// TestRunSendsEachStageOnce: an escalation stage the incident reaches (an
+// OOM kill during it pages the on-call) is sent once, however many readings
+// follow, and the memo keeps it so a restarted watch does not send it again.
+func TestRunSendsEachStageOnce(t *testing.T) {
+	cfg := Config{Threshold: 85, For: time.Minute, RecheckAfter: time.Millisecond, Cooldown: time.Hour}
+	h := newHarness(t, cfg, []float64{40}, []actions.Action{pageCache}, nil)
+	h.w.d.Scope.(*scripted).kills = []uint64{3, 3, 4}
+	ctx := context.Background()
+	for range 8 {
+		h.w.step(ctx)
+	}
+	var stages []string
+	for _, m := range h.sent {
+		if m.Event == notify.EventEscalated {
+			stages = append(stages, m.Headline)
+		}
+	}
+	if len(stages) != 1 || !strings.Contains(stages[0], "page-on-call") {
+		t.Fatalf("escalations sent: %q (all: %d messages)", stages, len(h.sent))
+	}
+	if len(h.memo.m.Stages) != 1 || h.memo.m.Incident != h.w.incidentKey() {
+		t.Errorf("memo %+v, incident %s", h.memo.m, h.w.incidentKey())
+	}
+	again := New(h.w.d)
+	for range 3 {
+		again.step(ctx)
+	}
+	n := 0
+	for _, m := range h.sent {
+		if m.Event == notify.EventEscalated {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("a restarted watch sent the stage again: %d escalations", n)
+	}
 }
 
 // TestRunFollowsUp: after a failed remediation the recovery is sent once;
