@@ -66,25 +66,19 @@ func (r *Row) Text(i int) string {
 }
 
 // Int is column i as an integer (int2, int4, int8).
-func (r *Row) Int(i int) int {
-	v := r.value(i)
-	if v == nil {
-		return 0
-	}
-	n, err := strconv.ParseInt(string(v), 10, 64)
-	r.parsed(i, err)
-	return int(n)
-}
+func (r *Row) Int(i int) int { return int(r.integer(i, 64)) }
 
 // Int32 is column i as an int4 (a backend's pid).
-func (r *Row) Int32(i int) int32 {
+func (r *Row) Int32(i int) int32 { return int32(r.integer(i, 32)) }
+
+func (r *Row) integer(i, bits int) int64 {
 	v := r.value(i)
 	if v == nil {
 		return 0
 	}
-	n, err := strconv.ParseInt(string(v), 10, 32)
+	n, err := strconv.ParseInt(string(v), 10, bits)
 	r.parsed(i, err)
-	return int32(n)
+	return n
 }
 
 // Float is column i as a number (float8, numeric).
@@ -116,11 +110,9 @@ func (r *Row) Bool(i int) bool {
 // Time is column i, microseconds since the epoch (a query's
 // extract(epoch …) * 1e6 cast to int8), as a time.
 func (r *Row) Time(i int) time.Time {
-	v := r.value(i)
-	if v == nil {
+	if r.Null(i) {
+		r.value(i) // says why
 		return time.Time{}
 	}
-	us, err := strconv.ParseInt(string(v), 10, 64)
-	r.parsed(i, err)
-	return time.UnixMicro(us)
+	return time.UnixMicro(r.integer(i, 64))
 }
