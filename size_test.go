@@ -89,10 +89,10 @@ func TestWatchBinaryLinksNoScreen(t *testing.T) {
 		t.Fatalf("memtui-watch does not link the watch package: %v", pkgs)
 	}
 	for _, p := range pkgs {
-		for _, screen := range []string{"github.com/memtui/memtui/ui", "github.com/memtui/memtui/termdiff", "github.com/charmbracelet/",
+		for _, dashboardOnly := range []string{"github.com/memtui/memtui/ui", "github.com/memtui/memtui/termdiff", "github.com/charmbracelet/",
 			"github.com/NimbleMarkets/", "github.com/muesli/", "github.com/lucasb-eyer/", "github.com/rivo/uniseg", "github.com/mattn/go-runewidth",
 			"github.com/memtui/memtui/probes/prom"} {
-			if strings.HasPrefix(p, screen) {
+			if strings.HasPrefix(p, dashboardOnly) {
 				t.Errorf("memtui-watch links %s", p)
 			}
 		}

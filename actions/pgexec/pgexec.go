@@ -98,9 +98,6 @@ func (s Session) query(ctx context.Context, sql string, params []string, row fun
 	return names, rowErr
 }
 
-// secs is a float8 of seconds as a duration.
-func secs(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
-
 // seconds is d as a float8 parameter.
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
 
@@ -125,7 +122,7 @@ func (s Session) IdleBackends(ctx context.Context, after time.Duration) ([]actio
 	var out []actions.Backend
 	_, err := s.query(ctx, idleBackendsSQL, []string{seconds(after)}, func(v [][]byte) error {
 		r := pgtext.NewRow(v, 5)
-		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: secs(r.Float(3)), BackendStart: r.Time(4)}
+		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: r.Seconds(3), BackendStart: r.Time(4)}
 		if err := r.Err(); err != nil {
 			return err
 		}
@@ -150,7 +147,7 @@ func (s Session) TerminateIdle(ctx context.Context, after time.Duration, want []
 	var out []actions.Terminated
 	_, err := s.query(ctx, terminateIdleSQL, params, func(v [][]byte) error {
 		r := pgtext.NewRow(v, 6)
-		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: secs(r.Float(3)), BackendStart: r.Time(4)}
+		b := actions.Backend{PID: r.Int32(0), User: r.Text(1), Database: r.Text(2), IdleFor: r.Seconds(3), BackendStart: r.Time(4)}
 		t := actions.Terminated{Backend: b, OK: r.Bool(5)}
 		if err := r.Err(); err != nil {
 			return err

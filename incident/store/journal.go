@@ -38,15 +38,17 @@ type Journal struct {
 	active  bool   // the incident in path has not ended
 	store   *Store
 	fw      *Follower
-	writers map[string]bool  // our own writer ids, filtered out of Poll
-	checked map[string]int64 // the file discover last found not joinable, and its size
+	writers map[string]bool // our own writer ids, filtered out of Poll
 	// listed is the directory's modification time when discover last
 	// listed it, newest what it found then (open, to read its size).
 	listed  time.Time
 	newest  string
 	newestF *os.File
-	dirSt   unix.Stat_t
-	lock    *os.File // the writer lock, held while this process is the writer
+	// newestSize is newest's size when discover last read it and found
+	// it not joinable (-1: not read).
+	newestSize int64
+	dirSt      unix.Stat_t
+	lock       *os.File // the writer lock, held while this process is the writer
 }
 
 // NewJournal returns a journal that keeps incidents in dir, or always in
@@ -322,10 +324,10 @@ func (j *Journal) discover() {
 		return
 	}
 	size, err := j.newestF.Seek(0, io.SeekEnd)
-	if err != nil || j.checked[p] == size {
+	if err != nil || size == j.newestSize {
 		return
 	}
-	j.checked = map[string]int64{p: size}
+	j.newestSize = size
 	l, err := scanCompact(p)
 	if err == nil && l.Header.Host == j.host && isActive(l.Events) {
 		j.attach(p, 0, true)
@@ -338,6 +340,9 @@ func (j *Journal) setNewest(p string) {
 	if j.newestF != nil {
 		j.newestF.Close()
 		j.newestF = nil
+	}
+	if p != j.newest {
+		j.newestSize = -1
 	}
 	j.newest = p
 	if p != "" {

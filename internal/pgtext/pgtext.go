@@ -92,6 +92,11 @@ func (r *Row) Float(i int) float64 {
 	return f
 }
 
+// Seconds is column i, a number of seconds (float8), as a duration.
+func (r *Row) Seconds(i int) time.Duration {
+	return time.Duration(r.Float(i) * float64(time.Second))
+}
+
 // Bool is column i as a boolean: "t" or "f".
 func (r *Row) Bool(i int) bool {
 	v := r.value(i)

@@ -14,6 +14,9 @@ func TestRow(t *testing.T) {
 	vals := [][]byte{[]byte("4242"), []byte("odoo"), []byte("1801.5"), []byte("1733320800123456"), []byte("t"), nil, []byte("9000000000")}
 	r := NewRow(vals, 7)
 	pid, user, idle, at, ok, n := r.Int32(0), r.Text(1), r.Float(2), r.Time(3), r.Bool(4), r.Int(6)
+	if d := r.Seconds(2); d != 1801500*time.Millisecond {
+		t.Errorf("seconds %v, want 30m1.5s", d)
+	}
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -425,7 +425,7 @@ func (p *Probe) query(ctx context.Context) (*probes.PGStats, int, error) {
 func decodeReading(st *probes.PGStats, row [][]byte) error {
 	c := pgtext.NewRow(row, 16)
 	st.ServerVersion = c.Text(0)
-	uptime := c.Float(1)
+	st.Uptime = c.Seconds(1)
 	st.MaxConnections = c.Int(2)
 	st.SuperuserReserved = c.Int(3)
 	if !c.Null(4) {
@@ -439,7 +439,6 @@ func decodeReading(st *probes.PGStats, row [][]byte) error {
 	if err := c.Err(); err != nil {
 		return err
 	}
-	st.Uptime = time.Duration(uptime * float64(time.Second))
 	st.SlotsUsed = st.Total + 1
 	// The pids as an int4[] ("{12,34}"; no element needs quoting), the
 	// states as JSON (they may hold spaces or be empty).
