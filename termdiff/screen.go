@@ -7,15 +7,21 @@ import (
 )
 
 // cell is one screen cell: a grapheme and its width, or (width 0) the
-// trailing half of a wide grapheme to its left.
+// trailing half of a wide grapheme to its left. The grapheme is a glyph
+// id: an ASCII byte itself, any other grapheme glyphBase plus its index in
+// the Writer's table. Eight bytes a cell, not the 24 of a string and its
+// width: the two screens of a 200×50 terminal take 160 KB, not 480.
 type cell struct {
-	text  string
-	width uint8
+	g     uint32
 	pen   uint16
+	width uint8
 }
 
+// glyphBase is the first glyph id that is not an ASCII byte.
+const glyphBase = 0x80
+
 // blankCell is an erased cell with the default pen.
-var blankCell = cell{text: " ", width: 1}
+var blankCell = cell{g: ' ', width: 1}
 
 // screen is a picture of the terminal, row after row.
 type screen struct {
@@ -48,13 +54,13 @@ func (s screen) resized(w, h int) screen {
 
 // put writes a grapheme of the given width at (x, y), clearing the halves
 // of any wide grapheme it overwrites, as a terminal does.
-func (s *screen) put(x, y int, text string, width int, p uint16) {
+func (s *screen) put(x, y int, g uint32, width int, p uint16) {
 	row := s.row(y)
 	s.clearWide(row, x)
 	for k := 1; k < width && x+k < s.w; k++ {
 		s.clearWide(row, x+k)
 	}
-	row[x] = cell{text: text, width: uint8(width), pen: p}
+	row[x] = cell{g: g, width: uint8(width), pen: p}
 	for k := 1; k < width && x+k < s.w; k++ {
 		row[x+k] = cell{pen: p}
 	}
@@ -71,11 +77,11 @@ func (s *screen) clearWide(row []cell, x int) {
 			lead--
 		}
 		for k := lead; k < s.w && (k == lead || row[k].width == 0); k++ {
-			row[k] = cell{text: " ", width: 1, pen: row[k].pen}
+			row[k] = cell{g: ' ', width: 1, pen: row[k].pen}
 		}
 	case c.width > 1:
 		for k := x + 1; k < min(x+int(c.width), s.w); k++ {
-			row[k] = cell{text: " ", width: 1, pen: row[k].pen}
+			row[k] = cell{g: ' ', width: 1, pen: row[k].pen}
 		}
 	}
 }

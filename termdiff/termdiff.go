@@ -54,9 +54,12 @@ type Writer struct {
 
 	pens   []pen
 	penIdx map[pen]uint16
-	// texts interns the graphemes drawn, so a repaint of the same
+	// glyphs are the graphemes drawn other than ASCII, by glyph id less
+	// glyphBase, so a cell holds a number and a repaint of the same
 	// box-drawing and braille characters allocates nothing.
-	texts map[string]string
+	glyphs   []string
+	glyphIdx map[string]uint32
+	glyphCap int // compact the table when it reaches this
 
 	buf []byte // output of this Write
 }
@@ -76,7 +79,7 @@ func NewForTest(out io.Writer, width, height int) *Writer {
 func newWriter(out io.Writer, size func() (int, int, bool)) *Writer {
 	p := ansi.NewParser()
 	p.SetDataSize(4096)
-	w := &Writer{out: out, size: size, p: p, penIdx: map[pen]uint16{}, texts: map[string]string{}, cursorVisible: true, tx: -1}
+	w := &Writer{out: out, size: size, p: p, penIdx: map[pen]uint16{}, glyphIdx: map[string]uint32{}, glyphCap: minGlyphCap, cursorVisible: true, tx: -1}
 	w.intern(pen{}) // index 0 is the default pen
 	return w
 }
@@ -281,7 +284,7 @@ func (w *Writer) print(g []byte, width int) {
 			if c.width == 0 && x > 0 {
 				c = s.at(x-1, w.cy)
 			}
-			c.text += string(g)
+			c.g = w.glyphOf(w.glyphText(c.g) + string(g))
 		}
 		return
 	}
@@ -293,7 +296,7 @@ func (w *Writer) print(g []byte, width int) {
 	if width > s.w {
 		return
 	}
-	s.put(w.cx, w.cy, w.text(g), width, w.pen)
+	s.put(w.cx, w.cy, w.glyph(g), width, w.pen)
 	w.cx += width
 	if w.cx >= s.w {
 		w.cx, w.wrapPending = s.w-1, true
@@ -305,9 +308,9 @@ func (w *Writer) print(g []byte, width int) {
 func (w *Writer) blank() cell {
 	p := w.pens[w.pen]
 	if p.bg == 0 {
-		return cell{text: " ", width: 1}
+		return blankCell
 	}
-	return cell{text: " ", width: 1, pen: w.intern(pen{bg: p.bg})}
+	return cell{g: ' ', width: 1, pen: w.intern(pen{bg: p.bg})}
 }
 
 // sequence handles an escape sequence.
@@ -496,7 +499,11 @@ func (w *Writer) emitRun(y, from, to int) {
 			w.buf = w.pens[c.pen].sgr(w.buf)
 			w.tpen, w.tpenOK = c.pen, true
 		}
-		w.buf = append(w.buf, c.text...)
+		if c.g < glyphBase {
+			w.buf = append(w.buf, byte(c.g))
+		} else {
+			w.buf = append(w.buf, w.glyphs[c.g-glyphBase]...)
+		}
 		w.tx += int(c.width)
 		for k := 1; k < int(c.width) && x+k < len(row); k++ {
 			old[x+k] = row[x+k]
@@ -535,20 +542,72 @@ func (w *Writer) moveTo(x, y int) {
 	w.tx, w.ty = x, y
 }
 
-// text is grapheme g as a string, interned.
-func (w *Writer) text(g []byte) string {
-	if len(g) == 1 && g[0] < 0x80 {
-		return ascii[g[0]]
+// minGlyphCap is the size at which the glyph table is first compacted.
+const minGlyphCap = 4096
+
+// glyph is grapheme g's glyph id, g interned.
+func (w *Writer) glyph(g []byte) uint32 {
+	if len(g) == 1 && g[0] < glyphBase {
+		return uint32(g[0])
 	}
-	if t, ok := w.texts[string(g)]; ok {
-		return t
+	if id, ok := w.glyphIdx[string(g)]; ok {
+		return id
 	}
-	if len(w.texts) >= 4096 {
-		clear(w.texts) // a program drawing ever new characters: keep it bounded
+	return w.addGlyph(string(g))
+}
+
+// glyphOf is glyph for a grapheme held as a string.
+func (w *Writer) glyphOf(t string) uint32 {
+	if len(t) == 1 && t[0] < glyphBase {
+		return uint32(t[0])
 	}
-	t := string(g)
-	w.texts[t] = t
-	return t
+	if id, ok := w.glyphIdx[t]; ok {
+		return id
+	}
+	return w.addGlyph(t)
+}
+
+// glyphText is the grapheme of glyph id.
+func (w *Writer) glyphText(id uint32) string {
+	if id < glyphBase {
+		return ascii[id]
+	}
+	return w.glyphs[id-glyphBase]
+}
+
+func (w *Writer) addGlyph(t string) uint32 {
+	if len(w.glyphs) >= w.glyphCap {
+		w.compactGlyphs()
+	}
+	id := glyphBase + uint32(len(w.glyphs))
+	w.glyphs = append(w.glyphs, t)
+	w.glyphIdx[t] = id
+	return id
+}
+
+// compactGlyphs keeps only the glyphs on the program's picture, so a
+// program drawing ever new characters stays bounded, and repaints: the
+// terminal's picture holds ids of the old table.
+func (w *Writer) compactGlyphs() {
+	old := w.glyphs
+	w.glyphs = make([]string, 0, len(old)/2)
+	clear(w.glyphIdx)
+	for i := range w.want.cells {
+		if c := &w.want.cells[i]; c.g >= glyphBase {
+			t := old[c.g-glyphBase]
+			id, ok := w.glyphIdx[t]
+			if !ok {
+				id = glyphBase + uint32(len(w.glyphs))
+				w.glyphs = append(w.glyphs, t)
+				w.glyphIdx[t] = id
+			}
+			c.g = id
+		}
+	}
+	// A picture of more distinct glyphs than the cap: room for as many
+	// again before the next compaction, not one at every new glyph.
+	w.glyphCap = max(minGlyphCap, 2*len(w.glyphs))
+	w.invalidate()
 }
 
 // intern returns the index of p, adding it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func picture(t *testing.T, stream []byte, w, h int) []string {
 			if c.width == 0 {
 				continue
 			}
-			fmt.Fprintf(&sb, "%s|%+v;", c.text, v.pens[c.pen])
+			fmt.Fprintf(&sb, "%s|%+v;", v.glyphText(c.g), v.pens[c.pen])
 		}
 		out[y] = sb.String()
 	}
@@ -331,5 +332,71 @@ func TestPenRoundTrip(t *testing.T) {
 		if got := e.pens[e.want.row(0)[0].pen]; got != want || want == (pen{}) && !cleared[in] {
 			t.Errorf("SGR %s: pen %+v, written back as %q gives %+v", in, want, out.String(), got)
 		}
+	}
+}
+
+// TestManyGlyphs: a program that draws ever new characters (here 5,400
+// distinct wide ones) keeps the glyph table bounded, and the terminal
+// still shows what the program drew across each compaction. In each frame
+// that compacts, row 0 shows the 16 glyphs it has held since the start in
+// reverse: a compaction numbers the glyphs in screen order, so row 0's new
+// ids are the very ids the terminal's old row 0 has, for other glyphs.
+func TestManyGlyphs(t *testing.T) {
+	const w, h, perRow = 40, 10, 15
+	var first []rune
+	for i := range 16 {
+		first = append(first, rune(0x3400+i)) // CJK, two columns each
+	}
+	next := rune(0x4E00)
+	var out bytes.Buffer
+	d := NewForTest(&out, w, h)
+	if _, err := d.Write([]byte("\x1b[?1049h")); err != nil {
+		t.Fatal(err)
+	}
+	var fr [][]string
+	var prev []string
+	compactions := 0
+	for i := range 40 {
+		f := make([]string, h)
+		compacts := len(d.glyphs)+(h-1)*perRow >= d.glyphCap
+		if compacts {
+			slices.Reverse(first)
+		}
+		f[0] = "ab" + string(first)
+		for y := 1; y < h; y++ {
+			var sb strings.Builder
+			sb.WriteString("ab")
+			for range perRow {
+				sb.WriteRune(next)
+				next++
+			}
+			f[y] = sb.String()
+		}
+		fr = append(fr, f)
+		before := len(d.glyphs)
+		if _, err := d.Write(renderLike(prev, f, w)); err != nil {
+			t.Fatal(err)
+		}
+		prev = f
+		if len(d.glyphs) < before != compacts {
+			t.Fatalf("frame %d: %d glyphs before, %d after: the test expected a compaction to be %v", i, before, len(d.glyphs), compacts)
+		}
+		if compacts {
+			compactions++
+			slices.Reverse(first) // back, for the frames until the next one
+		}
+		if len(d.glyphs) > minGlyphCap {
+			t.Fatalf("frame %d: %d glyphs held, want at most %d", i, len(d.glyphs), minGlyphCap)
+		}
+		want := picture(t, stream(fr, w), w, h)
+		got := picture(t, append([]byte("\x1b[?1049h"), out.Bytes()...), w, h)
+		for y := range want {
+			if want[y] != got[y] {
+				t.Fatalf("frame %d, row %d:\nprogram: %s\ndiffed:  %s", i, y, want[y], got[y])
+			}
+		}
+	}
+	if compactions == 0 {
+		t.Fatalf("%d distinct glyphs drawn and the table never compacted", next-0x4E00+16)
 	}
 }
