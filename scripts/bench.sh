@@ -8,7 +8,10 @@
 # tool's CPU (utime+stime of the tool and its children, /proc/PID/stat),
 # its RSS at the end (/proc/PID/status VmRSS) and the bytes it wrote to the
 # terminal (tmux pipe-pane). `memtui watch` runs headless beside them.
-# It prints a markdown table and memtui's ratios to each other tool.
+# `floor` is scripts/floor, the smallest dashboard on memtui's required
+# stack (a chart and a line of text): what that stack costs before memtui
+# does any work of its own. It prints a markdown table, memtui's ratios to
+# each other tool, and the floor's RSS against htop's.
 #
 #   scripts/bench.sh                        # 2,000 and 10,000 processes, 30 s each
 #   PROCS="2000" DUR=10 scripts/bench.sh    # quicker
@@ -24,7 +27,7 @@ H=${H:-50}
 DUR=${DUR:-30}
 SETTLE=${SETTLE:-5}
 PROCS=${PROCS:-"2000 10000"}
-TOOLS=${TOOLS:-"memtui htop btop top watch"}
+TOOLS=${TOOLS:-"memtui htop btop top watch floor"}
 
 tmp=$(mktemp -d)
 sess="bench-$$"
@@ -40,6 +43,7 @@ trap cleanup EXIT INT TERM
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/memtui" .
 # memtui watch runs memtui-watch when it is beside memtui, as installed.
 CGO_ENABLED=0 go build -trimpath -tags memtui_watch -ldflags "-s -w" -o "$tmp/memtui-watch" .
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/floor" ./scripts/floor
 # btop's refresh and sort live in its config file, not on its command line.
 mkdir -p "$tmp/config/btop"
 printf 'update_ms = 1000\nproc_sorting = "memory"\nshown_boxes = "cpu mem net proc"\n' > "$tmp/config/btop/btop.conf"
@@ -56,6 +60,7 @@ cmdline() {
 	htop) echo "htop -d 10 -s PERCENT_MEM" ;;
 	btop) echo "env XDG_CONFIG_HOME=$tmp/config btop" ;;
 	top) echo "top -d 1 -o %MEM" ;;
+	floor) echo "$tmp/floor" ;;
 	esac
 }
 
@@ -81,7 +86,10 @@ measure() {
 		return
 	fi
 	local bin=${tool}
-	[ "$tool" = memtui ] || command -v "$bin" >/dev/null || return 0
+	case $tool in
+	memtui | floor) ;;
+	*) command -v "$bin" >/dev/null || return 0 ;;
+	esac
 	: > "$tmp/out"
 	# exec: the pane's process is the tool itself.
 	tmux new-session -d -s "$sess" -x "$W" -y "$H" "exec $(cmdline "$tool")"
@@ -126,7 +134,15 @@ echo "memtui's ratios (memtui ÷ tool; below 1 is better):"
 for n in $PROCS; do
 	awk -v n="$n" '
 		$1 == "memtui" && $2 != "watch" { c = $2; r = $3; b = $4 }
-		$1 != "memtui" { t[$1] = $2; m[$1] = $3; k[$1] = $4 }
+		$1 != "memtui" && $1 != "floor" { t[$1] = $2; m[$1] = $3; k[$1] = $4 }
 		END { for (x in t) printf "  %s processes vs %s: CPU %.2f×, RSS %.2f×, terminal %.2f×\n", n, x, c / t[x], r / m[x], (k[x] > 0 ? b / k[x] : 0) }
+	' "$tmp/rows-$n"
+done
+echo
+echo "the required stack's floor (scripts/floor) against htop:"
+for n in $PROCS; do
+	awk -v n="$n" '
+		$1 == "floor" { f = $3 } $1 == "htop" { h = $3 } $1 == "memtui" && $2 != "watch" { r = $3 }
+		END { if (f > 0 && h > 0) printf "  %s processes: floor %.1f MiB = %.2f× htop; memtui %.1f MiB = floor + %.1f\n", n, f, f / h, r, r - f }
 	' "$tmp/rows-$n"
 done
