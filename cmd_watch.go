@@ -109,12 +109,9 @@ Without --once, memtui watch runs until SIGTERM or SIGINT and exits 0.`,
   memtui watch --cgroup /sys/fs/cgroup/memory/batch --for 30s --webhook https://hooks.slack.com/services/…`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// The shared flags are checked here first, by the build that
-			// knows the themes. When memtui-watch runs, this process
-			// becomes it and nothing below runs.
-			if o.validate() == nil {
-				execWatchBinary(stderr)
-			}
+			// When memtui-watch runs, this process becomes it (it checks
+			// the flags itself) and nothing below runs.
+			execWatchBinary(stderr)
 			code, err := runWatch(cmd.Context(), o, w, stderr)
 			if err != nil {
 				return &exitError{code: int(watch.ErrorOutcome), msg: err.Error()}

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memtui/memtui/incident/notify"
-	"github.com/memtui/memtui/ui"
 )
 
 func addCommands(root *cobra.Command, o *options, stdout, stderr io.Writer) {
@@ -39,12 +38,6 @@ func addCommands(root *cobra.Command, o *options, stdout, stderr io.Writer) {
 
 // runDefault is memtui with no subcommand: the dashboard.
 func runDefault(o *options) error { return runDashboard(o) }
-
-// knownTheme: --theme names one of the ui's themes.
-func knownTheme(name string) bool {
-	_, ok := ui.ThemeByName(name)
-	return ok
-}
 
 // execWatchBinary replaces this process with memtui-watch, with the same
 // arguments and environment (so the same PID for systemd), when it is

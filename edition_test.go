@@ -139,4 +139,14 @@ func TestWatchBinaryAlone(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "threshold") {
 		t.Errorf("memtui-watch watch --threshold 101: %v, want exit 3 naming the threshold\n%s", err, out)
 	}
+	// It links no ui, and still knows the themes: a watch started by a
+	// unit file that names a theme by mistake says so at once.
+	out, err = exec.Command(lean, "watch", "--theme", "bogus", "--once", "--dry-run", "--pg", "none", "--redis", "none", "--incident-dir", t.TempDir()).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), `--theme "bogus": use dark, high-contrast, colorblind or light`) {
+		t.Errorf("memtui-watch watch --theme bogus: %v, want exit 3 naming the themes\n%s", err, out)
+	}
+	out, err = exec.Command(lean, "watch", "--theme", "colourblind", "--once", "--dry-run", "--pg", "none", "--redis", "none", "--incident-dir", t.TempDir()).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "event=") {
+		t.Errorf("memtui-watch watch --theme colourblind: %v, want the watch to run\n%s", err, out)
+	}
 }

@@ -29,9 +29,5 @@ func runDefault(*options) error {
 	return errors.New("memtui-watch runs the watch only: memtui-watch watch …, or memtui for the dashboard")
 }
 
-// knownTheme: the watch draws nothing, and memtui checked --theme before
-// it ran memtui-watch.
-func knownTheme(string) bool { return true }
-
 // execWatchBinary: this is the watch binary already.
 func execWatchBinary(io.Writer) {}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memtui/memtui/internal/themename"
 	"github.com/memtui/memtui/probes"
 )
 
@@ -158,8 +159,8 @@ func (o *options) validate() error {
 		}
 		return fmt.Errorf("--proc %s: no meminfo there: is it a procfs root?", o.proc)
 	}
-	if !knownTheme(o.theme) {
-		return fmt.Errorf("--theme %q: use dark, high-contrast, colorblind or light", o.theme)
+	if _, ok := themename.Canonical(o.theme); !ok {
+		return fmt.Errorf("--theme %q: use %s", o.theme, themename.List())
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/memtui/memtui/internal/themename"
+)
 
 // Theme names colours by role, never by hue, so a high-contrast or
 // colourless theme changes one value and every view follows.
@@ -72,12 +76,13 @@ func HighContrastTheme() Theme {
 // ThemeByName returns the theme called name: "dark", "high-contrast",
 // "colorblind" (Okabe–Ito) or "light".
 func ThemeByName(name string) (Theme, bool) {
-	switch name {
-	case "", "dark":
+	c, _ := themename.Canonical(name)
+	switch c {
+	case "dark":
 		return DarkTheme(), true
-	case "high-contrast", "contrast":
+	case "high-contrast":
 		return HighContrastTheme(), true
-	case "colorblind", "colourblind", "okabe-ito":
+	case "colorblind":
 		return ColorblindTheme(), true
 	case "light":
 		return LightTheme(), true
