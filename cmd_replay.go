@@ -6,8 +6,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -22,9 +24,20 @@ import (
 	"github.com/memtui/memtui/ui"
 )
 
+// replayMaxBytes bounds what a replay holds of a recording: about 8 MB a
+// recorded hour on a host of 2,000 processes, so some 60 hours at once.
+// Past it, replay asks for --from and --to instead of taking a gigabyte of
+// a host that may be short of memory.
+const replayMaxBytes = 512 << 20
+
+// replayLead is what a replay keeps before --from: the memory chart's
+// window, so the chart is whole at the first moment shown.
+const replayLead = ui.ChartWindow
+
 // newReplayCmd is `memtui replay FILE`.
 func newReplayCmd(o *options) *cobra.Command {
-	return &cobra.Command{
+	var from, to string
+	cmd := &cobra.Command{
 		Use:   "replay FILE",
 		Short: "The dashboard at any moment of a recording (read-only)",
 		Long: `replay opens a recording made by memtui record and shows the full dashboard as
@@ -35,26 +48,127 @@ it was at the recorded moment: memory, the top processes, PostgreSQL, OOM kills.
   space  play or pause; >  speed 1×, 10×, 60×
 
 Nothing is read from or written to this machine: no action runs, and no
-incident timeline is written unless --incident names one.`,
-		Example: `  memtui replay ~/.local/state/memtui/incidents/recording-20260301T020000Z.rec`,
-		Args:    cobra.ExactArgs(1),
+incident timeline is written unless --incident names one.
+
+A replay holds what it shows in memory, about 8 MB a recorded hour on a host
+of 2,000 processes. A recording of more than some 60 hours is refused whole:
+replay a part with --from and --to. Each takes a time as
+  2026-03-01T02:00:00Z      RFC 3339
+  2026-03-01 02:00[:05]     local time
+  02:00[:05]                local time, the first at or after the recording's start
+  +90m                      that long after the recording's start
+and --from keeps the 10 minutes before it too, for the memory chart.`,
+		Example: `  memtui replay ~/.local/state/memtui/recordings/recording-20260301T020000Z.rec
+  memtui replay --from 03:10 --to 04:00 recording-20260301T020000Z.rec
+  memtui replay --from +26h --to +28h recording-20260301T020000Z.rec`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReplay(o, args[0])
+			w, err := replayWindow(args[0], from, to)
+			if err != nil {
+				return err
+			}
+			return runReplay(o, args[0], w)
 		},
 	}
+	cmd.Flags().StringVar(&from, "from", "", "replay from `TIME`: RFC 3339, local \"2006-01-02 15:04\" or \"15:04\", or +DURATION after the recording's start")
+	cmd.Flags().StringVar(&to, "to", "", "replay up to `TIME` (as --from)")
+	return cmd
 }
 
-// runReplay loads the recording and runs the dashboard over it.
-func runReplay(o *options, path string) error {
+// replayWindow is what of the recording at path to load for --from and
+// --to.
+func replayWindow(path, from, to string) (record.Window, error) {
+	w := record.Window{MaxBytes: replayMaxBytes}
+	if from == "" && to == "" {
+		return w, nil
+	}
+	h, err := record.ReadHeader(path)
+	if err != nil {
+		return w, err
+	}
+	if from != "" {
+		if w.From, err = replayTime(from, h.Started, time.Local); err != nil {
+			return w, fmt.Errorf("--from %q: %w", from, err)
+		}
+		w.Lead = replayLead
+	}
+	if to != "" {
+		if w.To, err = replayTime(to, h.Started, time.Local); err != nil {
+			return w, fmt.Errorf("--to %q: %w", to, err)
+		}
+	}
+	if !w.From.IsZero() && !w.To.IsZero() && !w.To.After(w.From) {
+		return w, fmt.Errorf("--to %s is not after --from %s", w.To.In(time.Local).Format(time.DateTime), w.From.In(time.Local).Format(time.DateTime))
+	}
+	return w, nil
+}
+
+// replayTime reads a --from or --to value against the recording's start.
+func replayTime(s string, start time.Time, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return time.Time{}, errors.New("want a duration after the start such as +90m or +26h")
+		}
+		return start.Add(d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	for _, layout := range []string{"15:04:05", "15:04"} {
+		c, err := time.ParseInLocation(layout, s, loc)
+		if err != nil {
+			continue
+		}
+		st := start.In(loc)
+		t := time.Date(st.Year(), st.Month(), st.Day(), c.Hour(), c.Minute(), c.Second(), 0, loc)
+		if t.Before(st) {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, errors.New("want 2026-03-01T02:00:00Z, \"2026-03-01 02:00\", 02:00 or +90m")
+}
+
+// runReplay loads what w keeps of the recording and runs the dashboard
+// over it.
+func runReplay(o *options, path string, w record.Window) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	rec, err := record.Load(path)
+	rec, err := record.LoadWindow(path, w)
+	if errors.Is(err, record.ErrTooLarge) {
+		return fmt.Errorf("%w: replay a part of it with --from and --to (memtui replay --help)", err)
+	}
 	if err != nil {
 		return err
 	}
 	if len(rec.Mem) == 0 {
-		return fmt.Errorf("%s: the recording holds no sample yet", path)
+		if (w.From.IsZero() && w.To.IsZero()) || rec.First.IsZero() {
+			return fmt.Errorf("%s: the recording holds no sample yet", path)
+		}
+		var span []string
+		if !w.From.IsZero() {
+			span = append(span, "from "+w.From.In(time.Local).Format(time.DateTime))
+		}
+		if !w.To.IsZero() {
+			span = append(span, "to "+w.To.In(time.Local).Format(time.DateTime))
+		}
+		local := func(t time.Time) string { return t.In(time.Local).Format(time.DateTime) }
+		switch {
+		case !rec.Stopped:
+			return fmt.Errorf("%s: no sample %s: the recording runs from %s to %s", path, strings.Join(span, " "), local(rec.First), local(rec.Last))
+		case rec.First.After(w.To):
+			return fmt.Errorf("%s: no sample %s: the recording starts at %s", path, strings.Join(span, " "), local(rec.First))
+		default:
+			return fmt.Errorf("%s: no sample %s: the next one is at %s", path, strings.Join(span, " "), local(rec.Last))
+		}
 	}
 	if o.incident != "" {
 		// The timeline knows what the recording cannot: the actions and
@@ -66,6 +180,9 @@ func runReplay(o *options, path string) error {
 		rec.AddEvents(evs...)
 	}
 	cur := record.NewCursor(rec, time.Now)
+	if !w.From.IsZero() {
+		cur.Seek(w.From) // the lead before it is the chart's history
+	}
 	h := host.NewRecording(path, rec, cur)
 	actionSvc, err := newActionService(o, h, os.Getenv("SUDO_USER"))
 	if err != nil {

@@ -4,7 +4,9 @@ package main
 
 import (
 	"crypto/sha256"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -188,4 +190,89 @@ func TestEndToEndReplayIncidentEvents(t *testing.T) {
 	s.keys("]")
 	s.waitFor(5*time.Second, "02:00:30", "victim")
 	s.quit()
+}
+
+// TestReplayTime: the four forms --from and --to take, against a
+// recording that started at 22:30 local time on 2026-03-01.
+func TestReplayTime(t *testing.T) {
+	loc := time.FixedZone("UTC+1", 3600)
+	start := time.Date(2026, 3, 1, 22, 30, 0, 0, loc)
+	for in, want := range map[string]time.Time{
+		"2026-03-02T01:00:00Z": time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC),
+		"2026-03-02 01:00":     time.Date(2026, 3, 2, 1, 0, 0, 0, loc),
+		"2026-03-02 01:00:05":  time.Date(2026, 3, 2, 1, 0, 5, 0, loc),
+		"23:10":                time.Date(2026, 3, 1, 23, 10, 0, 0, loc),
+		"01:15:30":             time.Date(2026, 3, 2, 1, 15, 30, 0, loc), // the first 01:15:30 after the start: the next day
+		"22:30":                start,
+		"+90m":                 start.Add(90 * time.Minute),
+		" +26h ":               start.Add(26 * time.Hour),
+	} {
+		got, err := replayTime(in, start, loc)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("replayTime(%q) = %v, %v, want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "tomorrow", "25:00", "+-5m", "+abc", "2026-13-01 00:00", "1700000000"} {
+		if got, err := replayTime(bad, start, loc); err == nil {
+			t.Errorf("replayTime(%q) = %v, accepted", bad, got)
+		}
+	}
+}
+
+// TestEndToEndReplayWindow: --from and --to bound the replay. It starts at
+// --from with the chart's lead before it loaded, events past --to are not
+// there to jump to, and a window outside the recording or the wrong way
+// round is refused with what the recording holds.
+func TestEndToEndReplayWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	needTmux(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "night.rec")
+	writeRecording(t, rec)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from", "03:00"}, "no sample from 2026-03-01 03:00:00: the recording runs from 2026-03-01 02:00:00 to 2026-03-01 02:01:59"},
+		{[]string{"--from", "2026-03-01 01:00", "--to", "2026-03-01 01:30"}, "no sample from 2026-03-01 01:00:00 to 2026-03-01 01:30:00: the recording starts at 2026-03-01 02:00:00"},
+		{[]string{"--from", "+1m", "--to", "+30s"}, "--to 2026-03-01 02:00:30 is not after --from 2026-03-01 02:01:00"},
+		{[]string{"--from", "yesterday"}, `--from "yesterday": want 2026-03-01T02:00:00Z`},
+	} {
+		cmd := exec.Command(bin, append([]string{"replay"}, append(c.args, rec)...)...)
+		cmd.Env = append(os.Environ(), "TZ=UTC")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("memtui replay %s: %v\n%s\nwant %q", strings.Join(c.args, " "), err, out, c.want)
+		}
+	}
+
+	state := t.TempDir()
+	s := startTmux(t, 120, 40, "env", "TZ=UTC", "HOME="+state, "XDG_STATE_HOME="+state, "PGHOST=/nonexistent", bin, "replay", "--from", "02:01", "--to", "+1m30s", rec)
+	// 1m0s in, and 1m30s long: the lead from 02:00 loaded, up to --to.
+	s.waitFor(10*time.Second, "REPLAY", "paused 1× · 1m0s of 1m30s", "hog")
+	s.keys("[")
+	s.waitFor(5*time.Second, "02:00:30", "victim") // within the lead: there to jump back to
+	s.keys("End")
+	s.quit()
+
+	s = startTmux(t, 120, 40, "env", "TZ=UTC", "HOME="+state, "XDG_STATE_HOME="+state, "PGHOST=/nonexistent", bin, "replay", "--to", "02:00:20", rec)
+	s.waitFor(10*time.Second, "REPLAY", "paused 1× · 0s of 20s")
+	s.keys("]")
+	s.waitFor(5*time.Second, "no event that way") // the kill at 02:00:30 is past --to
+	s.quit()
+}
+
+// TestReplayTooLarge: a recording whose samples pass the replay's bound is
+// refused before any screen, with the way to replay a part of it.
+func TestReplayTooLarge(t *testing.T) {
+	rec := filepath.Join(t.TempDir(), "night.rec")
+	writeRecording(t, rec)
+	o := &options{proc: "/proc", sys: "/sys", pg: "none", interval: time.Second}
+	err := runReplay(o, rec, record.Window{MaxBytes: 16 << 10})
+	if !errors.Is(err, record.ErrTooLarge) || !strings.Contains(err.Error(), "replay a part of it with --from and --to") {
+		t.Fatalf("a recording past the bound: %v, want ErrTooLarge and the way out", err)
+	}
 }

@@ -19,8 +19,9 @@ import (
 	"github.com/memtui/memtui/probes"
 )
 
-// chartWindow is how far back the memory chart looks.
-const chartWindow = 10 * time.Minute
+// ChartWindow is how far back the memory chart looks (a replay keeps as
+// much before the moment it starts at).
+const ChartWindow = 10 * time.Minute
 
 // trendWindow is the span the growth rate is fitted over.
 const trendWindow = 5 * time.Minute
@@ -69,7 +70,7 @@ func newMemPanel(d Deps) memPanel {
 	lastMemPanelID++
 	// Keep the chart window, but never more than an hour of points, so a
 	// fast interval cannot grow memory without bound.
-	n := int(chartWindow / d.Interval)
+	n := int(ChartWindow / d.Interval)
 	n = max(60, min(n, 3600))
 	s := make([]probes.MemPoint, 0, n)
 	p := memPanel{src: d.Memory, interval: d.Interval, th: d.Thresholds, loc: d.Location,
@@ -374,7 +375,7 @@ func (p memPanel) sparkline(st Styles, w int) string {
 		return ""
 	}
 	last := pts[len(pts)-1].Time
-	step := chartWindow / time.Duration(w)
+	step := ChartWindow / time.Duration(w)
 	var b, run strings.Builder
 	runLevel := probes.Severity(-1)
 	flush := func() {
@@ -385,7 +386,7 @@ func (p memPanel) sparkline(st Styles, w int) string {
 	}
 	j := 0
 	for i := 0; i < w; i++ {
-		end := last.Add(-chartWindow + step*time.Duration(i+1))
+		end := last.Add(-ChartWindow + step*time.Duration(i+1))
 		sum, n := 0.0, 0
 		for j < len(pts) && !pts[j].Time.After(end) {
 			sum += pts[j].UsedPct
@@ -447,7 +448,7 @@ func (p memPanel) drawChart(st Styles, w, h int) string {
 		return st.Muted.Render("chart: collecting readings …")
 	}
 	last := pts[len(pts)-1].Time
-	from := last.Add(-chartWindow)
+	from := last.Add(-ChartWindow)
 	// Start where data starts: ntcharts draws empty columns as zero, which
 	// would read as "memory was at 0 %".
 	first := 0

@@ -11,12 +11,51 @@ import (
 	"os"
 	"sort"
 	"time"
+	"unsafe"
 
 	"github.com/memtui/memtui/probes"
 )
 
 // ErrNotRecording is returned for a file that is not a memtui recording.
 var ErrNotRecording = errors.New("not a memtui recording")
+
+// ErrTooLarge is returned when the samples to keep exceed Window.MaxBytes.
+var ErrTooLarge = errors.New("too large to replay whole")
+
+// Window bounds what a load keeps of a recording: a replay holds what it
+// keeps, about 8 MB for each recorded hour of a dashboard on a host of
+// 2,000 processes, so a recording of days is replayed a part at a time.
+type Window struct {
+	// From and To bound the samples kept (zero: the recording's start or
+	// end); Lead more before From, for the history the charts show.
+	From, To time.Time
+	Lead     time.Duration
+	// MaxBytes stops the load with ErrTooLarge once the samples kept
+	// would take more (0: no limit). The count is the samples' own size,
+	// not the spare room of the slices holding them: an hour of 2,000
+	// processes counts 7.5 MB and takes 8.8 MB of heap (BenchmarkLoadHour).
+	MaxBytes int64
+}
+
+// pastTo: a load with Window.To stops at the first memory sample this
+// far past it. Nothing later is kept, and the lines around To may come
+// a little out of order (a kill is stamped with the log's time).
+const pastTo = time.Minute
+
+// errPastWindow ends a load at pastTo past its window, as its file's end would.
+var errPastWindow = errors.New("past the window")
+
+// sampleBytes is what the load counts against MaxBytes for each kind.
+const (
+	memSampleBytes  = int64(unsafe.Sizeof(MemSample{}))
+	procSampleBytes = int64(unsafe.Sizeof(ProcSample{}))
+	procRowBytes    = int64(unsafe.Sizeof(probes.Proc{}))
+)
+
+// pgBytes is what a PostgreSQL reading is counted as: 4/3 of its JSON line.
+// Its statistics vary (the longest transactions, their queries); a reading
+// listing five took 2.9 KB of heap for a line of 2.2 KB.
+func pgBytes(lineLen int) int64 { return int64(lineLen) * 4 / 3 }
 
 // Recording is a loaded recording, each kind of sample oldest first.
 type Recording struct {
@@ -37,30 +76,63 @@ type Recording struct {
 	// Truncated says the file ended inside a block or a line (memtui was
 	// killed while recording): everything before that was loaded.
 	Truncated bool
+
+	// First and Last are the earliest and latest times of the samples
+	// read, kept or not (zero: none): the file's unless Stopped.
+	First, Last time.Time
+	// Stopped says the load ended past Window.To, before the file did.
+	Stopped bool
+	win     Window
+	kept    int64 // bytes of samples kept, counted against win.MaxBytes
 }
 
 // Load reads the recording at path up to its last whole sample.
-func Load(path string) (*Recording, error) {
+func Load(path string) (*Recording, error) { return LoadWindow(path, Window{}) }
+
+// LoadWindow reads what w keeps of the recording at path.
+func LoadWindow(path string, w Window) (*Recording, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	rec, err := Read(f)
+	rec, err := ReadWindow(f, w)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return rec, nil
 }
 
+// ReadHeader reads only the header of the recording at path.
+func ReadHeader(path string) (Header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Header{}, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return Header{}, fmt.Errorf("%s: %w: %v", path, ErrNotRecording, err)
+	}
+	b, err := bufio.NewReader(zr).ReadBytes('\n')
+	var l line
+	if err != nil || json.Unmarshal(b, &l) != nil || l.T != kindHeader || l.Header == nil {
+		return Header{}, fmt.Errorf("%s: %w", path, ErrNotRecording)
+	}
+	return *l.Header, nil
+}
+
 // Read reads a recording from r up to its last whole sample.
-func Read(r io.Reader) (*Recording, error) {
+func Read(r io.Reader) (*Recording, error) { return ReadWindow(r, Window{}) }
+
+// ReadWindow reads what w keeps of a recording from r.
+func ReadWindow(r io.Reader, w Window) (*Recording, error) {
 	zr, err := gzip.NewReader(bufio.NewReader(r))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotRecording, err)
 	}
 	br := bufio.NewReaderSize(zr, 64<<10)
-	rec := &Recording{}
+	rec := &Recording{win: w}
 	seenHeader := false
 	for {
 		b, err := br.ReadBytes('\n')
@@ -78,7 +150,12 @@ func Read(r io.Reader) (*Recording, error) {
 				}
 				seenHeader = true
 			}
-			rec.add(&l)
+			if err := rec.add(&l, len(b)); errors.Is(err, errPastWindow) {
+				rec.Stopped = true
+				break
+			} else if err != nil {
+				return nil, err
+			}
 		} else if len(b) > 0 {
 			rec.Truncated = true // a line cut short
 		}
@@ -100,14 +177,38 @@ func Read(r io.Reader) (*Recording, error) {
 	return rec, nil
 }
 
-func (rec *Recording) add(l *line) {
+// add keeps line l, n bytes long, if the window does; an error once the
+// window's MaxBytes is passed.
+func (rec *Recording) add(l *line, n int) error {
 	at := time.UnixMilli(l.TS)
+	if l.T != kindHeader {
+		if rec.First.IsZero() || at.Before(rec.First) {
+			rec.First = at
+		}
+		if at.After(rec.Last) {
+			rec.Last = at
+		}
+	}
+	w := rec.win
+	if !w.To.IsZero() && at.After(w.To) {
+		if l.T == kindMem && at.After(w.To.Add(pastTo)) {
+			return errPastWindow
+		}
+		return nil
+	}
+	inside := w.From.IsZero() || !at.Before(w.From.Add(-w.Lead))
 	switch l.T {
 	case kindHeader:
 		rec.Header = *l.Header
 	case kindMem:
-		rec.Mem = append(rec.Mem, MemSample{At: at, Memory: l.memory()})
+		if inside {
+			rec.Mem = append(rec.Mem, MemSample{At: at, Memory: l.memory()})
+			rec.kept += memSampleBytes
+		}
 	case kindProcs:
+		if !inside {
+			break
+		}
 		t := l.table()
 		// The same processes come back every reading: one copy of each
 		// name and command line, or a day's replay would hold a
@@ -120,24 +221,39 @@ func (rec *Recording) add(l *line) {
 			p.Comm, p.User, p.Program, p.Cmdline = rec.intern(p.Comm), rec.intern(p.User), rec.intern(p.Program), rec.intern(p.Cmdline)
 		}
 		rec.Procs = append(rec.Procs, ProcSample{At: at, Table: t})
+		rec.kept += procSampleBytes + int64(len(t.Procs))*procRowBytes
 	case kindPG:
-		if l.PG != nil {
+		if l.PG != nil && inside {
 			rec.PG = append(rec.PG, l.PG.decode())
+			rec.kept += pgBytes(n)
 		}
 	case kindKill:
+		// Every kill up to the window's end, however early: they are few,
+		// and the OOM panel counts the last hour's.
 		if l.Kill != nil {
 			rec.Kills = append(rec.Kills, *l.Kill)
 			rec.KillAt = append(rec.KillAt, at)
-			rec.Events = append(rec.Events, Event{At: at, Kind: EventKill, Text: killText(*l.Kill)})
+			if inside {
+				rec.Events = append(rec.Events, Event{At: at, Kind: EventKill, Text: killText(*l.Kill)})
+			}
 		}
 	case kindEvent:
-		if l.Event != nil {
+		if l.Event != nil && inside {
 			e := *l.Event
 			e.At = at
 			rec.Events = append(rec.Events, e)
 		}
 	}
 	// Unknown kinds come from a newer memtui: skipped, not fatal.
+	if w.MaxBytes > 0 && rec.kept > w.MaxBytes {
+		from := rec.First
+		if len(rec.Mem) > 0 {
+			from = rec.Mem[0].At
+		}
+		return fmt.Errorf("%w: the samples from %s to %s alone take more than %d MiB", ErrTooLarge,
+			from.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339), w.MaxBytes>>20)
+	}
+	return nil
 }
 
 func killText(k probes.OOMKill) string {

@@ -2,11 +2,13 @@ package record
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +259,104 @@ func TestTopByRSSIsTheSortedTop(t *testing.T) {
 		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("trial %d, %d processes, top %d (-sorted +selected):\n%s", trial, len(procs), n, diff)
 		}
+	}
+}
+
+// TestLoadWindow: a window keeps the samples from its lead before From to
+// To, the kills up to To however early, the events inside it, and stops
+// reading a minute past To.
+func TestLoadWindow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	w, err := Create(path, Header{Host: "db1", Started: t0, Interval: 1000, ProcEvery: 5000, TopN: 10}, WriterOptions{BlockLines: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3600 {
+		if err := w.Memory(fakeMemory(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			if err := w.Processes(fakeTable(200, i/5), 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if m := i / 60; i%60 == 0 && (m == 5 || m == 25 || m == 50) { // kills at minutes 5, 25 and 50
+			kt := t0.Add(time.Duration(i) * time.Second)
+			if err := w.Kill(probes.OOMKill{PID: 100 + m, Comm: "odoo-bin", Time: &kt, Source: "kernel"}, kt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := t0.Add(20*time.Minute), t0.Add(30*time.Minute)
+	rec, err := LoadWindow(path, Window{From: from, To: to, Lead: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.Start(), t0.Add(10*time.Minute); !got.Equal(want) {
+		t.Errorf("first memory sample kept at %v, want %v (the lead before From)", got, want)
+	}
+	if got := rec.End(); !got.Equal(to) {
+		t.Errorf("last memory sample kept at %v, want %v", got, to)
+	}
+	if len(rec.Mem) != 1201 {
+		t.Errorf("%d memory samples kept, want 1201 (one a second over 20 minutes)", len(rec.Mem))
+	}
+	if len(rec.Procs) == 0 || rec.Procs[0].At.Before(t0.Add(10*time.Minute)) || rec.Procs[len(rec.Procs)-1].At.After(to) {
+		t.Errorf("process samples kept outside the window: %d, first %v", len(rec.Procs), rec.Procs[0].At)
+	}
+	if len(rec.Kills) != 2 || rec.Kills[0].PID != 105 || rec.Kills[1].PID != 125 {
+		t.Errorf("kills kept %+v, want those of minutes 5 and 25 (every kill up to To)", rec.Kills)
+	}
+	if len(rec.Events) != 1 || !rec.Events[0].At.Equal(t0.Add(25*time.Minute)) {
+		t.Errorf("events kept %+v, want only minute 25's kill (the one inside the window)", rec.Events)
+	}
+	if !rec.First.Equal(t0) || rec.Last.After(to.Add(pastTo+time.Second)) || !rec.Last.After(to) {
+		t.Errorf("read from %v to %v, want from %v and stopped about %v past %v", rec.First, rec.Last, t0, pastTo, to)
+	}
+	if rec.Truncated || !rec.Stopped {
+		t.Errorf("a load that stopped past its window: Truncated %v, Stopped %v, want false and true", rec.Truncated, rec.Stopped)
+	}
+	// The same moment reads the same in the window as in the whole.
+	at := t0.Add(22*time.Minute + 500*time.Millisecond)
+	if a, b := rec.Mem[rec.MemAt(at)], whole.Mem[whole.MemAt(at)]; !a.At.Equal(b.At) || a.Memory.Meminfo != b.Memory.Meminfo {
+		t.Errorf("the window's sample at %v differs from the whole recording's", at)
+	}
+
+	// A window after the recording's end keeps no sample and reads to
+	// the end, so the caller can say where the recording ends.
+	late, err := LoadWindow(path, Window{From: t0.Add(2 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(late.Mem) != 0 || late.Stopped || !late.Last.Equal(whole.Last) || whole.Last.Before(t0.Add(59*time.Minute)) {
+		t.Errorf("a window past the end kept %d samples, read to %v (the file ends at %v)", len(late.Mem), late.Last, whole.Last)
+	}
+}
+
+// TestLoadWindowTooLarge: past MaxBytes a load stops with ErrTooLarge
+// naming the span it reached; under it, the whole loads.
+func TestLoadWindowTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec")
+	if err := writeFake(t, path, 600, 200, 50, WriterOptions{}).Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := int64(len(whole.Mem))*memSampleBytes + int64(len(whole.Procs))*(procSampleBytes+50*procRowBytes)
+	if _, err := LoadWindow(path, Window{MaxBytes: need}); err != nil {
+		t.Errorf("MaxBytes %d, what the samples take: %v", need, err)
+	}
+	_, err = LoadWindow(path, Window{MaxBytes: need / 2})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "2026-03-01T02:00:00Z to 2026-03-01T02:0") {
+		t.Errorf("MaxBytes %d, half what the samples take: %v, want ErrTooLarge naming the span", need/2, err)
 	}
 }
