@@ -57,18 +57,26 @@ func writeRecording(t *testing.T, path string) {
 	}
 }
 
-// TestEndToEndReplayCursor runs `memtui replay FILE` in tmux: the header
-// shows the recorded time, → and [ / ] move it, and the replay writes
-// nothing anywhere (its state directories stay empty, the file unchanged).
-func TestEndToEndReplayCursor(t *testing.T) {
+// replayEndToEnd skips a short run and one without tmux, and gives the
+// built memtui, a directory and the recording writeRecording made there.
+func replayEndToEnd(t *testing.T) (bin, dir, rec string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
 	needTmux(t)
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	rec := filepath.Join(dir, "night.rec")
+	bin = buildBinary(t)
+	dir = t.TempDir()
+	rec = filepath.Join(dir, "night.rec")
 	writeRecording(t, rec)
+	return bin, dir, rec
+}
+
+// TestEndToEndReplayCursor runs `memtui replay FILE` in tmux: the header
+// shows the recorded time, → and [ / ] move it, and the replay writes
+// nothing anywhere (its state directories stay empty, the file unchanged).
+func TestEndToEndReplayCursor(t *testing.T) {
+	bin, dir, rec := replayEndToEnd(t)
 	before := fileSum(t, rec)
 	state := filepath.Join(dir, "state")
 	if err := os.Mkdir(state, 0o700); err != nil {
@@ -164,14 +172,7 @@ func TestPruneRecordings(t *testing.T) {
 // TestEndToEndReplayIncidentEvents: with --incident, ] also stops at the
 // timeline's actions.
 func TestEndToEndReplayIncidentEvents(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end")
-	}
-	needTmux(t)
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	rec := filepath.Join(dir, "night.rec")
-	writeRecording(t, rec)
+	bin, dir, rec := replayEndToEnd(t)
 	inc := filepath.Join(dir, "incident.jsonl")
 	t0 := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
 	st, err := store.Open(inc, "db-recorded", t0)
@@ -224,14 +225,7 @@ func TestReplayTime(t *testing.T) {
 // there to jump to, and a window outside the recording or the wrong way
 // round is refused with what the recording holds.
 func TestEndToEndReplayWindow(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end")
-	}
-	needTmux(t)
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	rec := filepath.Join(dir, "night.rec")
-	writeRecording(t, rec)
+	bin, _, rec := replayEndToEnd(t)
 	for _, c := range []struct {
 		args []string
 		want string

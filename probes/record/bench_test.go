@@ -93,32 +93,14 @@ func BenchmarkLoadHour(b *testing.B) {
 	if err := writeFake(b, path, 3600, 2000, 50, WriterOptions{BlockLines: 36}).Close(); err != nil {
 		b.Fatal(err)
 	}
-	var rec *Recording
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for b.Loop() {
-		var err error
-		if rec, err = Load(path); err != nil {
-			b.Fatal(err)
-		}
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB-kept/hour")
+	rec, kept := loadKept(b, path, Window{})
+	b.ReportMetric(kept, "MB-kept/hour")
 	b.ReportMetric(float64(rec.kept)/1e6, "MB-counted/hour") // against Window.MaxBytes
-	runtime.KeepAlive(rec)
 }
 
-// BenchmarkLoadWindow loads the third hour (and the chart's 10 minutes
-// before it) of a four-hour recording at 2,000 processes: the heap kept is
-// the window's, and the time is what reading past the hours before costs.
-func BenchmarkLoadWindow(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "rec")
-	if err := writeFake(b, path, 4*3600, 2000, 50, WriterOptions{BlockLines: 36}).Close(); err != nil {
-		b.Fatal(err)
-	}
-	w := Window{From: t0.Add(2 * time.Hour), To: t0.Add(3 * time.Hour), Lead: 10 * time.Minute}
+// loadKept loads what w keeps of path at each iteration and gives the
+// last load and the MB of heap it holds.
+func loadKept(b *testing.B, path string, w Window) (*Recording, float64) {
 	var rec *Recording
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -131,9 +113,22 @@ func BenchmarkLoadWindow(b *testing.B) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(rec)
+	return rec, float64(after.HeapAlloc-before.HeapAlloc) / 1e6
+}
+
+// BenchmarkLoadWindow loads the third hour (and the chart's 10 minutes
+// before it) of a four-hour recording at 2,000 processes: the heap kept is
+// the window's, and the time is what reading past the hours before costs.
+func BenchmarkLoadWindow(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "rec")
+	if err := writeFake(b, path, 4*3600, 2000, 50, WriterOptions{BlockLines: 36}).Close(); err != nil {
+		b.Fatal(err)
+	}
+	w := Window{From: t0.Add(2 * time.Hour), To: t0.Add(3 * time.Hour), Lead: 10 * time.Minute}
+	rec, kept := loadKept(b, path, w)
 	if len(rec.Mem) != 70*60+1 {
 		b.Fatalf("%d memory samples kept, want 70 minutes' worth", len(rec.Mem))
 	}
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB-kept")
-	runtime.KeepAlive(rec)
+	b.ReportMetric(kept, "MB-kept")
 }
