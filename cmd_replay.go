@@ -55,7 +55,8 @@ of 2,000 processes. A recording of more than some 60 hours is refused whole:
 replay a part with --from and --to. Each takes a time as
   2026-03-01T02:00:00Z      RFC 3339
   2026-03-01 02:00[:05]     local time
-  02:00[:05]                local time, the first at or after the recording's start
+  02:00[:05]                local time, the first at or after the recording's
+                            start (for --to: after --from)
   +90m                      that long after the recording's start
 and --from keeps the 10 minutes before it too, for the memory chart.`,
 		Example: `  memtui replay ~/.local/state/memtui/recordings/recording-20260301T020000Z.rec
@@ -87,13 +88,19 @@ func replayWindow(path, from, to string) (record.Window, error) {
 		return w, err
 	}
 	if from != "" {
-		if w.From, err = replayTime(from, h.Started, time.Local); err != nil {
+		if w.From, err = replayTime(from, h.Started, h.Started, time.Local); err != nil {
 			return w, fmt.Errorf("--from %q: %w", from, err)
 		}
 		w.Lead = replayLead
 	}
 	if to != "" {
-		if w.To, err = replayTime(to, h.Started, time.Local); err != nil {
+		// A clock time in --to is the first after --from: --from
+		// "2026-03-03 01:00" --to 03:00 ends two hours later.
+		base := h.Started
+		if !w.From.IsZero() {
+			base = w.From
+		}
+		if w.To, err = replayTime(to, h.Started, base, time.Local); err != nil {
 			return w, fmt.Errorf("--to %q: %w", to, err)
 		}
 	}
@@ -103,8 +110,9 @@ func replayWindow(path, from, to string) (record.Window, error) {
 	return w, nil
 }
 
-// replayTime reads a --from or --to value against the recording's start.
-func replayTime(s string, start time.Time, loc *time.Location) (time.Time, error) {
+// replayTime reads a --from or --to value: a clock time is the first at
+// or after base, and +DURATION counts from start.
+func replayTime(s string, start, base time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if rest, ok := strings.CutPrefix(s, "+"); ok {
 		d, err := time.ParseDuration(rest)
@@ -126,7 +134,7 @@ func replayTime(s string, start time.Time, loc *time.Location) (time.Time, error
 		if err != nil {
 			continue
 		}
-		st := start.In(loc)
+		st := base.In(loc)
 		t := time.Date(st.Year(), st.Month(), st.Day(), c.Hour(), c.Minute(), c.Second(), 0, loc)
 		if t.Before(st) {
 			t = t.AddDate(0, 0, 1)

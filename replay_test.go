@@ -208,13 +208,22 @@ func TestReplayTime(t *testing.T) {
 		"+90m":                 start.Add(90 * time.Minute),
 		" +26h ":               start.Add(26 * time.Hour),
 	} {
-		got, err := replayTime(in, start, loc)
+		got, err := replayTime(in, start, start, loc)
 		if err != nil || !got.Equal(want) {
 			t.Errorf("replayTime(%q) = %v, %v, want %v", in, got, err, want)
 		}
 	}
+	// A clock time in --to counts from --from: two days in, 03:00 is that
+	// day's, and +DURATION still counts from the start.
+	from := time.Date(2026, 3, 3, 1, 0, 0, 0, loc)
+	if got, err := replayTime("03:00", start, from, loc); err != nil || !got.Equal(time.Date(2026, 3, 3, 3, 0, 0, 0, loc)) {
+		t.Errorf("--to 03:00 after --from %v = %v, %v, want 03:00 that day", from, got, err)
+	}
+	if got, err := replayTime("+1h", start, from, loc); err != nil || !got.Equal(start.Add(time.Hour)) {
+		t.Errorf("--to +1h after --from %v = %v, %v, want an hour after the start", from, got, err)
+	}
 	for _, bad := range []string{"", "tomorrow", "25:00", "+-5m", "+abc", "2026-13-01 00:00", "1700000000"} {
-		if got, err := replayTime(bad, start, loc); err == nil {
+		if got, err := replayTime(bad, start, start, loc); err == nil {
 			t.Errorf("replayTime(%q) = %v, accepted", bad, got)
 		}
 	}
