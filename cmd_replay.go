@@ -105,10 +105,13 @@ func replayWindow(path, from, to string) (record.Window, error) {
 		}
 	}
 	if !w.From.IsZero() && !w.To.IsZero() && !w.To.After(w.From) {
-		return w, fmt.Errorf("--to %s is not after --from %s", w.To.In(time.Local).Format(time.DateTime), w.From.In(time.Local).Format(time.DateTime))
+		return w, fmt.Errorf("--to %s is not after --from %s", localTime(w.To), localTime(w.From))
 	}
 	return w, nil
 }
+
+// localTime is t as the replay's messages give a moment.
+func localTime(t time.Time) string { return t.In(time.Local).Format(time.DateTime) }
 
 // replayTime reads a --from or --to value: a clock time is the first at
 // or after base, and +DURATION counts from start.
@@ -163,19 +166,18 @@ func runReplay(o *options, path string, w record.Window) error {
 		}
 		var span []string
 		if !w.From.IsZero() {
-			span = append(span, "from "+w.From.In(time.Local).Format(time.DateTime))
+			span = append(span, "from "+localTime(w.From))
 		}
 		if !w.To.IsZero() {
-			span = append(span, "to "+w.To.In(time.Local).Format(time.DateTime))
+			span = append(span, "to "+localTime(w.To))
 		}
-		local := func(t time.Time) string { return t.In(time.Local).Format(time.DateTime) }
 		switch {
 		case !rec.Stopped:
-			return fmt.Errorf("%s: no sample %s: the recording runs from %s to %s", path, strings.Join(span, " "), local(rec.First), local(rec.Last))
+			return fmt.Errorf("%s: no sample %s: the recording runs from %s to %s", path, strings.Join(span, " "), localTime(rec.First), localTime(rec.Last))
 		case rec.First.After(w.To):
-			return fmt.Errorf("%s: no sample %s: the recording starts at %s", path, strings.Join(span, " "), local(rec.First))
+			return fmt.Errorf("%s: no sample %s: the recording starts at %s", path, strings.Join(span, " "), localTime(rec.First))
 		default:
-			return fmt.Errorf("%s: no sample %s: the next one is at %s", path, strings.Join(span, " "), local(rec.Last))
+			return fmt.Errorf("%s: no sample %s: the next one is at %s", path, strings.Join(span, " "), localTime(rec.Last))
 		}
 	}
 	if o.incident != "" {

@@ -284,7 +284,7 @@ func (w *Writer) print(g []byte, width int) {
 			if c.width == 0 && x > 0 {
 				c = s.at(x-1, w.cy)
 			}
-			c.g = w.glyphOf(w.glyphText(c.g) + string(g))
+			c.g = w.glyph(append([]byte(w.glyphText(c.g)), g...))
 		}
 		return
 	}
@@ -556,17 +556,6 @@ func (w *Writer) glyph(g []byte) uint32 {
 	return w.addGlyph(string(g))
 }
 
-// glyphOf is glyph for a grapheme held as a string.
-func (w *Writer) glyphOf(t string) uint32 {
-	if len(t) == 1 && t[0] < glyphBase {
-		return uint32(t[0])
-	}
-	if id, ok := w.glyphIdx[t]; ok {
-		return id
-	}
-	return w.addGlyph(t)
-}
-
 // glyphText is the grapheme of glyph id.
 func (w *Writer) glyphText(id uint32) string {
 	if id < glyphBase {
@@ -575,10 +564,16 @@ func (w *Writer) glyphText(id uint32) string {
 	return w.glyphs[id-glyphBase]
 }
 
+// addGlyph adds t, compacting the table first when it is full.
 func (w *Writer) addGlyph(t string) uint32 {
 	if len(w.glyphs) >= w.glyphCap {
 		w.compactGlyphs()
 	}
+	return w.push(t)
+}
+
+// push gives t the next id.
+func (w *Writer) push(t string) uint32 {
 	id := glyphBase + uint32(len(w.glyphs))
 	w.glyphs = append(w.glyphs, t)
 	w.glyphIdx[t] = id
@@ -597,9 +592,7 @@ func (w *Writer) compactGlyphs() {
 			t := old[c.g-glyphBase]
 			id, ok := w.glyphIdx[t]
 			if !ok {
-				id = glyphBase + uint32(len(w.glyphs))
-				w.glyphs = append(w.glyphs, t)
-				w.glyphIdx[t] = id
+				id = w.push(t)
 			}
 			c.g = id
 		}

@@ -83,21 +83,13 @@ func New(d Deps) Model {
 		focus:    pMem,
 		lower:    pProcs,
 		now:      d.Now(),
-		mem:      newMemPanel(d),
+		mem:      memPanelAt(d),
 		frame:    &frameCache{},
 		rkeys:    newReplayKeyMap(),
 		procs:    newProcPanel(d),
 		oom:      newOOMPanel(d),
 		pg:       newPGPanel(d),
 		timeline: newTimelinePanel(d),
-	}
-	if d.Replay != nil {
-		// A replay that starts past its recording's first moment (--from)
-		// has the readings before it: the chart and rates start from them,
-		// as after a step.
-		for _, r := range d.Replay.History(m.mem.hist.Cap()) {
-			m.mem.record(r)
-		}
 	}
 	if d.WarRoom {
 		m.warRoom = true

@@ -50,6 +50,20 @@ func (k replayKeyMap) shortHelp() []key.Binding {
 	return []key.Binding{k.Back, k.PrevEvent, k.Play, k.Speed}
 }
 
+// memPanelAt is a new memory panel. In a replay it holds the recorded
+// readings up to the cursor, so its chart, trend and rates are those of
+// that moment from the first frame (at the start, which --from may put
+// past the recording's first moment, and after every move).
+func memPanelAt(d Deps) memPanel {
+	p := newMemPanel(d)
+	if d.Replay != nil {
+		for _, r := range d.Replay.History(p.hist.Cap()) {
+			p.record(r)
+		}
+	}
+	return p
+}
+
 // replayKey moves the cursor for a replay key; ok is false for any other
 // key. After a move every panel reads again at once (the message that
 // resumes a paused refresh does exactly that), so the screen follows
@@ -81,14 +95,10 @@ func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 		return m, nil, false
 	}
 	m.now = m.d.Now()
-	// The memory panel starts over from the recorded readings before the
-	// moment: its chart, trend and rates are then those of that moment,
-	// not a mix of wherever the cursor went before. The old panel's ticks
-	// carry its id and die.
-	m.mem = newMemPanel(m.d)
-	for _, r := range c.History(m.mem.hist.Cap()) {
-		m.mem.record(r)
-	}
+	// The memory panel starts over at the new moment, not a mix of
+	// wherever the cursor went before. The old panel's ticks carry its id
+	// and die.
+	m.mem = memPanelAt(m.d)
 	var cmd tea.Cmd
 	var next tea.Model = m
 	if !m.paused {

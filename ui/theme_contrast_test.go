@@ -8,13 +8,15 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/memtui/memtui/internal/themename"
 )
 
 // allThemes is every theme --theme accepts, by its canonical name.
 func allThemes(t *testing.T) []Theme {
 	t.Helper()
 	var out []Theme
-	for _, name := range []string{"dark", "high-contrast", "colorblind", "light"} {
+	for _, name := range themename.Names {
 		th, ok := ThemeByName(name)
 		if !ok || th.Name != name {
 			t.Fatalf("ThemeByName(%q) = %q, %v", name, th.Name, ok)

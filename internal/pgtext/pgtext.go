@@ -115,9 +115,9 @@ func (r *Row) Bool(i int) bool {
 // Time is column i, microseconds since the epoch (a query's
 // extract(epoch …) * 1e6 cast to int8), as a time.
 func (r *Row) Time(i int) time.Time {
+	us := r.integer(i, 64) // a NULL is recorded as an error there
 	if r.Null(i) {
-		r.value(i) // says why
 		return time.Time{}
 	}
-	return time.UnixMicro(r.integer(i, 64))
+	return time.UnixMicro(us)
 }

@@ -82,8 +82,7 @@ type Recording struct {
 	First, Last time.Time
 	// Stopped says the load ended past Window.To, before the file did.
 	Stopped bool
-	win     Window
-	kept    int64 // bytes of samples kept, counted against win.MaxBytes
+	kept    int64 // bytes of samples kept, counted against Window.MaxBytes
 }
 
 // Load reads the recording at path up to its last whole sample.
@@ -110,11 +109,11 @@ func ReadHeader(path string) (Header, error) {
 		return Header{}, err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+	br, err := lines(f)
 	if err != nil {
-		return Header{}, fmt.Errorf("%s: %w: %v", path, ErrNotRecording, err)
+		return Header{}, fmt.Errorf("%s: %w", path, err)
 	}
-	b, err := bufio.NewReader(zr).ReadBytes('\n')
+	b, err := br.ReadBytes('\n')
 	var l line
 	if err != nil || json.Unmarshal(b, &l) != nil || l.T != kindHeader || l.Header == nil {
 		return Header{}, fmt.Errorf("%s: %w", path, ErrNotRecording)
@@ -122,17 +121,25 @@ func ReadHeader(path string) (Header, error) {
 	return *l.Header, nil
 }
 
+// lines reads a recording's JSON lines from its gzip members in r.
+func lines(r io.Reader) (*bufio.Reader, error) {
+	zr, err := gzip.NewReader(bufio.NewReader(r))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotRecording, err)
+	}
+	return bufio.NewReaderSize(zr, 64<<10), nil
+}
+
 // Read reads a recording from r up to its last whole sample.
 func Read(r io.Reader) (*Recording, error) { return ReadWindow(r, Window{}) }
 
 // ReadWindow reads what w keeps of a recording from r.
 func ReadWindow(r io.Reader, w Window) (*Recording, error) {
-	zr, err := gzip.NewReader(bufio.NewReader(r))
+	br, err := lines(r)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotRecording, err)
+		return nil, err
 	}
-	br := bufio.NewReaderSize(zr, 64<<10)
-	rec := &Recording{win: w}
+	rec := &Recording{}
 	seenHeader := false
 	for {
 		b, err := br.ReadBytes('\n')
@@ -150,7 +157,7 @@ func ReadWindow(r io.Reader, w Window) (*Recording, error) {
 				}
 				seenHeader = true
 			}
-			if err := rec.add(&l, len(b)); errors.Is(err, errPastWindow) {
+			if err := rec.add(&l, len(b), w); errors.Is(err, errPastWindow) {
 				rec.Stopped = true
 				break
 			} else if err != nil {
@@ -179,7 +186,7 @@ func ReadWindow(r io.Reader, w Window) (*Recording, error) {
 
 // add keeps line l, n bytes long, if the window does; an error once the
 // window's MaxBytes is passed.
-func (rec *Recording) add(l *line, n int) error {
+func (rec *Recording) add(l *line, n int, w Window) error {
 	at := time.UnixMilli(l.TS)
 	if l.T != kindHeader {
 		if rec.First.IsZero() || at.Before(rec.First) {
@@ -189,7 +196,6 @@ func (rec *Recording) add(l *line, n int) error {
 			rec.Last = at
 		}
 	}
-	w := rec.win
 	if !w.To.IsZero() && at.After(w.To) {
 		if l.T == kindMem && at.After(w.To.Add(pastTo)) {
 			return errPastWindow
